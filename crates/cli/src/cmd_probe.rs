@@ -1,0 +1,19 @@
+//! `mailway probe` (skeleton: replaced by the issue that owns it).
+
+use std::process::ExitCode;
+
+/// Arguments of `mailway probe`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Arguments (not yet implemented).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    rest: Vec<String>,
+}
+
+/// Runs `mailway probe`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "`mailway probe` is not implemented yet (got {:?})",
+        args.rest
+    )
+}

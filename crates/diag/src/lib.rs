@@ -1,0 +1,3 @@
+//! Domain check, SMTP probe and doctor: findings with evidence
+//!
+//! Skeleton: filled in by the issue that owns this crate.

@@ -1,0 +1,3 @@
+//! One SMTP connection: client with phase timings and RFC 5321 timeouts, STARTTLS; server session state machine
+//!
+//! Skeleton: filled in by the issue that owns this crate.

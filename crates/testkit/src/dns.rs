@@ -1,0 +1,1 @@
+//! In-process DNS server for tests (owned by the `mailway check` issue).

@@ -1,0 +1,11 @@
+//! Test helpers shared by mailway's crates (dev-dependency only).
+//!
+//! - [`smtp`]: scripted SMTP peers on loopback (accept, tarpit, 421, greylist, slow DATA, TLS).
+//! - [`dns`]: an in-process DNS server serving zone text on loopback.
+//! - [`golden`]: golden-file comparison with `MAILWAY_BLESS=1` to regenerate.
+//! - [`shared`]: locating `../shared` test data (skip when absent, fail under `CI=true`).
+
+pub mod dns;
+pub mod golden;
+pub mod shared;
+pub mod smtp;

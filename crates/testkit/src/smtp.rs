@@ -1,0 +1,1 @@
+//! Scripted SMTP peers on loopback (owned by the `mailway probe` issue).
