@@ -13,6 +13,9 @@ use tokio_rustls::TlsAcceptor;
 use super::reply::Reply;
 use super::session::{Action, Session, TlsInfo, Transaction};
 
+#[cfg(test)]
+mod tests;
+
 /// Where accepted messages go. The relay's sink answers `Ok(queue id)` only after the message
 /// is durable; the session then says `250`.
 pub trait MessageSink: Send + Sync {
