@@ -3,13 +3,128 @@
 //! Pure: no I/O, no clock. This crate is the shared vocabulary of mailway: bounces, logs, probes
 //! and the relay all classify SMTP replies through [`classify`].
 //!
-//! NOTE (skeleton): the public API below is what other crates code against. The owner of this
-//! crate extends it (registry data, provider rules, explanations) but keeps these signatures.
+//! # Brief overview
+//!
+//! * [`parse_reply`] turns anything that holds an SMTP reply — a raw multi-line reply
+//!   (`550-5.1.1 ...`), a DSN `Diagnostic-Code:` (`smtp; 550 5.1.1 ...`), a Postfix sentence
+//!   (`host mx[1.2.3.4] said: 450 4.2.1 ... (in reply to RCPT TO command)`), an Exim one
+//!   (`SMTP error from remote mail server after RCPT TO:<..>: 550 ...`), a Sendmail transcript —
+//!   into a [`Reply`]: basic code, enhanced status (found anywhere: `#5.1.1`, `[5.7.1]`), text and
+//!   the SMTP command it answered.
+//! * [`classify`] / [`classify_with`] give a [`Classification`]: the reason (Sisimai's vocabulary,
+//!   [`Reason`]), temporary or permanent, hard or soft bounce, the rule that decided, the provider
+//!   recognised and an explanation topic.
+//! * [`registry`] is the IANA enhanced status code registry; [`provider`] the mailbox providers
+//!   (Gmail, Microsoft 365, Yahoo, ...); [`emitter`] which MTA emits what (Postfix and Exim never
+//!   write 4.4.7); `explain` (coming next) turns all of it into plain words in English or Spanish.
+//!
+//! # Knowledge is data
+//!
+//! Everything this crate knows lives in `crates/status/data/*.toml` and
+//! `crates/status/locales/{en,es}/*.ftl`, embedded at compile time and parsed once:
+//!
+//! | file | what |
+//! |---|---|
+//! | `data/registry.toml` | the IANA registry (every X.s.d code, title, meaning, reference) and the basic reply codes |
+//! | `data/rules.toml` | classification rules: phrases / regexes / status / code / command / DSN action → reason |
+//! | `data/providers.toml` | providers: host and domain suffixes, marker phrases, provider-specific notes |
+//! | `data/emitters.toml` | sending MTAs: whether they write 4.4.7, their queue lifetimes and settings |
+//! | `data/explain.toml` | per reason and topic: ranked causes, what the sender and the admin can do |
+//!
+//! ## The rules file format (for contributors, e.g. the bounce corpus work)
+//!
+//! `rules.toml` has four tables evaluated in this order: `[[primary]]` (first match wins), then
+//! `[[status]]` (what a status code means on its own; when its reason is "vague" — see
+//! `[reasons].vague` — the `[[secondary]]` text rules get a chance first), then `[[fallback]]`.
+//! Each rule is:
+//!
+//! ```toml
+//! [[primary]]
+//! id = "google-nosuchuser"        # unique; reported as Classification::rule
+//! reason = "userunknown"           # a Reason name
+//! text = ["the email account that you tried to reach does not exist"]  # any phrase (case-insensitive,
+//!                                  # whitespace-collapsed) ...
+//! regex = ['user .{1,80} unknown'] # ... or any regex on the same text
+//! status = ["5.1.1", "x.7.606-649", "4.4.*"]   # optional: enhanced status patterns
+//! code = ["550", "55x"]            # optional: basic reply code patterns
+//! class = [5]                      # optional: 2, 4 or 5
+//! command = ["RCPT"]               # optional: the SMTP command answered; not_command = [...]
+//! action = ["delayed"]             # optional: the DSN Action
+//! unless = ["sender address rejected"]   # optional: vetoing phrases
+//! unless_reason = ["blocked"]      # optional: veto when a text rule of these reasons matched
+//! provider = "google"              # optional; provider_only = true limits it to that provider
+//! topic = "greylisting"            # optional: explanation topic more specific than the reason
+//! ```
+//!
+//! Additions are welcome (keep ids unique, put specific rules above the generic ones they must
+//! beat) and are checked by `cargo test -p mailway-status`. Extra rule files can also be
+//! loaded at run time with [`Classifier::with_rules`].
+//!
+//! # Example
+//!
+//! ```
+//! use mailway_status::{classify_text, parse_reply, Reason, SmtpCommand, Temporality};
+//!
+//! let r = parse_reply("host mx.example.org[192.0.2.1] said: 450 4.2.1 <bob@example.org>: \
+//!     Recipient address rejected: Greylisted, see https://postgrey.example/ (in reply to RCPT TO command)");
+//! assert_eq!(r.code, Some(450));
+//! assert_eq!(r.status.unwrap().to_string(), "4.2.1");
+//! assert_eq!(r.command, Some(SmtpCommand::Rcpt));
+//!
+//! let c = mailway_status::classify(&r);
+//! assert_eq!(c.temporality, Temporality::Transient);
+//! assert_eq!(c.topic.as_deref(), Some("greylisting"));
+//! assert!(!c.hard_bounce);
+//!
+//! let c = classify_text("550 5.1.1 The email account that you tried to reach does not exist. gsmtp");
+//! assert_eq!(c.reason, Reason::UserUnknown);
+//! assert!(c.hard_bounce);
+//! assert_eq!(c.provider.as_deref(), Some("google"));
+//! ```
+//!
+//! Parsing and classification never panic, whatever the input (they are fuzzed).
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
+
+pub mod emitter;
+
+mod parse;
+pub mod provider;
+pub mod registry;
+mod rules;
+
+pub use emitter::{Emitter, detect_emitter, emitter, emitters};
+pub use parse::{find_command, is_reply_code};
+pub use provider::{Provider, providers};
+pub use registry::{RegistryEntry, lookup, registry};
+
+/// An error in the built-in or a user-supplied data file (rules, registry, providers, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The file is not valid TOML or does not have the expected shape.
+    #[error("{file}: {message}")]
+    Toml {
+        /// Which file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// One entry of the file is wrong.
+    #[error("{file}: rule {rule:?}: {message}")]
+    Rule {
+        /// Which file.
+        file: String,
+        /// Which rule / entry.
+        rule: String,
+        /// What is wrong.
+        message: String,
+    },
+}
 
 /// An RFC 3463 enhanced status code `class.subject.detail`, e.g. `4.4.7`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -313,73 +428,287 @@ pub struct Classification {
     pub hard_bounce: bool,
     /// Stable identifier of the rule that decided (for evidence and tests).
     pub rule: String,
+    /// An explanation topic more specific than the reason (e.g. `greylisting`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The mailbox provider recognised (e.g. `google`, `microsoft`), when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// Parses an SMTP reply or any text that contains one (`550-5.1.1 ...`, `smtp; 550 5.1.1 ...`,
-/// `#5.1.1`, `[5.7.1]`). Never panics.
+/// `#5.1.1`, `[5.7.1]`, Postfix / Exim / Sendmail sentences). Never panics.
 pub fn parse_reply(text: &str) -> Reply {
-    let mut reply = Reply::default();
-    let mut parts = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        let rest = match line.get(..3).and_then(|c| c.parse::<u16>().ok()) {
-            Some(c)
-                if (200..600).contains(&c)
-                    && !line[3..].starts_with(|ch: char| ch.is_ascii_digit()) =>
-            {
-                reply.code.get_or_insert(c);
-                line[3..].trim_start_matches(['-', ' '])
-            }
-            _ => line,
-        };
-        parts.push(rest);
-    }
-    reply.text = parts.join(" ");
-    reply.status = find_enhanced_status(text);
-    reply
+    parse::parse(text)
 }
 
-/// Finds the first plausible enhanced status code anywhere in `text`.
-pub fn find_enhanced_status(text: &str) -> Option<EnhancedStatus> {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if matches!(b[i], b'2' | b'4' | b'5')
-            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
-            && b.get(i + 1) == Some(&b'.')
-        {
-            let end = text[i..]
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .map(|n| i + n)
-                .unwrap_or(b.len());
-            let cand = text[i..end].trim_end_matches('.');
-            if let Ok(s) = cand.parse::<EnhancedStatus>() {
-                return Some(s);
-            }
-        }
-        i += 1;
+pub use parse::find_enhanced_status;
+
+/// The DSN `Action:` of a recipient (RFC 3464 section 2.3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DsnAction {
+    /// Delivery failed; the sending server gave up.
+    Failed,
+    /// Delivery is delayed; the sending server keeps retrying.
+    Delayed,
+    /// Delivered.
+    Delivered,
+    /// Relayed to a system that does not send DSNs.
+    Relayed,
+    /// Delivered to a list and expanded.
+    Expanded,
+}
+
+impl FromStr for DsnAction {
+    type Err = ParseStatusError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Some MTAs write "failed (bad destination mailbox address)" or "expired".
+        let w = s
+            .trim()
+            .split([' ', '(', ';'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Ok(match w.as_str() {
+            "failed" | "failure" | "expired" => Self::Failed,
+            "delayed" | "delay" | "deferred" => Self::Delayed,
+            "delivered" | "deliverable" | "success" => Self::Delivered,
+            "relayed" => Self::Relayed,
+            "expanded" => Self::Expanded,
+            _ => return Err(ParseStatusError(s.to_string())),
+        })
     }
-    None
+}
+
+impl fmt::Display for DsnAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Failed => "failed",
+            Self::Delayed => "delayed",
+            Self::Delivered => "delivered",
+            Self::Relayed => "relayed",
+            Self::Expanded => "expanded",
+        })
+    }
+}
+
+/// What else is known about a reply besides its text: the DSN action, the remote host, the
+/// recipient, a reason decided by a format-specific parser. Build with [`Context::new`] and the
+/// `with_*` methods (fields may be added).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The DSN action of the record.
+    pub action: Option<DsnAction>,
+    /// The remote MTA's host name (DSN `Remote-MTA`, the host in a Postfix/Exim sentence).
+    pub remote_host: Option<String>,
+    /// The recipient's domain (or whole address; only the domain is used).
+    pub recipient_domain: Option<String>,
+    /// A reason already decided by a format-specific recogniser (e.g. an ARF report is
+    /// `feedback`, an auto-reply `vacation`). Used unless it is `undefined`/`onhold`.
+    pub preset: Option<Reason>,
+}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the DSN action.
+    pub fn with_action(mut self, action: DsnAction) -> Self {
+        self.action = Some(action);
+        self
+    }
+    /// Sets the remote MTA host name.
+    pub fn with_remote_host(mut self, host: impl Into<String>) -> Self {
+        self.remote_host = Some(host.into());
+        self
+    }
+    /// Sets the recipient (an address or a bare domain).
+    pub fn with_recipient(mut self, recipient: &str) -> Self {
+        let d = recipient
+            .rsplit('@')
+            .next()
+            .unwrap_or(recipient)
+            .trim_matches(['<', '>', ' ']);
+        self.recipient_domain = Some(d.to_string());
+        self
+    }
+    /// Sets a reason decided elsewhere.
+    pub fn with_preset(mut self, reason: Reason) -> Self {
+        self.preset = Some(reason);
+        self
+    }
+}
+
+/// A classifier: the built-in rules, optionally followed by extra rule files.
+pub struct Classifier {
+    rules: rules::RuleSet,
+}
+
+impl fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Classifier")
+            .field("rules", &self.rules.rules.len())
+            .finish()
+    }
+}
+
+const RULES_TOML: &str = include_str!("../data/rules.toml");
+
+// The built-in data is checked by tests; should it ever fail to compile, classification falls
+// back to "undefined"/"onhold" rather than panicking.
+static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| Classifier {
+    rules: rules::RuleSet::compile(&[("rules.toml", RULES_TOML)])
+        .unwrap_or_else(|_| rules::RuleSet::empty()),
+});
+
+impl Classifier {
+    /// The built-in classifier (rules parsed and compiled once).
+    pub fn builtin() -> &'static Classifier {
+        &BUILTIN
+    }
+
+    /// Checks the built-in data (rules, registry, providers, emitters, explanations) and reports
+    /// the first problem.
+    pub fn check_builtin_data() -> Result<(), DataError> {
+        rules::RuleSet::compile(&[("rules.toml", RULES_TOML)])?;
+        registry::Registry::load()?;
+        provider::Providers::load()?;
+
+        Ok(())
+    }
+
+    /// The built-in rules followed by extra rule files (`(name, toml text)`, in the
+    /// `rules.toml` format); their rules are tried after the built-in ones of the same table.
+    pub fn with_rules(extra: &[(&str, &str)]) -> Result<Classifier, DataError> {
+        let mut all = vec![("rules.toml", RULES_TOML)];
+        all.extend_from_slice(extra);
+        Ok(Classifier {
+            rules: rules::RuleSet::compile(&all)?,
+        })
+    }
+
+    /// Classifies a reply with its context.
+    pub fn classify(&self, reply: &Reply, ctx: &Context) -> Classification {
+        let rs = &self.rules;
+        let temporality = temporality_of(reply, ctx);
+        let mut match_text = String::with_capacity(reply.text.len() + 16);
+        if let Some(c) = reply.code {
+            match_text.push_str(&c.to_string());
+            match_text.push(' ');
+        }
+        if let Some(s) = reply.status {
+            match_text.push_str(&s.to_string());
+            match_text.push(' ');
+        }
+        match_text.push_str(parse::truncate(&reply.text, parse::MAX_REPLY_LEN));
+        let normalised = parse::collapse_ws(&match_text.to_lowercase());
+        let providers = provider::providers().detect(
+            ctx.remote_host.as_deref(),
+            ctx.recipient_domain.as_deref(),
+            &normalised,
+        );
+        let finish = |reason: Reason, rule: &str, topic: Option<&str>, provider: Option<&str>| {
+            let hard = if rs.not_bounce.contains(&reason) {
+                false
+            } else if rs.hard.contains(&reason) {
+                true
+            } else if rs.hard_unless_transient.contains(&reason) {
+                temporality != Temporality::Transient
+            } else {
+                false
+            };
+            Classification {
+                reason,
+                temporality,
+                hard_bounce: hard,
+                rule: rule.to_string(),
+                topic: topic.map(str::to_string),
+                provider: provider
+                    .map(str::to_string)
+                    .or_else(|| providers.first().cloned()),
+            }
+        };
+        if let Some(p) = ctx.preset
+            && !matches!(p, Reason::Undefined | Reason::OnHold)
+        {
+            return finish(p, "preset", None, None);
+        }
+        let hits = rs.text_hits(&normalised);
+        let facts = rules::Facts {
+            status: reply.status,
+            code: reply.code,
+            command: reply.command,
+            action: ctx.action,
+            providers: &providers,
+        };
+        let decide = |i: usize| {
+            let r = &rs.rules[i];
+            finish(r.reason, &r.id, r.topic.as_deref(), r.provider.as_deref())
+        };
+        if let Some(i) = rs.first_match(rules::Phase::Primary, &facts, &hits) {
+            return decide(i);
+        }
+        let by_status = rs.first_match(rules::Phase::Status, &facts, &hits);
+        let vague = by_status.is_none_or(|i| rs.vague.contains(&rs.rules[i].reason));
+        if vague && let Some(i) = rs.first_match(rules::Phase::Secondary, &facts, &hits) {
+            return decide(i);
+        }
+        if let Some(i) = by_status {
+            return decide(i);
+        }
+        if let Some(i) = rs.first_match(rules::Phase::Fallback, &facts, &hits) {
+            return decide(i);
+        }
+        if reply.text.trim().is_empty() {
+            finish(Reason::Undefined, "nothing", None, None)
+        } else {
+            finish(Reason::OnHold, "onhold", None, None)
+        }
+    }
+}
+
+/// Temporary or permanent, from the enhanced status class, else the basic code, else the DSN
+/// action and wording.
+fn temporality_of(reply: &Reply, ctx: &Context) -> Temporality {
+    match (reply.status.map(|s| s.class), reply.code.map(|c| c / 100)) {
+        (Some(2), _) | (None, Some(2)) => return Temporality::Success,
+        (Some(4), _) | (None, Some(4)) => return Temporality::Transient,
+        (Some(5), _) | (None, Some(5)) => return Temporality::Permanent,
+        _ => {}
+    }
+    match ctx.action {
+        Some(DsnAction::Delayed) => return Temporality::Transient,
+        Some(DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded) => {
+            return Temporality::Success;
+        }
+        _ => {}
+    }
+    let lower = reply.text.to_ascii_lowercase();
+    if lower.contains("temporar")
+        || lower.contains("try again later")
+        || lower.contains("will retry")
+        || lower.contains("persistent")
+    {
+        return Temporality::Transient;
+    }
+    if lower.contains("permanent") || ctx.action == Some(DsnAction::Failed) {
+        return Temporality::Permanent;
+    }
+    Temporality::Unknown
 }
 
 /// Classifies a parsed reply into a reason and temporality, from the code and the text.
 pub fn classify(reply: &Reply) -> Classification {
-    let temporality = match (reply.status.map(|s| s.class), reply.code.map(|c| c / 100)) {
-        (Some(2), _) | (None, Some(2)) => Temporality::Success,
-        (Some(4), _) | (None, Some(4)) => Temporality::Transient,
-        (Some(5), _) | (None, Some(5)) => Temporality::Permanent,
-        _ => Temporality::Unknown,
-    };
-    let reason = match temporality {
-        Temporality::Success => Reason::Delivered,
-        _ => Reason::Undefined,
-    };
-    Classification {
-        reason,
-        temporality,
-        hard_bounce: false,
-        rule: "skeleton".into(),
-    }
+    Classifier::builtin().classify(reply, &Context::default())
+}
+
+/// Classifies a parsed reply with what else is known about it (DSN action, remote host,
+/// recipient domain, a preset reason).
+pub fn classify_with(reply: &Reply, ctx: &Context) -> Classification {
+    Classifier::builtin().classify(reply, ctx)
 }
 
 /// Parses and classifies free text in one call.
@@ -390,6 +719,13 @@ pub fn classify_text(text: &str) -> Classification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_data_is_valid() {
+        if let Err(e) = Classifier::check_builtin_data() {
+            panic!("{e}");
+        }
+    }
 
     #[test]
     fn parses_multiline_gmail_reply() {

@@ -1,0 +1,289 @@
+//! Mailbox providers and filtering services (`data/providers.toml`): recognising them from a
+//! remote host, a recipient domain or phrases only their replies contain, and their own codes.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use crate::rules::{CodePattern, StatusPattern};
+use crate::{DataError, Reply};
+
+const PROVIDERS_TOML: &str = include_str!("../data/providers.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNote {
+    key: String,
+    #[serde(default)]
+    status: Vec<String>,
+    #[serde(default)]
+    code: Vec<String>,
+    #[serde(default)]
+    text: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    id: String,
+    name: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    domains: Vec<String>,
+    #[serde(default)]
+    markers: Vec<String>,
+    #[serde(default)]
+    postmaster: Option<String>,
+    #[serde(default)]
+    note: Vec<RawNote>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProviders {
+    provider: Vec<RawProvider>,
+}
+
+/// A provider-specific note: when it applies, the explanation shows the Fluent message
+/// `provider-<key>`.
+#[derive(Debug, Clone)]
+pub struct ProviderNote {
+    /// Fluent key suffix.
+    pub key: String,
+    status: Vec<StatusPattern>,
+    code: Vec<CodePattern>,
+    text: Vec<String>,
+}
+
+impl ProviderNote {
+    /// True when the note's conditions hold for `reply` (`lower_text`: its normalised text).
+    pub(crate) fn applies(&self, reply: &Reply, lower_text: &str) -> bool {
+        (self.status.is_empty()
+            || reply
+                .status
+                .is_some_and(|s| self.status.iter().any(|p| p.matches(s))))
+            && (self.code.is_empty()
+                || reply
+                    .code
+                    .is_some_and(|c| self.code.iter().any(|p| p.matches(c))))
+            && (self.text.is_empty() || self.text.iter().any(|t| lower_text.contains(t.as_str())))
+    }
+}
+
+/// A mailbox provider or filtering service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provider {
+    /// Stable identifier (`google`, `microsoft`, `yahoo`, ...).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Host name suffixes of its MX / MTAs.
+    pub hosts: Vec<String>,
+    /// Recipient domains it hosts.
+    pub domains: Vec<String>,
+    /// Its page for senders.
+    pub postmaster: Option<String>,
+    #[serde(skip)]
+    pub(crate) notes: Vec<ProviderNote>,
+}
+
+impl Provider {
+    /// The notes of this provider that apply to `reply`.
+    pub fn notes_for(&self, reply: &Reply) -> Vec<&str> {
+        let lower = crate::parse::collapse_ws(&reply.text.to_lowercase());
+        self.notes
+            .iter()
+            .filter(|n| n.applies(reply, &lower))
+            .map(|n| n.key.as_str())
+            .collect()
+    }
+
+    fn matches_host(&self, host: &str) -> bool {
+        let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        !h.is_empty()
+            && self.hosts.iter().any(|s| {
+                let bare = s.trim_start_matches('.');
+                h == bare || h.ends_with(&format!(".{bare}"))
+            })
+    }
+
+    fn matches_domain(&self, domain: &str) -> bool {
+        let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        !d.is_empty()
+            && self.domains.iter().any(|s| {
+                if let Some(suffix) = s.strip_prefix('.') {
+                    d.ends_with(&format!(".{suffix}"))
+                } else {
+                    &d == s
+                }
+            })
+    }
+}
+
+/// All providers, with a marker automaton.
+pub struct Providers {
+    /// The providers, in file order.
+    pub list: Vec<Provider>,
+    markers: Option<AhoCorasick>,
+    marker_owner: Vec<usize>,
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Providers")
+            .field("list", &self.list.len())
+            .finish()
+    }
+}
+
+impl Providers {
+    pub(crate) fn load() -> Result<Self, DataError> {
+        let raw: RawProviders = toml::from_str(PROVIDERS_TOML).map_err(|e| DataError::Toml {
+            file: "providers.toml".into(),
+            message: e.to_string(),
+        })?;
+        let mut list = Vec::new();
+        let mut markers = Vec::new();
+        let mut marker_owner = Vec::new();
+        for (i, p) in raw.provider.into_iter().enumerate() {
+            let bad = |m: String| DataError::Rule {
+                file: "providers.toml".into(),
+                rule: p.id.clone(),
+                message: m,
+            };
+            let mut notes = Vec::new();
+            for n in &p.note {
+                notes.push(ProviderNote {
+                    key: n.key.clone(),
+                    status: n
+                        .status
+                        .iter()
+                        .map(|s| StatusPattern::parse(s).map_err(&bad))
+                        .collect::<Result<_, _>>()?,
+                    code: n
+                        .code
+                        .iter()
+                        .map(|s| CodePattern::parse(s).map_err(&bad))
+                        .collect::<Result<_, _>>()?,
+                    text: n.text.iter().map(|t| t.to_lowercase()).collect(),
+                });
+            }
+            for m in &p.markers {
+                markers.push(m.to_lowercase());
+                marker_owner.push(i);
+            }
+            list.push(Provider {
+                id: p.id,
+                name: p.name,
+                hosts: p.hosts,
+                domains: p.domains,
+                postmaster: p.postmaster,
+                notes,
+            });
+        }
+        let markers = if markers.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&markers)
+                    .map_err(|e| DataError::Rule {
+                        file: "providers.toml".into(),
+                        rule: "markers".into(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        Ok(Self {
+            list,
+            markers,
+            marker_owner,
+        })
+    }
+
+    /// A provider by id.
+    pub fn get(&self, id: &str) -> Option<&Provider> {
+        self.list.iter().find(|p| p.id == id)
+    }
+
+    /// Recognises providers: from the remote host, the recipient domain, then marker phrases in
+    /// the (normalised, lower-case) text. Returns ids, best evidence first, without duplicates.
+    pub fn detect(
+        &self,
+        remote_host: Option<&str>,
+        domain: Option<&str>,
+        lower_text: &str,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |id: &str| {
+            if !out.iter().any(|o| o == id) {
+                out.push(id.to_string());
+            }
+        };
+        if let Some(h) = remote_host {
+            for p in self.list.iter().filter(|p| p.matches_host(h)) {
+                push(&p.id);
+            }
+        }
+        if let Some(d) = domain {
+            for p in self.list.iter().filter(|p| p.matches_domain(d)) {
+                push(&p.id);
+            }
+        }
+        if let Some(ac) = &self.markers {
+            for m in ac.find_overlapping_iter(lower_text) {
+                push(&self.list[self.marker_owner[m.pattern().as_usize()]].id);
+            }
+        }
+        out
+    }
+}
+
+static PROVIDERS: LazyLock<Providers> = LazyLock::new(|| {
+    Providers::load().unwrap_or(Providers {
+        list: Vec::new(),
+        markers: None,
+        marker_owner: Vec::new(),
+    })
+});
+
+/// The built-in provider table (parsed once).
+pub fn providers() -> &'static Providers {
+    &PROVIDERS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_and_detects() {
+        let p = Providers::load().expect("providers.toml parses");
+        assert!(p.list.len() >= 15);
+        assert_eq!(
+            p.detect(Some("gmail-smtp-in.l.google.com"), None, ""),
+            vec!["google"]
+        );
+        assert_eq!(p.detect(None, Some("hotmail.com"), ""), vec!["microsoft"]);
+        assert_eq!(
+            p.detect(Some("contoso-com.mail.protection.outlook.com."), None, ""),
+            vec!["microsoft"]
+        );
+        assert_eq!(
+            p.detect(
+                None,
+                None,
+                "421 4.7.0 [tss04] messages from 192.0.2.1 temporarily deferred"
+            ),
+            vec!["yahoo"]
+        );
+        assert!(
+            p.detect(None, Some("example.org"), "550 5.1.1 user unknown")
+                .is_empty()
+        );
+        assert!(!p.get("microsoft").unwrap().matches_host("notoutlook.com"));
+    }
+}

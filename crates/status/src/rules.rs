@@ -1,0 +1,616 @@
+//! The classification rule engine: `data/rules.toml` compiled into one Aho-Corasick automaton
+//! (all plain phrases) plus one `RegexSet` (all regular expressions), evaluated in file order.
+//!
+//! One pass of each matcher over the normalised reply text tells which rules' texts match; then
+//! the rules are walked in order and the first whose every condition holds decides. Cost per
+//! reply: linear in the text length plus a walk over a few hundred small structs.
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+use crate::parse::collapse_ws;
+use crate::{DataError, DsnAction, EnhancedStatus, Reason, SmtpCommand};
+
+/// A pattern over enhanced status codes: `5.1.1`, `x.7.1` (any class), `4.4.*`, `5.7.606-649`,
+/// `5.*.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatusPattern {
+    class: Option<u8>,
+    subject: Option<(u16, u16)>,
+    detail: Option<(u16, u16)>,
+}
+
+impl StatusPattern {
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.trim().split('.').collect();
+        if parts.len() != 3 {
+            return Err(format!("status pattern {s:?}: want class.subject.detail"));
+        }
+        let class = match parts[0] {
+            "x" | "X" | "*" => None,
+            c => Some(
+                c.parse::<u8>()
+                    .ok()
+                    .filter(|c| matches!(c, 2 | 4 | 5))
+                    .ok_or_else(|| format!("status pattern {s:?}: bad class"))?,
+            ),
+        };
+        let range = |p: &str| -> Result<Option<(u16, u16)>, String> {
+            if p == "*" || p == "x" || p == "X" {
+                return Ok(None);
+            }
+            let (a, b) = p.split_once('-').unwrap_or((p, p));
+            let a: u16 = a
+                .parse()
+                .map_err(|_| format!("status pattern {s:?}: bad number {a:?}"))?;
+            let b: u16 = b
+                .parse()
+                .map_err(|_| format!("status pattern {s:?}: bad number {b:?}"))?;
+            if a > b || b > 999 {
+                return Err(format!("status pattern {s:?}: bad range"));
+            }
+            Ok(Some((a, b)))
+        };
+        Ok(Self {
+            class,
+            subject: range(parts[1])?,
+            detail: range(parts[2])?,
+        })
+    }
+
+    pub(crate) fn matches(&self, st: EnhancedStatus) -> bool {
+        self.class.is_none_or(|c| c == st.class)
+            && self
+                .subject
+                .is_none_or(|(a, b)| (a..=b).contains(&st.subject))
+            && self
+                .detail
+                .is_none_or(|(a, b)| (a..=b).contains(&st.detail))
+    }
+}
+
+/// A pattern over basic reply codes: `550`, `55x`, `5xx`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CodePattern([Option<u8>; 3]);
+
+impl CodePattern {
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
+        let b = s.trim().as_bytes();
+        if b.len() != 3 {
+            return Err(format!(
+                "code pattern {s:?}: want three characters like 550, 55x, 5xx"
+            ));
+        }
+        let mut out = [None; 3];
+        for (i, c) in b.iter().enumerate() {
+            out[i] = match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'x' | b'X' | b'*' => None,
+                _ => return Err(format!("code pattern {s:?}: bad character")),
+            };
+        }
+        Ok(Self(out))
+    }
+
+    pub(crate) fn matches(&self, code: u16) -> bool {
+        let d = [
+            (code / 100) as u8,
+            ((code / 10) % 10) as u8,
+            (code % 10) as u8,
+        ];
+        self.0.iter().zip(d).all(|(p, d)| p.is_none_or(|p| p == d))
+    }
+}
+
+/// One rule as written in `rules.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRule {
+    pub id: String,
+    pub reason: String,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub provider_only: bool,
+    #[serde(default)]
+    pub text: Vec<String>,
+    #[serde(default)]
+    pub regex: Vec<String>,
+    #[serde(default)]
+    pub status: Vec<String>,
+    #[serde(default)]
+    pub code: Vec<String>,
+    #[serde(default)]
+    pub class: Vec<u8>,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub not_command: Vec<String>,
+    #[serde(default)]
+    pub action: Vec<String>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+    #[serde(default)]
+    pub unless_reason: Vec<String>,
+    /// Free text for maintainers (ignored).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub note: Option<String>,
+}
+
+/// The reasons table of `rules.toml`: the hard/soft bounce policy.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReasons {
+    #[serde(default)]
+    pub hard: Vec<String>,
+    #[serde(default)]
+    pub hard_unless_transient: Vec<String>,
+    #[serde(default)]
+    pub not_bounce: Vec<String>,
+    #[serde(default)]
+    pub vague: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRuleFile {
+    #[serde(default)]
+    pub reasons: Option<RawReasons>,
+    #[serde(default)]
+    pub primary: Vec<RawRule>,
+    #[serde(default)]
+    pub status: Vec<RawRule>,
+    #[serde(default)]
+    pub secondary: Vec<RawRule>,
+    #[serde(default)]
+    pub fallback: Vec<RawRule>,
+}
+
+/// The evaluation phase a rule belongs to (its table in `rules.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Primary,
+    Status,
+    Secondary,
+    Fallback,
+}
+
+fn parse_command(s: &str) -> Option<SmtpCommand> {
+    Some(match s.to_ascii_uppercase().as_str() {
+        "CONNECT" | "CONN" | "GREETING" => SmtpCommand::Connect,
+        "HELO" => SmtpCommand::Helo,
+        "EHLO" => SmtpCommand::Ehlo,
+        "STARTTLS" => SmtpCommand::Starttls,
+        "AUTH" => SmtpCommand::Auth,
+        "MAIL" => SmtpCommand::Mail,
+        "RCPT" => SmtpCommand::Rcpt,
+        "DATA" => SmtpCommand::Data,
+        "BDAT" => SmtpCommand::Bdat,
+        "DATA-END" | "DATAEND" | "END-OF-DATA" => SmtpCommand::DataEnd,
+        "RSET" => SmtpCommand::Rset,
+        "QUIT" => SmtpCommand::Quit,
+        _ => return None,
+    })
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub phase: Phase,
+    pub reason: Reason,
+    pub topic: Option<String>,
+    pub provider: Option<String>,
+    pub provider_only: bool,
+    /// True when the rule has a text condition (text or regex).
+    pub has_text: bool,
+    pub status: Vec<StatusPattern>,
+    pub code: Vec<CodePattern>,
+    pub class: Vec<u8>,
+    pub command: Vec<SmtpCommand>,
+    pub not_command: Vec<SmtpCommand>,
+    pub action: Vec<DsnAction>,
+    pub has_unless: bool,
+    pub unless_reason: Vec<Reason>,
+}
+
+/// What one reply looks like to the rules.
+pub(crate) struct Facts<'a> {
+    pub status: Option<EnhancedStatus>,
+    pub code: Option<u16>,
+    pub command: Option<SmtpCommand>,
+    pub action: Option<DsnAction>,
+    pub providers: &'a [String],
+}
+
+/// All rules, compiled.
+pub(crate) struct RuleSet {
+    pub rules: Vec<Rule>,
+    /// Phrase automaton; pattern i belongs to `phrase_owner[i]` = (rule index, is_unless).
+    phrases: Option<AhoCorasick>,
+    phrase_owner: Vec<(usize, bool)>,
+    regexes: Option<RegexSet>,
+    regex_owner: Vec<(usize, bool)>,
+    pub hard: Vec<Reason>,
+    pub hard_unless_transient: Vec<Reason>,
+    pub not_bounce: Vec<Reason>,
+    pub vague: Vec<Reason>,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules.len())
+            .finish()
+    }
+}
+
+/// Which rules' text and veto conditions matched one text.
+pub(crate) struct TextHits {
+    text: Vec<bool>,
+    unless: Vec<bool>,
+}
+
+impl TextHits {
+    pub fn text(&self, i: usize) -> bool {
+        self.text.get(i).copied().unwrap_or(false)
+    }
+    pub fn unless(&self, i: usize) -> bool {
+        self.unless.get(i).copied().unwrap_or(false)
+    }
+}
+
+impl RuleSet {
+    /// A rule set with no rules.
+    pub(crate) fn empty() -> Self {
+        Self {
+            rules: Vec::new(),
+            phrases: None,
+            phrase_owner: Vec::new(),
+            regexes: None,
+            regex_owner: Vec::new(),
+            hard: Vec::new(),
+            hard_unless_transient: Vec::new(),
+            not_bounce: Vec::new(),
+            vague: Vec::new(),
+        }
+    }
+
+    /// Compiles rule files (each a `rules.toml`-format string, later files' rules after earlier
+    /// ones; the first file's `[reasons]` table wins unless a later one has its own).
+    pub(crate) fn compile(sources: &[(&str, &str)]) -> Result<Self, DataError> {
+        let mut raw_rules: Vec<(String, Phase, RawRule)> = Vec::new();
+        let mut reasons = RawReasons::default();
+        for (name, src) in sources {
+            let file: RawRuleFile = toml::from_str(src).map_err(|e| DataError::Toml {
+                file: name.to_string(),
+                message: e.to_string(),
+            })?;
+            if let Some(r) = file.reasons {
+                reasons = r;
+            }
+            for (phase, list) in [
+                (Phase::Primary, file.primary),
+                (Phase::Status, file.status),
+                (Phase::Secondary, file.secondary),
+                (Phase::Fallback, file.fallback),
+            ] {
+                raw_rules.extend(list.into_iter().map(|r| (name.to_string(), phase, r)));
+            }
+        }
+        let bad = |file: &str, id: &str, message: String| DataError::Rule {
+            file: file.to_string(),
+            rule: id.to_string(),
+            message,
+        };
+        let reason_of = |file: &str, id: &str, s: &str| -> Result<Reason, DataError> {
+            s.parse::<Reason>()
+                .map_err(|_| bad(file, id, format!("unknown reason {s:?}")))
+        };
+        let mut rules = Vec::with_capacity(raw_rules.len());
+        let mut phrases: Vec<String> = Vec::new();
+        let mut phrase_owner = Vec::new();
+        let mut regexes: Vec<String> = Vec::new();
+        let mut regex_owner = Vec::new();
+        let mut seen = BTreeMap::new();
+        // Stable order: all primary rules (of every file, in file order), then status, ...
+        raw_rules.sort_by_key(|(_, phase, _)| *phase as u8);
+        for (idx, (file, phase, r)) in raw_rules.iter().enumerate() {
+            if seen.insert(r.id.clone(), ()).is_some() {
+                return Err(bad(file, &r.id, "duplicate rule id".into()));
+            }
+            let reason = reason_of(file, &r.id, &r.reason)?;
+            let status = r
+                .status
+                .iter()
+                .map(|s| StatusPattern::parse(s).map_err(|m| bad(file, &r.id, m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let code = r
+                .code
+                .iter()
+                .map(|s| CodePattern::parse(s).map_err(|m| bad(file, &r.id, m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let cmds = |v: &[String]| -> Result<Vec<SmtpCommand>, DataError> {
+                v.iter()
+                    .map(|c| {
+                        parse_command(c)
+                            .ok_or_else(|| bad(file, &r.id, format!("unknown command {c:?}")))
+                    })
+                    .collect()
+            };
+            let action = r
+                .action
+                .iter()
+                .map(|a| {
+                    a.parse::<DsnAction>()
+                        .map_err(|_| bad(file, &r.id, format!("unknown action {a:?}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if r.class.iter().any(|c| !matches!(c, 2 | 4 | 5)) {
+                return Err(bad(file, &r.id, "class must be 2, 4 or 5".into()));
+            }
+            let has_text = !r.text.is_empty() || !r.regex.is_empty();
+            if !has_text
+                && status.is_empty()
+                && code.is_empty()
+                && r.class.is_empty()
+                && r.command.is_empty()
+                && action.is_empty()
+            {
+                return Err(bad(file, &r.id, "a rule needs at least one of text, regex, status, code, class, command, action".into()));
+            }
+            for t in &r.text {
+                let n = collapse_ws(&t.to_lowercase());
+                if n.is_empty() {
+                    return Err(bad(file, &r.id, "empty text pattern".into()));
+                }
+                phrases.push(n);
+                phrase_owner.push((idx, false));
+            }
+            for t in &r.unless {
+                let n = collapse_ws(&t.to_lowercase());
+                if n.is_empty() {
+                    return Err(bad(file, &r.id, "empty unless pattern".into()));
+                }
+                phrases.push(n);
+                phrase_owner.push((idx, true));
+            }
+            for re in &r.regex {
+                regex::Regex::new(re)
+                    .map_err(|e| bad(file, &r.id, format!("bad regex {re:?}: {e}")))?;
+                regexes.push(re.clone());
+                regex_owner.push((idx, false));
+            }
+            let unless_reason = r
+                .unless_reason
+                .iter()
+                .map(|s| reason_of(file, &r.id, s))
+                .collect::<Result<Vec<_>, _>>()?;
+            rules.push(Rule {
+                id: r.id.clone(),
+                phase: *phase,
+                reason,
+                topic: r.topic.clone(),
+                provider: r.provider.clone(),
+                provider_only: r.provider_only,
+                has_text,
+                status,
+                code,
+                class: r.class.clone(),
+                command: cmds(&r.command)?,
+                not_command: cmds(&r.not_command)?,
+                action,
+                has_unless: !r.unless.is_empty(),
+                unless_reason,
+            });
+        }
+        let list = |v: &[String]| -> Result<Vec<Reason>, DataError> {
+            v.iter()
+                .map(|s| reason_of("rules", "[reasons]", s))
+                .collect()
+        };
+        let phrases_ac = if phrases.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&phrases)
+                    .map_err(|e| DataError::Rule {
+                        file: "rules".into(),
+                        rule: "*".into(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        let regex_set = if regexes.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&regexes)
+                    .case_insensitive(true)
+                    .size_limit(64 << 20)
+                    .build()
+                    .map_err(|e| DataError::Rule {
+                        file: "rules".into(),
+                        rule: "*".into(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        Ok(Self {
+            rules,
+            phrases: phrases_ac,
+            phrase_owner,
+            regexes: regex_set,
+            regex_owner,
+            hard: list(&reasons.hard)?,
+            hard_unless_transient: list(&reasons.hard_unless_transient)?,
+            not_bounce: list(&reasons.not_bounce)?,
+            vague: list(&reasons.vague)?,
+        })
+    }
+
+    /// Finds which rules' phrases/regexes match `normalised` (lower-case, collapsed spaces).
+    pub(crate) fn text_hits(&self, normalised: &str) -> TextHits {
+        let n = self.rules.len();
+        let mut hits = TextHits {
+            text: vec![false; n],
+            unless: vec![false; n],
+        };
+        if let Some(ac) = &self.phrases {
+            for m in ac.find_overlapping_iter(normalised) {
+                let (rule, is_unless) = self.phrase_owner[m.pattern().as_usize()];
+                if is_unless {
+                    hits.unless[rule] = true;
+                } else {
+                    hits.text[rule] = true;
+                }
+            }
+        }
+        if let Some(rs) = &self.regexes {
+            for i in rs.matches(normalised).iter() {
+                let (rule, _) = self.regex_owner[i];
+                hits.text[rule] = true;
+            }
+        }
+        hits
+    }
+
+    /// True when any text rule for `reason` (primary or secondary) matched.
+    fn reason_text_matched(&self, hits: &TextHits, reason: Reason) -> bool {
+        self.rules.iter().enumerate().any(|(i, r)| {
+            r.reason == reason
+                && r.has_text
+                && matches!(r.phase, Phase::Primary | Phase::Secondary)
+                && hits.text(i)
+                && !hits.unless(i)
+        })
+    }
+
+    /// The index of the first rule of `phase` that holds for `facts` with `hits`.
+    pub(crate) fn first_match(
+        &self,
+        phase: Phase,
+        facts: &Facts<'_>,
+        hits: &TextHits,
+    ) -> Option<usize> {
+        let class = facts
+            .status
+            .map(|s| s.class)
+            .or(facts.code.map(|c| (c / 100) as u8));
+        'rules: for (i, r) in self.rules.iter().enumerate() {
+            if r.phase != phase {
+                continue;
+            }
+            if r.has_text && !hits.text(i) {
+                continue;
+            }
+            if r.has_unless && hits.unless(i) {
+                continue;
+            }
+            if !r.status.is_empty()
+                && !facts
+                    .status
+                    .is_some_and(|s| r.status.iter().any(|p| p.matches(s)))
+            {
+                continue;
+            }
+            if !r.code.is_empty()
+                && !facts
+                    .code
+                    .is_some_and(|c| r.code.iter().any(|p| p.matches(c)))
+            {
+                continue;
+            }
+            if !r.class.is_empty() && !class.is_some_and(|c| r.class.contains(&c)) {
+                continue;
+            }
+            if !r.command.is_empty() && !facts.command.is_some_and(|c| r.command.contains(&c)) {
+                continue;
+            }
+            if facts.command.is_some_and(|c| r.not_command.contains(&c)) {
+                continue;
+            }
+            if !r.action.is_empty() && !facts.action.is_some_and(|a| r.action.contains(&a)) {
+                continue;
+            }
+            if r.provider_only
+                && !r
+                    .provider
+                    .as_ref()
+                    .is_some_and(|p| facts.providers.iter().any(|q| q == p))
+            {
+                continue;
+            }
+            for other in &r.unless_reason {
+                if self.reason_text_matched(hits, *other) {
+                    continue 'rules;
+                }
+            }
+            return Some(i);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_patterns() {
+        let p = StatusPattern::parse("x.7.606-649").unwrap();
+        assert!(p.matches("5.7.606".parse().unwrap()));
+        assert!(p.matches("4.7.649".parse().unwrap()));
+        assert!(!p.matches("5.7.650".parse().unwrap()));
+        let p = StatusPattern::parse("4.4.*").unwrap();
+        assert!(p.matches("4.4.7".parse().unwrap()));
+        assert!(!p.matches("5.4.7".parse().unwrap()));
+        assert!(StatusPattern::parse("6.1.1").is_err());
+        assert!(StatusPattern::parse("5.1").is_err());
+        assert!(StatusPattern::parse("5.9-1.1").is_err());
+    }
+
+    #[test]
+    fn code_patterns() {
+        let p = CodePattern::parse("55x").unwrap();
+        assert!(p.matches(550) && p.matches(554) && !p.matches(450));
+        assert!(CodePattern::parse("5500").is_err());
+        assert!(CodePattern::parse("5a0").is_err());
+    }
+
+    #[test]
+    fn compile_errors_name_the_rule() {
+        let e = RuleSet::compile(&[(
+            "t",
+            "[[primary]]\nid = \"a\"\nreason = \"nonsense\"\ntext = [\"x\"]\n",
+        )])
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("nonsense") && e.to_string().contains("a"),
+            "{e}"
+        );
+        let e = RuleSet::compile(&[("t", "[[primary]]\nid = \"a\"\nreason = \"blocked\"\n")])
+            .unwrap_err();
+        assert!(e.to_string().contains("at least one"), "{e}");
+        let e = RuleSet::compile(&[(
+            "t",
+            "[[primary]]\nid = \"a\"\nreason = \"blocked\"\nregex = [\"(\"]\n",
+        )])
+        .unwrap_err();
+        assert!(e.to_string().contains("bad regex"), "{e}");
+        let e = RuleSet::compile(&[(
+            "t",
+            "[[primary]]\nid = \"a\"\nreason = \"blocked\"\ntext=[\"x\"]\nbogus = 1\n",
+        )])
+        .unwrap_err();
+        assert!(e.to_string().contains("bogus"), "{e}");
+    }
+}
