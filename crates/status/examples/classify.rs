@@ -17,6 +17,10 @@ fn show(text: &str) {
         c.topic,
         c.provider
     );
+    println!(
+        "    text rules matched: {:?}",
+        mailway_status::Classifier::builtin().text_matches(&r)
+    );
 }
 
 fn main() {

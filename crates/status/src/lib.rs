@@ -590,21 +590,26 @@ impl Classifier {
         })
     }
 
+    /// The ids of every rule whose text condition (phrases/regexes, minus `unless`) matches
+    /// `reply`, in evaluation order: evidence for "why this reason", and a debugging aid for
+    /// rule authors.
+    pub fn text_matches(&self, reply: &Reply) -> Vec<&str> {
+        let normalised = match_text(reply);
+        let hits = self.rules.text_hits(&normalised);
+        self.rules
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| r.has_text && hits.text(*i) && !hits.unless(*i))
+            .map(|(_, r)| r.id.as_str())
+            .collect()
+    }
+
     /// Classifies a reply with its context.
     pub fn classify(&self, reply: &Reply, ctx: &Context) -> Classification {
         let rs = &self.rules;
         let temporality = temporality_of(reply, ctx);
-        let mut match_text = String::with_capacity(reply.text.len() + 16);
-        if let Some(c) = reply.code {
-            match_text.push_str(&c.to_string());
-            match_text.push(' ');
-        }
-        if let Some(s) = reply.status {
-            match_text.push_str(&s.to_string());
-            match_text.push(' ');
-        }
-        match_text.push_str(parse::truncate(&reply.text, parse::MAX_REPLY_LEN));
-        let normalised = parse::collapse_ws(&match_text.to_lowercase());
+        let normalised = match_text(reply);
         let providers = provider::providers().detect(
             ctx.remote_host.as_deref(),
             ctx.recipient_domain.as_deref(),
@@ -668,6 +673,21 @@ impl Classifier {
             finish(Reason::OnHold, "onhold", None, None)
         }
     }
+}
+
+/// The text the rules see: "CODE STATUS text", lower-cased, whitespace collapsed.
+fn match_text(reply: &Reply) -> String {
+    let mut t = String::with_capacity(reply.text.len() + 16);
+    if let Some(c) = reply.code {
+        t.push_str(&c.to_string());
+        t.push(' ');
+    }
+    if let Some(s) = reply.status {
+        t.push_str(&s.to_string());
+        t.push(' ');
+    }
+    t.push_str(parse::truncate(&reply.text, parse::MAX_REPLY_LEN));
+    parse::collapse_ws(&t.to_lowercase())
 }
 
 /// Temporary or permanent, from the enhanced status class, else the basic code, else the DSN

@@ -122,7 +122,11 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub regex: Vec<String>,
     #[serde(default)]
+    pub same_text_as: Option<String>,
+    #[serde(default)]
     pub status: Vec<String>,
+    #[serde(default)]
+    pub not_status: Vec<String>,
     #[serde(default)]
     pub code: Vec<String>,
     #[serde(default)]
@@ -131,6 +135,8 @@ pub(crate) struct RawRule {
     pub command: Vec<String>,
     #[serde(default)]
     pub not_command: Vec<String>,
+    #[serde(default)]
+    pub no_command: bool,
     #[serde(default)]
     pub action: Vec<String>,
     #[serde(default)]
@@ -211,10 +217,12 @@ pub(crate) struct Rule {
     /// True when the rule has a text condition (text or regex).
     pub has_text: bool,
     pub status: Vec<StatusPattern>,
+    pub not_status: Vec<StatusPattern>,
     pub code: Vec<CodePattern>,
     pub class: Vec<u8>,
     pub command: Vec<SmtpCommand>,
     pub not_command: Vec<SmtpCommand>,
+    pub no_command: bool,
     pub action: Vec<DsnAction>,
     pub has_unless: bool,
     pub unless_reason: Vec<Reason>,
@@ -321,6 +329,20 @@ impl RuleSet {
         let mut seen = BTreeMap::new();
         // Stable order: all primary rules (of every file, in file order), then status, ...
         raw_rules.sort_by_key(|(_, phase, _)| *phase as u8);
+        // `same_text_as`: borrow another rule's phrases and regexes (added to the rule's own).
+        let by_id: BTreeMap<String, (Vec<String>, Vec<String>)> = raw_rules
+            .iter()
+            .map(|(_, _, r)| (r.id.clone(), (r.text.clone(), r.regex.clone())))
+            .collect();
+        for (file, _, r) in raw_rules.iter_mut() {
+            if let Some(other) = r.same_text_as.clone() {
+                let Some((t, re)) = by_id.get(&other) else {
+                    return Err(bad(file, &r.id, format!("same_text_as: no rule {other:?}")));
+                };
+                r.text.extend(t.iter().cloned());
+                r.regex.extend(re.iter().cloned());
+            }
+        }
         for (idx, (file, phase, r)) in raw_rules.iter().enumerate() {
             if seen.insert(r.id.clone(), ()).is_some() {
                 return Err(bad(file, &r.id, "duplicate rule id".into()));
@@ -328,6 +350,11 @@ impl RuleSet {
             let reason = reason_of(file, &r.id, &r.reason)?;
             let status = r
                 .status
+                .iter()
+                .map(|s| StatusPattern::parse(s).map_err(|m| bad(file, &r.id, m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let not_status = r
+                .not_status
                 .iter()
                 .map(|s| StatusPattern::parse(s).map_err(|m| bad(file, &r.id, m)))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -401,10 +428,12 @@ impl RuleSet {
                 provider_only: r.provider_only,
                 has_text,
                 status,
+                not_status,
                 code,
                 class: r.class.clone(),
                 command: cmds(&r.command)?,
                 not_command: cmds(&r.not_command)?,
+                no_command: r.no_command,
                 action,
                 has_unless: !r.unless.is_empty(),
                 unless_reason,
@@ -483,15 +512,81 @@ impl RuleSet {
         hits
     }
 
-    /// True when any text rule for `reason` (primary or secondary) matched.
-    fn reason_text_matched(&self, hits: &TextHits, reason: Reason) -> bool {
+    /// True when a text rule of `reason` (primary or secondary) holds on its own: its text and
+    /// every other condition except `unless_reason`.
+    fn reason_text_matched(&self, facts: &Facts<'_>, hits: &TextHits, reason: Reason) -> bool {
         self.rules.iter().enumerate().any(|(i, r)| {
             r.reason == reason
                 && r.has_text
                 && matches!(r.phase, Phase::Primary | Phase::Secondary)
-                && hits.text(i)
-                && !hits.unless(i)
+                && self.holds(i, facts, hits, false)
         })
+    }
+
+    /// Whether rule `i` holds; `unless_reason` is only checked when `deep` (one level).
+    fn holds(&self, i: usize, facts: &Facts<'_>, hits: &TextHits, deep: bool) -> bool {
+        let r = &self.rules[i];
+        let class = facts
+            .status
+            .map(|s| s.class)
+            .or(facts.code.map(|c| (c / 100) as u8));
+        if r.has_text && !hits.text(i) {
+            return false;
+        }
+        if r.has_unless && hits.unless(i) {
+            return false;
+        }
+        if !r.status.is_empty()
+            && !facts
+                .status
+                .is_some_and(|s| r.status.iter().any(|p| p.matches(s)))
+        {
+            return false;
+        }
+        if facts
+            .status
+            .is_some_and(|s| r.not_status.iter().any(|p| p.matches(s)))
+        {
+            return false;
+        }
+        if !r.code.is_empty()
+            && !facts
+                .code
+                .is_some_and(|c| r.code.iter().any(|p| p.matches(c)))
+        {
+            return false;
+        }
+        if !r.class.is_empty() && !class.is_some_and(|c| r.class.contains(&c)) {
+            return false;
+        }
+        if !r.command.is_empty() && !facts.command.is_some_and(|c| r.command.contains(&c)) {
+            return false;
+        }
+        if facts.command.is_some_and(|c| r.not_command.contains(&c)) {
+            return false;
+        }
+        if r.no_command && facts.command.is_some() {
+            return false;
+        }
+        if !r.action.is_empty() && !facts.action.is_some_and(|a| r.action.contains(&a)) {
+            return false;
+        }
+        if r.provider_only
+            && !r
+                .provider
+                .as_ref()
+                .is_some_and(|p| facts.providers.iter().any(|q| q == p))
+        {
+            return false;
+        }
+        if deep
+            && r.unless_reason
+                .iter()
+                .any(|other| self.reason_text_matched(facts, hits, *other))
+        {
+            return false;
+        }
+        true
     }
 
     /// The index of the first rule of `phase` that holds for `facts` with `hits`.
@@ -501,62 +596,8 @@ impl RuleSet {
         facts: &Facts<'_>,
         hits: &TextHits,
     ) -> Option<usize> {
-        let class = facts
-            .status
-            .map(|s| s.class)
-            .or(facts.code.map(|c| (c / 100) as u8));
-        'rules: for (i, r) in self.rules.iter().enumerate() {
-            if r.phase != phase {
-                continue;
-            }
-            if r.has_text && !hits.text(i) {
-                continue;
-            }
-            if r.has_unless && hits.unless(i) {
-                continue;
-            }
-            if !r.status.is_empty()
-                && !facts
-                    .status
-                    .is_some_and(|s| r.status.iter().any(|p| p.matches(s)))
-            {
-                continue;
-            }
-            if !r.code.is_empty()
-                && !facts
-                    .code
-                    .is_some_and(|c| r.code.iter().any(|p| p.matches(c)))
-            {
-                continue;
-            }
-            if !r.class.is_empty() && !class.is_some_and(|c| r.class.contains(&c)) {
-                continue;
-            }
-            if !r.command.is_empty() && !facts.command.is_some_and(|c| r.command.contains(&c)) {
-                continue;
-            }
-            if facts.command.is_some_and(|c| r.not_command.contains(&c)) {
-                continue;
-            }
-            if !r.action.is_empty() && !facts.action.is_some_and(|a| r.action.contains(&a)) {
-                continue;
-            }
-            if r.provider_only
-                && !r
-                    .provider
-                    .as_ref()
-                    .is_some_and(|p| facts.providers.iter().any(|q| q == p))
-            {
-                continue;
-            }
-            for other in &r.unless_reason {
-                if self.reason_text_matched(hits, *other) {
-                    continue 'rules;
-                }
-            }
-            return Some(i);
-        }
-        None
+        (0..self.rules.len())
+            .find(|&i| self.rules[i].phase == phase && self.holds(i, facts, hits, true))
     }
 }
 
