@@ -1,3 +1,107 @@
-//! Bounce messages to per-recipient records (RFC 3464 and vendor formats); DSN building (pure)
+//! Bounce messages to per-recipient records.
 //!
-//! Skeleton: filled in by the issue that owns this crate.
+//! Pure: bytes in, records out. No file system, network or clock in the analysis API; the
+//! `mailway bounce` command does the reading (files, mbox, Maildir, directories, stdin).
+//!
+//! ```
+//! let raw = b"From: MAILER-DAEMON@mx.example.org\nTo: sender@example.org\n\
+//! Subject: Undelivered Mail Returned to Sender\nContent-Type: multipart/report; \
+//! report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n\
+//! <rcpt@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 <rcpt@example.net>: \
+//! Recipient address rejected: User unknown (in reply to RCPT TO command)\n\n--b\n\
+//! Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n\
+//! Final-Recipient: rfc822; rcpt@example.net\nAction: failed\nStatus: 5.1.1\n\
+//! Diagnostic-Code: smtp; 550 5.1.1 <rcpt@example.net>: Recipient address rejected: \
+//! User unknown\n\n--b--\n";
+//! let analysis = mailway_bounce::analyze(raw).unwrap();
+//! let r = &analysis.records[0];
+//! assert_eq!(r.recipient, "rcpt@example.net");
+//! assert_eq!(r.status.unwrap().to_string(), "5.1.1");
+//! assert_eq!(r.reply_code, Some(550));
+//! ```
+//!
+//! # What is recognised
+//! RFC 3464 delivery status notifications (and RFC 6533 `message/global-delivery-status`),
+//! RFC 5965 feedback reports, RFC 3834 auto-replies and the non-standard bounces of the common
+//! MTAs and providers, each by its own recogniser (see [`detectors`]); the recogniser that
+//! decided is named in every record's `detector`.
+//!
+//! # Codes are never invented
+//! `status` is the enhanced status code written in the message (report field or text), and
+//! `reply_code` the SMTP reply code written in it. When the message carries none, they are
+//! `None`; the reason still comes from the words.
+
+mod dsn;
+mod fields;
+mod finish;
+pub mod input;
+mod mail;
+mod recognise;
+mod record;
+mod text;
+
+pub use record::{Action, Analysis, BounceError, BounceRecord};
+
+pub use finish::is_hard_bounce;
+
+/// Options of [`analyze_with`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Messages larger than this are refused with [`BounceError::TooLarge`] (default 64 MiB).
+    pub max_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_size: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The names of every recogniser, in the order they are tried.
+pub fn detectors() -> Vec<&'static str> {
+    recognise::ORDER.iter().map(|r| r.name).collect()
+}
+
+/// Analyses one message (LF, CRLF or CR line endings) with default [`Options`].
+pub fn analyze(raw: &[u8]) -> Result<Analysis, BounceError> {
+    analyze_with(raw, &Options::default())
+}
+
+/// Analyses one message with the given options. Never panics.
+pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError> {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(BounceError::Empty);
+    }
+    if raw.len() > opts.max_size {
+        return Err(BounceError::TooLarge {
+            size: raw.len(),
+            limit: opts.max_size,
+        });
+    }
+    if let Some(why) = input::binary_reason(raw) {
+        return Err(BounceError::Binary(why));
+    }
+    let norm = input::normalize_newlines(raw);
+    // A message saved from an mbox keeps its "From " separator line: skip it.
+    let mut body: &[u8] = &norm;
+    if body.starts_with(b"From ")
+        && let Some(nl) = memchr::memchr(b'\n', body)
+    {
+        body = &body[nl + 1..];
+    }
+    let mail = mail::Mail::parse(body).ok_or(BounceError::NotMail)?;
+    let Some((detector, deliveries)) = recognise::recognise(&mail) else {
+        return Err(BounceError::NotRecognised {
+            hint: mail.warnings.first().cloned(),
+        });
+    };
+    let records = finish::finish(&mail, detector, deliveries);
+    Ok(Analysis {
+        records,
+        detector: detector.to_string(),
+        subject: (!mail.subject.is_empty()).then(|| mail.subject.clone()),
+        warnings: mail.warnings,
+    })
+}

@@ -1,19 +1,343 @@
-//! `mailway bounce` (skeleton: replaced by the issue that owns it).
+//! `mailway bounce PATH... | -`: bounce messages → one record per recipient.
+//!
+//! Reads single messages, mbox files (`>From ` quoting undone), Maildir folders, directories
+//! (recursively, in parallel over all cores) and stdin. The analysis itself is
+//! `mailway_bounce::analyze_with`; this module only reads, renders and maps exit codes:
+//!
+//! - 0: at least one bounce recognised and no input failed;
+//! - 1: no input failed, but nothing was recognised as a bounce;
+//! - 2: at least one input could not be read or is not a mail message (the others are still
+//!   processed and printed).
 
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+use mailway_bounce::{Analysis, BounceError, BounceRecord, Options};
+use rayon::prelude::*;
+use serde::Serialize;
 
 /// Arguments of `mailway bounce`.
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 bounces found, 1 nothing recognised, 2 an input failed \
+(unreadable, binary, too large, not mail)."
+)]
 pub struct Args {
-    /// Arguments (not yet implemented).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// Files (single message or mbox), Maildir folders, directories (recursive), or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Write JSON Lines (one object per recipient) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Refuse messages larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_size: usize,
+    /// Worker threads for directories (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Do not print the summary line (table mode).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// One record as printed: the analysis record plus where it came from.
+#[derive(Serialize)]
+struct Row<'a> {
+    file: &'a str,
+    /// 1-based index of the message within the file (mbox); 1 for single messages.
+    msg: usize,
+    #[serde(flatten)]
+    record: &'a BounceRecord,
+}
+
+/// The outcome of one message.
+enum Outcome {
+    Records(Analysis),
+    NotRecognised(String),
+    Failed(String),
+}
+
+/// The outcomes of one input file.
+struct FileResult {
+    name: String,
+    outcomes: Vec<(usize, Outcome)>,
 }
 
 /// Runs `mailway bounce`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "`mailway bounce` is not implemented yet (got {:?})",
-        args.rest
-    )
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .ok();
+    }
+    let opts = Options {
+        max_size: args.max_size,
+    };
+    let mut results: Vec<FileResult> = Vec::new();
+    let mut walk_errors: Vec<(String, String)> = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            // flush the files gathered so far to keep the output in argument order
+            results.extend(analyse_files(std::mem::take(&mut files), &opts));
+            let mut buf = Vec::new();
+            io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .context("cannot read standard input")?;
+            results.push(analyse_bytes("<stdin>".into(), &buf, &opts));
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(md) if md.is_dir() => collect_dir(p, &mut files, &mut walk_errors),
+            Ok(_) => files.push(p.clone()),
+            Err(e) => walk_errors.push((p.display().to_string(), io_problem(&e))),
+        }
+    }
+    results.extend(analyse_files(files, &opts));
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut stderr = io::stderr().lock();
+    let (mut n_msgs, mut n_records, mut n_unrecognised, mut n_failed) = (0usize, 0, 0, 0);
+    for (name, problem) in &walk_errors {
+        writeln!(stderr, "mailway: {name}: {problem}")?;
+        n_failed += 1;
+    }
+    let mut table: Vec<[String; 9]> = Vec::new();
+    for fr in &results {
+        let multi = fr.outcomes.len() > 1;
+        for (idx, outcome) in &fr.outcomes {
+            n_msgs += 1;
+            let label = if multi {
+                format!("{} (message {idx})", fr.name)
+            } else {
+                fr.name.clone()
+            };
+            match outcome {
+                Outcome::Records(a) => {
+                    for w in &a.warnings {
+                        writeln!(stderr, "mailway: warning: {label}: {w}")?;
+                    }
+                    for r in &a.records {
+                        n_records += 1;
+                        if args.json {
+                            let row = Row {
+                                file: &fr.name,
+                                msg: *idx,
+                                record: r,
+                            };
+                            serde_json::to_writer(&mut out, &row)?;
+                            out.write_all(b"\n")?;
+                        } else {
+                            table.push(table_row(&label, r));
+                        }
+                    }
+                }
+                Outcome::NotRecognised(why) => {
+                    n_unrecognised += 1;
+                    writeln!(stderr, "mailway: {label}: {why}")?;
+                }
+                Outcome::Failed(why) => {
+                    n_failed += 1;
+                    writeln!(stderr, "mailway: {label}: {why}")?;
+                }
+            }
+        }
+    }
+    if !args.json {
+        write_table(&mut out, &table)?;
+    }
+    out.flush()?;
+    if !args.json && !args.quiet {
+        writeln!(
+            stderr,
+            "{n_msgs} message(s), {n_records} record(s), {n_unrecognised} not recognised, {n_failed} failed"
+        )?;
+    }
+    Ok(if n_failed > 0 {
+        ExitCode::from(2)
+    } else if n_records == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn io_problem(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Files of a directory, recursively, sorted; a Maildir contributes only `cur/` and `new/`.
+/// Hidden entries (`.name`) are skipped.
+fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(String, String)>) {
+    let is_maildir = dir.join("cur").is_dir() && dir.join("new").is_dir();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push((dir.display().to_string(), io_problem(&e)));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if is_maildir && p.file_name().is_some_and(|n| n == "tmp") {
+            continue;
+        }
+        match std::fs::metadata(&p) {
+            Ok(md) if md.is_dir() => collect_dir(&p, files, errors),
+            Ok(md) if md.is_file() => {
+                if !is_maildir || p.parent().is_some_and(|d| d != dir) {
+                    files.push(p)
+                }
+            }
+            Ok(_) => {}
+            Err(e) => errors.push((p.display().to_string(), io_problem(&e))),
+        }
+    }
+}
+
+fn analyse_files(files: Vec<PathBuf>, opts: &Options) -> Vec<FileResult> {
+    files.par_iter().map(|p| analyse_path(p, opts)).collect()
+}
+
+fn analyse_path(p: &Path, opts: &Options) -> FileResult {
+    let name = p.display().to_string();
+    let fail = |why: String| FileResult {
+        name: name.clone(),
+        outcomes: vec![(1, Outcome::Failed(why))],
+    };
+    let mut f = match std::fs::File::open(p) {
+        Ok(f) => f,
+        Err(e) => return fail(io_problem(&e)),
+    };
+    let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    // Peek: an mbox may be large (it holds many messages); a single message may not.
+    let mut head = [0u8; 5];
+    let n = f.read(&mut head).unwrap_or(0);
+    let is_mbox = mailway_bounce::input::is_mbox(&head[..n]);
+    if !is_mbox && size > opts.max_size {
+        return fail(format!(
+            "file is {} bytes, over the limit of {} bytes (--max-size)",
+            size, opts.max_size
+        ));
+    }
+    let mut buf = Vec::with_capacity(size + 1);
+    buf.extend_from_slice(&head[..n]);
+    if let Err(e) = f.read_to_end(&mut buf) {
+        return fail(format!("cannot read: {e}"));
+    }
+    analyse_bytes(name, &buf, opts)
+}
+
+fn analyse_bytes(name: String, buf: &[u8], opts: &Options) -> FileResult {
+    let outcomes = if mailway_bounce::input::is_mbox(buf) {
+        let msgs = mailway_bounce::input::split_mbox(buf);
+        if msgs.len() > 1 {
+            msgs.par_iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    (
+                        i + 1,
+                        outcome(&mailway_bounce::input::unquote_from(m), opts),
+                    )
+                })
+                .collect()
+        } else {
+            msgs.iter()
+                .map(|m| (1, outcome(&mailway_bounce::input::unquote_from(m), opts)))
+                .collect()
+        }
+    } else {
+        vec![(1, outcome(buf, opts))]
+    };
+    FileResult { name, outcomes }
+}
+
+fn outcome(raw: &[u8], opts: &Options) -> Outcome {
+    match mailway_bounce::analyze_with(raw, opts) {
+        Ok(a) => Outcome::Records(a),
+        Err(e @ BounceError::NotRecognised { .. }) => Outcome::NotRecognised(e.to_string()),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+fn table_row(label: &str, r: &BounceRecord) -> [String; 9] {
+    let opt = |s: Option<String>| s.unwrap_or_else(|| "-".into());
+    let mut diag = r.diagnostic_code.clone().unwrap_or_else(|| "-".into());
+    if diag.chars().count() > 70 {
+        diag = diag.chars().take(69).collect::<String>() + "…";
+    }
+    [
+        label.to_string(),
+        if r.recipient.is_empty() {
+            "-".into()
+        } else {
+            r.recipient.clone()
+        },
+        opt(r.action.map(|a| a.to_string())),
+        opt(r.status.map(|s| s.to_string())),
+        opt(r.reply_code.map(|c| c.to_string())),
+        r.reason.to_string(),
+        if r.hard_bounce { "hard" } else { "soft" }.into(),
+        r.detector.clone(),
+        diag,
+    ]
+}
+
+fn write_table(out: &mut impl Write, rows: &[[String; 9]]) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let header = [
+        "FILE",
+        "RECIPIENT",
+        "ACTION",
+        "STATUS",
+        "CODE",
+        "REASON",
+        "BOUNCE",
+        "DETECTOR",
+        "DIAGNOSTIC",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r.iter()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                let pad = widths[i] - c.chars().count() + 2;
+                s.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        s
+    };
+    writeln!(out, "{}", line(&header))?;
+    for r in rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
+    }
+    Ok(())
 }

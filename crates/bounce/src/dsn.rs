@@ -1,0 +1,169 @@
+//! RFC 3464 delivery-status fields: per-message block and per-recipient groups, lenient about
+//! missing blank lines, field order and case.
+
+use crate::fields::{Fields, parse_all_fields, split_typed};
+use crate::recognise::Delivery;
+use crate::record::Action;
+use crate::text::{clean_address, find_status, normalize_date, squeeze};
+
+/// The fields of a delivery-status report.
+#[derive(Debug, Default, Clone)]
+pub struct DsnReport {
+    /// Per-message fields (`Reporting-MTA`, `Arrival-Date`, ...).
+    pub message: Fields,
+    /// One field group per recipient.
+    pub recipients: Vec<Fields>,
+}
+
+const RECIPIENT_FIELDS: &[&str] = &[
+    "final-recipient",
+    "original-recipient",
+    "action",
+    "status",
+    "remote-mta",
+    "diagnostic-code",
+    "last-attempt-date",
+    "will-retry-until",
+    "final-log-id",
+    "x-actual-recipient",
+];
+
+/// Parses delivery-status text into per-message and per-recipient groups.
+pub fn parse_dsn(text: &str) -> DsnReport {
+    let all = parse_all_fields(text);
+    let mut report = DsnReport::default();
+    let mut cur: Option<Fields> = None;
+    for (name, value) in all.list {
+        let is_rcpt = RECIPIENT_FIELDS.contains(&name.as_str());
+        if !is_rcpt {
+            match cur.as_mut() {
+                // unknown extension fields inside a recipient group stay with it
+                Some(c) if name.starts_with("x-") || !is_message_field(&name) => {
+                    c.list.push((name, value))
+                }
+                _ => report.message.list.push((name, value)),
+            }
+            continue;
+        }
+        let start_new = match cur.as_ref() {
+            None => true,
+            Some(c) => match name.as_str() {
+                "final-recipient" => c.get("final-recipient").is_some(),
+                "original-recipient" => {
+                    c.get("original-recipient").is_some()
+                        || (c.get("final-recipient").is_some()
+                            && (c.get("action").is_some() || c.get("status").is_some()))
+                }
+                "action" => c.get("action").is_some(),
+                "status" => c.get("status").is_some() && c.get("action").is_some(),
+                _ => false,
+            },
+        };
+        if start_new && let Some(c) = cur.take() {
+            report.recipients.push(c);
+        }
+        cur.get_or_insert_with(Fields::default)
+            .list
+            .push((name, value));
+    }
+    if let Some(c) = cur {
+        report.recipients.push(c);
+    }
+    report
+}
+
+fn is_message_field(name: &str) -> bool {
+    matches!(
+        name,
+        "reporting-mta"
+            | "dsn-gateway"
+            | "received-from-mta"
+            | "arrival-date"
+            | "original-envelope-id"
+    )
+}
+
+/// Turns one recipient group into a [`Delivery`] (recipient, action, status, diagnostic, MTAs,
+/// dates). Returns `None` when the group names no recipient.
+pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
+    let recipient = g
+        .get_nonempty("final-recipient")
+        .and_then(clean_address)
+        .or_else(|| g.get_nonempty("original-recipient").and_then(clean_address))
+        .or_else(|| g.get_nonempty("x-actual-recipient").and_then(clean_address))?;
+    let mut d = Delivery {
+        recipient,
+        ..Default::default()
+    };
+    d.original_recipient = g.get_nonempty("original-recipient").and_then(clean_address);
+    d.action = g.get_nonempty("action").and_then(Action::parse_lenient);
+    if let Some(s) = g.get_nonempty("status") {
+        d.status = find_status(s);
+        if d.status.is_none() {
+            // "Status: 553 Exceeded maximum inbound message size" seen in the wild
+            d.diagnostic_extra = Some(s.to_string());
+        }
+    }
+    let diags: Vec<&str> = g.get_all("diagnostic-code").collect();
+    if !diags.is_empty() {
+        let (ty, first) = split_typed(diags[0]);
+        d.diagnostic_type = ty;
+        let mut text = first.to_string();
+        for more in &diags[1..] {
+            let (_, v) = split_typed(more);
+            text.push(' ');
+            text.push_str(v);
+        }
+        d.diagnostic = squeeze(&text);
+    }
+    if let Some(r) = g.get_nonempty("remote-mta") {
+        let (_, v) = split_typed(r);
+        d.remote_mta = host_token(v);
+    }
+    if let Some(r) = msg
+        .get_nonempty("reporting-mta")
+        .or_else(|| g.get_nonempty("reporting-mta"))
+    {
+        let (_, v) = split_typed(r);
+        d.reporting_mta = host_token(v);
+    }
+    d.last_attempt = g
+        .get_nonempty("last-attempt-date")
+        .or_else(|| msg.get_nonempty("last-attempt-date"))
+        .or_else(|| msg.get_nonempty("arrival-date"))
+        .and_then(normalize_date);
+    d.will_retry_until = g.get_nonempty("will-retry-until").and_then(normalize_date);
+    Some(d)
+}
+
+/// The host name (or address literal) at the start of an MTA field value.
+pub fn host_token(v: &str) -> Option<String> {
+    let t = v
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c| c == '[' || c == ']' || c == '(' || c == ')' || c == ';' || c == ',');
+    let t = t.trim_end_matches('.');
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_without_blank_lines() {
+        let r = parse_dsn(
+            "Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nFinal-Recipient: rfc822; b@example.org\nAction: delayed\nStatus: 4.4.1\n",
+        );
+        assert_eq!(r.recipients.len(), 2);
+        assert_eq!(r.message.get("reporting-mta"), Some("dns; mx.example.org"));
+    }
+
+    #[test]
+    fn original_recipient_first() {
+        let r = parse_dsn(
+            "Original-Recipient: rfc822;a@x.org\nFinal-Recipient: rfc822;a@x.org\nAction: failed\nStatus: 5.0.0\n\nOriginal-Recipient: rfc822;b@x.org\nFinal-Recipient: rfc822;b@x.org\nAction: failed\nStatus: 5.0.0\n",
+        );
+        assert_eq!(r.recipients.len(), 2);
+    }
+}

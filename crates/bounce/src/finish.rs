@@ -1,0 +1,277 @@
+//! Completes recogniser output into [`BounceRecord`]s: codes and command from the diagnostic
+//! text, the reason (recogniser's own knowledge, then `mailway_status::classify`, then bounce
+//! context), hard/soft, dates and the returned message's identity.
+
+use mailway_status::{EnhancedStatus, Reason, Reply, SmtpCommand, Temporality, classify};
+
+use crate::mail::{Mail, Original, decoded_header_block};
+use crate::recognise::Delivery;
+use crate::record::{Action, BounceRecord};
+use crate::text::{clean_address, find_ci, find_reply_code, find_status, normalize_date, squeeze};
+
+/// Builds the records of one message.
+pub fn finish(mail: &Mail, detector: &str, ds: Vec<Delivery>) -> Vec<BounceRecord> {
+    let original = mail
+        .original
+        .clone()
+        .or_else(|| inline_original(&mail.body));
+    let report_date = mail.header("date").and_then(normalize_date);
+    let bounce_to = mail.header("to").and_then(clean_address);
+    ds.into_iter()
+        .map(|d| {
+            finish_one(
+                d,
+                detector,
+                original.as_ref(),
+                report_date.as_deref(),
+                bounce_to.as_deref(),
+            )
+        })
+        .collect()
+}
+
+fn finish_one(
+    mut d: Delivery,
+    detector: &str,
+    original: Option<&Original>,
+    report_date: Option<&str>,
+    bounce_to: Option<&str>,
+) -> BounceRecord {
+    let mut diag = squeeze(&d.diagnostic);
+    if diag.is_empty()
+        && let Some(x) = d.diagnostic_extra.take()
+    {
+        diag = squeeze(&x);
+    }
+    // Status: the report's, unless it is a generic x.0.0 and the text has a precise one of the
+    // same class.
+    let text_status = find_status(&diag);
+    d.status = match (d.status, text_status) {
+        (None, t) => t,
+        (Some(s), Some(t)) if s.subject == 0 && s.detail == 0 && t.class == s.class => Some(t),
+        (s, _) => s,
+    };
+    if d.reply_code.is_none() {
+        d.reply_code = find_reply_code(&diag).filter(|c| match d.status {
+            Some(s) => (c / 100) as u8 == s.class || s.class == 2,
+            None => true,
+        });
+    }
+    if d.command.is_none() {
+        d.command = find_command(&diag);
+    }
+    if d.remote_mta.is_none() {
+        d.remote_mta = remote_host_in(&diag);
+    }
+    let is_report = !matches!(d.reason, Some(Reason::Feedback) | Some(Reason::Vacation));
+    if d.action.is_none() && is_report {
+        d.action = Some(
+            match (d.status.map(|s| s.class), d.reply_code.map(|c| c / 100)) {
+                (Some(2), _) | (None, Some(2)) => Action::Delivered,
+                _ => Action::Failed,
+            },
+        );
+    }
+    let reason = match d.reason {
+        Some(r) => r,
+        None => decide_reason(&d, &diag),
+    };
+    let hard_bounce = is_hard_bounce(reason, d.status, d.reply_code);
+    let (mid, subj, from) = match original {
+        Some(o) => (
+            o.message_id(),
+            o.headers
+                .get_nonempty("subject")
+                .map(squeeze)
+                .filter(|s| !s.is_empty()),
+            o.headers.get_nonempty("from").and_then(clean_address),
+        ),
+        None => (None, None, None),
+    };
+    let from = from.or_else(|| {
+        if is_report {
+            bounce_to.map(str::to_string)
+        } else {
+            None
+        }
+    });
+    BounceRecord {
+        recipient: d.recipient,
+        original_recipient: d.original_recipient,
+        action: d.action,
+        status: d.status,
+        reply_code: d.reply_code,
+        diagnostic_code: (!diag.is_empty()).then_some(diag),
+        reason,
+        hard_bounce,
+        remote_mta: d.remote_mta,
+        reporting_mta: d.reporting_mta,
+        smtp_command: d.command,
+        last_attempt: d.last_attempt.or_else(|| report_date.map(str::to_string)),
+        will_retry_until: d.will_retry_until,
+        original_message_id: mid,
+        original_subject: subj,
+        original_from: from,
+        feedback_type: d.feedback_type,
+        detector: detector.to_string(),
+    }
+}
+
+/// The reason from the status crate's classifier, completed with what only a bounce knows.
+fn decide_reason(d: &Delivery, diag: &str) -> Reason {
+    let reply = Reply {
+        code: d.reply_code,
+        status: d.status,
+        text: diag.to_string(),
+        command: d.command,
+    };
+    let c = classify(&reply);
+    if c.reason != Reason::Undefined {
+        return c.reason;
+    }
+    if matches!(c.temporality, Temporality::Success) {
+        return Reason::Delivered;
+    }
+    if let Some(t) = &d.diagnostic_type
+        && (t == "X-UNIX" || t == "X-POSTFIX")
+        && !diag.is_empty()
+    {
+        return Reason::MailerError;
+    }
+    if d.action == Some(Action::Delayed) {
+        return Reason::Expired;
+    }
+    if !diag.is_empty() || d.status.is_some() {
+        return Reason::OnHold;
+    }
+    Reason::Undefined
+}
+
+/// Hard bounce: the address or domain does not exist (or moved), or the server permanently
+/// refuses all mail. Same definition as Sisimai's, so figures compare.
+pub fn is_hard_bounce(reason: Reason, status: Option<EnhancedStatus>, code: Option<u16>) -> bool {
+    match reason {
+        Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved => true,
+        Reason::NotAccept => match (status, code) {
+            (Some(s), _) => s.class == 5,
+            (None, Some(c)) => c >= 500,
+            (None, None) => true,
+        },
+        _ => false,
+    }
+}
+
+/// The SMTP command named in a diagnostic text.
+pub fn find_command(s: &str) -> Option<SmtpCommand> {
+    // Postfix: "(in reply to RCPT TO command)"; Exim: "after RCPT TO:<...>"; Sendmail transcript
+    // ">>> RCPT To:<...>"; qmail "most progress was RCPT TO response".
+    const MARKERS: &[&str] = &[
+        "in reply to ",
+        "after ",
+        ">>> ",
+        "most progress was ",
+        "error in ",
+        "while sending ",
+        "in response to ",
+    ];
+    for m in MARKERS {
+        let mut from = 0;
+        while let Some(p) = find_ci(&s[from..], m) {
+            let at = from + p + m.len();
+            if let Some(c) = command_word(&s[at..]) {
+                return Some(c);
+            }
+            from = at;
+        }
+    }
+    None
+}
+
+fn command_word(s: &str) -> Option<SmtpCommand> {
+    let w: String = s
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == ' ')
+        .take(12)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let w = w.trim();
+    Some(if w.starts_with("RCPT") {
+        SmtpCommand::Rcpt
+    } else if w.starts_with("MAIL") {
+        SmtpCommand::Mail
+    } else if w.starts_with("END OF DATA") || w.starts_with("END OF MESSAGE") {
+        SmtpCommand::DataEnd
+    } else if w.starts_with("DATA") {
+        SmtpCommand::Data
+    } else if w.starts_with("EHLO") {
+        SmtpCommand::Ehlo
+    } else if w.starts_with("HELO") {
+        SmtpCommand::Helo
+    } else if w.starts_with("STARTTLS") {
+        SmtpCommand::Starttls
+    } else if w.starts_with("BDAT") {
+        SmtpCommand::Bdat
+    } else if w.starts_with("AUTH") {
+        SmtpCommand::Auth
+    } else if w.starts_with("INITIAL CONNECTION") || w.starts_with("CONNECT") {
+        SmtpCommand::Connect
+    } else {
+        return None;
+    })
+}
+
+/// The remote host named in texts like `host mx.example.org[192.0.2.1] said:` or
+/// `host mx.example.org [192.0.2.1]:`.
+pub fn remote_host_in(s: &str) -> Option<String> {
+    let p = find_ci(s, "host ")?;
+    if p > 0 && s.as_bytes()[p - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let rest = &s[p + 5..];
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if name.contains('.') && !name.ends_with('.') {
+        Some(name.to_ascii_lowercase())
+    } else {
+        None
+    }
+}
+
+/// Finds the headers of a returned message pasted inline in the text (non-MIME bounces).
+pub fn inline_original(body: &str) -> Option<Original> {
+    const STARTS: &[&str] = &[
+        "return-path:",
+        "received:",
+        "message-id:",
+        "from:",
+        "subject:",
+        "date:",
+        "to:",
+        "mime-version:",
+        "content-type:",
+        "x-",
+    ];
+    let mut offset = 0;
+    for line in body.split('\n') {
+        let lower_ok = STARTS.iter().any(|s| crate::text::starts_with_ci(line, s));
+        if lower_ok {
+            let block = &body[offset..];
+            let f = decoded_header_block(block);
+            let score = ["from", "subject", "message-id", "date", "to"]
+                .iter()
+                .filter(|n| f.get(n).is_some())
+                .count();
+            if score >= 2 && (f.get("from").is_some() || f.get("message-id").is_some()) {
+                return Some(Original { headers: f });
+            }
+        }
+        offset += line.len() + 1;
+        if offset > body.len() {
+            break;
+        }
+    }
+    None
+}

@@ -1,0 +1,358 @@
+//! A read-only view of one message, shaped for bounce recognisers: top-level headers, the
+//! human-readable text, the report parts and the headers of the returned message.
+//!
+//! MIME is parsed with `mail-parser`; when it gives up, a lenient fallback takes the raw body
+//! as text so recognisers still see the words.
+
+use std::sync::LazyLock;
+
+use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, PartType};
+
+use crate::fields::{Fields, parse_header_block};
+use crate::text::normalize_text;
+
+/// Headers and identity of the message that bounced (the returned original).
+#[derive(Debug, Clone, Default)]
+pub struct Original {
+    /// Header fields of the returned message.
+    pub headers: Fields,
+}
+
+impl Original {
+    /// `Message-ID` without angle brackets.
+    pub fn message_id(&self) -> Option<String> {
+        let v = self.headers.get_nonempty("message-id")?;
+        let v = v.trim();
+        let v = v
+            .split_whitespace()
+            .next()
+            .unwrap_or(v)
+            .trim_start_matches('<')
+            .trim_end_matches('>');
+        (!v.is_empty()).then(|| v.to_string())
+    }
+}
+
+/// The view of one message.
+#[derive(Debug, Default)]
+pub struct Mail {
+    /// Top-level header fields (RFC 2047 decoded).
+    pub headers: Fields,
+    /// `Subject:` of the report (decoded), or empty.
+    pub subject: String,
+    /// `From:` of the report (decoded), or empty.
+    pub from: String,
+    /// Top-level MIME type, lower case (`multipart/report`, `text/plain`).
+    pub content_type: String,
+    /// `report-type` parameter of a `multipart/report`.
+    pub report_type: Option<String>,
+    /// Human-readable text: every text part outside the returned message, LF line endings.
+    /// For single-part messages, the whole body (often including an inline copy of the
+    /// returned message, which recognisers cut at their own markers).
+    pub body: String,
+    /// Text of `message/delivery-status` (and `message/global-delivery-status`) parts.
+    pub dsn: Option<String>,
+    /// Text of a `message/feedback-report` part (RFC 5965).
+    pub feedback: Option<String>,
+    /// Headers of the returned message, from a `message/rfc822` or `text/rfc822-headers` part.
+    pub original: Option<Original>,
+    /// Problems noticed while reading.
+    pub warnings: Vec<String>,
+}
+
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .header_text(HeaderName::Subject)
+        .default_header_text()
+});
+
+impl Mail {
+    /// The first value of a top-level header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)
+    }
+
+    /// True when a top-level header `name` exists.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers.get(name).is_some()
+    }
+
+    /// True when any top-level header `name` contains `needle` (case-insensitive; give the
+    /// needle in lower case).
+    pub fn header_contains(&self, name: &str, needle: &str) -> bool {
+        self.headers
+            .get_all(name)
+            .any(|v| crate::text::contains_ci(v, needle))
+    }
+
+    /// Builds the view from a message with LF line endings. Returns `None` when the input has
+    /// no header block at all.
+    pub fn parse(raw: &[u8]) -> Option<Mail> {
+        let mut mail = Mail::default();
+        let Some(msg) = PARSER.parse(raw) else {
+            return Self::fallback(raw);
+        };
+        let root = msg.parts.first()?;
+        if root.headers.is_empty() {
+            return Self::fallback(raw);
+        }
+        mail.headers = header_fields(&msg, root);
+        mail.subject = mail
+            .headers
+            .get("subject")
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        mail.from = mail.headers.get("from").unwrap_or("").to_string();
+        if let Some(ct) = content_type_of(root) {
+            mail.content_type = ct.0;
+            mail.report_type = ct.1;
+        }
+        if mail.content_type.is_empty() {
+            mail.content_type = "text/plain".into();
+        }
+        check_truncation(raw, root, &mut mail.warnings);
+
+        let mut texts: Vec<String> = Vec::new();
+        let mut htmls: Vec<String> = Vec::new();
+        collect(&msg, &mut mail, &mut texts, &mut htmls, 0);
+        if texts.iter().all(|t| t.trim().is_empty()) && !htmls.is_empty() {
+            texts = htmls;
+        }
+        mail.body = texts.join("\n");
+        if mail.body.trim().is_empty() && mail.dsn.is_none() && mail.feedback.is_none() {
+            // mail-parser found no text: take the raw body.
+            if let Some(pos) = memchr::memmem::find(raw, b"\n\n") {
+                mail.body = normalize_text(&String::from_utf8_lossy(&raw[pos + 2..])).into_owned();
+            }
+        }
+        Some(mail)
+    }
+
+    /// Lenient parse for input mail-parser rejects: header block by hand, rest as text.
+    fn fallback(raw: &[u8]) -> Option<Mail> {
+        let text = String::from_utf8_lossy(raw);
+        let headers = parse_header_block(&text);
+        if headers.is_empty() {
+            return None;
+        }
+        let body = text
+            .find("\n\n")
+            .map(|p| text[p + 2..].to_string())
+            .unwrap_or_default();
+        Some(Mail {
+            subject: headers.get("subject").unwrap_or("").to_string(),
+            from: headers.get("from").unwrap_or("").to_string(),
+            content_type: "text/plain".into(),
+            headers,
+            body,
+            warnings: vec!["MIME structure could not be parsed; read as plain text".into()],
+            ..Default::default()
+        })
+    }
+}
+
+fn header_fields(msg: &Message<'_>, part: &MessagePart<'_>) -> Fields {
+    let raw = msg.raw_message.as_ref();
+    let mut f = Fields::default();
+    for h in &part.headers {
+        let name = h.name.as_str().to_ascii_lowercase();
+        let value = match &h.value {
+            HeaderValue::Text(t) => t.to_string(),
+            HeaderValue::TextList(l) => l.join(", "),
+            _ => raw
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .map(|b| unfold(&String::from_utf8_lossy(b)))
+                .unwrap_or_default(),
+        };
+        f.list.push((name, value.trim().to_string()));
+    }
+    f
+}
+
+fn unfold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if i > 0 && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    out
+}
+
+/// `(type/subtype lower-case, report-type)` of a part.
+fn content_type_of(part: &MessagePart<'_>) -> Option<(String, Option<String>)> {
+    for h in &part.headers {
+        if let (HeaderName::ContentType, HeaderValue::ContentType(ct)) = (&h.name, &h.value) {
+            let t = match ct.subtype() {
+                Some(s) => format!("{}/{}", ct.ctype(), s),
+                None => ct.ctype().to_string(),
+            }
+            .to_ascii_lowercase();
+            let rt = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+            return Some((t, rt));
+        }
+    }
+    None
+}
+
+fn charset_of(part: &MessagePart<'_>) -> Option<String> {
+    for h in &part.headers {
+        if let (HeaderName::ContentType, HeaderValue::ContentType(ct)) = (&h.name, &h.value) {
+            return ct.attribute("charset").map(|s| s.to_string());
+        }
+    }
+    None
+}
+
+fn check_truncation(raw: &[u8], root: &MessagePart<'_>, warnings: &mut Vec<String>) {
+    for h in &root.headers {
+        if let (HeaderName::ContentType, HeaderValue::ContentType(ct)) = (&h.name, &h.value)
+            && ct.ctype().eq_ignore_ascii_case("multipart")
+        {
+            match ct.attribute("boundary") {
+                Some(b) => {
+                    let closing = format!("--{b}--");
+                    if memchr::memmem::find(raw, closing.as_bytes()).is_none() {
+                        warnings.push(format!(
+                            "truncated MIME: the closing boundary \"{closing}\" is missing"
+                        ));
+                    }
+                }
+                None => warnings.push("multipart message without a boundary parameter".into()),
+            }
+        }
+    }
+}
+
+fn known_charset(label: &str) -> bool {
+    let l = label.trim().trim_matches('"').to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "utf-8"
+            | "utf8"
+            | "us-ascii"
+            | "ascii"
+            | ""
+            | "unknown-8bit"
+            | "x-unknown"
+            | "unicode-1-1-utf-7"
+            | "utf-7"
+    ) || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_some()
+}
+
+fn collect(
+    msg: &Message<'_>,
+    mail: &mut Mail,
+    texts: &mut Vec<String>,
+    htmls: &mut Vec<String>,
+    depth: usize,
+) {
+    for part in &msg.parts {
+        let (ctype, _) = content_type_of(part).unwrap_or_else(|| ("text/plain".into(), None));
+        if let Some(cs) = charset_of(part)
+            && !known_charset(&cs)
+        {
+            let w = format!("unknown charset \"{cs}\" in a {ctype} part; decoded as Latin-1");
+            if !mail.warnings.contains(&w) {
+                mail.warnings.push(w);
+            }
+        }
+        match &part.body {
+            PartType::Multipart(_) => {}
+            PartType::Message(nested) => {
+                if mail.original.is_none() {
+                    let headers = nested
+                        .parts
+                        .first()
+                        .map(|p| header_fields(nested, p))
+                        .unwrap_or_default();
+                    mail.original = Some(Original { headers });
+                }
+                let _ = depth;
+            }
+            PartType::Text(t) => {
+                let t = normalize_text(t);
+                match ctype.as_str() {
+                    "text/rfc822-headers" | "message/rfc822-headers" | "text/rfc822-header" => {
+                        if mail.original.is_none() {
+                            mail.original = Some(Original {
+                                headers: decoded_header_block(&t),
+                            });
+                        }
+                    }
+                    "message/delivery-status"
+                    | "message/global-delivery-status"
+                    | "text/delivery-status" => append(&mut mail.dsn, &t),
+                    "message/feedback-report" => append(&mut mail.feedback, &t),
+                    "message/rfc822" | "message/global" => {
+                        if mail.original.is_none() {
+                            mail.original = Some(Original {
+                                headers: decoded_header_block(&t),
+                            });
+                        }
+                    }
+                    _ => texts.push(t.into_owned()),
+                }
+            }
+            PartType::Html(h) => {
+                htmls.push(
+                    normalize_text(&mail_parser::decoders::html::html_to_text(h)).into_owned(),
+                );
+            }
+            PartType::Binary(b) | PartType::InlineBinary(b) => match ctype.as_str() {
+                "message/delivery-status"
+                | "message/global-delivery-status"
+                | "text/delivery-status" => {
+                    append(&mut mail.dsn, &normalize_text(&String::from_utf8_lossy(b)))
+                }
+                "message/feedback-report" => append(
+                    &mut mail.feedback,
+                    &normalize_text(&String::from_utf8_lossy(b)),
+                ),
+                "text/rfc822-headers"
+                | "message/rfc822-headers"
+                | "message/rfc822"
+                | "message/global"
+                | "message/global-headers"
+                    if mail.original.is_none() =>
+                {
+                    let end = memchr::memmem::find(b, b"\n\n").unwrap_or(b.len());
+                    let t = String::from_utf8_lossy(&b[..end]);
+                    mail.original = Some(Original {
+                        headers: decoded_header_block(&normalize_text(&t)),
+                    });
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+fn append(slot: &mut Option<String>, text: &str) {
+    match slot {
+        Some(s) => {
+            s.push('\n');
+            s.push_str(text);
+        }
+        None => *slot = Some(text.to_string()),
+    }
+}
+
+/// Parses a header block with RFC 2047 decoding (through mail-parser).
+pub fn decoded_header_block(text: &str) -> Fields {
+    let end = text.find("\n\n").map(|p| p + 1).unwrap_or(text.len());
+    let block = &text[..end];
+    if let Some(m) = PARSER.parse_headers(block.as_bytes())
+        && let Some(p) = m.parts.first()
+        && !p.headers.is_empty()
+    {
+        return header_fields(&m, p);
+    }
+    parse_header_block(block)
+}

@@ -1,0 +1,80 @@
+//! Recognisers: one module per bounce family, all with the same shape ([`Recogniser`]).
+//!
+//! Each recogniser has a cheap `probe` (headers, a few phrases) and a `parse` that returns one
+//! [`Delivery`] per recipient, or `None` when the message is not of its family after all. The
+//! driver tries them in [`ORDER`]; the first that returns deliveries decides, and its name goes
+//! into every record's `detector` field.
+
+use mailway_status::{EnhancedStatus, Reason, SmtpCommand};
+
+use crate::mail::Mail;
+use crate::record::Action;
+
+pub mod arf;
+pub mod rfc3464;
+pub mod rfc3834;
+
+/// What a recogniser found for one recipient. Fields left empty are completed by
+/// [`crate::finish`] from the diagnostic text (status, reply code, command, remote host).
+#[derive(Debug, Clone, Default)]
+pub struct Delivery {
+    /// Recipient address.
+    pub recipient: String,
+    /// `Original-Recipient`.
+    pub original_recipient: Option<String>,
+    /// Action.
+    pub action: Option<Action>,
+    /// Enhanced status code found in the message.
+    pub status: Option<EnhancedStatus>,
+    /// Basic reply code.
+    pub reply_code: Option<u16>,
+    /// Diagnostic text.
+    pub diagnostic: String,
+    /// Diagnostic type of `Diagnostic-Code` (`SMTP`, `X-POSTFIX`, `X-UNIX`).
+    pub diagnostic_type: Option<String>,
+    /// A `Status:` value that held text instead of a code (kept as extra evidence).
+    pub diagnostic_extra: Option<String>,
+    /// Remote MTA.
+    pub remote_mta: Option<String>,
+    /// Reporting MTA.
+    pub reporting_mta: Option<String>,
+    /// SMTP command that got the error.
+    pub command: Option<SmtpCommand>,
+    /// Last attempt date (already normalised).
+    pub last_attempt: Option<String>,
+    /// Will-retry-until (already normalised).
+    pub will_retry_until: Option<String>,
+    /// A reason the recogniser knows for sure (vendor-specific wording or report type).
+    pub reason: Option<Reason>,
+    /// ARF feedback type.
+    pub feedback_type: Option<String>,
+}
+
+/// The shared shape of a recogniser.
+pub struct Recogniser {
+    /// Detector name written into records (`postfix`, `exim`, `rfc3464`, ...).
+    pub name: &'static str,
+    /// Cheap test: could this message be of this family?
+    pub probe: fn(&Mail) -> bool,
+    /// Full parse: one delivery per recipient, or `None`.
+    pub parse: fn(&Mail) -> Option<Vec<Delivery>>,
+}
+
+/// Recognisers in the order they are tried. Specific families first, then the standards,
+/// then auto-replies.
+pub static ORDER: &[&Recogniser] = &[&arf::RECOGNISER, &rfc3464::RECOGNISER, &rfc3834::RECOGNISER];
+
+/// Runs the recognisers over `mail`; returns the detector name and its deliveries.
+pub fn recognise(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
+    for r in ORDER {
+        if !(r.probe)(mail) {
+            continue;
+        }
+        if let Some(ds) = (r.parse)(mail)
+            && !ds.is_empty()
+        {
+            return Some((r.name, ds));
+        }
+    }
+    None
+}

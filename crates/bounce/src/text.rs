@@ -1,0 +1,312 @@
+//! Text helpers shared by the recognisers: case-insensitive search, addresses, reply codes,
+//! dates, whitespace.
+
+use std::borrow::Cow;
+
+use mailway_status::EnhancedStatus;
+
+/// Converts CRLF and CR line endings to LF (borrows when there is no CR).
+pub fn normalize_text(s: &str) -> Cow<'_, str> {
+    if !s.contains('\r') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// ASCII case-insensitive substring test; `needle` must be lower case.
+pub fn contains_ci(hay: &str, needle: &str) -> bool {
+    find_ci(hay, needle).is_some()
+}
+
+/// ASCII case-insensitive find; `needle` must be lower case. Returns the byte offset.
+pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let h = hay.as_bytes();
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return Some(0);
+    }
+    if h.len() < n.len() {
+        return None;
+    }
+    let first = n[0];
+    let upper = first.to_ascii_uppercase();
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        // jump to the next candidate first byte
+        let rest = &h[i..=h.len() - n.len()];
+        let off = if first == upper {
+            memchr::memchr(first, rest)?
+        } else {
+            memchr::memchr2(first, upper, rest)?
+        };
+        let p = i + off;
+        if h[p..p + n.len()]
+            .iter()
+            .zip(n)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+/// True when `hay` starts with `prefix` ignoring ASCII case (`prefix` lower case).
+pub fn starts_with_ci(hay: &str, prefix: &str) -> bool {
+    hay.len() >= prefix.len()
+        && hay.as_bytes()[..prefix.len()]
+            .iter()
+            .zip(prefix.as_bytes())
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
+/// Collapses runs of whitespace to one space and trims.
+pub fn squeeze(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+fn is_local_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b)
+}
+
+fn is_domain_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'
+}
+
+/// Every e-mail address in `s`, in order, lower-cased domain, deduplicated.
+pub fn addresses(s: &str) -> Vec<String> {
+    let b = s.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    for at in memchr::memchr_iter(b'@', b) {
+        if let Some(a) = address_at(s, at)
+            && !out.iter().any(|x| x.eq_ignore_ascii_case(&a))
+        {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// The first e-mail address in `s`.
+pub fn first_address(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'@', b).find_map(|at| address_at(s, at))
+}
+
+fn address_at(s: &str, at: usize) -> Option<String> {
+    let b = s.as_bytes();
+    let mut start = at;
+    while start > 0 && is_local_char(b[start - 1]) {
+        start -= 1;
+    }
+    // quoted local part: "john doe"@example.org
+    if start == at && at > 0 && b[at - 1] == b'"' {
+        let q = s[..at - 1].rfind('"')?;
+        start = q;
+    }
+    let mut end = at + 1;
+    if b.get(end) == Some(&b'[') {
+        let close = s[end..].find(']')? + end;
+        end = close + 1;
+    } else {
+        while end < b.len() && is_domain_char(b[end]) {
+            end += 1;
+        }
+    }
+    let local = s[start..at].trim_start_matches(['.', '\'', '=', '/', '|']);
+    let domain = s[at + 1..end].trim_end_matches(['.', '-', '_']);
+    if local.is_empty() || domain.is_empty() || local.len() > 128 {
+        return None;
+    }
+    if !domain.starts_with('[') && !domain.contains('.') && domain != "localhost" {
+        // a bare host name is rarely a real recipient, but keep `user@host` forms Sisimai keeps
+        if !domain
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        {
+            return None;
+        }
+    }
+    if domain.starts_with('.') || domain.contains("..") {
+        return None;
+    }
+    Some(format!("{}@{}", local, domain.to_ascii_lowercase()))
+}
+
+/// Cleans an address field value: strips `rfc822;`, angle brackets, quotes, comments, and
+/// returns the address (or `None` when the value holds none).
+pub fn clean_address(v: &str) -> Option<String> {
+    let (_, v) = crate::fields::split_typed(v);
+    let v = v.trim();
+    if let Some(a) = first_address(v) {
+        return Some(a);
+    }
+    None
+}
+
+/// Finds the basic SMTP reply code in free text: the one right before an enhanced status code
+/// of the same class, else the first three-digit code standing at the start, after `:` / `;`
+/// or after "said" / "reply".
+pub fn find_reply_code(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    let mut first_plausible: Option<u16> = None;
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        if matches!(b[i], b'2' | b'4' | b'5')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b"._-:+/=#$".contains(&b[i - 1])))
+            && (i + 3 == b.len() || matches!(b[i + 3], b' ' | b'-' | b'\n' | b'\t' | b']' | b')'))
+        {
+            let code = (b[i] - b'0') as u16 * 100
+                + (b[i + 1] - b'0') as u16 * 10
+                + (b[i + 2] - b'0') as u16;
+            if (b[i + 1] - b'0') <= 5 {
+                // followed by an enhanced status of the same class?
+                let rest = &s[i + 3..];
+                let rest_t = rest.trim_start_matches([' ', '-']);
+                if rest_t.len() >= 5
+                    && rest_t.as_bytes()[0] == b[i]
+                    && rest_t.as_bytes()[1] == b'.'
+                    && rest_t.as_bytes()[2].is_ascii_digit()
+                {
+                    return Some(code);
+                }
+                if first_plausible.is_none() {
+                    let before = s[..i].trim_end();
+                    let lb = before.to_ascii_lowercase();
+                    let good_prefix = before.is_empty()
+                        || before.ends_with([':', ';', '(', '[', '<', '"', '\n', '>', '#'])
+                        || lb.ends_with("said")
+                        || lb.ends_with("reply")
+                        || lb.ends_with("error")
+                        || lb.ends_with("code")
+                        || s[..i].ends_with('\n');
+                    if good_prefix {
+                        first_plausible = Some(code);
+                    }
+                }
+            }
+            i += 3;
+            continue;
+        }
+        i += 1;
+    }
+    first_plausible
+}
+
+/// Finds an enhanced status code in free text (delegates to the status crate, then filters codes
+/// that are really parts of dotted numbers such as versions or IP addresses).
+pub fn find_status(s: &str) -> Option<EnhancedStatus> {
+    // Scan candidates ourselves so we can skip a bad first one and take a later good one.
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if matches!(b[i], b'2' | b'4' | b'5')
+            && b.get(i + 1) == Some(&b'.')
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric()
+                    || matches!(b[i - 1], b'.' | b'-' | b'/' | b':')))
+        {
+            let end = s[i..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map(|n| i + n)
+                .unwrap_or(b.len());
+            let cand = &s[i..end];
+            let trimmed = cand.trim_end_matches('.');
+            let dots = trimmed.matches('.').count();
+            if dots == 2
+                && let Ok(st) = trimmed.parse::<EnhancedStatus>()
+                && st.subject <= 7
+                && !(end < b.len() && b[end].is_ascii_alphabetic() && b[end] != b' ')
+            {
+                return Some(st);
+            }
+            i = end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Normalises a date to RFC 3339 when it parses as an RFC 5322 date; otherwise returns it
+/// squeezed as written.
+pub fn normalize_date(s: &str) -> Option<String> {
+    let s = squeeze(s);
+    if s.is_empty() {
+        return None;
+    }
+    // strip a trailing comment like "(JST)" which the parser may not accept
+    let core = match s.rfind(" (") {
+        Some(p) if s.ends_with(')') => &s[..p],
+        _ => s.as_str(),
+    };
+    match mail_parser::DateTime::parse_rfc822(core) {
+        Some(d) if d.is_valid() => Some(d.to_rfc3339()),
+        _ => Some(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_ci_works() {
+        assert_eq!(find_ci("Hello World", "world"), Some(6));
+        assert_eq!(find_ci("Hello", "hellox"), None);
+        assert!(contains_ci("USER UNKNOWN", "user unknown"));
+    }
+
+    #[test]
+    fn addresses_found() {
+        assert_eq!(
+            addresses("<kijitora@Example.JP>: host x said: 550 <a.b+c@d.org>."),
+            vec!["kijitora@example.jp", "a.b+c@d.org"]
+        );
+        assert_eq!(first_address("no address here"), None);
+        assert_eq!(clean_address("rfc822; <x@y.z>"), Some("x@y.z".into()));
+    }
+
+    #[test]
+    fn reply_codes() {
+        assert_eq!(
+            find_reply_code("host x[192.0.2.250] said: 550 5.1.1 <a@b>"),
+            Some(550)
+        );
+        assert_eq!(find_reply_code("smtp; 452 4.2.2 Mailbox full"), Some(452));
+        assert_eq!(
+            find_reply_code("Remote host said: 554 delivery error"),
+            Some(554)
+        );
+        assert_eq!(find_reply_code("192.0.2.250 is down"), None);
+        assert_eq!(find_reply_code("550-5.7.1 [x]"), Some(550));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(
+            find_status("version 1.5.1.2 then 5.1.1"),
+            Some(EnhancedStatus::new(5, 1, 1))
+        );
+        assert_eq!(find_status("#5.1.1"), Some(EnhancedStatus::new(5, 1, 1)));
+        assert_eq!(find_status("192.0.2.5"), None);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            normalize_date("Mon, 24 May 2010 19:06:50 +0900 (JST)").as_deref(),
+            Some("2010-05-24T19:06:50+09:00")
+        );
+    }
+}
