@@ -478,3 +478,62 @@ async fn rejects_injection_and_unsupported_params() {
         Err(SmtpError::InvalidInput { .. })
     ));
 }
+
+#[tokio::test]
+async fn blackhole_times_out_in_connect_phase() {
+    let hole = mailway_testkit::smtp::Blackhole::start([127, 0, 0, 1].into()).unwrap();
+    let t0 = Instant::now();
+    let e = SmtpClient::connect(hole.addr(), config(0.5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SmtpError::TimedOut {
+                phase: Phase::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn stall_at_rcpt_and_custom_mail_reply() {
+    let mut script = PeerScript::accept();
+    script.stall_at = Some("RCPT".into());
+    let peer = script.spawn().await;
+    let mut c = SmtpClient::open(peer.addr(), config(0.5), TlsPolicy::None, "mx")
+        .await
+        .unwrap();
+    c.mail_from("a@example.org", &MailParams::default())
+        .await
+        .unwrap();
+    let e = c
+        .rcpt_to("b@example.com", &RcptParams::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SmtpError::TimedOut {
+                phase: Phase::Rcpt,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut script = PeerScript::accept();
+    script.mail_reply = Some("550 5.7.1 Sender rejected".into());
+    let peer = script.spawn().await;
+    let mut c = SmtpClient::open(peer.addr(), config(2.0), TlsPolicy::None, "mx")
+        .await
+        .unwrap();
+    let r = c
+        .mail_from("a@example.org", &MailParams::default())
+        .await
+        .unwrap();
+    assert_eq!(r.code, 550);
+    assert_eq!(peer.peak_connections(), 1);
+}

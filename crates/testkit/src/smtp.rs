@@ -24,7 +24,11 @@
 //! | [`PeerScript::huge_banner`] | sends a single banner line of N bytes (e.g. 10 MB) |
 //!
 //! Fields are public: start from a preset and adjust (`rcpt_rules` to reject some recipients,
-//! `auth` to require credentials, `extra_capabilities`, ...).
+//! `mail_reply`, `data_reply`, `stall_at` to stall at a later phase, `auth`,
+//! `extra_capabilities`, ...). [`RunningPeer::sessions`] records, per connection, the commands
+//! and the messages (envelope and content) received; [`RunningPeer::peak_connections`] the
+//! highest concurrency seen. [`Blackhole`] is a port whose SYNs go unanswered (connect timeout,
+//! as behind a dropping firewall).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -226,6 +230,11 @@ pub struct PeerScript {
     pub rcpt_rules: Vec<(String, String)>,
     /// Credentials for AUTH PLAIN/LOGIN (advertised when set).
     pub auth: Option<(String, String)>,
+    /// The reply to MAIL FROM, instead of `250 2.1.0 Ok` (e.g. `"550 5.7.1 Sender rejected"`).
+    pub mail_reply: Option<String>,
+    /// Stall (never answer, hold the connection) when this command verb arrives (`"MAIL"`,
+    /// `"RCPT"`, `"DATA"`, or `"."` for the end of DATA): a tarpit at a later phase.
+    pub stall_at: Option<String>,
 }
 
 impl PeerScript {
@@ -248,6 +257,8 @@ impl PeerScript {
             data_reply: "250 2.0.0 Ok: queued as TESTKIT".to_string(),
             rcpt_rules: Vec::new(),
             auth: None,
+            mail_reply: None,
+            stall_at: None,
         }
     }
 
@@ -425,6 +436,8 @@ pub struct Message {
 
 #[derive(Default)]
 struct State {
+    active: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
     sessions: Mutex<Vec<Session>>,
     greylist: Mutex<HashMap<(String, String, String), Instant>>,
 }
@@ -477,6 +490,16 @@ impl RunningPeer {
         self.state.sessions.lock().map(|s| s.len()).unwrap_or(0)
     }
 
+    /// The largest number of connections that were open at the same time.
+    pub fn peak_connections(&self) -> usize {
+        self.state.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections open right now.
+    pub fn active_connections(&self) -> usize {
+        self.state.active.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Every message received through DATA, over all connections.
     pub fn messages(&self) -> Vec<Message> {
         self.sessions()
@@ -521,7 +544,15 @@ async fn accept_loop(listener: TcpListener, script: Arc<PeerScript>, state: Arc<
                     s.push(Session { client: Some(client), ..Default::default() });
                     s.len() - 1
                 };
-                conns.spawn(handle(tcp, client, idx, script.clone(), state.clone()));
+                let st = state.clone();
+                let sc = script.clone();
+                conns.spawn(async move {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = st.active.fetch_add(1, SeqCst) + 1;
+                    st.peak.fetch_max(now, SeqCst);
+                    handle(tcp, client, idx, sc, st.clone()).await;
+                    st.active.fetch_sub(1, SeqCst);
+                });
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
         }
@@ -782,6 +813,15 @@ impl Conn<'_> {
             let upper = text.to_ascii_uppercase();
             let verb = upper.split_whitespace().next().unwrap_or("").to_string();
             let arg = text.get(verb.len()..).unwrap_or("").trim().to_string();
+            if self
+                .script
+                .stall_at
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case(&verb))
+            {
+                drain(s).await;
+                return Outcome::Done;
+            }
             let reply: String = match verb.as_str() {
                 _ if line.len() > MAX_LINE => "500 5.5.2 Line too long".into(),
                 "EHLO" => match self.script.ehlo {
@@ -834,6 +874,9 @@ impl Conn<'_> {
                             "552 5.3.4 Message size exceeds fixed limit".into()
                         }
                         _ if self.from.is_some() => "503 5.5.1 Error: nested MAIL command".into(),
+                        _ if self.script.mail_reply.is_some() => {
+                            self.script.mail_reply.clone().unwrap_or_default()
+                        }
                         _ => {
                             self.from = Some((path, params));
                             "250 2.1.0 Ok".into()
@@ -953,6 +996,10 @@ impl Conn<'_> {
                 data.extend_from_slice(b"\r\n");
             }
         }
+        if self.script.stall_at.as_deref() == Some(".") {
+            drain(s).await;
+            return None;
+        }
         tokio::time::sleep(self.script.data_delay).await;
         let reply = match self.script.size_limit {
             Some(lim) if total as u64 > lim => {
@@ -970,5 +1017,54 @@ impl Conn<'_> {
         };
         update(self.state, self.idx, |x| x.messages.push(msg));
         Some(reply)
+    }
+}
+
+/// A loopback port that never completes a TCP handshake: a listening socket with a full accept
+/// queue, so the kernel drops further SYNs and clients see a *connect* timeout, as behind a
+/// firewall that drops port 25. Dropping it frees the port.
+pub struct Blackhole {
+    addr: SocketAddr,
+    _listener: std::net::TcpListener,
+    _fillers: Vec<std::net::TcpStream>,
+}
+
+impl std::fmt::Debug for Blackhole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blackhole")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl Blackhole {
+    /// Binds `ip:0`, listens with a backlog of 0 and fills the accept queue.
+    pub fn start(ip: std::net::IpAddr) -> std::io::Result<Self> {
+        let domain = match ip {
+            std::net::IpAddr::V4(_) => socket2::Domain::IPV4,
+            std::net::IpAddr::V6(_) => socket2::Domain::IPV6,
+        };
+        let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None)?;
+        socket.bind(&SocketAddr::new(ip, 0).into())?;
+        socket.listen(0)?;
+        let listener: std::net::TcpListener = socket.into();
+        let addr = listener.local_addr()?;
+        let mut fillers = Vec::new();
+        for _ in 0..8 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+                Ok(s) => fillers.push(s),
+                Err(_) => break,
+            }
+        }
+        Ok(Blackhole {
+            addr,
+            _listener: listener,
+            _fillers: fillers,
+        })
+    }
+
+    /// The address whose SYNs go unanswered.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 }
