@@ -105,3 +105,7 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
         warnings: mail.warnings,
     })
 }
+
+// DSN building (owned by the relay engine: src/dsn_build.rs).
+mod dsn_build;
+pub use dsn_build::{DsnAction, DsnRecipient, DsnSpec, ReturnContent, build_dsn, rfc5322_date};

@@ -1,0 +1,838 @@
+//! The on-disk store: atomic writes, recovery scan, quarantine.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::types::{MessageRecord, QueueId};
+
+const MAGIC: &str = "MWSPOOL1";
+const VERSION_TEXT: &str = "mailway-spool 1\n";
+/// Longest first line of a message file we accept (`MWSPOOL1 <hlen> <blen>\n`).
+const MAX_PREFIX: usize = 64;
+/// Largest record header we accept (guards against a corrupt length).
+const MAX_HEADER: usize = 64 << 20;
+
+/// Options for opening a spool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpoolOptions {
+    /// fsync files and directories (on by default; turning it off loses durability).
+    pub fsync: bool,
+    /// Refuse new messages once the stored content reaches this many bytes (a quota).
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for SpoolOptions {
+    fn default() -> Self {
+        Self {
+            fsync: true,
+            max_bytes: None,
+        }
+    }
+}
+
+/// Errors of the spool. Each names the file or id concerned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpoolError {
+    /// The file system is full or the user's disk quota is exhausted (`ENOSPC`, `EDQUOT`).
+    #[error("spool disk full while writing {path}: {source}")]
+    DiskFull {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The configured spool size limit would be exceeded.
+    #[error("spool quota exceeded: {used} bytes stored, limit {limit} bytes")]
+    QuotaExceeded {
+        /// Bytes stored now.
+        used: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// Another process (a running `mailway serve`) holds the spool lock.
+    #[error("spool {path} is in use by another process (is `mailway serve` running?)")]
+    Locked {
+        /// The spool directory.
+        path: PathBuf,
+    },
+    /// The directory is not a mailway spool of a version we understand.
+    #[error("{path} is not a mailway spool: {reason}")]
+    BadLayout {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A spool file cannot be read back.
+    #[error("corrupt spool file {path}: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No message with this id is in the spool.
+    #[error("no message {id} in the spool")]
+    NotFound {
+        /// The id asked for.
+        id: QueueId,
+    },
+    /// Any other I/O error.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What we were doing (`write`, `rename`, `read`, ...).
+        op: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+impl SpoolError {
+    fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
+        if is_disk_full(&source) {
+            SpoolError::DiskFull {
+                path: path.to_path_buf(),
+                source,
+            }
+        } else {
+            SpoolError::Io {
+                op,
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+
+    /// True for disk full, quota and spool limit errors (answer `452 4.3.1`).
+    pub fn is_full(&self) -> bool {
+        matches!(
+            self,
+            SpoolError::DiskFull { .. } | SpoolError::QuotaExceeded { .. }
+        )
+    }
+}
+
+/// True for `ENOSPC` / `EDQUOT`.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    ) || matches!(e.raw_os_error(), Some(28) | Some(122))
+}
+
+/// A file moved to `quarantine/` during recovery, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Quarantined {
+    /// Where the file was in the queue.
+    pub original: PathBuf,
+    /// Where it is now.
+    pub moved_to: PathBuf,
+    /// What was wrong with it.
+    pub reason: String,
+}
+
+/// What a recovery scan found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecoveryReport {
+    /// Messages recovered.
+    pub recovered: usize,
+    /// Files that could not be read and were moved aside.
+    pub quarantined: Vec<Quarantined>,
+    /// Temporary files of writes that never completed (never acknowledged), removed.
+    pub removed_temp: usize,
+    /// State files of messages whose content was already removed (finished), removed.
+    pub removed_orphans: usize,
+    /// Messages whose state file was corrupt: recovered from the accept-time record (all
+    /// undelivered recipients retried; some may be delivered twice).
+    pub state_reset: usize,
+    /// Bytes of message content in the spool.
+    pub bytes: u64,
+}
+
+/// A durable message spool in one directory. See the crate documentation for the layout.
+#[derive(Debug)]
+pub struct Spool {
+    dir: PathBuf,
+    opts: SpoolOptions,
+    _lock: File,
+    counter: AtomicU32,
+    tmp_counter: AtomicU64,
+    used: AtomicU64,
+    last_millis: Mutex<u64>,
+}
+
+impl Spool {
+    /// Opens (creating when needed) the spool in `dir` and takes its lock.
+    ///
+    /// Fails with [`SpoolError::Locked`] when another process holds it. Call [`Spool::recover`]
+    /// next to learn what is in it.
+    pub fn open(dir: impl AsRef<Path>, opts: SpoolOptions) -> Result<Spool, SpoolError> {
+        let dir = dir.as_ref().to_path_buf();
+        fs::create_dir_all(&dir).map_err(|e| SpoolError::io("create", &dir, e))?;
+        let version = dir.join("VERSION");
+        match fs::read_to_string(&version) {
+            Ok(v) if v == VERSION_TEXT => {}
+            Ok(v) => {
+                return Err(SpoolError::BadLayout {
+                    path: dir,
+                    reason: format!("VERSION says {:?}, expected {:?}", v.trim(), VERSION_TEXT),
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let nonempty = fs::read_dir(&dir)
+                    .map_err(|e| SpoolError::io("read", &dir, e))?
+                    .filter_map(Result::ok)
+                    .any(|e| e.file_name() != "lock");
+                if nonempty {
+                    return Err(SpoolError::BadLayout {
+                        path: dir,
+                        reason: "the directory is not empty and has no VERSION file".into(),
+                    });
+                }
+                write_atomic(&dir.join("tmp"), &version, VERSION_TEXT.as_bytes(), true).or_else(
+                    |_| {
+                        fs::write(&version, VERSION_TEXT)
+                            .map_err(|e| SpoolError::io("write", &version, e))
+                    },
+                )?;
+            }
+            Err(e) => return Err(SpoolError::io("read", &version, e)),
+        }
+        for sub in ["tmp", "queue", "quarantine"] {
+            let p = dir.join(sub);
+            fs::create_dir_all(&p).map_err(|e| SpoolError::io("create", &p, e))?;
+        }
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| SpoolError::io("open", &lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(SpoolError::Locked { path: dir }),
+            Err(fs::TryLockError::Error(e)) => return Err(SpoolError::io("lock", &lock_path, e)),
+        }
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos()
+            ^ std::process::id().rotate_left(12);
+        Ok(Spool {
+            dir,
+            opts,
+            _lock: lock,
+            counter: AtomicU32::new(seed & 0xF_FFFF),
+            tmp_counter: AtomicU64::new(0),
+            used: AtomicU64::new(0),
+            last_millis: Mutex::new(0),
+        })
+    }
+
+    /// True when a process holds the lock of the spool in `dir` (a running daemon).
+    /// False when the directory does not exist or nobody holds it.
+    pub fn is_locked(dir: impl AsRef<Path>) -> bool {
+        let p = dir.as_ref().join("lock");
+        match OpenOptions::new().write(true).open(&p) {
+            Ok(f) => matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
+    }
+
+    /// The spool directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The options in effect.
+    pub fn options(&self) -> &SpoolOptions {
+        &self.opts
+    }
+
+    /// Bytes of message content stored.
+    pub fn used_bytes(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// A new, unused queue id for a message arriving at `now`.
+    pub fn new_id(&self, now: SystemTime) -> QueueId {
+        let mut millis = now
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        {
+            // Never go backwards, so ids keep sorting by arrival even if the clock steps back.
+            let mut last = self.last_millis.lock().unwrap_or_else(|e| e.into_inner());
+            if millis < *last {
+                millis = *last;
+            }
+            *last = millis;
+        }
+        loop {
+            let c = self.counter.fetch_add(1, Ordering::Relaxed);
+            let id = QueueId::from_parts(millis, c);
+            if !self.msg_path(&id).exists() {
+                return id;
+            }
+        }
+    }
+
+    fn bucket_dir(&self, id: &QueueId) -> PathBuf {
+        self.dir.join("queue").join(id.bucket())
+    }
+
+    /// Path of the content file of `id`.
+    pub fn msg_path(&self, id: &QueueId) -> PathBuf {
+        self.bucket_dir(id).join(format!("{id}.msg"))
+    }
+
+    /// Path of the state file of `id`.
+    pub fn state_path(&self, id: &QueueId) -> PathBuf {
+        self.bucket_dir(id).join(format!("{id}.st"))
+    }
+
+    fn tmp_path(&self, id: &QueueId, ext: &str) -> PathBuf {
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        self.dir
+            .join("tmp")
+            .join(format!("{id}.{ext}.{}.{n}", std::process::id()))
+    }
+
+    /// Stores a new message durably: content plus its accept-time record, written to a temporary
+    /// file, fsynced, renamed into place, and the directory fsynced. When this returns `Ok`, the
+    /// message survives a crash or power loss; only then may the client be told `250`.
+    pub fn store(&self, record: &MessageRecord, content: &[u8]) -> Result<(), SpoolError> {
+        if let Some(limit) = self.opts.max_bytes {
+            let used = self.used.load(Ordering::Relaxed);
+            if used.saturating_add(content.len() as u64) > limit {
+                return Err(SpoolError::QuotaExceeded { used, limit });
+            }
+        }
+        let header = serde_json::to_vec(record).map_err(|e| SpoolError::Corrupt {
+            path: self.msg_path(&record.id),
+            reason: format!("cannot encode record: {e}"),
+        })?;
+        let mut data = Vec::with_capacity(header.len() + content.len() + 40);
+        data.extend_from_slice(format!("{MAGIC} {} {}\n", header.len(), content.len()).as_bytes());
+        data.extend_from_slice(&header);
+        data.push(b'\n');
+        data.extend_from_slice(content);
+        let dir = self.bucket_dir(&record.id);
+        ensure_dir(&dir, self.opts.fsync)?;
+        let tmp = self.tmp_path(&record.id, "msg");
+        write_file_then_rename(&tmp, &self.msg_path(&record.id), &data, self.opts.fsync)?;
+        self.used.fetch_add(content.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Stores the current state of a message durably (replacing the previous state).
+    pub fn update(&self, record: &MessageRecord) -> Result<(), SpoolError> {
+        let mut data = serde_json::to_vec(record).map_err(|e| SpoolError::Corrupt {
+            path: self.state_path(&record.id),
+            reason: format!("cannot encode record: {e}"),
+        })?;
+        data.push(b'\n');
+        let tmp = self.tmp_path(&record.id, "st");
+        write_file_then_rename(&tmp, &self.state_path(&record.id), &data, self.opts.fsync)
+    }
+
+    /// Removes a finished (or deleted) message: content first, then state.
+    pub fn remove(&self, id: &QueueId) -> Result<(), SpoolError> {
+        let msg = self.msg_path(id);
+        let size = fs::metadata(&msg).map(|m| m.len()).unwrap_or(0);
+        match fs::remove_file(&msg) {
+            Ok(()) => {
+                let _ = self
+                    .used
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                        Some(u.saturating_sub(size))
+                    });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(SpoolError::NotFound { id: *id });
+            }
+            Err(e) => return Err(SpoolError::io("remove", &msg, e)),
+        }
+        let st = self.state_path(id);
+        match fs::remove_file(&st) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(SpoolError::io("remove", &st, e)),
+        }
+    }
+
+    /// Reads the current record of a message (state file, else the accept-time record).
+    pub fn load(&self, id: &QueueId) -> Result<MessageRecord, SpoolError> {
+        let st = self.state_path(id);
+        match fs::read(&st) {
+            Ok(b) => {
+                return serde_json::from_slice(&b).map_err(|e| SpoolError::Corrupt {
+                    path: st,
+                    reason: e.to_string(),
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(SpoolError::io("read", &st, e)),
+        }
+        let msg = self.msg_path(id);
+        let f = match File::open(&msg) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(SpoolError::NotFound { id: *id });
+            }
+            Err(e) => return Err(SpoolError::io("open", &msg, e)),
+        };
+        read_header(f, &msg).map(|(rec, _, _)| rec)
+    }
+
+    /// Reads the content (the RFC 5322 message) of a message.
+    pub fn read_content(&self, id: &QueueId) -> Result<Vec<u8>, SpoolError> {
+        let msg = self.msg_path(id);
+        let f = match File::open(&msg) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(SpoolError::NotFound { id: *id });
+            }
+            Err(e) => return Err(SpoolError::io("open", &msg, e)),
+        };
+        let mut r = BufReader::new(f);
+        let (hlen, blen) = read_prefix(&mut r, &msg)?;
+        io::copy(&mut (&mut r).take(hlen as u64 + 1), &mut io::sink())
+            .map_err(|e| SpoolError::io("read", &msg, e))?;
+        let mut body = Vec::with_capacity(blen as usize);
+        r.read_to_end(&mut body)
+            .map_err(|e| SpoolError::io("read", &msg, e))?;
+        if body.len() as u64 != blen {
+            return Err(SpoolError::Corrupt {
+                path: msg,
+                reason: format!("content is {} bytes, header says {blen}", body.len()),
+            });
+        }
+        Ok(body)
+    }
+
+    /// Moves a message's files to `quarantine/` with a note saying why.
+    pub fn quarantine(&self, id: &QueueId, reason: &str) -> Result<Vec<Quarantined>, SpoolError> {
+        let mut out = Vec::new();
+        for p in [self.msg_path(id), self.state_path(id)] {
+            if p.exists() {
+                out.push(self.quarantine_file(&p, reason)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn quarantine_file(&self, path: &Path, reason: &str) -> Result<Quarantined, SpoolError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "unnamed".into());
+        let qdir = self.dir.join("quarantine");
+        let mut dest = qdir.join(&name);
+        let mut n = 1;
+        while dest.exists() {
+            dest = qdir.join(format!("{name}.{n}"));
+            n += 1;
+        }
+        fs::rename(path, &dest).map_err(|e| SpoolError::io("quarantine", path, e))?;
+        let note = dest.with_file_name(format!(
+            "{}.why",
+            dest.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        let _ = fs::write(
+            &note,
+            format!("{}\noriginal path: {}\n", reason, path.display()),
+        );
+        if self.opts.fsync {
+            let _ = sync_dir(&qdir);
+        }
+        tracing::warn!(file = %path.display(), moved_to = %dest.display(), %reason, "spool file quarantined");
+        Ok(Quarantined {
+            original: path.to_path_buf(),
+            moved_to: dest,
+            reason: reason.to_string(),
+        })
+    }
+
+    /// Scans the spool after a start: removes temporary files of unfinished writes, quarantines
+    /// files that cannot be read (reported), and calls `each` with every message that recovers.
+    ///
+    /// Reads only the small records, never the contents (except to check their length), with
+    /// two threads; keeps nothing in memory itself, so the caller decides what to keep.
+    pub fn recover(
+        &self,
+        mut each: impl FnMut(MessageRecord),
+    ) -> Result<RecoveryReport, SpoolError> {
+        let mut report = RecoveryReport::default();
+        let tmp = self.dir.join("tmp");
+        for e in fs::read_dir(&tmp).map_err(|e| SpoolError::io("read", &tmp, e))? {
+            let e = e.map_err(|e| SpoolError::io("read", &tmp, e))?;
+            if fs::remove_file(e.path()).is_ok() {
+                report.removed_temp += 1;
+            }
+        }
+        let queue = self.dir.join("queue");
+        let mut buckets: Vec<PathBuf> = Vec::new();
+        for e in fs::read_dir(&queue).map_err(|e| SpoolError::io("read", &queue, e))? {
+            let e = e.map_err(|e| SpoolError::io("read", &queue, e))?;
+            let p = e.path();
+            if p.is_dir() {
+                buckets.push(p);
+            } else {
+                report
+                    .quarantined
+                    .push(self.quarantine_file(&p, "not a spool file (unexpected name)")?);
+            }
+        }
+        buckets.sort();
+        let threads = 2usize;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Found>(1024);
+        let result = std::thread::scope(|s| {
+            let mut handles = Vec::new();
+            for t in 0..threads {
+                let tx = tx.clone();
+                let mine: Vec<PathBuf> = buckets.iter().skip(t).step_by(threads).cloned().collect();
+                handles.push(s.spawn(move || -> Result<(), SpoolError> {
+                    for b in mine {
+                        scan_bucket(&b, &tx)?;
+                    }
+                    Ok(())
+                }));
+            }
+            drop(tx);
+            let mut first_err = None;
+            for found in rx {
+                match found {
+                    Found::Record { rec, bytes } => {
+                        report.recovered += 1;
+                        report.bytes += bytes;
+                        each(*rec);
+                    }
+                    Found::StateReset {
+                        rec,
+                        bytes,
+                        st_path,
+                        reason,
+                    } => {
+                        match self.quarantine_file(&st_path, &reason) {
+                            Ok(q) => report.quarantined.push(q),
+                            Err(e) => {
+                                first_err.get_or_insert(e);
+                            }
+                        }
+                        report.state_reset += 1;
+                        report.recovered += 1;
+                        report.bytes += bytes;
+                        each(*rec);
+                    }
+                    Found::Bad { path, reason } => match self.quarantine_file(&path, &reason) {
+                        Ok(q) => report.quarantined.push(q),
+                        Err(e) => {
+                            first_err.get_or_insert(e);
+                        }
+                    },
+                    Found::Orphan { path } => {
+                        if fs::remove_file(&path).is_ok() {
+                            report.removed_orphans += 1;
+                        }
+                    }
+                }
+            }
+            for h in handles {
+                match h.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        first_err.get_or_insert(e);
+                    }
+                    Err(_) => {
+                        first_err.get_or_insert(SpoolError::Corrupt {
+                            path: queue.clone(),
+                            reason: "recovery thread panicked".into(),
+                        });
+                    }
+                }
+            }
+            match first_err {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        });
+        result?;
+        self.used.store(report.bytes, Ordering::Relaxed);
+        Ok(report)
+    }
+}
+
+enum Found {
+    Record {
+        rec: Box<MessageRecord>,
+        bytes: u64,
+    },
+    StateReset {
+        rec: Box<MessageRecord>,
+        bytes: u64,
+        st_path: PathBuf,
+        reason: String,
+    },
+    Bad {
+        path: PathBuf,
+        reason: String,
+    },
+    Orphan {
+        path: PathBuf,
+    },
+}
+
+fn scan_bucket(dir: &Path, tx: &std::sync::mpsc::SyncSender<Found>) -> Result<(), SpoolError> {
+    use std::collections::BTreeMap;
+    // id -> (has msg, has st)
+    let mut ids: BTreeMap<QueueId, (bool, bool)> = BTreeMap::new();
+    for e in fs::read_dir(dir).map_err(|e| SpoolError::io("read", dir, e))? {
+        let e = e.map_err(|e| SpoolError::io("read", dir, e))?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let parsed = name
+            .split_once('.')
+            .and_then(|(id, ext)| id.parse::<QueueId>().ok().map(|id| (id, ext)));
+        match parsed {
+            Some((id, "msg")) if dir.ends_with(id.bucket()) => ids.entry(id).or_default().0 = true,
+            Some((id, "st")) if dir.ends_with(id.bucket()) => ids.entry(id).or_default().1 = true,
+            _ => {
+                let _ = tx.send(Found::Bad {
+                    path: e.path(),
+                    reason: "not a spool file (unexpected name)".into(),
+                });
+            }
+        }
+    }
+    for (id, (has_msg, has_st)) in ids {
+        let msg = dir.join(format!("{id}.msg"));
+        let st = dir.join(format!("{id}.st"));
+        if !has_msg {
+            let _ = tx.send(Found::Orphan { path: st });
+            continue;
+        }
+        // Always check the content file: its header must parse and its length must match.
+        let head = File::open(&msg)
+            .map_err(|e| SpoolError::io("open", &msg, e))
+            .and_then(|f| read_header(f, &msg));
+        let (head_rec, bytes) = match head {
+            Ok((rec, _hlen, blen)) if rec.id == id => (rec, blen),
+            Ok((rec, _, _)) => {
+                let _ = tx.send(Found::Bad {
+                    path: msg,
+                    reason: format!("record says id {}, file name says {id}", rec.id),
+                });
+                continue;
+            }
+            Err(e) => {
+                let _ = tx.send(Found::Bad {
+                    path: msg,
+                    reason: e.to_string(),
+                });
+                if has_st {
+                    let _ = tx.send(Found::Bad {
+                        path: st,
+                        reason: format!("its message file {id}.msg was corrupt"),
+                    });
+                }
+                continue;
+            }
+        };
+        if has_st {
+            let parsed = fs::read(&st)
+                .map_err(|e| e.to_string())
+                .and_then(|b| {
+                    serde_json::from_slice::<MessageRecord>(&b).map_err(|e| e.to_string())
+                })
+                .and_then(|r| {
+                    if r.id == id {
+                        Ok(r)
+                    } else {
+                        Err(format!("record says id {}, file name says {id}", r.id))
+                    }
+                });
+            match parsed {
+                Ok(rec) => {
+                    let _ = tx.send(Found::Record {
+                        rec: Box::new(rec),
+                        bytes,
+                    });
+                }
+                Err(reason) => {
+                    let _ = tx.send(Found::StateReset {
+                        rec: Box::new(head_rec),
+                        bytes,
+                        st_path: st,
+                        reason: format!(
+                            "corrupt state file ({reason}); message recovered from its accept-time record"
+                        ),
+                    });
+                }
+            }
+        } else {
+            let _ = tx.send(Found::Record {
+                rec: Box::new(head_rec),
+                bytes,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_prefix(r: &mut impl BufRead, path: &Path) -> Result<(usize, u64), SpoolError> {
+    let corrupt = |reason: String| SpoolError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut line = Vec::with_capacity(MAX_PREFIX);
+    (&mut *r)
+        .take(MAX_PREFIX as u64)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| SpoolError::io("read", path, e))?;
+    let text = std::str::from_utf8(&line)
+        .map_err(|_| corrupt("first line is not text".into()))?
+        .trim_end_matches('\n');
+    let mut parts = text.split(' ');
+    if parts.next() != Some(MAGIC) || !line.ends_with(b"\n") {
+        return Err(corrupt(format!(
+            "does not start with {MAGIC:?} (first bytes {:?})",
+            String::from_utf8_lossy(&line[..line.len().min(20)])
+        )));
+    }
+    let hlen: usize = parts
+        .next()
+        .and_then(|p| p.parse().ok())
+        .filter(|&n| n <= MAX_HEADER)
+        .ok_or_else(|| corrupt(format!("bad header length in {text:?}")))?;
+    let blen: u64 = parts
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| corrupt(format!("bad content length in {text:?}")))?;
+    Ok((hlen, blen))
+}
+
+/// Reads and checks the header of a message file: (record, header length, content length).
+fn read_header(f: File, path: &Path) -> Result<(MessageRecord, usize, u64), SpoolError> {
+    let file_len = f
+        .metadata()
+        .map_err(|e| SpoolError::io("stat", path, e))?
+        .len();
+    let mut r = BufReader::with_capacity(8192, f);
+    let mut prefix_len = 0usize;
+    let (hlen, blen) = {
+        let mut counting = CountingRead {
+            inner: &mut r,
+            n: &mut prefix_len,
+        };
+        read_prefix(&mut counting, path)?
+    };
+    let expected = prefix_len as u64 + hlen as u64 + 1 + blen;
+    if expected != file_len {
+        return Err(SpoolError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("file is {file_len} bytes, its header says {expected} (truncated?)"),
+        });
+    }
+    let mut header = vec![0u8; hlen];
+    r.read_exact(&mut header)
+        .map_err(|e| SpoolError::io("read", path, e))?;
+    let rec: MessageRecord = serde_json::from_slice(&header).map_err(|e| SpoolError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("bad record: {e}"),
+    })?;
+    if rec.size != blen {
+        return Err(SpoolError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("record says {} bytes, header says {blen}", rec.size),
+        });
+    }
+    Ok((rec, hlen, blen))
+}
+
+/// A BufRead adapter counting consumed bytes (to know the prefix length).
+struct CountingRead<'a, R> {
+    inner: &'a mut R,
+    n: &'a mut usize,
+}
+
+impl<R: BufRead> Read for CountingRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        *self.n += k;
+        Ok(k)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingRead<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        *self.n += amt;
+        self.inner.consume(amt)
+    }
+}
+
+fn ensure_dir(dir: &Path, fsync: bool) -> Result<(), SpoolError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).map_err(|e| SpoolError::io("create", dir, e))?;
+    if fsync && let Some(parent) = dir.parent() {
+        sync_dir(parent).map_err(|e| SpoolError::io("fsync", parent, e))?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn write_file_then_rename(
+    tmp: &Path,
+    dest: &Path,
+    data: &[u8],
+    fsync: bool,
+) -> Result<(), SpoolError> {
+    let res = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(|e| SpoolError::io("create", tmp, e))?;
+        f.write_all(data)
+            .map_err(|e| SpoolError::io("write", tmp, e))?;
+        if fsync {
+            f.sync_data().map_err(|e| SpoolError::io("fsync", tmp, e))?;
+        }
+        drop(f);
+        fs::rename(tmp, dest).map_err(|e| SpoolError::io("rename", dest, e))?;
+        if fsync && let Some(parent) = dest.parent() {
+            sync_dir(parent).map_err(|e| SpoolError::io("fsync", parent, e))?;
+        }
+        Ok(())
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    res
+}
+
+fn write_atomic(tmpdir: &Path, dest: &Path, data: &[u8], fsync: bool) -> Result<(), SpoolError> {
+    fs::create_dir_all(tmpdir).map_err(|e| SpoolError::io("create", tmpdir, e))?;
+    let tmp = tmpdir.join(format!(
+        "{}.{}",
+        dest.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    write_file_then_rename(&tmp, dest, data, fsync)
+}

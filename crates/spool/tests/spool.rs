@@ -1,0 +1,268 @@
+//! Spool behaviour: durability contract, recovery, quarantine, lock, quota, disk full.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use mailway_spool::{
+    Envelope, LastReply, MessageRecord, RcptState, Spool, SpoolError, SpoolOptions,
+};
+
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn store(spool: &Spool, n: usize) -> Vec<mailway_spool::QueueId> {
+    (0..n)
+        .map(|i| {
+            let id = spool.new_id(t0());
+            let content = format!("Subject: {i}\r\n\r\nbody {i}\r\n");
+            let rec = MessageRecord::new(
+                id,
+                t0(),
+                Envelope::new("a@example.org", [format!("r{i}@example.com")]),
+                content.len() as u64,
+            );
+            spool.store(&rec, content.as_bytes()).unwrap();
+            id
+        })
+        .collect()
+}
+
+fn recover(dir: &Path) -> (Spool, Vec<MessageRecord>, mailway_spool::RecoveryReport) {
+    let spool = Spool::open(dir, SpoolOptions::default()).unwrap();
+    let mut recs = Vec::new();
+    let report = spool.recover(|r| recs.push(r)).unwrap();
+    recs.sort_by_key(|r| r.id);
+    (spool, recs, report)
+}
+
+#[test]
+fn stores_updates_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids;
+    {
+        let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+        ids = store(&spool, 20);
+        // update one: deferred with a reply
+        let mut rec = spool.load(&ids[3]).unwrap();
+        rec.recipients[0].state = RcptState::Deferred;
+        rec.recipients[0].attempts = 2;
+        rec.recipients[0].last_reply = Some(LastReply {
+            at: t0(),
+            text: "450 4.7.1 greylisted".into(),
+            smtp: true,
+            remote_mta: Some("mx.example.com [127.0.0.1]:25".into()),
+            command: Some("RCPT".into()),
+        });
+        spool.update(&rec).unwrap();
+        spool.remove(&ids[5]).unwrap();
+        assert!(matches!(
+            spool.remove(&ids[5]),
+            Err(SpoolError::NotFound { .. })
+        ));
+    }
+    let (spool, recs, report) = recover(dir.path());
+    assert_eq!(report.recovered, 19);
+    assert!(report.quarantined.is_empty());
+    assert_eq!(recs.len(), 19);
+    let r3 = recs.iter().find(|r| r.id == ids[3]).unwrap();
+    assert_eq!(r3.recipients[0].state, RcptState::Deferred);
+    assert_eq!(r3.recipients[0].attempts, 2);
+    assert!(!recs.iter().any(|r| r.id == ids[5]));
+    assert_eq!(
+        spool.read_content(&ids[7]).unwrap(),
+        b"Subject: 7\r\n\r\nbody 7\r\n"
+    );
+    assert_eq!(report.bytes, spool.used_bytes());
+    assert!(report.bytes > 0);
+}
+
+#[test]
+fn lock_excludes_a_second_opener() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+    assert!(Spool::is_locked(dir.path()));
+    assert!(matches!(
+        Spool::open(dir.path(), SpoolOptions::default()),
+        Err(SpoolError::Locked { .. })
+    ));
+    drop(s);
+    assert!(!Spool::is_locked(dir.path()));
+    assert!(!Spool::is_locked(dir.path().join("nope")));
+}
+
+#[test]
+fn refuses_a_foreign_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("something"), "x").unwrap();
+    let e = Spool::open(dir.path(), SpoolOptions::default()).unwrap_err();
+    assert!(matches!(e, SpoolError::BadLayout { .. }), "{e}");
+    assert!(e.to_string().contains("not a mailway spool"));
+}
+
+#[test]
+fn corrupt_files_are_quarantined_and_the_rest_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids;
+    let (truncated, garbage, bad_state, orphan_state);
+    {
+        let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+        ids = store(&spool, 10);
+        // 1. a truncated message file
+        truncated = spool.msg_path(&ids[1]);
+        let data = fs::read(&truncated).unwrap();
+        fs::write(&truncated, &data[..data.len() - 5]).unwrap();
+        // 2. garbage instead of a message file
+        garbage = spool.msg_path(&ids[2]);
+        fs::write(&garbage, b"\x00\x01 this is not a spool file").unwrap();
+        // 3. a corrupt state file: the message recovers from its accept-time record
+        bad_state = spool.state_path(&ids[3]);
+        fs::write(&bad_state, b"{\"version\":1,").unwrap();
+        // 4. a state file without its message (finished message)
+        orphan_state = spool.state_path(&ids[4]);
+        let rec = spool.load(&ids[4]).unwrap();
+        spool.update(&rec).unwrap();
+        fs::remove_file(spool.msg_path(&ids[4])).unwrap();
+        // 5. a stray file and an unfinished temporary write
+        fs::write(spool.msg_path(&ids[0]).with_file_name("README"), "hello").unwrap();
+        fs::write(dir.path().join("tmp").join("x.msg.1.1"), "half").unwrap();
+    }
+    let (spool, recs, report) = recover(dir.path());
+    let got: Vec<_> = recs.iter().map(|r| r.id).collect();
+    let want: Vec<_> = ids
+        .iter()
+        .copied()
+        .filter(|id| *id != ids[1] && *id != ids[2] && *id != ids[4])
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(report.state_reset, 1);
+    assert_eq!(report.removed_orphans, 1);
+    assert_eq!(report.removed_temp, 1);
+    let originals: Vec<_> = report
+        .quarantined
+        .iter()
+        .map(|q| q.original.clone())
+        .collect();
+    for p in [&truncated, &garbage, &bad_state] {
+        assert!(
+            originals.contains(p),
+            "{} not quarantined: {originals:?}",
+            p.display()
+        );
+        assert!(!p.exists());
+    }
+    assert_eq!(report.quarantined.len(), 4, "{:#?}", report.quarantined);
+    for q in &report.quarantined {
+        assert!(q.moved_to.exists());
+        assert!(q.moved_to.starts_with(dir.path().join("quarantine")));
+        let why = fs::read_to_string(format!("{}.why", q.moved_to.display())).unwrap();
+        assert!(why.contains(&q.reason));
+    }
+    let trunc = report
+        .quarantined
+        .iter()
+        .find(|q| q.original == truncated)
+        .unwrap();
+    assert!(trunc.reason.contains("truncated"), "{}", trunc.reason);
+    assert!(!orphan_state.exists());
+    // the message with the corrupt state is whole again
+    assert_eq!(
+        spool.load(&ids[3]).unwrap().recipients[0].state,
+        RcptState::Pending
+    );
+    // a second recovery finds nothing more to fix
+    drop(spool);
+    let (_, recs2, report2) = recover(dir.path());
+    assert_eq!(recs2.len(), recs.len());
+    assert!(report2.quarantined.is_empty());
+}
+
+#[test]
+fn quota_refuses_with_a_typed_error_and_keeps_what_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(
+        dir.path(),
+        SpoolOptions {
+            fsync: true,
+            max_bytes: Some(100),
+        },
+    )
+    .unwrap();
+    let ids = store(&spool, 3); // ~25 bytes each
+    let big = vec![b'x'; 80];
+    let id = spool.new_id(t0());
+    let rec = MessageRecord::new(id, t0(), Envelope::new("", ["x@example.com"]), 80);
+    let e = spool.store(&rec, &big).unwrap_err();
+    assert!(e.is_full(), "{e}");
+    assert!(matches!(e, SpoolError::QuotaExceeded { .. }));
+    assert!(!spool.msg_path(&id).exists());
+    for id in ids {
+        assert!(spool.load(&id).is_ok());
+    }
+}
+
+/// A real full file system: a 256 KB tmpfs (needs root; skipped elsewhere, required in CI).
+#[test]
+fn disk_full_is_a_typed_error_and_nothing_is_lost() {
+    let base = tempfile::tempdir().unwrap();
+    let mnt = base.path().join("small");
+    fs::create_dir(&mnt).unwrap();
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("cannot mount a tmpfs for the disk-full test (CI runs as root)");
+        }
+        eprintln!("skipping: cannot mount a tmpfs (not root?)");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(mnt.clone());
+    let dir = mnt.join("spool");
+    let mut stored = Vec::new();
+    let full_err;
+    {
+        let spool = Spool::open(&dir, SpoolOptions::default()).unwrap();
+        let content = vec![b'y'; 20_000];
+        loop {
+            let id = spool.new_id(t0());
+            let rec = MessageRecord::new(
+                id,
+                t0(),
+                Envelope::new("a@b.c", ["d@e.f"]),
+                content.len() as u64,
+            );
+            match spool.store(&rec, &content) {
+                Ok(()) => stored.push(id),
+                Err(e) => {
+                    full_err = e;
+                    break;
+                }
+            }
+            assert!(stored.len() < 100, "tmpfs never filled up");
+        }
+    }
+    assert!(
+        matches!(full_err, SpoolError::DiskFull { .. }),
+        "{full_err}"
+    );
+    assert!(full_err.is_full());
+    assert!(!stored.is_empty());
+    let (_, recs, report) = recover(&dir);
+    assert_eq!(
+        recs.len(),
+        stored.len(),
+        "every acknowledged message recovers"
+    );
+    assert!(report.quarantined.is_empty(), "{:?}", report.quarantined);
+}
