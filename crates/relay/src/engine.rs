@@ -317,6 +317,17 @@ impl Relay {
         })
     }
 
+    /// The message content (RFC 5322, as accepted).
+    pub async fn content(&self, id: QueueId) -> Result<Vec<u8>, QueueError> {
+        self.inner
+            .blocking(move |s| s.read_content(&id))
+            .await
+            .map_err(|e| match e {
+                mailway_spool::SpoolError::NotFound { id } => QueueError::NotFound(id),
+                e => QueueError::Spool(e),
+            })
+    }
+
     /// Why a message is still in the queue, in plain words, with the last reply classified.
     pub async fn why(&self, id: QueueId) -> Result<WhyReport, QueueError> {
         let inner = &self.inner;

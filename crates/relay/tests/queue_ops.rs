@@ -132,16 +132,7 @@ async fn bounce_queues_a_failure_dsn_to_the_sender_only_for_those_who_want_it() 
         "{}",
         d.headers
     );
-    let raw = String::from_utf8(
-        std::fs::read(
-            dir.path()
-                .join("spool/queue")
-                .join(dsn.id.bucket())
-                .join(format!("{}.msg", dsn.id)),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let raw = String::from_utf8(relay.content(dsn.id).await.unwrap()).unwrap();
     assert!(raw.contains("Final-Recipient: rfc822; b@example.com\r\n"));
     assert!(
         !raw.contains("c@example.net"),
@@ -150,6 +141,15 @@ async fn bounce_queues_a_failure_dsn_to_the_sender_only_for_those_who_want_it() 
     assert!(raw.contains("Status: 5.0.0\r\n"));
     assert!(raw.contains("Original-Envelope-Id: ENV-42\r\n"));
     assert!(raw.contains("X-Mailway-Queue-ID: "));
+    // Our own bounce parser reads the notice back.
+    let a = mailway_bounce::analyze(raw.as_bytes()).unwrap();
+    assert_eq!(a.records.len(), 1, "{a:#?}");
+    let r = &a.records[0];
+    assert_eq!(r.recipient, "b@example.com");
+    assert_eq!(r.action, Some(mailway_bounce::Action::Failed));
+    assert_eq!(r.status.unwrap().to_string(), "5.0.0");
+    assert_eq!(r.reporting_mta.as_deref(), Some("relay.test"));
+    assert_eq!(r.original_message_id.as_deref(), Some("m1@example.org"));
 
     // A DSN (null sender) bounced by the administrator produces no further DSN.
     relay.bounce(dsn.id).await.unwrap();
