@@ -184,14 +184,56 @@ pub fn parse_name(input: &str) -> Result<Name, DnsError> {
             return Err(invalid("label longer than 63 octets"));
         }
     }
-    let mut name = if body.is_ascii() {
+    let parsed = if body.is_ascii() {
         Name::from_ascii(body)
     } else {
         Name::from_utf8(body)
-    }
-    .map_err(|e| invalid(&e.to_string()))?;
+    };
+    // DNS labels may hold any octet (RFC 2181 §11): names with characters the host-name parser
+    // rejects (`foo:bar/baz.example.com`, as SPF domain-specs allow) are built label by label
+    let mut name = match parsed {
+        Ok(n) => n,
+        Err(e) if body.bytes().all(|b| (0x20..0x7f).contains(&b)) => {
+            Name::from_labels(presentation_labels(body)).map_err(|_| invalid(&e.to_string()))?
+        }
+        Err(e) => return Err(invalid(&e.to_string())),
+    };
     name.set_fqdn(true);
     Ok(name)
+}
+
+/// Splits a name in presentation format into raw labels: unescaped dots separate labels,
+/// `\X` stands for X and `\DDD` for the octet DDD (RFC 1035 §5.1).
+fn presentation_labels(s: &str) -> Vec<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut labels = Vec::new();
+    let mut cur = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) => {
+                let v = b[i + 1..i + 4]
+                    .iter()
+                    .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+                cur.push(u8::try_from(v).unwrap_or(u8::MAX));
+                i += 4;
+            }
+            b'\\' if i + 1 < b.len() => {
+                cur.push(b[i + 1]);
+                i += 2;
+            }
+            b'.' => {
+                labels.push(std::mem::take(&mut cur));
+                i += 1;
+            }
+            c => {
+                cur.push(c);
+                i += 1;
+            }
+        }
+    }
+    labels.push(cur);
+    labels
 }
 
 /// The reverse-lookup name of an address (`4.3.2.1.in-addr.arpa`, nibbles under `ip6.arpa`).
@@ -722,6 +764,12 @@ mod tests {
         let ok = format!("{}.example.com", "a".repeat(63));
         assert!(parse_name(&ok).is_ok());
         assert!(parse_name("bücher.example").is_ok());
+        assert!(parse_name("foo:bar/baz.example.com").is_ok());
+        assert!(parse_name("macro%percent  space%20url-space.example.com").is_ok());
+        // names come back escaped; they must parse again to the same name
+        let n = parse_name("foo:bar/baz.example.com").unwrap();
+        let shown = crate::records::name_to_string(&n);
+        assert_eq!(parse_name(&shown).unwrap(), n);
     }
 
     #[test]

@@ -1,0 +1,3 @@
+//! `mailway check`: DNS, authentication and reputation diagnosis of a domain.
+
+pub mod spf;

@@ -1,0 +1,191 @@
+//! Localised texts of the check findings (Fluent, the same library as `mailway-status`).
+//!
+//! Each finding id `area.name` is the Fluent message `area-name` in
+//! `src/check/locales/{en,es}/check.ftl`: its value is the title, its `.explain` attribute the
+//! explanation and its `.fix` attribute the fix. The files are embedded at compile time.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use serde::Serialize;
+
+/// Output language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+impl Lang {
+    /// `en` / `es`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    /// From `LANG`-style values (`es_ES.UTF-8` → Es); English otherwise.
+    pub fn from_locale(s: &str) -> Lang {
+        if s.to_ascii_lowercase().starts_with("es") {
+            Lang::Es
+        } else {
+            Lang::En
+        }
+    }
+}
+
+impl FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" | "english" => Ok(Lang::En),
+            "es" | "spanish" | "español" | "espanol" => Ok(Lang::Es),
+            other => Err(format!("unknown language {other:?} (use es or en)")),
+        }
+    }
+}
+
+const EN: &str = include_str!("locales/en/check.ftl");
+const ES: &str = include_str!("locales/es/check.ftl");
+
+struct Bundles {
+    en: FluentBundle<FluentResource>,
+    es: FluentBundle<FluentResource>,
+}
+
+fn bundle(lang: &str, text: &'static str) -> FluentBundle<FluentResource> {
+    let id = lang.parse().unwrap_or_default();
+    let mut b = FluentBundle::new_concurrent(vec![id]);
+    b.set_use_isolating(false);
+    let res = match FluentResource::try_new(text.to_string()) {
+        Ok(r) => r,
+        // a broken .ftl is caught by the unit test below; keep what parsed
+        Err((r, _)) => r,
+    };
+    let _ = b.add_resource(res);
+    b
+}
+
+fn bundles() -> &'static Bundles {
+    static B: OnceLock<Bundles> = OnceLock::new();
+    B.get_or_init(|| Bundles {
+        en: bundle("en", EN),
+        es: bundle("es", ES),
+    })
+}
+
+/// The three texts of a finding.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    /// Title (message value).
+    pub title: String,
+    /// `.explain`.
+    pub explanation: String,
+    /// `.fix`.
+    pub fix: Option<String>,
+}
+
+/// Fluent message id of a finding id (`mta-sts.fetch-failed` → `mta-sts-fetch-failed`).
+pub fn message_id(finding_id: &str) -> String {
+    finding_id.replace('.', "-")
+}
+
+fn format(
+    b: &FluentBundle<FluentResource>,
+    id: &str,
+    attr: Option<&str>,
+    args: &FluentArgs,
+) -> Option<String> {
+    let msg = b.get_message(id)?;
+    let pattern = match attr {
+        None => msg.value()?,
+        Some(a) => msg.get_attribute(a)?.value(),
+    };
+    let mut errors = Vec::new();
+    let s = b.format_pattern(pattern, Some(args), &mut errors);
+    Some(s.into_owned())
+}
+
+/// The texts of `finding_id` in `lang` (falling back to English, then to the id itself).
+pub fn texts(lang: Lang, finding_id: &str, args: &[(String, String)]) -> Texts {
+    let mut fargs = FluentArgs::new();
+    for (k, v) in args {
+        fargs.set(k.as_str(), FluentValue::from(v.as_str()));
+    }
+    let id = message_id(finding_id);
+    let bs = bundles();
+    let primary = match lang {
+        Lang::En => &bs.en,
+        Lang::Es => &bs.es,
+    };
+    let get = |attr: Option<&str>| {
+        format(primary, &id, attr, &fargs).or_else(|| format(&bs.en, &id, attr, &fargs))
+    };
+    Texts {
+        title: get(None).unwrap_or_else(|| finding_id.to_string()),
+        explanation: get(Some("explain")).unwrap_or_default(),
+        fix: get(Some("fix")),
+    }
+}
+
+/// A UI string (headings, labels) in `lang`: message `ui-<key>`.
+pub fn ui(lang: Lang, key: &str) -> String {
+    texts(lang, &format!("ui.{key}"), &[]).title
+}
+
+/// Message ids defined in a language (for the completeness test).
+pub fn defined_ids(lang: Lang) -> Vec<String> {
+    let text = match lang {
+        Lang::En => EN,
+        Lang::Es => ES,
+    };
+    text.lines()
+        .filter(|l| {
+            l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && l.contains(" =")
+        })
+        .filter_map(|l| l.split(" =").next())
+        .map(|s| s.trim().to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ftl_files_parse_cleanly() {
+        for (name, text) in [("en", EN), ("es", ES)] {
+            if let Err((_, errs)) = FluentResource::try_new(text.to_string()) {
+                panic!("{name}/check.ftl has errors: {errs:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_define_the_same_messages() {
+        let mut en = defined_ids(Lang::En);
+        let mut es = defined_ids(Lang::Es);
+        en.sort();
+        es.sort();
+        let only_en: Vec<_> = en.iter().filter(|x| !es.contains(x)).collect();
+        let only_es: Vec<_> = es.iter().filter(|x| !en.contains(x)).collect();
+        assert!(
+            only_en.is_empty() && only_es.is_empty(),
+            "only in en: {only_en:?}; only in es: {only_es:?}"
+        );
+    }
+
+    #[test]
+    fn lang_parsing() {
+        assert_eq!("ES".parse::<Lang>().unwrap(), Lang::Es);
+        assert!("fr".parse::<Lang>().is_err());
+        assert_eq!(Lang::from_locale("es_AR.UTF-8"), Lang::Es);
+    }
+}
