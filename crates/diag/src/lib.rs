@@ -3,3 +3,4 @@
 //! Skeleton: filled in by the issue that owns this crate.
 
 pub mod check;
+pub mod probe;

@@ -44,7 +44,8 @@ pub enum CertValidation {
     Valid,
     /// It does not; `problem` is a stable short name (`unknown_issuer`, `expired`,
     /// `not_valid_for_name`, `not_valid_yet`, `bad_signature`, `revoked`, `bad_encoding`,
-    /// `invalid_purpose`, `other`), `message` what rustls said.
+    /// `invalid_purpose`, `ca_used_as_end_entity` (a self-signed CA certificate served as the
+    /// server's own), `other`), `message` what rustls said.
     Invalid {
         /// Stable short name of the problem.
         problem: String,
