@@ -182,6 +182,8 @@ pub struct AddressReport {
     pub failed_phase: Option<Phase>,
     /// The failure, in words.
     pub error: Option<String>,
+    /// For a timeout: the timeout that expired (ms).
+    pub waited_ms: Option<u64>,
     /// Every step, in order.
     pub timeline: Vec<Step>,
     /// The greeting.
@@ -565,6 +567,7 @@ async fn probe_address(
         outcome: "ok".into(),
         failed_phase: None,
         error: None,
+        waited_ms: None,
         timeline: Vec::new(),
         banner: None,
         capabilities: None,
@@ -900,6 +903,9 @@ fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool) {
             }
             other => (other.kind().to_string(), other.phase()),
         };
+        if let SmtpError::TimedOut { after, .. } = e {
+            ar.waited_ms = Some(after.as_millis() as u64);
+        }
         ar.outcome = outcome;
         ar.failed_phase = phase;
         ar.error = Some(error_detail(e));

@@ -70,6 +70,7 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
         .rfind(|s| s.outcome != "ok" && !s.retry)
         .map(|s| s.duration_ms)
         .unwrap_or(0);
+    let failed_ms = a.waited_ms.unwrap_or(failed_ms);
     match (a.outcome.as_str(), a.failed_phase) {
         ("ok", _) => {}
         ("timed_out", Some(Phase::Greeting)) => out.push(f(

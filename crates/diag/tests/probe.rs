@@ -1,0 +1,384 @@
+//! `mailway_diag::probe` against the testkit's scripted SMTP peers and an in-process DNS
+//! server, all on loopback (the probe helper's range 127.0.20.0/24 where fixed IPs are needed).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use mailway_diag::probe::{ProbeOptions, ProbeReport, Severity, probe, render};
+use mailway_dns::{Resolver, ResolverConfig};
+use mailway_smtp::{CertificateInfo, Timeouts};
+use mailway_testkit::dns::TestDns;
+use mailway_testkit::smtp::{Blackhole, PeerScript, RunningPeer, TestCert};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn opts(port: u16) -> ProbeOptions {
+    ProbeOptions {
+        port,
+        fallback_ports: Vec::new(),
+        helo_name: "probe.test".into(),
+        timeouts: Timeouts::default().capped(Duration::from_millis(800)),
+        greylist_wait: Duration::ZERO,
+        ..Default::default()
+    }
+}
+
+async fn resolver(dns: &TestDns) -> Resolver {
+    Resolver::new(
+        ResolverConfig::new([dns.addr()])
+            .with_timeout(Duration::from_millis(500))
+            .with_attempts(1),
+    )
+    .unwrap()
+}
+
+/// Starts `scripts` on `ips` sharing one port (the probe uses one port for every MX).
+async fn peers_on_same_port(scripts: Vec<(PeerScript, &str)>) -> (Vec<RunningPeer>, u16) {
+    'retry: for _ in 0..20 {
+        let mut peers = Vec::new();
+        let mut port = 0;
+        for (script, addr) in scripts.iter().cloned() {
+            let sock = SocketAddr::new(ip(addr), port);
+            match script.on(sock).try_spawn().await {
+                Ok(p) => {
+                    port = p.port();
+                    peers.push(p);
+                }
+                Err(_) => continue 'retry,
+            }
+        }
+        return (peers, port);
+    }
+    panic!("could not bind peers on one port");
+}
+
+fn codes(r: &ProbeReport) -> Vec<String> {
+    r.findings.iter().map(|f| f.code.clone()).collect()
+}
+
+#[tokio::test]
+async fn domain_with_working_tarpit_and_refused_mx() {
+    let cert = TestCert::self_signed(&["mx1.probe.test"]);
+    let spki = CertificateInfo::from_der(&cert.chain[0])
+        .unwrap()
+        .spki_sha256;
+    let (peers, port) = peers_on_same_port(vec![
+        (PeerScript::starttls(cert), "127.0.20.11"),
+        (PeerScript::tarpit(), "127.0.20.12"),
+    ])
+    .await;
+    let zone = format!(
+        "@ 300 IN SOA ns.probe.test. h.probe.test. 1 3600 900 604800 300
+@ 300 IN MX 10 mx1
+@ 300 IN MX 20 mx2
+@ 300 IN MX 30 mx3
+mx1 300 IN A 127.0.20.11
+mx2 300 IN A 127.0.20.12
+mx3 300 IN A 127.0.20.13
+_{port}._tcp.mx1 300 IN TLSA 3 1 1 {spki}
+"
+    );
+    let dns = TestDns::builder()
+        .zone("probe.test", &zone)
+        .zone(
+            "20.0.127.in-addr.arpa",
+            "@ 300 IN SOA ns.probe.test. h.probe.test. 1 3600 900 604800 300
+11 300 IN PTR mx1.probe.test.
+12 300 IN PTR other.probe.test.",
+        )
+        .start()
+        .await
+        .unwrap();
+    let r = resolver(&dns).await;
+    let t0 = Instant::now();
+    let rep = probe(&r, "probe.test", &opts(port)).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert_eq!(rep.source, "mx");
+    assert_eq!(
+        rep.mx,
+        vec![
+            "10 mx1.probe.test",
+            "20 mx2.probe.test",
+            "30 mx3.probe.test"
+        ]
+    );
+    let a: Vec<_> = rep.addresses().collect();
+    assert_eq!(a.len(), 3);
+    // mx1: full timeline with TLS and a DANE match.
+    assert_eq!(a[0].outcome, "ok");
+    assert_eq!(a[0].ptr, vec!["mx1.probe.test"]);
+    let phases: Vec<String> = a[0].timeline.iter().map(|s| s.phase.to_string()).collect();
+    assert_eq!(
+        phases,
+        [
+            "connect",
+            "greeting",
+            "ehlo",
+            "starttls",
+            "tls_handshake",
+            "ehlo",
+            "quit"
+        ]
+    );
+    let tls = a[0].tls.as_ref().unwrap();
+    assert!(tls.leaf.as_ref().unwrap().host_match);
+    assert!(tls.leaf.as_ref().unwrap().self_signed);
+    assert_eq!(tls.dane.as_ref().unwrap().verdict, "match");
+    assert!(a[0].capabilities.as_ref().unwrap().starttls);
+    assert!(!a[0].capabilities_tls.as_ref().unwrap().starttls);
+    // Banner "mx.test.invalid" vs PTR mx1.probe.test.
+    assert_eq!(a[0].banner.as_ref().unwrap().matches_ptr, Some(false));
+    // mx2: tarpit.
+    assert_eq!(a[1].outcome, "timed_out");
+    assert_eq!(a[1].failed_phase, Some(mailway_smtp::Phase::Greeting));
+    // mx3: nothing listens on 127.0.20.13.
+    assert_eq!(a[2].outcome, "refused");
+    let c = codes(&rep);
+    for want in [
+        "tarpit",
+        "refused",
+        "dane_match",
+        "banner_ptr_mismatch",
+        "some_mx_failing",
+    ] {
+        assert!(c.contains(&want.to_string()), "{want} missing from {c:?}");
+    }
+    assert!(rep.has_errors());
+    let tarpit = rep.findings.iter().find(|f| f.code == "tarpit").unwrap();
+    assert!(
+        tarpit
+            .message
+            .contains("never sends its greeting (waited 800 ms)"),
+        "{}",
+        tarpit.message
+    );
+    assert!(tarpit.message.contains("4.4.7"));
+    // Findings sorted by severity.
+    assert!(
+        rep.findings
+            .windows(2)
+            .all(|w| w[0].severity <= w[1].severity)
+    );
+    let text = render(&rep);
+    assert!(text.contains("mx2.probe.test (MX 20)"), "{text}");
+    assert!(
+        text.contains("TIMED_OUT: no answer within 800 ms (waiting for greeting)"),
+        "{text}"
+    );
+    assert!(text.contains("DANE:      match"), "{text}");
+    drop(peers);
+}
+
+#[tokio::test]
+async fn dane_mismatch_and_expired_certificate() {
+    let (peers, port) = peers_on_same_port(vec![(
+        PeerScript::starttls(TestCert::expired(&["mx.bad.test"])),
+        "127.0.20.21",
+    )])
+    .await;
+    let zone = format!(
+        "@ 300 IN SOA ns.bad.test. h.bad.test. 1 3600 900 604800 300
+@ 300 IN MX 10 mx
+mx 300 IN A 127.0.20.21
+_{port}._tcp.mx 300 IN TLSA 3 1 1 {}
+",
+        "ab".repeat(32)
+    );
+    let dns = TestDns::builder()
+        .zone("bad.test", &zone)
+        .start()
+        .await
+        .unwrap();
+    let rep = probe(&resolver(&dns).await, "bad.test", &opts(port))
+        .await
+        .unwrap();
+    let c = codes(&rep);
+    assert!(c.contains(&"dane_mismatch".into()), "{c:?}");
+    assert!(c.contains(&"cert_expired".into()), "{c:?}");
+    assert!(c.contains(&"no_ptr".into()), "{c:?}");
+    drop(peers);
+}
+
+#[tokio::test]
+async fn greylisting_is_retried_after_the_wait() {
+    let peer = PeerScript::greylist().spawn().await;
+    let dns = TestDns::builder().start().await.unwrap();
+    let mut o = opts(peer.port());
+    o.rcpt = Some("user@example.com".into());
+    o.from = Some("probe@example.org".into());
+    o.greylist_wait = Duration::from_millis(200);
+    let rep = probe(&resolver(&dns).await, &peer.addr().to_string(), &o)
+        .await
+        .unwrap();
+    let a = rep.addresses().next().unwrap();
+    let g = a.greylisting.as_ref().unwrap();
+    assert_eq!(g.first.code, 451);
+    assert!(g.passed);
+    assert_eq!(a.rcpt.as_ref().unwrap().code, 250);
+    assert!(
+        a.timeline
+            .iter()
+            .any(|s| s.retry && s.phase == mailway_smtp::Phase::Rcpt && s.code == Some(250))
+    );
+    assert_eq!(peer.connections(), 2);
+    assert!(codes(&rep).contains(&"greylisting".into()));
+    // Disabled retry: reported, one connection only.
+    let peer = PeerScript::greylist().spawn().await;
+    o.greylist_wait = Duration::ZERO;
+    let rep = probe(&resolver(&dns).await, &peer.addr().to_string(), &o)
+        .await
+        .unwrap();
+    let a = rep.addresses().next().unwrap();
+    assert!(!a.greylisting.as_ref().unwrap().passed);
+    assert_eq!(peer.connections(), 1);
+    // Never DATA.
+    assert!(
+        !peer
+            .commands()
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("DATA"))
+    );
+}
+
+#[tokio::test]
+async fn port_25_blocked_when_only_the_smtp_port_times_out() {
+    let hole = Blackhole::start(ip("127.0.20.31")).unwrap();
+    let sub = PeerScript::accept()
+        .on(SocketAddr::new(ip("127.0.20.31"), 0))
+        .spawn()
+        .await;
+    let dns = TestDns::builder().start().await.unwrap();
+    let mut o = opts(hole.addr().port());
+    o.fallback_ports = vec![sub.port()];
+    let rep = probe(&resolver(&dns).await, "127.0.20.31", &o)
+        .await
+        .unwrap();
+    let p = rep.port25.as_ref().unwrap();
+    assert!(p.blocked);
+    let f = rep
+        .findings
+        .iter()
+        .find(|f| f.code == "port25_blocked")
+        .unwrap();
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.message.contains("looks blocked from this host"),
+        "{}",
+        f.message
+    );
+    assert!(codes(&rep).contains(&"connect_timeout".into()));
+    // Every port silent: not "blocked", the host is down.
+    let hole2 = Blackhole::start(ip("127.0.20.32")).unwrap();
+    let mut o = opts(hole2.addr().port());
+    o.fallback_ports = vec![hole2.addr().port()];
+    let rep = probe(&resolver(&dns).await, "127.0.20.32", &o)
+        .await
+        .unwrap();
+    assert!(!rep.port25.as_ref().unwrap().blocked);
+    assert!(codes(&rep).contains(&"hosts_silent".into()));
+}
+
+#[tokio::test]
+async fn hostile_peers_are_bounded_findings() {
+    let dns = TestDns::builder().start().await.unwrap();
+    let r = resolver(&dns).await;
+    for (script, expect) in [
+        (PeerScript::garbage(), "not_smtp"),
+        (PeerScript::endless_continuation(), "not_smtp"),
+        (PeerScript::huge_banner(10 * 1024 * 1024), "not_smtp"),
+        (PeerScript::reset_mid_ehlo(), "reset"),
+        (PeerScript::busy_421(), "greeting_rejected"),
+    ] {
+        let peer = script.spawn().await;
+        let t0 = Instant::now();
+        let rep = probe(&r, &peer.addr().to_string(), &opts(25))
+            .await
+            .unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert!(
+            codes(&rep).contains(&expect.to_string()),
+            "{expect}: {:?}",
+            rep.findings
+        );
+        let a = rep.addresses().next().unwrap();
+        assert!(a.transcript.len() <= 256);
+        assert!(a.transcript.iter().all(|l| l.line.len() < 700));
+    }
+}
+
+#[tokio::test]
+async fn unresolvable_and_dead_dns() {
+    let dns = TestDns::builder()
+        .zone(
+            "noa.test",
+            "@ 300 IN SOA ns.noa.test. h.noa.test. 1 3600 900 604800 300
+@ 300 IN MX 10 missing.noa.test.",
+        )
+        .start()
+        .await
+        .unwrap();
+    let r = resolver(&dns).await;
+    let rep = probe(&r, "nowhere.invalid", &opts(25)).await.unwrap();
+    assert_eq!(codes(&rep), vec!["nxdomain"]);
+    let rep = probe(&r, "noa.test", &opts(25)).await.unwrap();
+    assert!(
+        codes(&rep).contains(&"address_lookup_failed".into()),
+        "{:?}",
+        rep.findings
+    );
+    // A resolver that never answers: a clear finding, bounded in time.
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let r = Resolver::new(
+        ResolverConfig::new([dead.local_addr().unwrap()])
+            .with_timeout(Duration::from_millis(300))
+            .with_attempts(1),
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    let rep = probe(&r, "example.test", &opts(25)).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(5));
+    assert_eq!(codes(&rep), vec!["mx_lookup_failed"]);
+    assert!(probe(&r, "bad host!", &opts(25)).await.is_err());
+}
+
+#[tokio::test]
+async fn json_shape_is_stable() {
+    let peer = PeerScript::accept().spawn().await;
+    let dns = TestDns::builder().start().await.unwrap();
+    let rep = probe(&resolver(&dns).await, &peer.addr().to_string(), &opts(25))
+        .await
+        .unwrap();
+    let v = serde_json::to_value(&rep).unwrap();
+    for k in [
+        "target", "port", "source", "mx", "hosts", "port25", "findings", "total_ms",
+    ] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    assert_eq!(v["target"]["kind"], "ip");
+    let a = &v["hosts"][0]["addresses"][0];
+    for k in [
+        "host",
+        "address",
+        "port",
+        "family",
+        "ptr",
+        "outcome",
+        "timeline",
+        "banner",
+        "capabilities",
+        "tls",
+        "transcript",
+    ] {
+        assert!(a.get(k).is_some(), "{k}");
+    }
+    assert_eq!(a["timeline"][1]["phase"], "greeting");
+    assert_eq!(a["timeline"][1]["code"], 220);
+    assert_eq!(a["capabilities"]["pipelining"], true);
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .any(|f| f["code"] == "no_starttls" && f["severity"] == "warning")
+    );
+}
