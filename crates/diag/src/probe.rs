@@ -309,7 +309,7 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
     };
     let mut findings = Vec::new();
     // 1. Which hosts.
-    let mut hosts: Vec<(String, Option<u16>, Vec<IpAddr>, Vec<String>)> = Vec::new();
+    let mut hosts: Vec<HostPlan> = Vec::new();
     match &target {
         Target::Ip { ip, .. } => {
             report.source = "ip".into();
@@ -663,6 +663,9 @@ async fn probe_address(
     ar.total_ms = t0.elapsed().as_millis() as u64;
     ar
 }
+
+/// A host to probe: name, MX preference, addresses, lookup errors.
+type HostPlan = (String, Option<u16>, Vec<IpAddr>, Vec<String>);
 
 struct SessionOut {
     client: Option<SmtpClient>,

@@ -210,16 +210,16 @@ mod tests {
             "_25._tcp.mx.example",
             &[bad.clone(), good.clone()],
             true,
-            &[der.clone()],
+            std::slice::from_ref(&der),
         );
         assert_eq!(r.verdict, "match");
         assert_eq!(r.matched, vec![good.to_string()]);
         assert_eq!(
-            dane_verdict("n", &[full], false, &[der.clone()]).verdict,
+            dane_verdict("n", &[full], false, std::slice::from_ref(&der)).verdict,
             "match"
         );
         assert_eq!(
-            dane_verdict("n", &[bad], false, &[der.clone()]).verdict,
+            dane_verdict("n", &[bad], false, std::slice::from_ref(&der)).verdict,
             "no_match"
         );
         let pkix = TlsaRecord { usage: 1, ..good };

@@ -46,7 +46,7 @@ fn secs(ms: u64) -> String {
 
 fn addr_label(a: &AddressReport) -> String {
     if a.address.to_string() == a.host {
-        format!("{}", socket(a))
+        socket(a)
     } else {
         format!("{} [{}]", a.host, socket(a))
     }
