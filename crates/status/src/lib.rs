@@ -16,7 +16,7 @@
 //!   recognised and an explanation topic.
 //! * [`registry`] is the IANA enhanced status code registry; [`provider`] the mailbox providers
 //!   (Gmail, Microsoft 365, Yahoo, ...); [`emitter`] which MTA emits what (Postfix and Exim never
-//!   write 4.4.7); `explain` (coming next) turns all of it into plain words in English or Spanish.
+//!   write 4.4.7); [`explain`] turns all of it into plain words in English or Spanish.
 //!
 //! # Knowledge is data
 //!
@@ -91,6 +91,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 pub mod emitter;
+pub mod explain;
 
 mod parse;
 pub mod provider;
@@ -576,6 +577,7 @@ impl Classifier {
         rules::RuleSet::compile(&[("rules.toml", RULES_TOML)])?;
         registry::Registry::load()?;
         provider::Providers::load()?;
+        explain::check_data()?;
 
         Ok(())
     }

@@ -1,0 +1,222 @@
+# mailway explain — English texts.
+# Message ids are stable; every id here must also exist in es/explain.ftl (checked by tests).
+
+## Section labels (human output)
+label-input = Input
+label-what-happened = What happened
+label-temporary = Temporary or permanent
+label-reason = Reason
+label-code = Code
+label-causes = Likely causes (most likely first)
+label-sender = What you (the sender) can do
+label-admin = What the mail administrator can do
+label-notes = Good to know
+label-recipient = Recipient
+label-provider = Provider
+label-reported-by = Reported by
+label-check-with = check with
+label-hard-bounce = hard bounce: the address will not work; do not retry it
+label-soft-bounce = soft bounce: the address may work later
+label-no-bounce = not a failure
+label-rule = rule
+label-bounce-summary = Bounce message: { $count ->
+    [one] one recipient
+   *[other] { $count } recipients
+}
+label-nothing-recognised = Nothing in this input looks like an SMTP reply, a status code or a bounce.
+
+## Temporary / permanent
+temp-transient = Temporary error (4xx): nothing is lost yet.
+temp-permanent = Permanent error (5xx): the message was not delivered and will not be retried.
+temp-success = Success (2xx): the message was accepted.
+temp-unknown = The text carries no SMTP code, so whether it is temporary cannot be told for sure.
+temp-gave-up = The error itself was temporary, but the sending server has now given up: after retrying for as long as it is allowed to, it returned the message. It was not delivered.
+temp-delayed = This is only a delay warning: the message has not been delivered yet, and the sending server is still trying.
+retry-transient = The sending server keeps the message in its queue and retries on its own, typically for 1 to 5 days. Only if every attempt fails until then does it become a permanent failure, and you will receive a final bounce.
+retry-transient-mta = { $mta } keeps the message in its queue and retries on its own, by default for { $lifetime }. Only if every attempt fails until then does it become a permanent failure, and you will receive a final bounce.
+retry-until = The sending server will keep trying until { $until }.
+
+## What happened, per reason
+reason-delivered-title = delivered
+reason-delivered-summary = The receiving server accepted the message.
+reason-feedback-title = complaint (feedback report)
+reason-feedback-summary = This is not a bounce: a mailbox provider forwarded a complaint; a recipient marked your message as spam or unwanted.
+reason-vacation-title = automatic reply
+reason-vacation-summary = This is not a bounce: it is an automatic reply (out of office, vacation). Your message was delivered.
+reason-userunknown-title = recipient unknown
+reason-userunknown-summary = The receiving server says the recipient's mailbox does not exist.
+reason-hostunknown-title = domain unknown
+reason-hostunknown-summary = The recipient's domain (the part after the @) does not exist or has no mail server.
+reason-hasmoved-title = mailbox moved
+reason-hasmoved-summary = The address used to work but the mailbox has moved or was closed, and no forwarding is set up.
+reason-notaccept-title = domain accepts no mail
+reason-notaccept-summary = The recipient's domain or server does not accept email at all (for example a "null MX" record), or refused every connection.
+reason-mailboxfull-title = mailbox full
+reason-mailboxfull-summary = The recipient's mailbox is full (over its storage quota).
+reason-systemfull-title = destination server full
+reason-systemfull-summary = The receiving server has run out of storage or resources.
+reason-mesgtoobig-title = message too large
+reason-mesgtoobig-summary = The message is larger than the receiving server accepts.
+reason-exceedlimit-title = over the mailbox's limit
+reason-exceedlimit-summary = The message exceeds a limit of the recipient's mailbox (size, headers or attachments).
+reason-suspend-title = mailbox disabled
+reason-suspend-summary = The recipient's mailbox exists but is disabled, suspended or inactive.
+reason-expired-title = delivery time expired
+reason-expired-summary = The message could not be delivered within the time the sending server allows: every attempt failed (the destination did not answer or kept deferring).
+reason-networkerror-title = network or DNS problem
+reason-networkerror-summary = The sending server could not reach the destination: a network, routing or DNS problem, or a mail loop.
+reason-blocked-title = sender blocked
+reason-blocked-summary = The receiving server refused the connection or the message because of the sending server (its IP address, host name or reputation).
+reason-badreputation-title = poor sender reputation
+reason-badreputation-summary = The receiving server refused or slowed down mail because of the sending IP address's or domain's reputation.
+reason-spamdetected-title = judged as spam
+reason-spamdetected-summary = The receiving server's spam filter rejected the message.
+reason-virusdetected-title = virus detected
+reason-virusdetected-summary = The receiving server found malware (or a dangerous attachment) in the message.
+reason-policyviolation-title = policy violation
+reason-policyviolation-summary = The message breaks a policy of the recipient's organisation (for example forbidden attachments or senders).
+reason-filtered-title = refused by the recipient's filter
+reason-filtered-summary = The recipient's server refused the message for this mailbox after looking at it: a filter or rule of the recipient, or an address that does not accept mail.
+reason-rejected-title = sender refused
+reason-rejected-summary = The receiving server refused the sender: the sender address or its domain, or the sender's standing with that server.
+reason-authfailure-title = authentication failed (SPF, DKIM, DMARC)
+reason-authfailure-summary = The message failed the receiver's sender authentication checks (SPF, DKIM or DMARC).
+reason-requireptr-title = reverse DNS missing
+reason-requireptr-summary = The receiving server requires the sending server's IP address to have a valid reverse DNS name (PTR), and it does not.
+reason-norelaying-title = relaying denied
+reason-norelaying-summary = The server that was contacted does not accept mail for this domain and will not relay it.
+reason-securityerror-title = security or authentication error
+reason-securityerror-summary = A security check failed: login (SMTP AUTH), encryption, or a security policy of the receiving server.
+reason-failedstarttls-title = encryption (TLS) failed
+reason-failedstarttls-summary = The servers could not set up an encrypted connection (STARTTLS/TLS), and one side requires it.
+reason-toomanyconn-title = too many connections or recipients
+reason-toomanyconn-summary = The receiving server limits how many connections or recipients it accepts at once from the sender.
+reason-speeding-title = rate limited
+reason-speeding-summary = Too much mail too fast: the receiving server (or the sender's own provider) is limiting the sending rate.
+reason-contenterror-title = content or format problem
+reason-contenterror-summary = Something in the message's format or encoding could not be handled.
+reason-notcompliantrfc-title = message not standards-compliant
+reason-notcompliantrfc-summary = The message does not follow the email format standard (RFC 5322): for example duplicate or missing headers.
+reason-systemerror-title = error at the receiving server
+reason-systemerror-summary = The receiving server had an internal or configuration error.
+reason-mailererror-title = local delivery program failed
+reason-mailererror-summary = The program that delivers mail locally (for example procmail) failed.
+reason-syntaxerror-title = SMTP protocol error
+reason-syntaxerror-summary = The servers did not understand each other at the SMTP protocol level (a command or its syntax was rejected).
+reason-suppressed-title = address suppressed
+reason-suppressed-summary = The sending service did not even try: the address is on its suppression list after earlier bounces or complaints.
+reason-onhold-title = undetermined
+reason-onhold-summary = The message was not delivered, but the reply does not say clearly why.
+reason-undefined-title = unknown
+reason-undefined-summary = There is not enough information to tell what happened.
+
+## Topics (more specific than the reason)
+topic-expired-summary = The message waited in the sending server's queue until its time ran out. Expiry is the symptom; the real cause is whatever made each attempt fail.
+topic-greylisting-summary = Greylisting: the receiving server deliberately defers the first attempt from a sender it does not know yet. A well-behaved sending server retries after a few minutes and then gets through.
+topic-sender-reputation-summary = The receiving provider is throttling or refusing mail from this sending server or domain because of its reputation or unusual volume.
+topic-blocklist-summary = The sending server's IP address (or its domain) is on a blocklist the receiver uses.
+topic-receiver-rate-summary = The recipient is receiving more mail than their provider allows in a short time.
+topic-sender-quota-summary = The sender has hit a sending quota (per hour or per day) of their own provider or of the receiving service.
+topic-connection-limit-summary = The sending server opened more simultaneous connections than the receiver allows.
+topic-authentication-summary = The receiver checks that the sending server is allowed to send for the sender's domain (SPF, DKIM, DMARC), and that check failed.
+topic-reverse-dns-summary = The receiver checks the sending server's reverse DNS (PTR) name, and it is missing or does not match.
+topic-tls-summary = An encrypted (TLS) connection was required but could not be established: certificate, protocol, MTA-STS or DANE problem.
+topic-connection-summary = The sending server could not connect to the destination server: the connection was refused, reset or timed out.
+topic-dns-summary = DNS lookups for the destination failed (temporarily or permanently).
+topic-suppressed-summary = The address is on a suppression list because of earlier hard bounces or complaints.
+
+## Likely causes
+cause-dest-down = The destination mail server is down, overloaded or unreachable.
+cause-firewall = A firewall blocks SMTP (TCP port 25) between the two servers, on the sending side or the receiving side.
+cause-mx-misconfigured = The recipient domain's MX records are wrong, point to a server that does not answer, or a recent change has not propagated yet.
+cause-greylisting-reputation = The destination greylists or throttles this sending server (unknown sender, low reputation).
+cause-dest-volume-limits = The destination limits how much mail or how many connections it accepts from this sender.
+cause-sender-timeouts = The sending server's timeouts or queue lifetime are too short, so it gave up too early.
+cause-network = Network problems between the two servers (routing, packet loss, broken IPv6).
+cause-address-typo = The address has a typo (for example "gmial.com" or a misspelled name).
+cause-mailbox-deleted = The mailbox was closed or deleted (the person left, or the account was removed).
+cause-directory-problem = A directory or forwarding problem at the recipient's organisation.
+cause-domain-typo = The domain is misspelled or does not exist.
+cause-domain-expired = The domain's registration or DNS has expired or been removed.
+cause-mailbox-moved = The recipient changed their address.
+cause-null-mx = The domain publishes a "null MX" record: it declares that it accepts no mail.
+cause-mailbox-quota = The recipient has not cleaned up their mailbox and it reached its quota.
+cause-recipient-inactive = The recipient's account is inactive, suspended or disabled (often an abandoned mailbox).
+cause-dest-storage = The receiving server is out of disk space or resources.
+cause-message-too-big = The message, with its attachments, is larger than the receiver's limit (attachments grow by about a third when sent).
+cause-too-many-headers = The message has too many or too large headers, or too many attachments.
+cause-on-blocklist = The sending server's IP address (or the sender's domain) is listed on a public blocklist.
+cause-poor-reputation = The sending IP address or domain has a poor reputation (complaints, spam-like traffic, sudden volume).
+cause-compromised-account = An account on the sending server may be compromised and sending spam.
+cause-shared-ip = The sending IP address is shared with other senders whose mail caused the listing.
+cause-dynamic-ip = The mail comes from a dynamic or residential IP address, which many receivers refuse.
+cause-ptr-missing = The sending server's IP address has no reverse DNS (PTR) name, or it does not resolve back to the same address.
+cause-auth-missing = SPF, DKIM or DMARC for the sender's domain is missing, wrong, or does not cover this sending server.
+cause-auth-forwarding = The message was forwarded by another server, which breaks SPF (and sometimes DKIM).
+cause-auth-third-party = A third-party service (newsletter, CRM, ticketing) sends with your domain but is not authorised in SPF/DKIM.
+cause-content-spam = The content looks like spam to the filter (links, wording, images, attachments).
+cause-content-virus = An attachment contains malware or is a type that is often dangerous (executables, macros).
+cause-policy = A policy at the recipient's organisation forbids this message (attachment type, external senders, mailing list rules).
+cause-recipient-rules = The recipient (or their organisation) blocks mail from this sender or domain.
+cause-sender-invalid = The sender address or its domain is invalid, does not resolve, or is not allowed to send.
+cause-relay-denied = The message was sent to a server that is not responsible for the recipient's domain, or the sending client did not log in to its own server.
+cause-auth-credentials = Wrong user name or password for the sending server (SMTP AUTH), or an app password is required.
+cause-security-policy = The receiving server's security policy refused the message.
+cause-tls-required = One side requires encryption (TLS) and it could not be set up.
+cause-tls-certificate = A TLS certificate is expired, invalid, or does not match the server name (MTA-STS/DANE checks).
+cause-too-many-connections = The sending server opened too many connections at once to the destination.
+cause-rate-sender = The sender exceeded a sending limit (messages per hour or per day).
+cause-rate-receiver = The recipient is receiving too much mail in a short time.
+cause-content-format = The message format or encoding is broken or not standard (often a buggy mail program or script).
+cause-dest-misconfigured = The receiving server is misconfigured or had an internal error.
+cause-loop = A mail loop: the message was forwarded around between servers.
+cause-local-delivery = The local delivery program (procmail, maildrop, a script) failed or lacks permissions.
+cause-protocol = One of the servers speaks SMTP incorrectly (old or buggy software, or a middlebox interfering).
+cause-suppressed = Earlier messages to this address bounced permanently or its owner complained.
+cause-complaint = The recipient marked the message as spam or unwanted.
+cause-auto-reply = The recipient is away and set up an automatic reply.
+cause-greylisting = Greylisting is a normal anti-spam technique: first attempts from unknown senders are deferred on purpose.
+cause-dns-failure = DNS lookups failed (DNS servers unreachable or misconfigured).
+cause-unknown = The reply does not give enough detail; look at the full bounce or the mail server's logs.
+
+## What the sender can do
+sender-wait = Wait: nothing is lost, the sending server will retry on its own. There is no need to send it again now.
+sender-check-address = Check the recipient's address for typos, especially the domain after the @.
+sender-reach-other-way = Reach the recipient another way (phone, another address, a message app) and confirm their address.
+sender-resend-later = If you receive a final failure notice, send the message again later (in a few hours or the next day).
+sender-smaller-message = Make the message smaller: remove or compress attachments.
+sender-share-link = Share large or sensitive files through a link (cloud storage) instead of attaching them.
+sender-other-client = Try sending from another program, webmail or another account (it may use a different server).
+sender-remove-address = Remove or fix this address in your contacts and mailing lists: sending again will fail the same way.
+sender-ask-admin = Forward this bounce to your email provider or administrator: the problem is on the sending server's side.
+sender-plain-content = Send a plainer message: fewer links, no URL shorteners, no unexpected attachments.
+sender-no-action-needed = Nothing to do.
+sender-check-credentials = Check the user name and password configured in your mail program (some providers require an app password).
+sender-ask-recipient-allowlist = Ask the recipient to add your address to their contacts or allowed senders.
+sender-scan-attachment = Scan the attachment for malware; send documents as PDF rather than files with macros or programs.
+
+## What the admin can do
+admin-check-mx = Check the recipient domain's MX and A/AAAA records, and that they have propagated to all name servers.
+admin-probe-mx = Test SMTP from your server to the recipient's MX: connection time, banner, EHLO, TLS, greylisting.
+admin-port25 = Make sure outbound TCP port 25 is open in your firewall and not blocked by your ISP or cloud provider.
+admin-tls-config = Check TLS on both sides: certificates, protocol versions, MTA-STS and DANE records.
+admin-check-auth = Check your SPF, DKIM and DMARC records and that every service sending for your domain is covered.
+admin-check-ptr = Give the sending IP address a reverse DNS (PTR) name that resolves back to the same address (FCrDNS), and use it as the HELO name.
+admin-check-blocklists = Check whether your sending IP address or domain is on a blocklist, fix the cause, and request delisting.
+admin-trace-logs = Trace the message through your mail server's logs to see every delivery attempt and its reply.
+admin-rate-limit = Send more slowly to this destination: lower concurrency and per-destination rate, spread bulk mail over time.
+admin-retry-intervals = Review the retry schedule and queue lifetime (e.g. Postfix maximal_queue_lifetime, minimal_backoff_time); do not give up in less than a few days.
+admin-updates = Keep the mail server software up to date (TLS, protocol fixes).
+admin-doctor = Run a full diagnosis from this bounce: it runs the relevant checks and shows the evidence.
+admin-contact-postmaster = Use the receiving provider's postmaster or sender-support page to ask for delisting or mitigation.
+admin-message-size = Check the size limits on both sides (e.g. Postfix message_size_limit) and tell users the effective limit.
+admin-fix-relay = Make clients authenticate to your own server before sending, or fix the MX / accepted domains of the receiving server.
+admin-local-delivery-fix = Check the local delivery program's configuration, permissions and disk space.
+
+## Notes about who wrote the bounce
+emitter-never-447 = This bounce was written by { $mta }, which never reports 4.4.7. When a message expires it returns it with the status of the last delivery attempt ({ $status }), so that status is the real cause.
+emitter-never-447-nostatus = This bounce was written by { $mta }, which never reports 4.4.7: when a message expires it returns it with the error of the last delivery attempt, so that error is the real cause.
+emitter-sends-447 = { $mta } reports 4.4.7 when a message waited longer than its queue lifetime ({ $lifetime } by default, setting { $setting }). 4.4.7 only says the time ran out; look for the last error it reports to know why.
+emitter-expired-last-error = The last error seen before giving up: { $error }
+note-447-generic = 4.4.7 only means the time allowed for delivery ran out. Postfix and Exim never send it (they report the last real error instead); Exchange, Microsoft 365 and Sendmail do.
+note-status-not-registered = { $status } is not in the IANA registry: it is a code of the receiving provider.

@@ -1,0 +1,222 @@
+# mailway explain — textos en español.
+# Los identificadores son estables; cada id de en/explain.ftl debe existir aquí (lo comprueban los tests).
+
+## Etiquetas de sección (salida para personas)
+label-input = Entrada
+label-what-happened = Qué ha pasado
+label-temporary = ¿Temporal o permanente?
+label-reason = Motivo
+label-code = Código
+label-causes = Causas probables (la más probable primero)
+label-sender = Qué puedes hacer tú (remitente)
+label-admin = Qué puede hacer el administrador del correo
+label-notes = Conviene saber
+label-recipient = Destinatario
+label-provider = Proveedor
+label-reported-by = Informado por
+label-check-with = compruébalo con
+label-hard-bounce = rebote duro: la dirección no va a funcionar; no vuelvas a intentarlo
+label-soft-bounce = rebote blando: la dirección puede funcionar más adelante
+label-no-bounce = no es un fallo
+label-rule = regla
+label-bounce-summary = Mensaje de rebote: { $count ->
+    [one] un destinatario
+   *[other] { $count } destinatarios
+}
+label-nothing-recognised = Nada en esta entrada parece una respuesta SMTP, un código de estado o un rebote.
+
+## Temporal / permanente
+temp-transient = Error temporal (4xx): todavía no se ha perdido nada.
+temp-permanent = Error permanente (5xx): el mensaje no se ha entregado y no se volverá a intentar.
+temp-success = Éxito (2xx): el mensaje fue aceptado.
+temp-unknown = El texto no trae código SMTP, así que no se puede saber con seguridad si es temporal.
+temp-gave-up = El error en sí era temporal, pero el servidor de envío ya se ha rendido: tras reintentarlo durante todo el tiempo que tiene permitido, ha devuelto el mensaje. No se entregó.
+temp-delayed = Esto es solo un aviso de retraso: el mensaje aún no se ha entregado y el servidor de envío sigue intentándolo.
+retry-transient = El servidor de envío guarda el mensaje en su cola y lo reintenta por su cuenta, normalmente durante 1 a 5 días. Solo si todos los intentos fallan hasta entonces se convierte en un fallo permanente, y recibirás un rebote definitivo.
+retry-transient-mta = { $mta } guarda el mensaje en su cola y lo reintenta por su cuenta, por defecto durante { $lifetime }. Solo si todos los intentos fallan hasta entonces se convierte en un fallo permanente, y recibirás un rebote definitivo.
+retry-until = El servidor de envío seguirá intentándolo hasta { $until }.
+
+## Qué ha pasado, por motivo
+reason-delivered-title = entregado
+reason-delivered-summary = El servidor de destino aceptó el mensaje.
+reason-feedback-title = queja (informe de retroalimentación)
+reason-feedback-summary = Esto no es un rebote: un proveedor de correo reenvía una queja; un destinatario marcó tu mensaje como spam o no deseado.
+reason-vacation-title = respuesta automática
+reason-vacation-summary = Esto no es un rebote: es una respuesta automática (fuera de la oficina, vacaciones). Tu mensaje sí se entregó.
+reason-userunknown-title = destinatario desconocido
+reason-userunknown-summary = El servidor de destino dice que el buzón del destinatario no existe.
+reason-hostunknown-title = dominio desconocido
+reason-hostunknown-summary = El dominio del destinatario (lo que va después de la @) no existe o no tiene servidor de correo.
+reason-hasmoved-title = buzón trasladado
+reason-hasmoved-summary = La dirección funcionaba antes, pero el buzón se ha trasladado o cerrado y no hay reenvío configurado.
+reason-notaccept-title = el dominio no acepta correo
+reason-notaccept-summary = El dominio o el servidor del destinatario no acepta correo en absoluto (por ejemplo, un registro «null MX»), o rechazó todas las conexiones.
+reason-mailboxfull-title = buzón lleno
+reason-mailboxfull-summary = El buzón del destinatario está lleno (ha superado su cuota de espacio).
+reason-systemfull-title = servidor de destino lleno
+reason-systemfull-summary = El servidor de destino se ha quedado sin espacio o sin recursos.
+reason-mesgtoobig-title = mensaje demasiado grande
+reason-mesgtoobig-summary = El mensaje es más grande de lo que acepta el servidor de destino.
+reason-exceedlimit-title = supera el límite del buzón
+reason-exceedlimit-summary = El mensaje supera un límite del buzón del destinatario (tamaño, cabeceras o adjuntos).
+reason-suspend-title = buzón desactivado
+reason-suspend-summary = El buzón del destinatario existe, pero está desactivado, suspendido o inactivo.
+reason-expired-title = tiempo de entrega agotado
+reason-expired-summary = No se pudo entregar el mensaje en el tiempo que permite el servidor de envío: todos los intentos fallaron (el destino no respondía o seguía aplazándolo).
+reason-networkerror-title = problema de red o de DNS
+reason-networkerror-summary = El servidor de envío no pudo llegar al destino: un problema de red, de enrutamiento o de DNS, o un bucle de correo.
+reason-blocked-title = remitente bloqueado
+reason-blocked-summary = El servidor de destino rechazó la conexión o el mensaje por el servidor de envío (su dirección IP, su nombre o su reputación).
+reason-badreputation-title = mala reputación del remitente
+reason-badreputation-summary = El servidor de destino rechazó o frenó el correo por la reputación de la dirección IP o del dominio de envío.
+reason-spamdetected-title = considerado spam
+reason-spamdetected-summary = El filtro antispam del servidor de destino rechazó el mensaje.
+reason-virusdetected-title = virus detectado
+reason-virusdetected-summary = El servidor de destino encontró software malicioso (o un adjunto peligroso) en el mensaje.
+reason-policyviolation-title = incumple una política
+reason-policyviolation-summary = El mensaje incumple una política de la organización del destinatario (por ejemplo, adjuntos o remitentes no permitidos).
+reason-filtered-title = rechazado por el filtro del destinatario
+reason-filtered-summary = El servidor del destinatario rechazó el mensaje para este buzón después de examinarlo: un filtro o una regla del destinatario, o una dirección que no acepta correo.
+reason-rejected-title = remitente rechazado
+reason-rejected-summary = El servidor de destino rechazó al remitente: la dirección del remitente o su dominio, o la consideración que ese servidor tiene del remitente.
+reason-authfailure-title = falló la autenticación (SPF, DKIM, DMARC)
+reason-authfailure-summary = El mensaje no superó las comprobaciones de autenticación del remitente (SPF, DKIM o DMARC) del servidor de destino.
+reason-requireptr-title = falta el DNS inverso
+reason-requireptr-summary = El servidor de destino exige que la IP del servidor de envío tenga un nombre de DNS inverso (PTR) válido, y no lo tiene.
+reason-norelaying-title = retransmisión denegada
+reason-norelaying-summary = El servidor contactado no acepta correo para este dominio y no lo va a retransmitir.
+reason-securityerror-title = error de seguridad o de autenticación
+reason-securityerror-summary = Falló una comprobación de seguridad: el inicio de sesión (SMTP AUTH), el cifrado o una política de seguridad del servidor de destino.
+reason-failedstarttls-title = falló el cifrado (TLS)
+reason-failedstarttls-summary = Los servidores no pudieron establecer una conexión cifrada (STARTTLS/TLS), y uno de los dos la exige.
+reason-toomanyconn-title = demasiadas conexiones o destinatarios
+reason-toomanyconn-summary = El servidor de destino limita cuántas conexiones o destinatarios acepta a la vez de este remitente.
+reason-speeding-title = límite de velocidad
+reason-speeding-summary = Demasiado correo demasiado rápido: el servidor de destino (o el propio proveedor del remitente) está limitando el ritmo de envío.
+reason-contenterror-title = problema de contenido o de formato
+reason-contenterror-summary = Algo en el formato o la codificación del mensaje no se pudo procesar.
+reason-notcompliantrfc-title = mensaje no conforme al estándar
+reason-notcompliantrfc-summary = El mensaje no sigue el estándar de formato de correo (RFC 5322): por ejemplo, cabeceras duplicadas o que faltan.
+reason-systemerror-title = error en el servidor de destino
+reason-systemerror-summary = El servidor de destino tuvo un error interno o de configuración.
+reason-mailererror-title = falló el programa de entrega local
+reason-mailererror-summary = Falló el programa que entrega el correo localmente (por ejemplo, procmail).
+reason-syntaxerror-title = error del protocolo SMTP
+reason-syntaxerror-summary = Los servidores no se entendieron a nivel del protocolo SMTP (se rechazó un comando o su sintaxis).
+reason-suppressed-title = dirección suprimida
+reason-suppressed-summary = El servicio de envío ni siquiera lo intentó: la dirección está en su lista de supresión por rebotes o quejas anteriores.
+reason-onhold-title = sin determinar
+reason-onhold-summary = El mensaje no se entregó, pero la respuesta no dice con claridad por qué.
+reason-undefined-title = desconocido
+reason-undefined-summary = No hay información suficiente para saber qué ha pasado.
+
+## Temas (más concretos que el motivo)
+topic-expired-summary = El mensaje esperó en la cola del servidor de envío hasta que se le acabó el tiempo. La caducidad es el síntoma; la causa real es lo que hizo fallar cada intento.
+topic-greylisting-summary = Lista gris (greylisting): el servidor de destino aplaza a propósito el primer intento de un remitente que aún no conoce. Un servidor de envío correcto reintenta a los pocos minutos y entonces pasa.
+topic-sender-reputation-summary = El proveedor de destino está frenando o rechazando el correo de este servidor o dominio de envío por su reputación o por un volumen inusual.
+topic-blocklist-summary = La dirección IP del servidor de envío (o su dominio) está en una lista de bloqueo que usa el destino.
+topic-receiver-rate-summary = El destinatario está recibiendo más correo del que su proveedor permite en poco tiempo.
+topic-sender-quota-summary = El remitente ha alcanzado una cuota de envío (por hora o por día) de su propio proveedor o del servicio de destino.
+topic-connection-limit-summary = El servidor de envío abrió más conexiones simultáneas de las que permite el destino.
+topic-authentication-summary = El destino comprueba que el servidor de envío está autorizado a enviar por el dominio del remitente (SPF, DKIM, DMARC), y esa comprobación falló.
+topic-reverse-dns-summary = El destino comprueba el nombre de DNS inverso (PTR) del servidor de envío, y falta o no coincide.
+topic-tls-summary = Se exigía una conexión cifrada (TLS) y no se pudo establecer: problema de certificado, de protocolo, de MTA-STS o de DANE.
+topic-connection-summary = El servidor de envío no pudo conectar con el servidor de destino: la conexión fue rechazada, cortada o agotó el tiempo.
+topic-dns-summary = Fallaron las consultas DNS del destino (de forma temporal o permanente).
+topic-suppressed-summary = La dirección está en una lista de supresión por rebotes duros o quejas anteriores.
+
+## Causas probables
+cause-dest-down = El servidor de correo de destino está caído, saturado o no es accesible.
+cause-firewall = Un cortafuegos bloquea SMTP (puerto TCP 25) entre los dos servidores, en el lado del envío o en el del destino.
+cause-mx-misconfigured = Los registros MX del dominio del destinatario están mal, apuntan a un servidor que no responde, o un cambio reciente aún no se ha propagado.
+cause-greylisting-reputation = El destino aplica lista gris o limita a este servidor de envío (remitente desconocido, baja reputación).
+cause-dest-volume-limits = El destino limita cuánto correo o cuántas conexiones acepta de este remitente.
+cause-sender-timeouts = Los tiempos de espera o la vida en cola del servidor de envío son demasiado cortos, así que se rindió antes de tiempo.
+cause-network = Problemas de red entre los dos servidores (enrutamiento, pérdida de paquetes, IPv6 roto).
+cause-address-typo = La dirección tiene una errata (por ejemplo «gmial.com» o un nombre mal escrito).
+cause-mailbox-deleted = El buzón se cerró o se borró (la persona se fue o la cuenta se eliminó).
+cause-directory-problem = Un problema de directorio o de reenvío en la organización del destinatario.
+cause-domain-typo = El dominio está mal escrito o no existe.
+cause-domain-expired = El registro o el DNS del dominio ha caducado o se ha eliminado.
+cause-mailbox-moved = El destinatario cambió de dirección.
+cause-null-mx = El dominio publica un registro «null MX»: declara que no acepta correo.
+cause-mailbox-quota = El destinatario no ha vaciado su buzón y ha llegado a su cuota.
+cause-recipient-inactive = La cuenta del destinatario está inactiva, suspendida o desactivada (a menudo un buzón abandonado).
+cause-dest-storage = El servidor de destino se ha quedado sin disco o sin recursos.
+cause-message-too-big = El mensaje, con sus adjuntos, supera el límite del destino (los adjuntos crecen cerca de un tercio al enviarse).
+cause-too-many-headers = El mensaje tiene demasiadas cabeceras, demasiado grandes, o demasiados adjuntos.
+cause-on-blocklist = La dirección IP del servidor de envío (o el dominio del remitente) está en una lista de bloqueo pública.
+cause-poor-reputation = La IP o el dominio de envío tienen mala reputación (quejas, tráfico parecido a spam, volumen repentino).
+cause-compromised-account = Puede haber una cuenta comprometida en el servidor de envío que está mandando spam.
+cause-shared-ip = La IP de envío se comparte con otros remitentes cuyo correo provocó el bloqueo.
+cause-dynamic-ip = El correo sale de una IP dinámica o doméstica, que muchos destinos rechazan.
+cause-ptr-missing = La IP del servidor de envío no tiene nombre de DNS inverso (PTR), o ese nombre no resuelve a la misma dirección.
+cause-auth-missing = SPF, DKIM o DMARC del dominio del remitente faltan, están mal, o no incluyen a este servidor de envío.
+cause-auth-forwarding = Otro servidor reenvió el mensaje, y eso rompe SPF (y a veces DKIM).
+cause-auth-third-party = Un servicio externo (boletines, CRM, sistema de tickets) envía con tu dominio pero no está autorizado en SPF/DKIM.
+cause-content-spam = Al filtro el contenido le parece spam (enlaces, redacción, imágenes, adjuntos).
+cause-content-virus = Un adjunto contiene software malicioso o es de un tipo a menudo peligroso (ejecutables, macros).
+cause-policy = Una política de la organización del destinatario prohíbe este mensaje (tipo de adjunto, remitentes externos, normas de la lista).
+cause-recipient-rules = El destinatario (o su organización) bloquea el correo de este remitente o dominio.
+cause-sender-invalid = La dirección del remitente o su dominio no son válidos, no resuelven o no tienen permiso para enviar.
+cause-relay-denied = El mensaje se envió a un servidor que no es responsable del dominio del destinatario, o el programa de correo no inició sesión en su propio servidor.
+cause-auth-credentials = Usuario o contraseña incorrectos en el servidor de envío (SMTP AUTH), o hace falta una contraseña de aplicación.
+cause-security-policy = La política de seguridad del servidor de destino rechazó el mensaje.
+cause-tls-required = Uno de los dos lados exige cifrado (TLS) y no se pudo establecer.
+cause-tls-certificate = Un certificado TLS ha caducado, no es válido o no coincide con el nombre del servidor (comprobaciones MTA-STS/DANE).
+cause-too-many-connections = El servidor de envío abrió demasiadas conexiones a la vez con el destino.
+cause-rate-sender = El remitente superó un límite de envío (mensajes por hora o por día).
+cause-rate-receiver = El destinatario está recibiendo demasiado correo en poco tiempo.
+cause-content-format = El formato o la codificación del mensaje están rotos o no son estándar (a menudo por un programa o script con errores).
+cause-dest-misconfigured = El servidor de destino está mal configurado o tuvo un error interno.
+cause-loop = Un bucle de correo: el mensaje fue reenviado de un servidor a otro en círculo.
+cause-local-delivery = El programa de entrega local (procmail, maildrop, un script) falló o no tiene permisos.
+cause-protocol = Uno de los servidores habla SMTP de forma incorrecta (software viejo o con errores, o un equipo intermedio que interfiere).
+cause-suppressed = Mensajes anteriores a esta dirección rebotaron de forma permanente o su dueño se quejó.
+cause-complaint = El destinatario marcó el mensaje como spam o no deseado.
+cause-auto-reply = El destinatario está ausente y configuró una respuesta automática.
+cause-greylisting = La lista gris es una técnica antispam normal: los primeros intentos de remitentes desconocidos se aplazan a propósito.
+cause-dns-failure = Fallaron las consultas DNS (servidores DNS inaccesibles o mal configurados).
+cause-unknown = La respuesta no da detalles suficientes; mira el rebote completo o los registros del servidor de correo.
+
+## Qué puede hacer el remitente
+sender-wait = Espera: no se ha perdido nada, el servidor de envío lo reintentará solo. No hace falta volver a enviarlo ahora.
+sender-check-address = Revisa la dirección del destinatario por si tiene erratas, sobre todo el dominio después de la @.
+sender-reach-other-way = Contacta con el destinatario por otra vía (teléfono, otra dirección, mensajería) y confirma su dirección.
+sender-resend-later = Si recibes un aviso de fallo definitivo, vuelve a enviar el mensaje más tarde (en unas horas o al día siguiente).
+sender-smaller-message = Haz el mensaje más pequeño: quita o comprime los adjuntos.
+sender-share-link = Comparte los archivos grandes o sensibles con un enlace (almacenamiento en la nube) en lugar de adjuntarlos.
+sender-other-client = Prueba a enviarlo desde otro programa, desde el correo web o desde otra cuenta (puede usar otro servidor).
+sender-remove-address = Quita o corrige esta dirección en tus contactos y listas: volver a enviar fallará igual.
+sender-ask-admin = Reenvía este rebote a tu proveedor de correo o a tu administrador: el problema está en el lado del servidor de envío.
+sender-plain-content = Envía un mensaje más sencillo: menos enlaces, sin acortadores de URL, sin adjuntos inesperados.
+sender-no-action-needed = No hay que hacer nada.
+sender-check-credentials = Revisa el usuario y la contraseña configurados en tu programa de correo (algunos proveedores exigen una contraseña de aplicación).
+sender-ask-recipient-allowlist = Pide al destinatario que añada tu dirección a sus contactos o remitentes permitidos.
+sender-scan-attachment = Analiza el adjunto en busca de malware; envía los documentos en PDF en vez de archivos con macros o programas.
+
+## Qué puede hacer el administrador
+admin-check-mx = Comprueba los registros MX y A/AAAA del dominio del destinatario, y que se hayan propagado a todos sus servidores de nombres.
+admin-probe-mx = Prueba SMTP desde tu servidor hasta el MX del destinatario: tiempo de conexión, saludo, EHLO, TLS, lista gris.
+admin-port25 = Asegúrate de que el puerto TCP 25 de salida está abierto en tu cortafuegos y no lo bloquea tu proveedor de Internet o de nube.
+admin-tls-config = Revisa TLS en ambos lados: certificados, versiones del protocolo, registros MTA-STS y DANE.
+admin-check-auth = Revisa tus registros SPF, DKIM y DMARC y que cubran todos los servicios que envían por tu dominio.
+admin-check-ptr = Da a la IP de envío un nombre de DNS inverso (PTR) que resuelva a la misma dirección (FCrDNS) y úsalo como nombre HELO.
+admin-check-blocklists = Comprueba si la IP o el dominio de envío están en alguna lista de bloqueo, corrige la causa y pide la exclusión.
+admin-trace-logs = Sigue el mensaje en los registros de tu servidor de correo para ver cada intento de entrega y su respuesta.
+admin-rate-limit = Envía más despacio a este destino: menos concurrencia y menos ritmo por destino, reparte los envíos masivos en el tiempo.
+admin-retry-intervals = Revisa el calendario de reintentos y la vida en cola (p. ej. maximal_queue_lifetime y minimal_backoff_time de Postfix); no te rindas en menos de unos días.
+admin-updates = Mantén actualizado el software del servidor de correo (TLS, correcciones del protocolo).
+admin-doctor = Haz un diagnóstico completo a partir de este rebote: ejecuta las comprobaciones relevantes y muestra las pruebas.
+admin-contact-postmaster = Usa la página de postmaster o de soporte a remitentes del proveedor de destino para pedir la exclusión o una solución.
+admin-message-size = Revisa los límites de tamaño en ambos lados (p. ej. message_size_limit de Postfix) e informa a los usuarios del límite real.
+admin-fix-relay = Haz que los clientes se autentiquen en tu propio servidor antes de enviar, o corrige el MX o los dominios aceptados del servidor de destino.
+admin-local-delivery-fix = Revisa la configuración, los permisos y el espacio en disco del programa de entrega local.
+
+## Notas sobre quién escribió el rebote
+emitter-never-447 = Este rebote lo escribió { $mta }, que nunca informa 4.4.7. Cuando un mensaje caduca, lo devuelve con el estado del último intento de entrega ({ $status }), así que ese estado es la causa real.
+emitter-never-447-nostatus = Este rebote lo escribió { $mta }, que nunca informa 4.4.7: cuando un mensaje caduca lo devuelve con el error del último intento de entrega, así que ese error es la causa real.
+emitter-sends-447 = { $mta } informa 4.4.7 cuando un mensaje esperó más que su vida máxima en cola ({ $lifetime } por defecto, ajuste { $setting }). El 4.4.7 solo dice que se acabó el tiempo; busca el último error que indica para saber por qué.
+emitter-expired-last-error = El último error antes de rendirse: { $error }
+note-447-generic = 4.4.7 solo significa que se acabó el tiempo permitido para la entrega. Postfix y Exim nunca lo envían (informan del último error real); Exchange, Microsoft 365 y Sendmail sí.
+note-status-not-registered = { $status } no está en el registro de IANA: es un código propio del proveedor de destino.
