@@ -30,7 +30,9 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// Arguments of `mailway explain`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  mailway explain 4.4.7\n  mailway explain \"550 5.1.1 user unknown\"\n  mailway explain --lang es 450 4.2.1 Greylisted, try again later\n  mailway explain examples/bounces/exchange-447-expired.eml\n  mailway explain --json - < bounce.eml")]
+#[command(
+    after_help = "Examples:\n  mailway explain 4.4.7\n  mailway explain \"550 5.1.1 user unknown\"\n  mailway explain --lang es 450 4.2.1 Greylisted, try again later\n  mailway explain examples/bounces/exchange-447-expired.eml\n  mailway explain --json - < bounce.eml"
+)]
 pub struct Args {
     /// A status code (4.4.7), a reply code (550), an SMTP reply text, a bounce file, or - for
     /// standard input. Several words are joined into one reply text.
@@ -78,7 +80,10 @@ fn classify_input(args: &Args, exists: &dyn Fn(&Path) -> bool) -> anyhow::Result
     }
     if args.file {
         if args.input.len() != 1 {
-            bail!("--file takes exactly one path (got {} arguments)", args.input.len());
+            bail!(
+                "--file takes exactly one path (got {} arguments)",
+                args.input.len()
+            );
         }
         let p = PathBuf::from(&args.input[0]);
         if !exists(&p) {
@@ -136,7 +141,19 @@ fn looks_like_message(bytes: &[u8]) -> bool {
     // A reply text like "550 5.1.1 ..." is never a header; two header lines in a row are.
     is_header(first)
         && !first.starts_with(|c: char| c.is_ascii_digit())
-        && lines.next().is_some_and(|l| is_header(l) || l.starts_with([' ', '\t']))
+        && lines
+            .next()
+            .is_some_and(|l| is_header(l) || l.starts_with([' ', '\t']))
+}
+
+/// NUL bytes or many control characters in the first 8 KiB: not text.
+fn is_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    head.contains(&0) || control * 20 > head.len().max(1)
 }
 
 fn read_limited(mut r: impl Read, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -154,7 +171,9 @@ fn read_limited(mut r: impl Read, what: &str) -> anyhow::Result<Vec<u8>> {
 /// The language: `--lang`, else the environment.
 fn pick_lang(opt: Option<&str>) -> anyhow::Result<Lang> {
     if let Some(l) = opt {
-        return l.parse::<Lang>().map_err(|e| anyhow::anyhow!("--lang: {e}"));
+        return l
+            .parse::<Lang>()
+            .map_err(|e| anyhow::anyhow!("--lang: {e}"));
     }
     let var = |k: &str| std::env::var(k).ok();
     Ok(Lang::from_env_values(
@@ -187,27 +206,45 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     p.display()
                 );
             }
-            let f = std::fs::File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
+            let f =
+                std::fs::File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
             let bytes = read_limited(f, &p.display().to_string())?;
             from_bytes(&bytes, &p.display().to_string(), lang)?
         }
     };
     let recognised = items.iter().any(recognised);
     let report = Report::new(lang, kind, &shown, items);
+    let code = if recognised {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    match write_report(&report, args.json, recognised) {
+        Ok(()) => Ok(code),
+        // `mailway explain ... | head`: the reader went away; not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(anyhow::Error::new(e).context("writing the explanation")),
+    }
+}
+
+fn write_report(report: &Report, json: bool, recognised: bool) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
         let style = Style::detect(stdout.is_terminal());
-        render(&mut out, &report, &style)?;
+        render(&mut out, report, &style)?;
         if !recognised {
-            writeln!(out, "\n{}", explain::text(lang, "label-nothing-recognised"))?;
+            writeln!(
+                out,
+                "\n{}",
+                explain::text(report.lang, "label-nothing-recognised")
+            )?;
         }
     }
-    out.flush()?;
-    Ok(if recognised { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    out.flush()
 }
 
 /// True when an explanation rests on something: a code, a status, or a decided reason.
@@ -218,26 +255,138 @@ fn recognised(e: &Explanation) -> bool {
 }
 
 /// Bytes from a file or stdin: a bounce message, or a reply text.
-fn from_bytes(bytes: &[u8], name: &str, lang: Lang) -> anyhow::Result<(&'static str, String, Vec<Explanation>)> {
-    if looks_like_message(bytes) {
-        let items = bounce::explain_bounce(bytes, name, lang)?;
+fn from_bytes(
+    bytes: &[u8],
+    name: &str,
+    lang: Lang,
+) -> anyhow::Result<(&'static str, String, Vec<Explanation>)> {
+    if looks_like_message(bytes)
+        && let Some(items) = bounce::explain_bounce(bytes, name, lang)?
+    {
         return Ok(("bounce", name.to_string(), items));
+    }
+    if is_binary(bytes) {
+        bail!("{name}: binary data, not a bounce message or a reply text");
     }
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
     if text.is_empty() {
         bail!("{name}: empty input");
     }
-    Ok(("reply", name.to_string(), vec![explain::explain_text(text, lang)]))
+    Ok((
+        "reply",
+        name.to_string(),
+        vec![explain::explain_text(text, lang)],
+    ))
 }
 
 mod bounce {
     //! Bounce messages: analysis by `mailway-bounce`, one explanation per recipient.
+    use mailway_bounce::{Action, BounceError, BounceRecord};
+    use mailway_status::explain::ExplainInput;
+    use mailway_status::{Classification, Context, DsnAction, parse_reply};
+
     use super::*;
 
-    pub(super) fn explain_bounce(bytes: &[u8], name: &str, lang: Lang) -> anyhow::Result<Vec<Explanation>> {
-        let _ = (bytes, lang);
-        bail!("{name}: bounce analysis (mailway-bounce) is not available in this build yet; explain the reply text instead")
+    fn dsn_action(a: Action) -> DsnAction {
+        match a {
+            Action::Failed => DsnAction::Failed,
+            Action::Delayed => DsnAction::Delayed,
+            Action::Delivered => DsnAction::Delivered,
+            Action::Relayed => DsnAction::Relayed,
+            Action::Expanded => DsnAction::Expanded,
+        }
+    }
+
+    /// Explains every recipient of a bounce. `Ok(None)` when the bytes are not a mail message
+    /// after all (the caller then treats them as a reply text); `Ok(Some(vec![]))` when it is a
+    /// message but not a bounce (nothing recognised, exit 1).
+    pub(super) fn explain_bounce(
+        bytes: &[u8],
+        name: &str,
+        lang: Lang,
+    ) -> anyhow::Result<Option<Vec<Explanation>>> {
+        let analysis = match mailway_bounce::analyze(bytes) {
+            Ok(a) => a,
+            Err(BounceError::NotMail) => return Ok(None),
+            Err(e @ BounceError::NotRecognised { .. }) => {
+                eprintln!("mailway: {name}: {e}");
+                return Ok(Some(Vec::new()));
+            }
+            Err(e) => bail!("{name}: {e}"),
+        };
+        for w in &analysis.warnings {
+            eprintln!("mailway: {name}: warning: {w}");
+        }
+        // Who wrote the bounce: the recogniser's name when it is an MTA, else the signature of
+        // the report's own text (e.g. "This is the mail system at host" is Postfix).
+        let hint = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]).into_owned();
+        let items = analysis
+            .records
+            .iter()
+            .map(|r| explain_record(r, &analysis.detector, &hint, name, lang))
+            .collect();
+        Ok(Some(items))
+    }
+
+    fn explain_record(
+        r: &BounceRecord,
+        detector: &str,
+        hint: &str,
+        name: &str,
+        lang: Lang,
+    ) -> Explanation {
+        let diag = r.diagnostic_code.clone().unwrap_or_default();
+        let mut reply = parse_reply(&diag);
+        if r.status.is_some() {
+            reply.status = r.status;
+        }
+        if r.reply_code.is_some() {
+            reply.code = r.reply_code;
+        }
+        if r.smtp_command.is_some() {
+            reply.command = r.smtp_command;
+        }
+        let mut ctx = Context::new().with_recipient(&r.recipient);
+        if let Some(a) = r.action {
+            ctx = ctx.with_action(dsn_action(a));
+        }
+        if let Some(h) = &r.remote_mta {
+            ctx = ctx.with_remote_host(h.clone());
+        }
+        // The bounce analysis decided reason and hard/soft with everything the message says;
+        // the status classifier adds topic and provider when it agrees on the reason.
+        let ours = mailway_status::classify_with(&reply, &ctx);
+        let undecided = |r: Reason| matches!(r, Reason::OnHold | Reason::Undefined);
+        let classification = if ours.reason == r.reason {
+            Classification {
+                hard_bounce: r.hard_bounce,
+                ..ours
+            }
+        } else if undecided(r.reason) && !undecided(ours.reason) {
+            // The bounce analysis could not decide; the reply text could.
+            ours
+        } else {
+            Classification {
+                reason: r.reason,
+                hard_bounce: r.hard_bounce,
+                rule: format!("bounce:{detector}"),
+                topic: None,
+                ..ours
+            }
+        };
+        let mta = mailway_status::emitter(detector)
+            .or_else(|| mailway_status::detect_emitter(hint))
+            .map(|e| e.id.as_str());
+        let mut input = ExplainInput::new(&reply);
+        input.raw = Some(&diag);
+        input.context = ctx;
+        input.classification = Some(classification);
+        input.mta = mta;
+        input.recipient = Some(&r.recipient);
+        input.will_retry_until = r.will_retry_until.as_deref();
+        input.file = Some(name);
+        explain::explain(&input, lang)
     }
 }
 
@@ -251,10 +400,16 @@ struct Style {
 impl Style {
     fn detect(tty: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self { color: tty && !no_color }
+        Self {
+            color: tty && !no_color,
+        }
     }
     fn bold(&self, s: &str) -> String {
-        if self.color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn tone(&self, s: &str, t: Temporality, hard: bool) -> String {
         if !self.color {
@@ -269,7 +424,11 @@ impl Style {
         format!("\x1b[1;{code}m{s}\x1b[0m")
     }
     fn dim(&self, s: &str) -> String {
-        if self.color { format!("\x1b[2m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[2m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 }
 
@@ -300,7 +459,15 @@ fn wrap(text: &str, first: &str, rest: &str) -> String {
 fn render(out: &mut impl Write, report: &Report, st: &Style) -> std::io::Result<()> {
     let lang = report.lang;
     if report.kind == "bounce" {
-        writeln!(out, "{}", st.bold(&format!("{}  ({})", explain::text_count(lang, "label-bounce-summary", "count", report.items.len()), report.input)))?;
+        writeln!(
+            out,
+            "{}",
+            st.bold(&format!(
+                "{}  ({})",
+                explain::text_count(lang, "label-bounce-summary", "count", report.items.len()),
+                report.input
+            ))
+        )?;
         writeln!(out)?;
     }
     for (i, e) in report.items.iter().enumerate() {
@@ -312,7 +479,12 @@ fn render(out: &mut impl Write, report: &Report, st: &Style) -> std::io::Result<
     Ok(())
 }
 
-fn render_one(out: &mut impl Write, e: &Explanation, st: &Style, bounce: bool) -> std::io::Result<()> {
+fn render_one(
+    out: &mut impl Write,
+    e: &Explanation,
+    st: &Style,
+    bounce: bool,
+) -> std::io::Result<()> {
     let lang = e.lang;
     let t = |id: &str| explain::text(lang, id);
     if let Some(r) = &e.recipient {
@@ -327,7 +499,10 @@ fn render_one(out: &mut impl Write, e: &Explanation, st: &Style, bounce: bool) -
         code.push(s.to_string());
     }
     if !code.is_empty() {
-        let mut line = format!("{}  ", st.tone(&code.join(" "), e.temporality, e.hard_bounce));
+        let mut line = format!(
+            "{}  ",
+            st.tone(&code.join(" "), e.temporality, e.hard_bounce)
+        );
         if let Some(title) = &e.status_title {
             line.push_str(title);
             if let Some(r) = &e.status_reference {
@@ -342,7 +517,15 @@ fn render_one(out: &mut impl Write, e: &Explanation, st: &Style, bounce: bool) -
         }
     }
     if !bounce && !e.input.is_empty() && e.input.chars().any(char::is_whitespace) {
-        writeln!(out, "{}", st.dim(&wrap(&format!("{}: {}", t("label-input"), e.input), "", "  ")))?;
+        writeln!(
+            out,
+            "{}",
+            st.dim(&wrap(
+                &format!("{}: {}", t("label-input"), e.input),
+                "",
+                "  "
+            ))
+        )?;
     } else if bounce && !e.input.is_empty() {
         writeln!(out, "{}", st.dim(&wrap(&e.input, "  ", "  ")))?;
     }
@@ -359,7 +542,15 @@ fn render_one(out: &mut impl Write, e: &Explanation, st: &Style, bounce: bool) -
     }
     writeln!(out)?;
     writeln!(out, "{}", st.bold(&t("label-temporary")))?;
-    writeln!(out, "{}", wrap(&st.tone(&e.temporality_text, e.temporality, e.hard_bounce), "  ", "  "))?;
+    writeln!(
+        out,
+        "{}",
+        wrap(
+            &st.tone(&e.temporality_text, e.temporality, e.hard_bounce),
+            "  ",
+            "  "
+        )
+    )?;
     if let Some(r) = &e.retry {
         writeln!(out, "{}", wrap(r, "  ", "  "))?;
     }
@@ -377,7 +568,11 @@ fn render_one(out: &mut impl Write, e: &Explanation, st: &Style, bounce: bool) -
         e.reason,
         bounce_kind
     )?;
-    writeln!(out, "{}", st.dim(&format!("  {}: {}", t("label-rule"), e.rule)))?;
+    writeln!(
+        out,
+        "{}",
+        st.dim(&format!("  {}: {}", t("label-rule"), e.rule))
+    )?;
     if !e.causes.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", st.bold(&t("label-causes")))?;
@@ -431,8 +626,14 @@ mod tests {
     fn deciding_the_input() {
         let none = |_: &Path| false;
         let all = |_: &Path| true;
-        assert_eq!(classify_input(&args(&["4.4.7"]), &none).unwrap(), Input::Code("4.4.7".into()));
-        assert_eq!(classify_input(&args(&["550", "5.1.1"]), &none).unwrap(), Input::Code("550 5.1.1".into()));
+        assert_eq!(
+            classify_input(&args(&["4.4.7"]), &none).unwrap(),
+            Input::Code("4.4.7".into())
+        );
+        assert_eq!(
+            classify_input(&args(&["550", "5.1.1"]), &none).unwrap(),
+            Input::Code("550 5.1.1".into())
+        );
         assert_eq!(classify_input(&args(&["-"]), &none).unwrap(), Input::Stdin);
         assert_eq!(
             classify_input(&args(&["550", "5.1.1", "user", "unknown"]), &none).unwrap(),
@@ -448,24 +649,43 @@ mod tests {
         // ...unless --text says so
         let mut a = args(&["examples/nope.eml"]);
         a.text = true;
-        assert_eq!(classify_input(&a, &none).unwrap(), Input::Reply("examples/nope.eml".into()));
+        assert_eq!(
+            classify_input(&a, &none).unwrap(),
+            Input::Reply("examples/nope.eml".into())
+        );
         // a reply text that happens to be a file name in the current directory: --text wins
         let mut a = args(&["Greylisted"]);
-        assert_eq!(classify_input(&a, &none).unwrap(), Input::Reply("Greylisted".into()));
+        assert_eq!(
+            classify_input(&a, &none).unwrap(),
+            Input::Reply("Greylisted".into())
+        );
         a.file = true;
         assert!(classify_input(&a, &none).is_err());
         // a code is a code even if a file of that name exists, unless --file
-        assert_eq!(classify_input(&args(&["550"]), &all).unwrap(), Input::Code("550".into()));
+        assert_eq!(
+            classify_input(&args(&["550"]), &all).unwrap(),
+            Input::Code("550".into())
+        );
     }
 
     #[test]
     fn message_detection() {
-        assert!(looks_like_message(b"From: MAILER-DAEMON@example.org\nTo: a@example.org\n\nbody"));
-        assert!(looks_like_message(b"From MAILER-DAEMON Mon Jan  1 00:00:00 2024\nFrom: x\n"));
-        assert!(looks_like_message(b"Return-Path: <>\r\nReceived: from x\r\n  by y\r\n"));
-        assert!(!looks_like_message(b"550 5.1.1 <a@example.org>: Recipient address rejected: User unknown\n"));
+        assert!(looks_like_message(
+            b"From: MAILER-DAEMON@example.org\nTo: a@example.org\n\nbody"
+        ));
+        assert!(looks_like_message(
+            b"From MAILER-DAEMON Mon Jan  1 00:00:00 2024\nFrom: x\n"
+        ));
+        assert!(looks_like_message(
+            b"Return-Path: <>\r\nReceived: from x\r\n  by y\r\n"
+        ));
+        assert!(!looks_like_message(
+            b"550 5.1.1 <a@example.org>: Recipient address rejected: User unknown\n"
+        ));
         assert!(!looks_like_message(b"smtp; 550 5.1.1 user unknown"));
-        assert!(!looks_like_message(b"Diagnostic-Code: smtp; 550 5.1.1 user unknown"));
+        assert!(!looks_like_message(
+            b"Diagnostic-Code: smtp; 550 5.1.1 user unknown"
+        ));
         assert!(!looks_like_message(b""));
     }
 

@@ -74,7 +74,11 @@ impl Lang {
     /// The language from the usual environment variables, in POSIX precedence: `LC_ALL`, then
     /// `LC_MESSAGES`, then `LANG`; the first non-empty one decides. Pass their values (the
     /// caller reads the environment; this crate does no I/O).
-    pub fn from_env_values(lc_all: Option<&str>, lc_messages: Option<&str>, lang: Option<&str>) -> Lang {
+    pub fn from_env_values(
+        lc_all: Option<&str>,
+        lc_messages: Option<&str>,
+        lang: Option<&str>,
+    ) -> Lang {
         [lc_all, lc_messages, lang]
             .into_iter()
             .flatten()
@@ -97,7 +101,12 @@ pub struct UnknownLang(pub String);
 impl FromStr for Lang {
     type Err = UnknownLang;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let l = s.trim().split(['_', '.', '-']).next().unwrap_or("").to_ascii_lowercase();
+        let l = s
+            .trim()
+            .split(['_', '.', '-'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match l.as_str() {
             "en" | "english" => Ok(Lang::En),
             "es" | "spanish" | "español" | "espanol" => Ok(Lang::Es),
@@ -110,12 +119,36 @@ impl FromStr for Lang {
 // Texts (Fluent)
 
 const FTL: &[(Lang, &str, &str)] = &[
-    (Lang::En, "en/explain.ftl", include_str!("../locales/en/explain.ftl")),
-    (Lang::En, "en/providers.ftl", include_str!("../locales/en/providers.ftl")),
-    (Lang::En, "en/status.ftl", include_str!("../locales/en/status.ftl")),
-    (Lang::Es, "es/explain.ftl", include_str!("../locales/es/explain.ftl")),
-    (Lang::Es, "es/providers.ftl", include_str!("../locales/es/providers.ftl")),
-    (Lang::Es, "es/status.ftl", include_str!("../locales/es/status.ftl")),
+    (
+        Lang::En,
+        "en/explain.ftl",
+        include_str!("../locales/en/explain.ftl"),
+    ),
+    (
+        Lang::En,
+        "en/providers.ftl",
+        include_str!("../locales/en/providers.ftl"),
+    ),
+    (
+        Lang::En,
+        "en/status.ftl",
+        include_str!("../locales/en/status.ftl"),
+    ),
+    (
+        Lang::Es,
+        "es/explain.ftl",
+        include_str!("../locales/es/explain.ftl"),
+    ),
+    (
+        Lang::Es,
+        "es/providers.ftl",
+        include_str!("../locales/es/providers.ftl"),
+    ),
+    (
+        Lang::Es,
+        "es/status.ftl",
+        include_str!("../locales/es/status.ftl"),
+    ),
 ];
 
 struct Texts {
@@ -125,18 +158,20 @@ struct Texts {
 fn build_texts() -> Result<Texts, DataError> {
     let mut bundles = Vec::new();
     for lang in Lang::ALL {
-        let id: unic_langid::LanguageIdentifier = lang.code().parse().map_err(|_| DataError::Toml {
-            file: "locales".into(),
-            message: format!("bad language id {}", lang.code()),
-        })?;
+        let id: unic_langid::LanguageIdentifier =
+            lang.code().parse().map_err(|_| DataError::Toml {
+                file: "locales".into(),
+                message: format!("bad language id {}", lang.code()),
+            })?;
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         bundle.set_use_isolating(false);
         for (l, name, src) in FTL.iter().filter(|(l, _, _)| l == lang) {
             let _ = l;
-            let res = FluentResource::try_new(src.to_string()).map_err(|(_, errs)| DataError::Toml {
-                file: name.to_string(),
-                message: format!("{errs:?}"),
-            })?;
+            let res =
+                FluentResource::try_new(src.to_string()).map_err(|(_, errs)| DataError::Toml {
+                    file: name.to_string(),
+                    message: format!("{errs:?}"),
+                })?;
             bundle.add_resource(res).map_err(|errs| DataError::Toml {
                 file: name.to_string(),
                 message: format!("{errs:?}"),
@@ -147,11 +182,18 @@ fn build_texts() -> Result<Texts, DataError> {
     Ok(Texts { bundles })
 }
 
-static TEXTS: LazyLock<Texts> = LazyLock::new(|| build_texts().unwrap_or(Texts { bundles: Vec::new() }));
+static TEXTS: LazyLock<Texts> = LazyLock::new(|| {
+    build_texts().unwrap_or(Texts {
+        bundles: Vec::new(),
+    })
+});
 
 impl Texts {
     fn bundle(&self, lang: Lang) -> Option<&FluentBundle<FluentResource>> {
-        self.bundles.iter().find(|(l, _)| *l == lang).map(|(_, b)| b)
+        self.bundles
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, b)| b)
     }
 
     fn get(&self, lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
@@ -246,7 +288,10 @@ pub(crate) fn check_data() -> Result<(), DataError> {
     let texts = build_texts()?;
     for r in Reason::ALL {
         if !advice.reason.contains_key(r.as_str()) {
-            return Err(bad(r.as_str(), "reason has no [reason.*] entry in explain.toml".into()));
+            return Err(bad(
+                r.as_str(),
+                "reason has no [reason.*] entry in explain.toml".into(),
+            ));
         }
     }
     let sections = advice.reason.iter().chain(advice.topic.iter());
@@ -283,8 +328,14 @@ pub(crate) fn check_data() -> Result<(), DataError> {
             .collect()
     };
     for file in ["explain.ftl", "providers.ftl"] {
-        let en = FTL.iter().find(|(l, n, _)| *l == Lang::En && n.ends_with(file)).map(|x| ids_of(x.2));
-        let es = FTL.iter().find(|(l, n, _)| *l == Lang::Es && n.ends_with(file)).map(|x| ids_of(x.2));
+        let en = FTL
+            .iter()
+            .find(|(l, n, _)| *l == Lang::En && n.ends_with(file))
+            .map(|x| ids_of(x.2));
+        let es = FTL
+            .iter()
+            .find(|(l, n, _)| *l == Lang::Es && n.ends_with(file))
+            .map(|x| ids_of(x.2));
         let (Some(en), Some(es)) = (en, es) else {
             return Err(bad(file, "missing in a language".into()));
         };
@@ -320,8 +371,17 @@ pub(crate) fn check_data() -> Result<(), DataError> {
         }
     }
     for e in crate::emitter::emitters() {
+        for lang in Lang::ALL {
+            let id = format!("emitter-{}-expiry", e.id);
+            if texts.get(*lang, &id, None).is_none() {
+                return Err(bad(&e.id, format!("no text {id:?} in {lang}")));
+            }
+        }
         if e.queue_lifetime.is_empty() && e.sends_447 {
-            return Err(bad(&e.id, "an MTA that sends 4.4.7 needs a queue_lifetime".into()));
+            return Err(bad(
+                &e.id,
+                "an MTA that sends 4.4.7 needs a queue_lifetime".into(),
+            ));
         }
     }
     Ok(())
@@ -536,14 +596,21 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
         || (action.is_none() && c.temporality == Temporality::Permanent);
     let emitter = input.mta.and_then(crate::emitter::emitter);
     let expired_like = c.reason == Reason::Expired
-        || reply.status.is_some_and(|s| s.subject == 4 && s.detail == 7)
+        || reply
+            .status
+            .is_some_and(|s| s.subject == 4 && s.detail == 7)
         || (action == Some(DsnAction::Failed) && c.temporality == Temporality::Transient);
 
-    // Topic: the classification's, else "expired" for expiries, else none.
-    let topic = c
+    // Topic: the classification's, else "expired" for expiries, else none. A delay warning
+    // about what would be an expiry is "delayed": nothing has expired yet.
+    let mut topic = c
         .topic
         .clone()
         .or_else(|| expired_like.then(|| "expired".to_string()));
+    if action == Some(DsnAction::Delayed) && topic.as_deref() == Some("expired") {
+        topic = Some("delayed".to_string());
+    }
+    let delayed_not_failed = topic.as_deref() == Some("delayed");
 
     // What happened.
     let replace = topic
@@ -582,7 +649,10 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
             Some(e) if !e.queue_lifetime.is_empty() => text_with(
                 lang,
                 "retry-transient-mta",
-                &[("mta", &e.name), ("lifetime", &human_lifetime(&e.queue_lifetime, lang))],
+                &[
+                    ("mta", &e.name),
+                    ("lifetime", &human_lifetime(&e.queue_lifetime, lang)),
+                ],
             ),
             _ => text(lang, "retry-transient"),
         };
@@ -609,7 +679,10 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
         .unwrap_or_else(|| "DOMAIN".to_string());
     let fill = |tpl: &str| {
         tpl.replace("{domain}", &domain)
-            .replace("{sender_domain}", input.sender_domain.unwrap_or("YOUR-DOMAIN"))
+            .replace(
+                "{sender_domain}",
+                input.sender_domain.unwrap_or("YOUR-DOMAIN"),
+            )
             .replace("{file}", input.file.unwrap_or("BOUNCE.eml"))
             .replace("{id}", input.queue_id.unwrap_or("QUEUE-ID"))
     };
@@ -622,9 +695,21 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
             None
         },
     };
-    let causes = advice.causes.iter().map(|i| item("cause", i, false)).collect();
-    let sender_actions = advice.sender.iter().map(|i| item("sender", i, false)).collect();
-    let admin_actions = advice.admin.iter().map(|i| item("admin", i, true)).collect();
+    let causes = advice
+        .causes
+        .iter()
+        .map(|i| item("cause", i, false))
+        .collect();
+    let sender_actions = advice
+        .sender
+        .iter()
+        .map(|i| item("sender", i, false))
+        .collect();
+    let admin_actions = advice
+        .admin
+        .iter()
+        .map(|i| item("admin", i, true))
+        .collect();
 
     // Notes: provider, MTA, codes.
     let mut notes = Vec::new();
@@ -645,16 +730,42 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
         {
             notes.push(Item {
                 id: "provider-postmaster".into(),
-                text: text_with(lang, "provider-postmaster", &[("provider", &p.name), ("url", url)]),
+                text: text_with(
+                    lang,
+                    "provider-postmaster",
+                    &[("provider", &p.name), ("url", url)],
+                ),
                 command: None,
             });
         }
     }
-    let is_447 = reply.status.is_some_and(|s| s.subject == 4 && s.detail == 7);
+    let is_447 = reply
+        .status
+        .is_some_and(|s| s.subject == 4 && s.detail == 7);
+    let status_str = reply
+        .status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "-".into());
+    let gave_up_on_expiry = expired_like && !delayed_not_failed;
     match emitter {
-        Some(e) if !e.sends_447 && expired_like => {
+        Some(e) if gave_up_on_expiry && has_text(lang, &format!("emitter-{}-expiry", e.id)) => {
+            notes.push(Item {
+                id: format!("emitter-{}-expiry", e.id),
+                text: text_with(
+                    lang,
+                    &format!("emitter-{}-expiry", e.id),
+                    &[("status", &status_str)],
+                ),
+                command: None,
+            });
+        }
+        Some(e) if !e.sends_447 && gave_up_on_expiry => {
             let n = match reply.status {
-                Some(st) => text_with(lang, "emitter-never-447", &[("mta", &e.name), ("status", &st.to_string())]),
+                Some(_) => text_with(
+                    lang,
+                    "emitter-never-447",
+                    &[("mta", &e.name), ("status", &status_str)],
+                ),
                 None => text_with(lang, "emitter-never-447-nostatus", &[("mta", &e.name)]),
             };
             notes.push(Item {
@@ -683,10 +794,14 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
         }),
         _ => {}
     }
-    if expired_like && !reply.text.trim().is_empty() && input.mta.is_some() {
+    if gave_up_on_expiry && !reply.text.trim().is_empty() && input.mta.is_some() {
         notes.push(Item {
             id: "emitter-expired-last-error".into(),
-            text: text_with(lang, "emitter-expired-last-error", &[("error", &shorten(&reply.text, 300))]),
+            text: text_with(
+                lang,
+                "emitter-expired-last-error",
+                &[("error", &shorten(&reply.text, 300))],
+            ),
             command: None,
         });
     }
@@ -696,17 +811,27 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
     {
         notes.push(Item {
             id: "note-status-not-registered".into(),
-            text: text_with(lang, "note-status-not-registered", &[("status", &st.to_string())]),
+            text: text_with(
+                lang,
+                "note-status-not-registered",
+                &[("status", &st.to_string())],
+            ),
             command: None,
         });
     }
 
     Explanation {
         lang,
-        input: input.raw.map(str::to_string).unwrap_or_else(|| reply.text.clone()),
+        input: input
+            .raw
+            .map(str::to_string)
+            .unwrap_or_else(|| reply.text.clone()),
         recipient: input.recipient.map(str::to_string),
         reply_code: reply.code,
-        reply_code_meaning: reply.code.and_then(|c| registry.reply(c)).map(|r| r.title.clone()),
+        reply_code_meaning: reply
+            .code
+            .and_then(|c| registry.reply(c))
+            .map(|r| r.title.clone()),
         status: reply.status,
         status_title,
         status_meaning,
@@ -718,7 +843,11 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
         still_retrying,
         hard_bounce: c.hard_bounce,
         reason: c.reason,
-        reason_title: text(lang, &format!("reason-{}-title", c.reason.as_str())),
+        reason_title: if delayed_not_failed {
+            text(lang, "reason-expired-delayed-title")
+        } else {
+            text(lang, &format!("reason-{}-title", c.reason.as_str()))
+        },
         topic,
         rule: c.rule.clone(),
         provider: provider.map(|p| ProviderRef {
@@ -753,7 +882,10 @@ pub fn explain_text(text: &str, lang: Lang) -> Explanation {
 /// What a code-only input looks like: `4.4.7`, `5.7.26`, `550`, `550 5.1.1`, `#5.1.1`.
 /// Returns the reply it stands for, or `None` when `s` is not just codes.
 pub fn parse_code(s: &str) -> Option<Reply> {
-    let t = s.trim().trim_start_matches('#').trim_matches(['[', ']', '(', ')']);
+    let t = s
+        .trim()
+        .trim_start_matches('#')
+        .trim_matches(['[', ']', '(', ')']);
     if t.is_empty() || t.len() > 16 {
         return None;
     }
@@ -773,7 +905,10 @@ pub fn parse_code(s: &str) -> Option<Reply> {
             }
         }
         [a, b] => {
-            let c: u16 = a.parse().ok().filter(|c| a.len() == 3 && crate::is_reply_code(*c))?;
+            let c: u16 = a
+                .parse()
+                .ok()
+                .filter(|c| a.len() == 3 && crate::is_reply_code(*c))?;
             let st: EnhancedStatus = b.trim_start_matches('#').parse().ok()?;
             reply.code = Some(c);
             reply.status = Some(st);
@@ -863,9 +998,18 @@ mod tests {
         assert_eq!(Lang::from_locale("C"), Some(Lang::En));
         assert_eq!(Lang::from_locale("fr_FR"), Some(Lang::En));
         assert_eq!(Lang::from_locale(""), None);
-        assert_eq!(Lang::from_env_values(None, None, Some("es_AR.UTF-8")), Lang::Es);
-        assert_eq!(Lang::from_env_values(Some("en_US"), None, Some("es_ES")), Lang::En);
-        assert_eq!(Lang::from_env_values(Some(""), Some("es_MX"), Some("en_US")), Lang::Es);
+        assert_eq!(
+            Lang::from_env_values(None, None, Some("es_AR.UTF-8")),
+            Lang::Es
+        );
+        assert_eq!(
+            Lang::from_env_values(Some("en_US"), None, Some("es_ES")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_env_values(Some(""), Some("es_MX"), Some("en_US")),
+            Lang::Es
+        );
         assert_eq!(Lang::from_env_values(None, None, None), Lang::En);
         assert_eq!("ES".parse::<Lang>(), Ok(Lang::Es));
         assert!("fr".parse::<Lang>().is_err());
@@ -876,7 +1020,10 @@ mod tests {
         let r = parse_code("4.4.7").unwrap();
         assert_eq!(r.status.unwrap().to_string(), "4.4.7");
         let r = parse_code("550 5.1.1").unwrap();
-        assert_eq!((r.code, r.status.unwrap().to_string()), (Some(550), "5.1.1".into()));
+        assert_eq!(
+            (r.code, r.status.unwrap().to_string()),
+            (Some(550), "5.1.1".into())
+        );
         assert!(parse_code("550-5.1.1").is_some());
         assert!(parse_code("#5.1.1").is_some());
         assert_eq!(parse_code("550").unwrap().code, Some(550));
@@ -894,10 +1041,17 @@ mod tests {
         assert_eq!(en.temporality, Temporality::Transient);
         assert!(en.retry.as_deref().unwrap().contains("1 to 5 days"));
         assert_eq!(en.causes.first().map(|c| c.id.as_str()), Some("dest-down"));
-        assert!(en.admin_actions.iter().any(|a| a.command.as_deref() == Some("mailway check DOMAIN")));
+        assert!(
+            en.admin_actions
+                .iter()
+                .any(|a| a.command.as_deref() == Some("mailway check DOMAIN"))
+        );
         assert!(en.notes.iter().any(|n| n.id == "note-447-generic"));
         let es = explain_code("4.4.7", Lang::Es).unwrap();
-        assert_eq!(es.status_title.as_deref(), Some("Tiempo de entrega agotado"));
+        assert_eq!(
+            es.status_title.as_deref(),
+            Some("Tiempo de entrega agotado")
+        );
         assert!(es.retry.as_deref().unwrap().contains("1 a 5 días"));
         assert_eq!(es.causes.len(), en.causes.len());
         assert_ne!(es.causes[0].text, en.causes[0].text);
@@ -905,7 +1059,8 @@ mod tests {
 
     #[test]
     fn postfix_expiry_names_the_real_cause() {
-        let reply = crate::parse_reply("connect to mx.example.org[192.0.2.25]:25: Connection timed out");
+        let reply =
+            crate::parse_reply("connect to mx.example.org[192.0.2.25]:25: Connection timed out");
         let mut reply = reply;
         reply.status = Some("4.4.1".parse().unwrap());
         let mut input = ExplainInput::new(&reply);
@@ -916,18 +1071,32 @@ mod tests {
         assert!(e.gave_up && !e.still_retrying);
         assert_eq!(e.reason, Reason::Expired);
         assert!(e.temporality_text.contains("given up"));
-        assert!(e.notes.iter().any(|n| n.id == "emitter-never-447" && n.text.contains("4.4.1")));
-        assert!(e.admin_actions.iter().any(|a| a.command.as_deref() == Some("mailway check example.org")));
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.id == "emitter-postfix-expiry" && n.text.contains("4.4.1"))
+        );
+        assert!(
+            e.admin_actions
+                .iter()
+                .any(|a| a.command.as_deref() == Some("mailway check example.org"))
+        );
         assert_eq!(e.reported_by.as_ref().map(|r| r.sends_447), Some(false));
     }
 
     #[test]
     fn unregistered_provider_code() {
-        let e = explain_text("450 4.4.316 Connection refused [Message=Socket error code 10061] [x.prod.outlook.com]", Lang::Es);
+        let e = explain_text(
+            "450 4.4.316 Connection refused [Message=Socket error code 10061] [x.prod.outlook.com]",
+            Lang::Es,
+        );
         assert!(!e.status_registered);
         assert!(e.notes.iter().any(|n| n.id == "provider-ms-4316"));
         assert!(e.notes.iter().any(|n| n.id == "note-status-not-registered"));
-        assert_eq!(e.provider.as_ref().map(|p| p.id.as_str()), Some("microsoft"));
+        assert_eq!(
+            e.provider.as_ref().map(|p| p.id.as_str()),
+            Some("microsoft")
+        );
     }
 
     #[test]

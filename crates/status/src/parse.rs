@@ -116,7 +116,7 @@ fn status_candidates(text: &str) -> Vec<Candidate> {
             !(n.is_ascii_alphabetic()
                 || n == b'_'
                 || n == b'@'
-                || n == b'-' && end + 1 < b.len() && b[end + 1].is_ascii_digit())
+                || n == b'-' && end + 1 < b.len() && b[end + 1].is_ascii_alphanumeric())
         };
         if prev_ok && next_ok && matches!(c, b'2' | b'4' | b'5') && b.get(start + 1) == Some(&b'.')
         {
@@ -540,6 +540,8 @@ mod tests {
         assert_eq!(find_enhanced_status("deferred - 4.16.55.1; see"), None);
         assert_eq!(find_enhanced_status("5.1.1a"), None);
         assert_eq!(find_enhanced_status("2.5.1-3"), None);
+        assert_eq!(find_enhanced_status("gmail-550-5.1.1-nosuchuser.eml"), None);
+        assert_eq!(find_enhanced_status("550-5.1.1 The account"), st("5.1.1"));
         let r = parse(
             "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'",
         );

@@ -220,3 +220,12 @@ emitter-sends-447 = { $mta } reports 4.4.7 when a message waited longer than its
 emitter-expired-last-error = The last error seen before giving up: { $error }
 note-447-generic = 4.4.7 only means the time allowed for delivery ran out. Postfix and Exim never send it (they report the last real error instead); Exchange, Microsoft 365 and Sendmail do.
 note-status-not-registered = { $status } is not in the IANA registry: it is a code of the receiving provider.
+emitter-postfix-expiry = Postfix never reports 4.4.7. When a message has waited longer than maximal_queue_lifetime (5 days by default) it returns it with "Action: failed" and the status of the last attempt ({ $status }), so that status and the error shown with it are the real cause.
+emitter-exim-expiry = Exim never reports 4.4.7. When its retry rules give up (after 4 days by default) it fails the message with status 5.0.0 and "retry timeout exceeded"; the SMTP error shown with it is the real cause.
+emitter-sendmail-expiry = Sendmail reports 4.4.7 when a message has waited longer than Timeout.queuereturn (5 days by default); the "Deferred:" line in its report shows the last error, which is the real cause.
+emitter-exchange-expiry = Exchange Server reports 4.4.7 "QUEUE.Expired" when a message has waited longer than MessageExpirationTimeout (2 days by default); the LastError details show the real cause.
+emitter-office365-expiry = Microsoft 365 reports 4.4.7 (or 5.4.7) when it could not deliver for about 24 hours; the details after "Message=" and "LastAttemptedServerName" show the real cause, usually at the destination.
+emitter-gmail-expiry = Gmail retries for about 2 days and then reports the last error it received; that error is the real cause.
+emitter-qmail-expiry = qmail gives up after queuelifetime (7 days by default) with "this message has been in the queue too long"; the error before it is the real cause.
+reason-expired-delayed-title = delivery delayed (not failed yet)
+topic-delayed-summary = The sending server has not managed to deliver the message yet: its attempts so far failed with a temporary error. Nothing is lost; it keeps trying.

@@ -220,3 +220,12 @@ emitter-sends-447 = { $mta } informa 4.4.7 cuando un mensaje esperó más que su
 emitter-expired-last-error = El último error antes de rendirse: { $error }
 note-447-generic = 4.4.7 solo significa que se acabó el tiempo permitido para la entrega. Postfix y Exim nunca lo envían (informan del último error real); Exchange, Microsoft 365 y Sendmail sí.
 note-status-not-registered = { $status } no está en el registro de IANA: es un código propio del proveedor de destino.
+emitter-postfix-expiry = Postfix nunca informa 4.4.7. Cuando un mensaje ha esperado más que maximal_queue_lifetime (5 días por defecto) lo devuelve con «Action: failed» y el estado del último intento ({ $status }), así que ese estado y el error que lo acompaña son la causa real.
+emitter-exim-expiry = Exim nunca informa 4.4.7. Cuando sus reglas de reintento se rinden (tras 4 días por defecto) da el mensaje por fallido con el estado 5.0.0 y «retry timeout exceeded»; el error SMTP que lo acompaña es la causa real.
+emitter-sendmail-expiry = Sendmail informa 4.4.7 cuando un mensaje ha esperado más que Timeout.queuereturn (5 días por defecto); la línea «Deferred:» de su informe muestra el último error, que es la causa real.
+emitter-exchange-expiry = Exchange Server informa 4.4.7 «QUEUE.Expired» cuando un mensaje ha esperado más que MessageExpirationTimeout (2 días por defecto); los detalles de LastError muestran la causa real.
+emitter-office365-expiry = Microsoft 365 informa 4.4.7 (o 5.4.7) cuando no ha podido entregar durante unas 24 horas; los detalles tras «Message=» y «LastAttemptedServerName» muestran la causa real, normalmente en el destino.
+emitter-gmail-expiry = Gmail reintenta durante unos 2 días y luego informa del último error que recibió; ese error es la causa real.
+emitter-qmail-expiry = qmail se rinde tras queuelifetime (7 días por defecto) con «this message has been in the queue too long»; el error anterior es la causa real.
+reason-expired-delayed-title = entrega retrasada (aún no ha fallado)
+topic-delayed-summary = El servidor de envío todavía no ha conseguido entregar el mensaje: sus intentos han fallado hasta ahora con un error temporal. No se ha perdido nada; sigue intentándolo.
