@@ -687,6 +687,14 @@ impl Dest {
     }
 }
 
+/// Events and new DSN messages produced while handling a message, released (emitted,
+/// scheduled) only after the message's new state is durable and visible.
+#[derive(Default)]
+pub(crate) struct Pending {
+    events: Vec<(QueueId, EventKind)>,
+    dsns: Vec<MessageRecord>,
+}
+
 /// What happened to one recipient in one attempt.
 pub(crate) struct Outcome {
     pub(crate) idx: usize,
@@ -694,6 +702,15 @@ pub(crate) struct Outcome {
 }
 
 impl Inner {
+    fn flush(&self, p: Pending) {
+        for (id, ev) in p.events {
+            self.emit(id, ev);
+        }
+        for d in &p.dsns {
+            self.enqueue(d);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -729,6 +746,18 @@ impl Inner {
         envelope: Envelope,
         message: Vec<u8>,
     ) -> Result<QueueId, AcceptError> {
+        let rec = self.store_quiet(envelope, message).await?;
+        let id = rec.id;
+        self.enqueue(&rec);
+        Ok(id)
+    }
+
+    /// Stores a new message durably without scheduling it or telling anyone yet.
+    async fn store_quiet(
+        &self,
+        envelope: Envelope,
+        message: Vec<u8>,
+    ) -> Result<MessageRecord, AcceptError> {
         let now = self.clock.now();
         let id = self.spool.new_id(now);
         let size = message.len() as u64;
@@ -746,7 +775,12 @@ impl Inner {
                     AcceptError::Io(e)
                 }
             })?;
-        let (_, entry) = Entry::from_record(self, &rec);
+        Ok(rec)
+    }
+
+    /// Schedules a stored message and emits its `received` event.
+    fn enqueue(&self, rec: &MessageRecord) {
+        let (id, entry) = Entry::from_record(self, rec);
         {
             let mut st = self.lock();
             st.entries.insert(id, entry);
@@ -762,13 +796,12 @@ impl Inner {
                     .iter()
                     .map(|r| r.recipient.address.clone())
                     .collect(),
-                size,
+                size: rec.size,
                 protocol: rec.envelope.origin.protocol.clone(),
                 client: rec.envelope.origin.client.clone(),
                 message_id: rec.message_id.clone(),
             },
         );
-        Ok(id)
     }
 
     async fn load(&self, id: QueueId) -> Result<MessageRecord, QueueError> {
@@ -1317,6 +1350,7 @@ impl Inner {
             }
         }
         let now = self.clock.now();
+        let mut pending = Pending::default();
         if let Loaded::Yes { rec, content } = &mut *g {
             let null = rec.envelope.sender.is_empty();
             let expires = policy::expires_at(&self.opts.retry, rec.arrival, null);
@@ -1357,7 +1391,7 @@ impl Inner {
                             .unwrap_or_default()
                             .as_secs_f64();
                         let attempts = r.attempts;
-                        self.emit(
+                        pending.events.push((
                             rec.id,
                             EventKind::Delivered {
                                 rcpt: addr,
@@ -1366,7 +1400,7 @@ impl Inner {
                                 attempts,
                                 delay,
                             },
-                        );
+                        ));
                     }
                     RcptOutcome::Permanent { reply, status } => {
                         r.state = RcptState::Failed;
@@ -1380,7 +1414,7 @@ impl Inner {
                         }
                         r.last_reply = Some(reply);
                         let attempts = r.attempts;
-                        self.emit(
+                        pending.events.push((
                             rec.id,
                             EventKind::Failed {
                                 rcpt: addr,
@@ -1390,7 +1424,7 @@ impl Inner {
                                 reason,
                                 attempts,
                             },
-                        );
+                        ));
                     }
                     RcptOutcome::Transient { reply } => {
                         let reason = why::reason_of(&reply);
@@ -1411,7 +1445,7 @@ impl Inner {
                                 r.state = RcptState::Deferred;
                                 r.next_attempt = Some(t);
                                 let attempts = r.attempts;
-                                self.emit(
+                                pending.events.push((
                                     rec.id,
                                     EventKind::Deferred {
                                         rcpt: addr,
@@ -1421,14 +1455,14 @@ impl Inner {
                                         attempts,
                                         next_attempt: Some(t),
                                     },
-                                );
+                                ));
                             }
                             Next::Expire => {
                                 r.state = RcptState::Failed;
                                 r.next_attempt = None;
                                 r.final_status = Some("5.4.7".into());
                                 let attempts = r.attempts;
-                                self.emit(
+                                pending.events.push((
                                     rec.id,
                                     EventKind::Expired {
                                         rcpt: addr,
@@ -1439,13 +1473,13 @@ impl Inner {
                                             .unwrap_or_default()
                                             .as_secs_f64(),
                                     },
-                                );
+                                ));
                             }
                         }
                     }
                 }
             }
-            self.send_final_dsns(rec, content, now).await;
+            self.send_final_dsns(rec, content, now, &mut pending).await;
             let done = rec.is_done();
             let rec2 = rec.clone();
             let id = rec.id;
@@ -1491,6 +1525,7 @@ impl Inner {
             }
         }
         drop(g);
+        self.flush(pending);
         self.wake.notify_one();
         self.idle.notify_waiters();
     }
@@ -1501,6 +1536,7 @@ impl Inner {
         rec: &mut MessageRecord,
         content: &Arc<Vec<u8>>,
         now: SystemTime,
+        out: &mut Pending,
     ) {
         if rec.envelope.sender.is_empty() {
             // Null sender: never bounce (no DSN about a DSN).
@@ -1537,7 +1573,7 @@ impl Inner {
         } else {
             DsnKind::Success
         };
-        if self.queue_dsn(rec, content, &idx, kind, now).await {
+        if self.queue_dsn(rec, content, &idx, kind, now, out).await {
             for i in idx {
                 rec.recipients[i].dsn_done = true;
             }
@@ -1552,6 +1588,7 @@ impl Inner {
         idx: &[usize],
         kind: DsnKind,
         now: SystemTime,
+        out: &mut Pending,
     ) -> bool {
         let expires = policy::expires_at(&self.opts.retry, rec.arrival, false);
         let bytes = dsn::build(&self.opts, rec, content, idx, kind, now, expires);
@@ -1571,12 +1608,12 @@ impl Inner {
             ..Default::default()
         };
         env.smtputf8 = !rec.envelope.sender.is_ascii();
-        match self.store_new(env, bytes).await {
-            Ok(dsn_id) => {
-                self.emit(
+        match self.store_quiet(env, bytes).await {
+            Ok(dsn_rec) => {
+                out.events.push((
                     rec.id,
                     EventKind::DsnSent {
-                        dsn_id,
+                        dsn_id: dsn_rec.id,
                         action: kind.action().into(),
                         to: rec.envelope.sender.clone(),
                         rcpts: idx
@@ -1584,7 +1621,8 @@ impl Inner {
                             .map(|&i| rec.recipients[i].recipient.address.clone())
                             .collect(),
                     },
-                );
+                ));
+                out.dsns.push(dsn_rec);
                 true
             }
             Err(e) => {
@@ -1646,9 +1684,10 @@ impl Inner {
                     })
                     .map(|(i, _)| i)
                     .collect();
+                let mut pending = Pending::default();
                 if !idx.is_empty()
                     && self
-                        .queue_dsn(rec, content, &idx, DsnKind::Delay, now)
+                        .queue_dsn(rec, content, &idx, DsnKind::Delay, now, &mut pending)
                         .await
                 {
                     for &i in &idx {
@@ -1659,6 +1698,7 @@ impl Inner {
                         tracing::error!(%id, "cannot write message state: {e}");
                     }
                 }
+                self.flush(pending);
             }
         }
         // Finish like a job with no outcomes (reschedules).
@@ -1817,9 +1857,12 @@ impl Inner {
             });
         }
         let content = Arc::new(content);
-        self.send_final_dsns(&mut rec, &content, now).await;
+        let mut pending = Pending::default();
+        self.send_final_dsns(&mut rec, &content, now, &mut pending)
+            .await;
         let res = self.blocking(move |s| s.remove(&id)).await;
         self.unclaim(id, Some(&rec));
+        self.flush(pending);
         res.map_err(QueueError::Spool)
     }
 

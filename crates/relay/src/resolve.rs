@@ -66,27 +66,71 @@ pub trait Resolver: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Vec<IpAddr>, DnsError>>;
 }
 
-/// Resolver used when none is injected. Until the `mailway-dns` resolver is wired in, it
-/// resolves only addresses (through the operating system) and answers every MX query with
-/// "no MX" (implicit MX), so routes and IP literals work and MX delivery degrades to the
-/// domain's own address.
-#[derive(Debug, Clone, Default)]
+/// The resolver used when none is injected: `mailway-dns` (hickory) with the configured
+/// servers, or the system's (`/etc/resolv.conf`) when none are given.
+#[derive(Debug, Clone)]
 pub struct SystemResolver {
-    _servers: Vec<String>,
+    inner: mailway_dns::Resolver,
 }
 
 impl SystemResolver {
-    /// A resolver using these DNS servers (`ip:port`; empty: the system's).
+    /// A resolver using these DNS servers (`ip[:port]`; empty: the system's).
     pub fn new(servers: &[String]) -> Result<Self, String> {
+        let config = if servers.is_empty() {
+            mailway_dns::ResolverConfig::system().map_err(|e| e.to_string())?
+        } else {
+            mailway_dns::ResolverConfig::from_strs(servers).map_err(|e| e.to_string())?
+        };
         Ok(Self {
-            _servers: servers.to_vec(),
+            inner: mailway_dns::Resolver::new(config).map_err(|e| e.to_string())?,
         })
+    }
+
+    /// Wraps an existing `mailway-dns` resolver (tests point one at an in-process server).
+    pub fn from_dns(inner: mailway_dns::Resolver) -> Self {
+        Self { inner }
+    }
+}
+
+fn convert(e: mailway_dns::DnsError, name: &str, rtype: &'static str) -> DnsError {
+    if e.is_nxdomain() {
+        DnsError::NotFound {
+            name: name.to_string(),
+            rtype,
+        }
+    } else {
+        DnsError::Temporary {
+            name: name.to_string(),
+            rtype,
+            reason: e.to_string(),
+        }
     }
 }
 
 impl Resolver for SystemResolver {
-    fn mx<'a>(&'a self, _domain: &'a str) -> BoxFuture<'a, Result<MxAnswer, DnsError>> {
-        Box::pin(async { Ok(MxAnswer::NoMx) })
+    fn mx<'a>(&'a self, domain: &'a str) -> BoxFuture<'a, Result<MxAnswer, DnsError>> {
+        Box::pin(async move {
+            match self.inner.mx(domain).await {
+                Ok(a) => match mailway_dns::null_mx(&a.records) {
+                    mailway_dns::NullMx::Yes => Ok(MxAnswer::NullMx),
+                    mailway_dns::NullMx::Mixed => Ok(MxAnswer::Hosts(
+                        a.records
+                            .into_iter()
+                            .filter(|m| !m.is_null())
+                            .map(|m| (m.preference, m.exchange))
+                            .collect(),
+                    )),
+                    mailway_dns::NullMx::No => Ok(MxAnswer::Hosts(
+                        a.records
+                            .into_iter()
+                            .map(|m| (m.preference, m.exchange))
+                            .collect(),
+                    )),
+                },
+                Err(e) if e.is_nodata() => Ok(MxAnswer::NoMx),
+                Err(e) => Err(convert(e, domain, "MX")),
+            }
+        })
     }
 
     fn ips<'a>(
@@ -99,22 +143,45 @@ impl Resolver for SystemResolver {
             if let Ok(ip) = host.parse::<IpAddr>() {
                 return Ok(vec![ip]);
             }
-            match tokio::net::lookup_host((host, 25)).await {
-                Ok(addrs) => {
-                    let mut v: Vec<IpAddr> = addrs
-                        .map(|a| a.ip())
-                        .filter(|ip| (ip.is_ipv4() && want_v4) || (ip.is_ipv6() && want_v6))
-                        .collect();
-                    v.sort_by_key(|ip| ip.is_ipv4());
-                    v.dedup();
-                    Ok(v)
+            let mut v6: Vec<IpAddr> = Vec::new();
+            let mut v4: Vec<IpAddr> = Vec::new();
+            let mut errs = Vec::new();
+            let (a, aaaa) = tokio::join!(
+                async {
+                    if want_v4 {
+                        Some(self.inner.a(host).await)
+                    } else {
+                        None
+                    }
+                },
+                async {
+                    if want_v6 {
+                        Some(self.inner.aaaa(host).await)
+                    } else {
+                        None
+                    }
                 }
-                Err(e) => Err(DnsError::Temporary {
-                    name: host.to_string(),
-                    rtype: "A/AAAA",
-                    reason: e.to_string(),
-                }),
+            );
+            match a {
+                Some(Ok(ans)) => v4.extend(ans.records.into_iter().map(IpAddr::V4)),
+                Some(Err(e)) if e.is_nodata() => {}
+                Some(Err(e)) => errs.push((e, "A")),
+                None => {}
             }
+            match aaaa {
+                Some(Ok(ans)) => v6.extend(ans.records.into_iter().map(IpAddr::V6)),
+                Some(Err(e)) if e.is_nodata() => {}
+                Some(Err(e)) => errs.push((e, "AAAA")),
+                None => {}
+            }
+            v6.extend(v4);
+            if v6.is_empty() && !errs.is_empty() {
+                // NXDOMAIN wins (the name does not exist); else the temporary error.
+                let i = errs.iter().position(|(e, _)| e.is_nxdomain()).unwrap_or(0);
+                let (e, t) = errs.swap_remove(i);
+                return Err(convert(e, host, t));
+            }
+            Ok(v6)
         })
     }
 }

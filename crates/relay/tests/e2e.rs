@@ -1,0 +1,734 @@
+//! End-to-end engine scenarios: real SMTP peers on loopback (`mailway_testkit::smtp`), a real
+//! DNS server in-process (`mailway_testkit::dns`), and an injected clock that the test moves.
+//!
+//! | test | scenario |
+//! |---|---|
+//! | `delivers_and_passes_dsn_parameters` | deliver; NOTIFY/ORCPT/RET/ENVID passed on |
+//! | `defers_while_down_then_delivers` | connection refused → deferred → delivered on retry |
+//! | `greylisting_is_retried` | 451 4.7.1 greylisted → retried after the backoff → delivered |
+//! | `tarpit_times_out_then_retries` | server never greets → greeting timeout → retry |
+//! | `busy_421_lowers_concurrency_then_suspends` | 421 at greeting → window shrinks → dead |
+//! | `rejection_sends_failure_dsn_with_partial_delivery` | 550 5.1.1 → failure DSN, partial delivery |
+//! | `expiry_sends_delay_then_failure_dsn_on_time` | delay DSN (4.4.7) then failure DSN (5.4.7) at exactly the lifetime |
+//! | `mx_priorities_failover_and_ipv6` | MX by preference, failover, IPv6 first |
+//! | `null_mx_fails_at_once` | null MX → 5.1.10, DSN |
+//! | `null_sender_never_bounces` | a DSN that fails is dropped, never bounced |
+//! | `connection_reuse` | several messages over one connection |
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use mailway_relay::{
+    Clock, EngineOptions, Envelope, Event, EventKind, ListFilter, ManualClock, Notify, RcptState,
+    Relay, Ret, SystemResolver,
+};
+use mailway_testkit::dns::TestDns;
+use mailway_testkit::smtp::{PeerScript, RunningPeer};
+use tokio::sync::broadcast;
+
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+const MSG: &[u8] =
+    b"From: alice@example.org\r\nTo: bob@dest.test\r\nSubject: test\r\nMessage-ID: <t1@example.org>\r\n\r\nHello.\r\n";
+
+struct H {
+    relay: Relay,
+    clock: ManualClock,
+    rx: broadcast::Receiver<Event>,
+    _dir: tempfile::TempDir,
+}
+
+fn base_opts(dir: &std::path::Path) -> EngineOptions {
+    let mut o = EngineOptions {
+        spool: dir.join("spool"),
+        hostname: "relay.test".into(),
+        ..EngineOptions::default()
+    };
+    o.retry.jitter = 0.0;
+    o.timeouts.connect = Duration::from_secs(2);
+    o.timeouts.greeting = Duration::from_millis(700);
+    o.concurrency.idle_timeout = Duration::from_millis(100);
+    o.delivery.dns_servers = vec!["127.0.0.1:1".into()]; // never asked: tests route or inject
+    o
+}
+
+async fn start(f: impl FnOnce(&mut EngineOptions)) -> H {
+    start_with(f, None).await
+}
+
+async fn start_with(f: impl FnOnce(&mut EngineOptions), dns: Option<&TestDns>) -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = base_opts(dir.path());
+    f(&mut o);
+    let clock = ManualClock::new(t0());
+    let mut b = Relay::builder(o).clock(clock.clone());
+    if let Some(dns) = dns {
+        let cfg = mailway_dns::ResolverConfig::new([dns.addr()])
+            .with_timeout(Duration::from_secs(2))
+            .with_cache(false);
+        b = b.resolver(SystemResolver::from_dns(
+            mailway_dns::Resolver::new(cfg).unwrap(),
+        ));
+    }
+    let relay = b.start().await.unwrap();
+    let rx = relay.subscribe();
+    H {
+        relay,
+        clock,
+        rx,
+        _dir: dir,
+    }
+}
+
+/// Waits (real time, 10 s) for the first event matching `pred`.
+async fn wait(
+    rx: &mut broadcast::Receiver<Event>,
+    what: &str,
+    pred: impl Fn(&Event) -> bool,
+) -> Event {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Ok(ev)) if pred(&ev) => return ev,
+            Ok(Ok(_)) => continue,
+            Ok(Err(e)) => panic!("event stream: {e}"),
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+fn is(name: &'static str) -> impl Fn(&Event) -> bool {
+    move |e| e.kind.name() == name
+}
+
+/// Waits until the queue holds `n` messages (real time, 10 s).
+async fn queue_len(relay: &Relay, n: usize) {
+    for _ in 0..200 {
+        if relay.queue_len() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("queue has {} messages, expected {n}", relay.queue_len());
+}
+
+/// A free port on an address (bound then released).
+async fn free_addr(ip: &str) -> SocketAddr {
+    let l = tokio::net::TcpListener::bind(format!("{ip}:0"))
+        .await
+        .unwrap();
+    l.local_addr().unwrap()
+}
+
+fn route(o: &mut EngineOptions, domain: &str, addr: SocketAddr) {
+    o.routes
+        .insert(domain.into(), addr.to_string().parse().unwrap());
+}
+
+/// Starts `script` on `addr`, retrying while a just-dropped peer still holds the port.
+async fn respawn(script: PeerScript, addr: SocketAddr) -> RunningPeer {
+    for _ in 0..100 {
+        if let Ok(p) = script.clone().on(addr).try_spawn().await {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("cannot bind {addr} again");
+}
+
+async fn sink() -> RunningPeer {
+    PeerScript::accept().spawn().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivers_and_passes_dsn_parameters() {
+    let peer = sink().await;
+    let mut h = start(|o| route(o, "dest.test", peer.addr())).await;
+    let mut env = Envelope::new("alice@example.org", ["bob@dest.test"]);
+    env.ret = Some(Ret::Hdrs);
+    env.envid = Some("ENV 1".into());
+    env.recipients[0].notify = Some(Notify::parse("SUCCESS,FAILURE").unwrap());
+    env.recipients[0].orcpt = Some("rfc822;Bob@Dest.test".into());
+    let id = h.relay.accept(env, MSG.to_vec()).await.unwrap();
+    let ev = wait(&mut h.rx, "delivered", is("delivered")).await;
+    assert_eq!(ev.id, id);
+    match ev.kind {
+        EventKind::Delivered {
+            rcpt,
+            reply,
+            attempts,
+            relay,
+            ..
+        } => {
+            assert_eq!(rcpt, "bob@dest.test");
+            assert_eq!(attempts, 1);
+            assert!(reply.starts_with("250 2.0.0"), "{reply}");
+            assert!(relay.unwrap().contains(&peer.addr().port().to_string()));
+        }
+        _ => unreachable!(),
+    }
+    queue_len(&h.relay, 0).await;
+    let msgs = peer.messages();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].from, "alice@example.org");
+    assert_eq!(msgs[0].rcpts, ["bob@dest.test"]);
+    assert_eq!(msgs[0].data, MSG);
+    let cmds = peer.commands();
+    let mail = cmds.iter().find(|c| c.starts_with("MAIL FROM")).unwrap();
+    assert!(
+        mail.contains("RET=HDRS") && mail.contains("ENVID=ENV+201"),
+        "{mail}"
+    );
+    let rcpt = cmds.iter().find(|c| c.starts_with("RCPT TO")).unwrap();
+    assert!(rcpt.contains("NOTIFY=SUCCESS,FAILURE"), "{rcpt}");
+    assert!(rcpt.contains("ORCPT=rfc822;Bob@Dest.test"), "{rcpt}");
+    // The next hop supports DSN, so it reports success itself: no DSN from us.
+    let m = h.relay.metrics();
+    assert_eq!(m.delivered_total, 1);
+    assert_eq!(m.dsn_by_action.get("relayed"), None);
+    assert_eq!(m.delivery_latency.count, 1);
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defers_while_down_then_delivers() {
+    let addr = free_addr("127.0.40.1").await;
+    let mut h = start(|o| route(o, "dest.test", addr)).await;
+    let id = h
+        .relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
+    match &ev.kind {
+        EventKind::Deferred {
+            reply,
+            reason,
+            next_attempt,
+            attempts,
+            ..
+        } => {
+            assert!(reply.contains("Connection refused"), "{reply}");
+            assert_eq!(reason, "networkerror");
+            assert_eq!(*attempts, 1);
+            assert_eq!(*next_attempt, Some(t0() + Duration::from_secs(300)));
+        }
+        _ => unreachable!(),
+    }
+    let why = h.relay.why(id).await.unwrap();
+    let text = &why.recipients[0].explanation;
+    assert!(
+        text.contains("failed temporarily") && text.contains("Connection refused"),
+        "{text}"
+    );
+    assert!(text.contains("Next attempt in 5 minutes"), "{text}");
+    // The server comes back; nothing happens before the retry time.
+    let peer = PeerScript::accept().on(addr).spawn().await;
+    h.clock.advance(Duration::from_secs(299));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(peer.messages().is_empty(), "retried before its time");
+    h.clock.advance(Duration::from_secs(1));
+    let ev = wait(&mut h.rx, "delivered", is("delivered")).await;
+    assert!(matches!(ev.kind, EventKind::Delivered { attempts: 2, .. }));
+    assert_eq!(ev.ts, t0() + Duration::from_secs(300));
+    queue_len(&h.relay, 0).await;
+    assert_eq!(peer.messages().len(), 1);
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greylisting_is_retried() {
+    let peer = PeerScript::greylist().spawn().await;
+    let mut h = start(|o| route(o, "dest.test", peer.addr())).await;
+    h.relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
+    match &ev.kind {
+        EventKind::Deferred { reply, .. } => assert!(reply.starts_with("451"), "{reply}"),
+        _ => unreachable!(),
+    }
+    h.clock.advance(Duration::from_secs(300));
+    wait(&mut h.rx, "delivered", is("delivered")).await;
+    queue_len(&h.relay, 0).await;
+    assert_eq!(peer.messages().len(), 1);
+    assert_eq!(h.relay.metrics().attempts_total, 2);
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tarpit_times_out_then_retries() {
+    let tarpit = PeerScript::tarpit()
+        .on(free_addr("127.0.40.2").await)
+        .spawn()
+        .await;
+    let addr = tarpit.addr();
+    let mut h = start(|o| route(o, "dest.test", addr)).await;
+    let id = h
+        .relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
+    match &ev.kind {
+        EventKind::Deferred { reply, .. } => assert!(
+            reply.contains("timed out while receiving the initial server greeting"),
+            "{reply}"
+        ),
+        _ => unreachable!(),
+    }
+    let show = h.relay.show(id).await.unwrap();
+    assert_eq!(show.record.recipients[0].state, RcptState::Deferred);
+    assert_eq!(
+        show.record.recipients[0]
+            .last_reply
+            .as_ref()
+            .unwrap()
+            .command
+            .as_deref(),
+        Some("GREETING")
+    );
+    drop(tarpit);
+    let peer = respawn(PeerScript::accept(), addr).await;
+    h.clock.advance(Duration::from_secs(300));
+    wait(&mut h.rx, "delivered", is("delivered")).await;
+    assert_eq!(peer.messages().len(), 1);
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_421_lowers_concurrency_then_suspends() {
+    let busy = PeerScript::busy_421()
+        .on(free_addr("127.0.40.3").await)
+        .spawn()
+        .await;
+    let addr = busy.addr();
+    let mut h = start(|o| {
+        route(o, "dest.test", addr);
+        o.concurrency.initial = 4;
+        o.concurrency.failed_cohort_limit = 2;
+        o.concurrency.dead_backoff = Duration::from_secs(600);
+    })
+    .await;
+    for i in 0..12 {
+        h.relay
+            .accept(
+                Envelope::new("alice@example.org", [format!("u{i}@dest.test")]),
+                MSG.to_vec(),
+            )
+            .await
+            .unwrap();
+    }
+    // Every connection is refused with 421: the window shrinks, then the destination dies
+    // and its remaining mail is deferred without connecting.
+    let mut deferred = 0;
+    while deferred < 12 {
+        let ev = wait(&mut h.rx, "deferrals", is("deferred")).await;
+        if let EventKind::Deferred { reply, .. } = &ev.kind {
+            assert!(reply.contains("421 4.3.2"), "{reply}");
+        }
+        deferred += 1;
+    }
+    let d = h
+        .relay
+        .destinations()
+        .into_iter()
+        .find(|d| d.domain == "dest.test")
+        .expect("destination known");
+    assert!(d.window < 4, "window {} did not shrink", d.window);
+    assert!(d.dead_until.is_some(), "destination not suspended: {d:?}");
+    assert!(d.last_error.as_deref().unwrap().contains("421"), "{d:?}");
+    let conns = busy.connections();
+    assert!(
+        conns < 12,
+        "{conns} connections: the dead destination was still hammered"
+    );
+    assert!(busy.peak_connections() <= 4);
+    // why says so
+    let id = h.relay.list(&ListFilter::default())[0].id;
+    let why = h.relay.why(id).await.unwrap();
+    assert!(
+        why.recipients[0].explanation.contains("suspended"),
+        "{}",
+        why.recipients[0].explanation
+    );
+    // The server recovers; after the dead period and the retry time everything goes out.
+    drop(busy);
+    let peer = respawn(PeerScript::accept(), addr).await;
+    h.clock.advance(Duration::from_secs(600));
+    for _ in 0..12 {
+        wait(&mut h.rx, "deliveries", is("delivered")).await;
+    }
+    queue_len(&h.relay, 0).await;
+    assert_eq!(peer.messages().len(), 12);
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejection_sends_failure_dsn_with_partial_delivery() {
+    let mut script = PeerScript::accept();
+    script.rcpt_rules.push((
+        "nobody@".into(),
+        "550 5.1.1 <nobody@dest.test>: Recipient address rejected: User unknown".into(),
+    ));
+    let peer = script.spawn().await;
+    let back = sink().await; // the sender's domain receives the DSN
+    let mut h = start(|o| {
+        route(o, "dest.test", peer.addr());
+        route(o, "example.org", back.addr());
+    })
+    .await;
+    let mut env = Envelope::new("alice@example.org", ["bob@dest.test", "nobody@dest.test"]);
+    env.recipients[0].notify = Some(Notify::parse("SUCCESS,FAILURE").unwrap());
+    let id = h.relay.accept(env, MSG.to_vec()).await.unwrap();
+    let failed = wait(&mut h.rx, "failed", is("failed")).await;
+    match &failed.kind {
+        EventKind::Failed {
+            rcpt,
+            status,
+            reason,
+            ..
+        } => {
+            assert_eq!(rcpt, "nobody@dest.test");
+            assert_eq!(status, "5.1.1");
+            assert_eq!(reason, "userunknown");
+        }
+        _ => unreachable!(),
+    }
+    let sent = wait(&mut h.rx, "dsn-sent", is("dsn-sent")).await;
+    assert_eq!(sent.id, id);
+    // the DSN is delivered to the sender's domain with a null sender
+    wait(&mut h.rx, "DSN delivered", |e| {
+        e.kind.name() == "delivered" && e.id != id
+    })
+    .await;
+    queue_len(&h.relay, 0).await;
+    let dsns = back.messages();
+    assert_eq!(dsns.len(), 1);
+    assert_eq!(dsns[0].from, "");
+    assert_eq!(dsns[0].rcpts, ["alice@example.org"]);
+    let a = mailway_bounce::analyze(&dsns[0].data).unwrap();
+    let by = |r: &str| {
+        a.records
+            .iter()
+            .find(|x| x.recipient == r)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{r} not in {a:#?}\n{}",
+                    String::from_utf8_lossy(&dsns[0].data)
+                )
+            })
+            .clone()
+    };
+    let nobody = by("nobody@dest.test");
+    assert_eq!(nobody.action, Some(mailway_bounce::Action::Failed));
+    assert_eq!(nobody.status.unwrap().to_string(), "5.1.1");
+    assert_eq!(nobody.reply_code, Some(550));
+    assert!(nobody.diagnostic_code.unwrap().contains("User unknown"));
+    // bob was delivered to a next hop that supports DSN: it was given NOTIFY=SUCCESS and
+    // reports success itself, so our notice lists only the failure.
+    assert_eq!(a.records.len(), 1);
+    let bob_rcpt = peer
+        .commands()
+        .into_iter()
+        .find(|c| c.contains("bob@"))
+        .unwrap();
+    assert!(bob_rcpt.contains("NOTIFY=SUCCESS,FAILURE"), "{bob_rcpt}");
+    let text = String::from_utf8_lossy(&dsns[0].data);
+    assert!(
+        text.contains("Content-Type: message/rfc822"),
+        "small message returned whole"
+    );
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_sends_delay_then_failure_dsn_on_time() {
+    let mut script = PeerScript::accept();
+    script.rcpt_rules.push((
+        "bob@".into(),
+        "450 4.2.1 <bob@dest.test>: mailbox busy, try later".into(),
+    ));
+    let peer = script.spawn().await;
+    let back = sink().await;
+    let mut h = start(|o| {
+        route(o, "dest.test", peer.addr());
+        route(o, "example.org", back.addr());
+        o.retry.initial = Duration::from_secs(600);
+        o.retry.max_interval = Duration::from_secs(1800);
+        o.retry.lifetime = Duration::from_secs(7200);
+        o.dsn.delay_warning = Duration::from_secs(3600);
+    })
+    .await;
+    let id = h
+        .relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    // attempts at 0, 10m, 30m, 60m (+ delay warning at 60m), 90m, 120m = lifetime → expired
+    let mut attempts_at = Vec::new();
+    let mut delay_dsn_at = None;
+    loop {
+        let ev = wait(&mut h.rx, "progress", |e| e.id == id).await;
+        match &ev.kind {
+            EventKind::Attempt { .. } => attempts_at.push(ev.ts),
+            EventKind::Deferred { next_attempt, .. } => {
+                let next = next_attempt.unwrap();
+                let now = h.clock.now();
+                h.clock.advance(next.duration_since(now).unwrap());
+            }
+            EventKind::DsnSent { action, .. } if action == "delayed" => delay_dsn_at = Some(ev.ts),
+            EventKind::Expired {
+                last_reply,
+                attempts,
+                ..
+            } => {
+                assert!(last_reply.as_deref().unwrap().contains("450 4.2.1"));
+                assert_eq!(*attempts, 6);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let secs: Vec<u64> = attempts_at
+        .iter()
+        .map(|t| t.duration_since(t0()).unwrap().as_secs())
+        .collect();
+    assert_eq!(
+        secs,
+        [0, 600, 1800, 3600, 5400, 7200],
+        "last attempt exactly at the lifetime"
+    );
+    assert_eq!(delay_dsn_at, Some(t0() + Duration::from_secs(3600)));
+    let failure = wait(
+        &mut h.rx,
+        "failure dsn",
+        |e| matches!(&e.kind, EventKind::DsnSent { action, .. } if action == "failed"),
+    )
+    .await;
+    assert_eq!(failure.ts, t0() + Duration::from_secs(7200));
+    // both notices get delivered to the sender
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = back.messages();
+        if got.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(got.len(), 2, "delay and failure notices");
+    let delay = String::from_utf8_lossy(&got[0].data).into_owned();
+    assert!(delay.contains("Action: delayed\r\n"), "{delay}");
+    assert!(delay.contains("Status: 4.4.7\r\n"));
+    assert!(delay.contains("Will-Retry-Until: "));
+    assert!(delay.contains("Diagnostic-Code: smtp; 450 4.2.1"));
+    let fail = String::from_utf8_lossy(&got[1].data).into_owned();
+    assert!(fail.contains("Action: failed\r\n"), "{fail}");
+    assert!(fail.contains("Status: 5.4.7\r\n"));
+    assert!(
+        fail.contains("Diagnostic-Code: smtp; 450 4.2.1 <bob@dest.test>: mailbox busy"),
+        "{fail}"
+    );
+    assert!(
+        fail.contains("Remote-MTA: dns; 127.0.0.1\r\n")
+            || fail.contains("Remote-MTA: dns; [127.0.0.1]\r\n"),
+        "{fail}"
+    );
+    let a = mailway_bounce::analyze(&got[1].data).unwrap();
+    assert_eq!(a.records[0].status.unwrap().to_string(), "5.4.7");
+    assert_eq!(a.records[0].action, Some(mailway_bounce::Action::Failed));
+    let a = mailway_bounce::analyze(&got[0].data).unwrap();
+    assert_eq!(a.records[0].action, Some(mailway_bounce::Action::Delayed));
+    queue_len(&h.relay, 0).await;
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mx_priorities_failover_and_ipv6() {
+    // mx1 (preference 10) has an address where nothing listens; mx2 (20) listens on ::1 and
+    // 127.0.40.5 on the same port. IPv6 is tried first.
+    let v6 = PeerScript::accept()
+        .on("[::1]:0".parse().unwrap())
+        .spawn()
+        .await;
+    let port = v6.addr().port();
+    let v4 = PeerScript::accept()
+        .on(format!("127.0.40.5:{port}").parse().unwrap())
+        .try_spawn()
+        .await
+        .expect("127.0.40.5 with the same port");
+    let dns = TestDns::builder()
+        .zone(
+            "dest.test",
+            "@ 300 IN SOA ns.dest.test. h.dest.test. 1 60 60 600 60\n\
+             @ 300 IN NS ns.dest.test.\n\
+             @ 300 IN MX 20 mx2.dest.test.\n\
+             @ 300 IN MX 10 mx1.dest.test.\n\
+             mx1 300 IN A 127.0.40.4\n\
+             mx2 300 IN AAAA ::1\n\
+             mx2 300 IN A 127.0.40.5\n",
+        )
+        .start()
+        .await
+        .unwrap();
+    let mut h = start_with(|o| o.delivery.port = port, Some(&dns)).await;
+    h.relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    let ev = wait(&mut h.rx, "delivered", is("delivered")).await;
+    match &ev.kind {
+        EventKind::Delivered { relay, .. } => {
+            assert_eq!(
+                relay.as_deref(),
+                Some(format!("mx2.dest.test [::1]:{port}").as_str())
+            )
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(v6.messages().len(), 1);
+    assert!(v4.messages().is_empty());
+    // IPv4 only: the same MX over IPv4
+    drop(h);
+    let mut h = start_with(
+        |o| {
+            o.delivery.port = port;
+            o.delivery.ip_version = mailway_relay::IpVersion::Ipv4;
+        },
+        Some(&dns),
+    )
+    .await;
+    h.relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    wait(&mut h.rx, "delivered", is("delivered")).await;
+    assert_eq!(v4.messages().len(), 1);
+    assert!(dns.queries_for("dest.test") >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_mx_fails_at_once() {
+    let dns = TestDns::builder()
+        .zone(
+            "nomail.test",
+            "@ 300 IN SOA ns.nomail.test. h.nomail.test. 1 60 60 600 60\n\
+             @ 300 IN NS ns.nomail.test.\n\
+             @ 300 IN MX 0 .\n",
+        )
+        .zone(
+            "gone.test",
+            "@ 300 IN SOA ns.gone.test. h.gone.test. 1 60 60 600 60\n@ 300 IN NS ns.gone.test.\n",
+        )
+        .start()
+        .await
+        .unwrap();
+    let back = sink().await;
+    let mut h = start_with(|o| route(o, "example.org", back.addr()), Some(&dns)).await;
+    h.relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@nomail.test", "x@nx.gone.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let ev = wait(&mut h.rx, "failed", is("failed")).await;
+        if let EventKind::Failed { rcpt, status, .. } = ev.kind {
+            statuses.push((rcpt, status));
+        }
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("bob@nomail.test".to_string(), "5.1.10".to_string()),
+            ("x@nx.gone.test".to_string(), "5.4.4".to_string())
+        ]
+    );
+    wait(&mut h.rx, "dsn-sent", is("dsn-sent")).await;
+    for _ in 0..100 {
+        if !back.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let dsn = String::from_utf8_lossy(&back.messages()[0].data).into_owned();
+    assert!(dsn.contains("Status: 5.1.10\r\n"), "{dsn}");
+    assert!(dsn.contains("null MX"), "{dsn}");
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_sender_never_bounces() {
+    let mut script = PeerScript::accept();
+    script
+        .rcpt_rules
+        .push(("".into(), "550 5.1.1 no such user".into()));
+    let peer = script.spawn().await;
+    let mut h = start(|o| route(o, "dest.test", peer.addr())).await;
+    h.relay
+        .accept(Envelope::new("", ["bob@dest.test"]), MSG.to_vec())
+        .await
+        .unwrap();
+    wait(&mut h.rx, "failed", is("failed")).await;
+    queue_len(&h.relay, 0).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.relay.metrics().dsn_by_action.len(), 0);
+    assert_eq!(h.relay.metrics().received_total, 1);
+    h.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_reuse() {
+    let peer = PeerScript::accept().spawn().await;
+    let mut h = start(|o| {
+        route(o, "dest.test", peer.addr());
+        o.concurrency.initial = 1;
+        o.concurrency.destination_limit = 1;
+        o.concurrency.idle_timeout = Duration::from_millis(500);
+    })
+    .await;
+    for i in 0..5 {
+        h.relay
+            .accept(
+                Envelope::new("alice@example.org", [format!("u{i}@dest.test")]),
+                MSG.to_vec(),
+            )
+            .await
+            .unwrap();
+    }
+    for _ in 0..5 {
+        wait(&mut h.rx, "delivered", is("delivered")).await;
+    }
+    assert_eq!(peer.messages().len(), 5);
+    assert!(
+        peer.connections() < 5,
+        "{} connections for 5 messages",
+        peer.connections()
+    );
+    assert_eq!(peer.peak_connections(), 1);
+    h.relay.shutdown().await;
+}
