@@ -91,6 +91,21 @@ pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
         .and_then(clean_address)
         .or_else(|| g.get_nonempty("original-recipient").and_then(clean_address))
         .or_else(|| g.get_nonempty("x-actual-recipient").and_then(clean_address))?;
+    Some(delivery_with_recipient(msg, g, recipient))
+}
+
+/// Like [`delivery_from_group`], but keeps groups whose recipient is not an address (a file or
+/// a pipe of a local delivery), with the raw value as recipient.
+pub fn delivery_from_group_raw(msg: &Fields, g: &Fields) -> Option<Delivery> {
+    if let Some(d) = delivery_from_group(msg, g) {
+        return Some(d);
+    }
+    let raw = g.get_nonempty("final-recipient")?;
+    let (_, v) = split_typed(raw);
+    Some(delivery_with_recipient(msg, g, v.to_string()))
+}
+
+fn delivery_with_recipient(msg: &Fields, g: &Fields, recipient: String) -> Delivery {
     let mut d = Delivery {
         recipient,
         ..Default::default()
@@ -133,7 +148,7 @@ pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
         .or_else(|| msg.get_nonempty("arrival-date"))
         .and_then(normalize_date);
     d.will_retry_until = g.get_nonempty("will-retry-until").and_then(normalize_date);
-    Some(d)
+    d
 }
 
 /// The host name (or address literal) at the start of an MTA field value.

@@ -2,7 +2,9 @@
 //! text, the reason (recogniser's own knowledge, then `mailway_status::classify`, then bounce
 //! context), hard/soft, dates and the returned message's identity.
 
-use mailway_status::{EnhancedStatus, Reason, Reply, SmtpCommand, Temporality, classify};
+use mailway_status::{
+    Classification, Context, DsnAction, Reason, Reply, SmtpCommand, classify_with,
+};
 
 use crate::mail::{Mail, Original, decoded_header_block};
 use crate::recognise::Delivery;
@@ -72,11 +74,8 @@ fn finish_one(
             },
         );
     }
-    let reason = match d.reason {
-        Some(r) => r,
-        None => decide_reason(&d, &diag),
-    };
-    let hard_bounce = is_hard_bounce(reason, d.status, d.reply_code);
+    let c = classify_delivery(&d, &diag);
+    let (reason, hard_bounce) = (c.reason, c.hard_bounce);
     let (mid, subj, from) = match original {
         Some(o) => (
             o.message_id(),
@@ -117,48 +116,36 @@ fn finish_one(
     }
 }
 
-/// The reason from the status crate's classifier, completed with what only a bounce knows.
-fn decide_reason(d: &Delivery, diag: &str) -> Reason {
+/// The reason and hard/soft from the status crate's classifier, given what the bounce knows
+/// (action, remote host, recipient, a reason the recogniser is sure of).
+fn classify_delivery(d: &Delivery, diag: &str) -> Classification {
+    let text = match d.diagnostic_type.as_deref() {
+        Some(t @ ("X-UNIX" | "X-POSTFIX")) if !diag.is_empty() => format!("{t}; {diag}"),
+        _ => diag.to_string(),
+    };
     let reply = Reply {
         code: d.reply_code,
         status: d.status,
-        text: diag.to_string(),
+        text,
         command: d.command,
     };
-    let c = classify(&reply);
-    if c.reason != Reason::Undefined {
-        return c.reason;
+    let mut ctx = Context::new().with_recipient(&d.recipient);
+    if let Some(a) = d.action {
+        ctx = ctx.with_action(match a {
+            Action::Failed => DsnAction::Failed,
+            Action::Delayed => DsnAction::Delayed,
+            Action::Delivered => DsnAction::Delivered,
+            Action::Relayed => DsnAction::Relayed,
+            Action::Expanded => DsnAction::Expanded,
+        });
     }
-    if matches!(c.temporality, Temporality::Success) {
-        return Reason::Delivered;
+    if let Some(h) = &d.remote_mta {
+        ctx = ctx.with_remote_host(h.clone());
     }
-    if let Some(t) = &d.diagnostic_type
-        && (t == "X-UNIX" || t == "X-POSTFIX")
-        && !diag.is_empty()
-    {
-        return Reason::MailerError;
+    if let Some(r) = d.reason {
+        ctx = ctx.with_preset(r);
     }
-    if d.action == Some(Action::Delayed) {
-        return Reason::Expired;
-    }
-    if !diag.is_empty() || d.status.is_some() {
-        return Reason::OnHold;
-    }
-    Reason::Undefined
-}
-
-/// Hard bounce: the address or domain does not exist (or moved), or the server permanently
-/// refuses all mail. Same definition as Sisimai's, so figures compare.
-pub fn is_hard_bounce(reason: Reason, status: Option<EnhancedStatus>, code: Option<u16>) -> bool {
-    match reason {
-        Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved => true,
-        Reason::NotAccept => match (status, code) {
-            (Some(s), _) => s.class == 5,
-            (None, Some(c)) => c >= 500,
-            (None, None) => true,
-        },
-        _ => false,
-    }
+    classify_with(&reply, &ctx)
 }
 
 /// The SMTP command named in a diagnostic text.

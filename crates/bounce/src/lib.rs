@@ -42,8 +42,6 @@ mod text;
 
 pub use record::{Action, Analysis, BounceError, BounceRecord};
 
-pub use finish::is_hard_bounce;
-
 /// Options of [`analyze_with`].
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -109,3 +107,23 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
 // DSN building (owned by the relay engine: src/dsn_build.rs).
 mod dsn_build;
 pub use dsn_build::{DsnAction, DsnRecipient, DsnSpec, ReturnContent, build_dsn, rfc5322_date};
+/// Developer aid: the view the recognisers see (headers, body, report parts), as text.
+#[doc(hidden)]
+pub fn debug_view(raw: &[u8]) -> String {
+    let norm = input::normalize_newlines(raw);
+    match mail::Mail::parse(&norm) {
+        Some(m) => format!(
+            "content_type: {}\nreport_type: {:?}\nsubject: {}\nfrom: {}\nwarnings: {:?}\n--- body\n{}\n--- dsn\n{}\n--- feedback\n{}\n--- original\n{:?}\n",
+            m.content_type,
+            m.report_type,
+            m.subject,
+            m.from,
+            m.warnings,
+            m.body,
+            m.dsn.as_deref().unwrap_or("-"),
+            m.feedback.as_deref().unwrap_or("-"),
+            m.original.map(|o| o.headers.list),
+        ),
+        None => "not mail".into(),
+    }
+}

@@ -11,6 +11,14 @@ use crate::mail::Mail;
 use crate::record::Action;
 
 pub mod arf;
+pub mod common;
+pub mod dragonfly;
+pub mod exim;
+pub mod gmail;
+pub mod googlegroups;
+pub mod googleworkspace;
+pub mod postfix;
+pub mod qmail;
 pub mod rfc3464;
 pub mod rfc3834;
 
@@ -62,7 +70,18 @@ pub struct Recogniser {
 
 /// Recognisers in the order they are tried. Specific families first, then the standards,
 /// then auto-replies.
-pub static ORDER: &[&Recogniser] = &[&arf::RECOGNISER, &rfc3464::RECOGNISER, &rfc3834::RECOGNISER];
+pub static ORDER: &[&Recogniser] = &[
+    &arf::RECOGNISER,
+    &dragonfly::RECOGNISER,
+    &googlegroups::RECOGNISER,
+    &gmail::RECOGNISER,
+    &googleworkspace::RECOGNISER,
+    &postfix::RECOGNISER,
+    &qmail::RECOGNISER,
+    &exim::RECOGNISER,
+    &rfc3464::RECOGNISER,
+    &rfc3834::RECOGNISER,
+];
 
 /// Runs the recognisers over `mail`; returns the detector name and its deliveries.
 pub fn recognise(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {

@@ -3,7 +3,7 @@
 //! Also reads DSN fields pasted into a text part.
 
 use super::{Delivery, Recogniser};
-use crate::dsn::{delivery_from_group, parse_dsn};
+use crate::dsn::{delivery_from_group_raw, parse_dsn};
 use crate::mail::Mail;
 use crate::text::contains_ci;
 
@@ -25,6 +25,16 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
 /// The deliveries of the standard report fields of `m` (delivery-status part, else fields in the
 /// text). Vendor recognisers call this and then add what their text part says.
 pub fn parse_standard(m: &Mail) -> Option<Vec<Delivery>> {
+    let out: Vec<Delivery> = parse_standard_raw(m)?
+        .into_iter()
+        .filter(|d| d.recipient.contains('@'))
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// Every recipient group of the standard report fields, also those whose recipient is a file or
+/// a pipe (recipient then holds the raw value).
+pub fn parse_standard_raw(m: &Mail) -> Option<Vec<Delivery>> {
     let text = match &m.dsn {
         Some(d) if contains_ci(d, "recipient:") => d.as_str(),
         _ if contains_ci(&m.body, "final-recipient:") => m.body.as_str(),
@@ -35,7 +45,7 @@ pub fn parse_standard(m: &Mail) -> Option<Vec<Delivery>> {
     let out: Vec<Delivery> = report
         .recipients
         .iter()
-        .filter_map(|g| delivery_from_group(&report.message, g))
+        .filter_map(|g| delivery_from_group_raw(&report.message, g))
         .collect();
     (!out.is_empty()).then_some(out)
 }
