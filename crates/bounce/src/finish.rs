@@ -9,14 +9,14 @@ use mailway_status::{
 use crate::mail::{Mail, Original, decoded_header_block};
 use crate::recognise::Delivery;
 use crate::record::{Action, BounceRecord};
-use crate::text::{clean_address, find_ci, find_reply_code, find_status, normalize_date, squeeze};
+use crate::text::{
+    all_statuses, clean_address, find_ci, find_reply_code, is_generic_status, normalize_date,
+    squeeze,
+};
 
 /// Builds the records of one message.
 pub fn finish(mail: &Mail, detector: &str, ds: Vec<Delivery>) -> Vec<BounceRecord> {
-    let original = mail
-        .original
-        .clone()
-        .or_else(|| inline_original(&mail.body));
+    let original = mail.original.as_ref();
     let report_date = mail.header("date").and_then(normalize_date);
     let bounce_to = mail.header("to").and_then(clean_address);
     ds.into_iter()
@@ -24,7 +24,7 @@ pub fn finish(mail: &Mail, detector: &str, ds: Vec<Delivery>) -> Vec<BounceRecor
             finish_one(
                 d,
                 detector,
-                original.as_ref(),
+                original,
                 report_date.as_deref(),
                 bounce_to.as_deref(),
             )
@@ -45,12 +45,17 @@ fn finish_one(
     {
         diag = squeeze(&x);
     }
-    // Status: the report's, unless it is a generic x.0.0 and the text has a precise one of the
-    // same class.
-    let text_status = find_status(&diag);
+    // Status: a precise code in the diagnostic beats the report's Status field (which is often
+    // generic: 5.0.0, or 4.4.7 hiding the last real error); a generic one never does.
+    let in_text = all_statuses(&diag);
+    let text_status = in_text
+        .iter()
+        .copied()
+        .find(|s| !is_generic_status(*s))
+        .or_else(|| in_text.first().copied());
     d.status = match (d.status, text_status) {
         (None, t) => t,
-        (Some(s), Some(t)) if s.subject == 0 && s.detail == 0 && t.class == s.class => Some(t),
+        (Some(s), Some(t)) if t != s && !is_generic_status(t) => Some(t),
         (s, _) => s,
     };
     if d.reply_code.is_none() {

@@ -89,8 +89,23 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
     {
         body = &body[nl + 1..];
     }
-    let mail = mail::Mail::parse(body).ok_or(BounceError::NotMail)?;
-    let Some((detector, deliveries)) = recognise::recognise(&mail) else {
+    let mut mail = mail::Mail::parse(body).ok_or(BounceError::NotMail)?;
+    if mail.original.is_none() {
+        // non-MIME bounces quote the returned message inline
+        mail.original = finish::inline_original(&mail.body);
+    }
+    let mut found = recognise::recognise(&mail);
+    if found.is_none()
+        && let Some(inner) = unquote_forwarded(&mail.body)
+    {
+        // a bounce forwarded by a person ("> " quoted): read the quoted report
+        mail.body = inner;
+        if mail.original.is_none() {
+            mail.original = finish::inline_original(&mail.body);
+        }
+        found = recognise::recognise(&mail);
+    }
+    let Some((detector, deliveries)) = found else {
         return Err(BounceError::NotRecognised {
             hint: mail.warnings.first().cloned(),
         });
@@ -107,6 +122,21 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
 // DSN building (owned by the relay engine: src/dsn_build.rs).
 mod dsn_build;
 pub use dsn_build::{DsnAction, DsnRecipient, DsnSpec, ReturnContent, build_dsn, rfc5322_date};
+/// The text of a bounce quoted with `> ` inside a forwarded message, when there is one.
+fn unquote_forwarded(body: &str) -> Option<String> {
+    let quoted = body
+        .lines()
+        .filter(|l| l.starts_with('>'))
+        .map(|l| l.trim_start_matches('>').trim_start_matches(' '))
+        .collect::<Vec<_>>();
+    let text = quoted.join("\n");
+    let lower = text.to_ascii_lowercase();
+    let looks = ["final-recipient:", "transcript of session follows", "could not be delivered"]
+        .iter()
+        .any(|m| lower.contains(m));
+    (quoted.len() >= 5 && looks).then_some(text)
+}
+
 /// Developer aid: the view the recognisers see (headers, body, report parts), as text.
 #[doc(hidden)]
 pub fn debug_view(raw: &[u8]) -> String {

@@ -203,11 +203,16 @@ pub fn find_reply_code(s: &str) -> Option<u16> {
     first_plausible
 }
 
-/// Finds an enhanced status code in free text (delegates to the status crate, then filters codes
-/// that are really parts of dotted numbers such as versions or IP addresses).
+/// Finds the first enhanced status code in free text, skipping dotted numbers that are versions
+/// or IP addresses.
 pub fn find_status(s: &str) -> Option<EnhancedStatus> {
-    // Scan candidates ourselves so we can skip a bad first one and take a later good one.
+    all_statuses(s).into_iter().next()
+}
+
+/// Every enhanced status code in free text, in order.
+pub fn all_statuses(s: &str) -> Vec<EnhancedStatus> {
     let b = s.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         if matches!(b[i], b'2' | b'4' | b'5')
@@ -226,16 +231,22 @@ pub fn find_status(s: &str) -> Option<EnhancedStatus> {
             if dots == 2
                 && let Ok(st) = trimmed.parse::<EnhancedStatus>()
                 && st.subject <= 7
-                && !(end < b.len() && b[end].is_ascii_alphabetic() && b[end] != b' ')
+                && !(end < b.len() && b[end].is_ascii_alphabetic())
             {
-                return Some(st);
+                out.push(st);
             }
             i = end.max(i + 1);
             continue;
         }
         i += 1;
     }
-    None
+    out
+}
+
+/// True for codes that say little: `x.0.0`, and `x.4.7` (delivery time expired, which hides
+/// the last real error).
+pub fn is_generic_status(s: EnhancedStatus) -> bool {
+    (s.subject == 0 && s.detail == 0) || (s.subject == 4 && s.detail == 7)
 }
 
 /// Normalises a date to RFC 3339 when it parses as an RFC 5322 date; otherwise returns it

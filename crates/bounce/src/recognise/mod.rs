@@ -17,10 +17,13 @@ pub mod exim;
 pub mod gmail;
 pub mod googlegroups;
 pub mod googleworkspace;
+pub mod opensmtpd;
 pub mod postfix;
 pub mod qmail;
 pub mod rfc3464;
 pub mod rfc3834;
+pub mod sendmail;
+pub mod v5sendmail;
 
 /// What a recogniser found for one recipient. Fields left empty are completed by
 /// [`crate::finish`] from the diagnostic text (status, reply code, command, remote host).
@@ -76,8 +79,11 @@ pub static ORDER: &[&Recogniser] = &[
     &googlegroups::RECOGNISER,
     &gmail::RECOGNISER,
     &googleworkspace::RECOGNISER,
+    &opensmtpd::RECOGNISER,
     &postfix::RECOGNISER,
     &qmail::RECOGNISER,
+    &v5sendmail::RECOGNISER,
+    &sendmail::RECOGNISER,
     &exim::RECOGNISER,
     &rfc3464::RECOGNISER,
     &rfc3834::RECOGNISER,

@@ -1,0 +1,274 @@
+//! Sendmail 8: "Returned mail: see transcript for details", "Warning: could not send message
+//! for past N hours", "Postmaster notify". A delivery-status part plus a session transcript
+//! (`... while talking to host.:`, `>>> RCPT To:<...>`, `<<< 550 ...`) that names the SMTP
+//! command and the remote reply. The transcript parser is shared with the old V5 format.
+
+use mailway_status::SmtpCommand;
+
+use super::common::{before_any, from_any};
+use super::rfc3464::parse_standard_raw;
+use super::{Delivery, Recogniser};
+use crate::finish::find_command;
+use crate::mail::Mail;
+use crate::text::{contains_ci, find_reply_code, first_address, squeeze, starts_with_ci};
+
+/// The Sendmail recogniser.
+pub static RECOGNISER: Recogniser = Recogniser {
+    name: "sendmail",
+    probe,
+    parse,
+};
+
+fn probe(m: &Mail) -> bool {
+    let subj = m.subject.trim();
+    (contains_ci(&m.from, "mail delivery subsystem")
+        || contains_ci(&m.from, "mailer-daemon")
+        || contains_ci(&m.from, "postmaster"))
+        && (starts_with_ci(subj, "returned mail:")
+            || starts_with_ci(subj, "warning: could not send message")
+            || starts_with_ci(subj, "postmaster notify")
+            || contains_ci(&m.body, "----- transcript of session follows -----")
+            || contains_ci(&m.body, "the original message was received at"))
+}
+
+/// End of the transcript / notice text.
+pub const BOUNDARIES: &[&str] = &[
+    "----- unsent message follows -----",
+    "----- original message follows -----",
+    "----- message header follows -----",
+    "----- no message was collected -----",
+    "content-type: message/rfc822",
+    "content-type: text/rfc822-headers",
+];
+
+/// What the transcript says about one recipient.
+#[derive(Debug, Default, Clone)]
+pub struct TranscriptEntry {
+    /// Recipient address.
+    pub recipient: String,
+    /// The remote server's reply (`<<<` lines), else sendmail's own line about the recipient.
+    pub diagnostic: String,
+    /// SMTP command (`>>>` line) the reply answered.
+    pub command: Option<SmtpCommand>,
+    /// Remote host (`... while talking to host.:`).
+    pub remote: Option<String>,
+    /// Reply code: the remote's code quoted after `...`, else the line's own code.
+    pub reply_code: Option<u16>,
+}
+
+/// Parses a sendmail session transcript (V8 and V5): `NNN <addr>... text` and
+/// `<addr>... Deferred: ...` lines, with the `while talking to`, `>>>` and `<<<` lines before.
+pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
+    let mut out: Vec<TranscriptEntry> = Vec::new();
+    let mut host: Option<String> = None;
+    let mut cmd: Option<SmtpCommand> = None;
+    let mut response = String::new();
+    for line in text.split('\n') {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let lower = t.to_ascii_lowercase();
+        if let Some(p) = lower.find("while talking to ") {
+            let h = t[p + 17..]
+                .trim_end_matches(':')
+                .trim_end_matches('.')
+                .trim()
+                .to_string();
+            host = (!h.is_empty()).then_some(h);
+            cmd = None;
+            response.clear();
+            continue;
+        }
+        if let Some(c) = t.strip_prefix(">>>") {
+            cmd = find_command(&format!(">>> {}", c.trim()));
+            response.clear();
+            continue;
+        }
+        if let Some(r) = t.strip_prefix("<<<") {
+            if !response.is_empty() {
+                response.push(' ');
+            }
+            response.push_str(r.trim());
+            continue;
+        }
+        // "550 5.1.1 <a@b>... User unknown" or "<a@b>... Deferred: ..."
+        let rest = t
+            .split_once(' ')
+            .filter(|(c, _)| c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(_, r)| r.trim_start())
+            .unwrap_or(t);
+        let rest = match rest.split_once(' ') {
+            // skip an enhanced status before the address
+            Some((s, r)) if s.contains('.') && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+                r.trim_start()
+            }
+            _ => rest,
+        };
+        if rest.starts_with('<')
+            && let Some(close) = rest.find(">...")
+            && let Some(a) = first_address(&rest[1..close])
+        {
+            let own = squeeze(t);
+            let after = rest[close + 4..].trim_start();
+            // the remote server's code (`<<<`) first, then the one quoted after "...", then
+            // sendmail's own
+            let reply_code = code_at(&response)
+                .or_else(|| code_at(after))
+                .or_else(|| code_at(t));
+            let diag = if response.is_empty() {
+                own
+            } else {
+                format!("{} {}", std::mem::take(&mut response), own)
+            };
+            match out.iter_mut().find(|e| e.recipient.eq_ignore_ascii_case(&a)) {
+                Some(e) => {
+                    if e.diagnostic.is_empty() {
+                        e.diagnostic = diag;
+                    }
+                }
+                None => out.push(TranscriptEntry {
+                    recipient: a,
+                    diagnostic: diag,
+                    command: cmd,
+                    remote: host.clone(),
+                    reply_code,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// A three-digit reply code at the start of `s`.
+fn code_at(s: &str) -> Option<u16> {
+    let c = s.get(..3)?;
+    let ok = c.bytes().all(|b| b.is_ascii_digit())
+        && matches!(c.as_bytes()[0], b'2' | b'4' | b'5')
+        && s.as_bytes().get(3).is_none_or(|b| *b == b' ' || *b == b'-');
+    ok.then(|| c.parse().ok()).flatten()
+}
+
+/// Recipients listed under "----- The following addresses had permanent fatal errors -----".
+fn listed_recipients(text: &str) -> Vec<(String, String)> {
+    let Some(sec) = from_any(text, &["----- the following addresses ha"]) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in sec.split('\n').skip(1) {
+        let t = line.trim();
+        if t.starts_with("-----") {
+            break;
+        }
+        if t.starts_with('<')
+            && let Some(a) = first_address(t)
+        {
+            out.push((a, String::new()));
+        } else if let Some(r) = t.strip_prefix("(reason:")
+            && let Some(last) = out.last_mut()
+        {
+            last.1 = r.trim_end_matches(')').trim().to_string();
+        }
+    }
+    out
+}
+
+fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    let text = before_any(&m.body, BOUNDARIES);
+    let tr = from_any(text, &["----- transcript of session follows -----"])
+        .map(transcript)
+        .unwrap_or_default();
+    let listed = listed_recipients(text);
+    let std = parse_standard_raw(m).unwrap_or_default();
+    let mut ds: Vec<Delivery> = Vec::new();
+    for (i, s) in std.into_iter().enumerate() {
+        let mut d = s;
+        if !d.recipient.contains('@') || d.recipient.starts_with('@') {
+            // "Final-Recipient: RFC822; @mx.example.org" seen in the wild: the text knows better
+            match listed.get(i).or_else(|| listed.first()) {
+                Some((a, _)) => d.recipient = a.clone(),
+                None => continue,
+            }
+        }
+        ds.push(d);
+    }
+    if ds.is_empty() {
+        for (a, reason) in &listed {
+            ds.push(Delivery {
+                recipient: a.clone(),
+                diagnostic: reason.clone(),
+                ..Default::default()
+            });
+        }
+    }
+    if ds.is_empty() {
+        for e in &tr {
+            ds.push(Delivery {
+                recipient: e.recipient.clone(),
+                ..Default::default()
+            });
+        }
+    }
+    for d in &mut ds {
+        let Some(e) = tr.iter().find(|e| e.recipient.eq_ignore_ascii_case(&d.recipient)) else {
+            if d.diagnostic.is_empty()
+                && let Some((_, r)) = listed.iter().find(|(a, _)| a.eq_ignore_ascii_case(&d.recipient))
+            {
+                d.diagnostic = r.clone();
+            }
+            continue;
+        };
+        if d.command.is_none() {
+            d.command = e.command;
+        }
+        if d.remote_mta.is_none() {
+            d.remote_mta = e.remote.clone();
+        }
+        // An empty or bare-number diagnostic (X-Unix; 77) says less than the transcript.
+        let weak = d.diagnostic.trim().is_empty() || find_reply_code(&d.diagnostic).is_none();
+        if weak && !e.diagnostic.is_empty() {
+            d.diagnostic = e.diagnostic.clone();
+            if d.diagnostic_type.as_deref() == Some("X-UNIX") {
+                d.diagnostic_type = None;
+            }
+        }
+    }
+    (!ds.is_empty()).then_some(ds)
+}
+
+/// Builds deliveries from a transcript alone (V5 sendmail and other DSN-less reports); when the
+/// transcript names no recipient, the returned message's `To` is used.
+pub fn from_transcript_only(m: &Mail, text: &str) -> Option<Vec<Delivery>> {
+    let tr = transcript(text);
+    let mut ds: Vec<Delivery> = tr
+        .into_iter()
+        .map(|e| Delivery {
+            recipient: e.recipient,
+            diagnostic: e.diagnostic,
+            command: e.command,
+            remote_mta: e.remote,
+            reply_code: e.reply_code,
+            ..Default::default()
+        })
+        .collect();
+    if ds.is_empty() {
+        // "421 example.com (smtp)... Deferred: ..." names a host, not a recipient.
+        let line = text
+            .split('\n')
+            .map(str::trim)
+            .find(|l| l.contains("(smtp)...") || l.contains("(TCP)..."))?;
+        let to = m
+            .original
+            .as_ref()
+            .and_then(|o| o.headers.get_nonempty("to"))
+            .and_then(first_address)?;
+        let reply_code = code_at(line);
+        ds.push(Delivery {
+            recipient: to,
+            diagnostic: squeeze(line),
+            reply_code,
+            ..Default::default()
+        });
+    }
+    Some(ds)
+}
