@@ -33,7 +33,8 @@ pub fn parse_dsn(text: &str) -> DsnReport {
     let all = parse_all_fields(text);
     let mut report = DsnReport::default();
     let mut cur: Option<Fields> = None;
-    for (name, value) in all.list {
+    let list = all.list;
+    for (i, (name, value)) in list.iter().cloned().enumerate() {
         let is_rcpt = RECIPIENT_FIELDS.contains(&name.as_str());
         if !is_rcpt {
             match cur.as_mut() {
@@ -50,9 +51,14 @@ pub fn parse_dsn(text: &str) -> DsnReport {
             Some(c) => match name.as_str() {
                 "final-recipient" => c.get("final-recipient").is_some(),
                 "original-recipient" => {
+                    // Postfix writes Final- then Original-Recipient; RFC 3464 order is
+                    // Original- then Final-: look at the next recipient field to decide.
+                    let next_is_final = list[i + 1..]
+                        .iter()
+                        .find(|(n, _)| RECIPIENT_FIELDS.contains(&n.as_str()))
+                        .is_some_and(|(n, _)| n == "final-recipient");
                     c.get("original-recipient").is_some()
-                        || (c.get("final-recipient").is_some()
-                            && (c.get("action").is_some() || c.get("status").is_some()))
+                        || (c.get("final-recipient").is_some() && next_is_final)
                 }
                 "action" => c.get("action").is_some(),
                 "status" => c.get("status").is_some() && c.get("action").is_some(),

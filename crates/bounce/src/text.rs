@@ -184,7 +184,7 @@ pub fn find_reply_code(s: &str) -> Option<u16> {
                     let before = s[..i].trim_end();
                     let lb = before.to_ascii_lowercase();
                     let good_prefix = before.is_empty()
-                        || before.ends_with([':', ';', '(', '[', '<', '"', '\n', '>', '#'])
+                        || before.ends_with([':', ';', '(', '[', '<', '"', '\n', '>', '#', '.'])
                         || lb.ends_with("said")
                         || lb.ends_with("reply")
                         || lb.ends_with("error")

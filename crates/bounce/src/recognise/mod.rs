@@ -14,9 +14,11 @@ pub mod arf;
 pub mod common;
 pub mod dragonfly;
 pub mod exim;
+pub mod ezweb;
 pub mod gmail;
 pub mod googlegroups;
 pub mod googleworkspace;
+pub mod mfilter;
 pub mod opensmtpd;
 pub mod postfix;
 pub mod qmail;
@@ -24,6 +26,8 @@ pub mod rfc3464;
 pub mod rfc3834;
 pub mod sendmail;
 pub mod v5sendmail;
+pub mod x2;
+pub mod zoho;
 
 /// What a recogniser found for one recipient. Fields left empty are completed by
 /// [`crate::finish`] from the diagnostic text (status, reply code, command, remote host).
@@ -81,6 +85,10 @@ pub static ORDER: &[&Recogniser] = &[
     &googleworkspace::RECOGNISER,
     &opensmtpd::RECOGNISER,
     &postfix::RECOGNISER,
+    &ezweb::RECOGNISER,
+    &mfilter::RECOGNISER,
+    &x2::RECOGNISER,
+    &zoho::RECOGNISER,
     &qmail::RECOGNISER,
     &v5sendmail::RECOGNISER,
     &sendmail::RECOGNISER,

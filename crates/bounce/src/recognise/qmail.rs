@@ -126,13 +126,19 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
 ];
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    let text = before_any(&m.body, BOUNDARIES);
+    parse_with(m, BOUNDARIES, STARTS)
+}
+
+/// The qmail layout (`<address>:` then the explanation), with the given end markers and start
+/// phrases; shared by the qmail-derived families.
+pub fn parse_with(m: &Mail, boundaries: &[&str], starts: &[&str]) -> Option<Vec<Delivery>> {
+    let text = before_any(&m.body, boundaries);
     let mut c = Collector::default();
     let mut reading = false;
     for line in text.split('\n') {
         let l = line.trim_end();
         if !reading {
-            reading = any_ci(l, STARTS);
+            reading = any_ci(l, starts);
             continue;
         }
         if l.trim().is_empty() {
