@@ -13,11 +13,13 @@ use crate::record::Action;
 pub mod arf;
 pub mod common;
 pub mod dragonfly;
+pub mod exchange2003;
 pub mod exim;
 pub mod ezweb;
 pub mod gmail;
 pub mod googlegroups;
 pub mod googleworkspace;
+pub mod imailserver;
 pub mod mfilter;
 pub mod opensmtpd;
 pub mod postfix;
@@ -87,6 +89,8 @@ pub static ORDER: &[&Recogniser] = &[
     &postfix::RECOGNISER,
     &ezweb::RECOGNISER,
     &mfilter::RECOGNISER,
+    &exchange2003::RECOGNISER,
+    &imailserver::RECOGNISER,
     &x2::RECOGNISER,
     &zoho::RECOGNISER,
     &qmail::RECOGNISER,
