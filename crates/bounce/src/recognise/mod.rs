@@ -17,6 +17,7 @@ pub mod exchange2003;
 pub mod exim;
 pub mod ezweb;
 pub mod gmail;
+pub mod gmx;
 pub mod googlegroups;
 pub mod googleworkspace;
 pub mod imailserver;
@@ -29,6 +30,7 @@ pub mod rfc3834;
 pub mod sendmail;
 pub mod v5sendmail;
 pub mod x2;
+pub mod x3;
 pub mod zoho;
 
 /// What a recogniser found for one recipient. Fields left empty are completed by
@@ -92,6 +94,8 @@ pub static ORDER: &[&Recogniser] = &[
     &exchange2003::RECOGNISER,
     &imailserver::RECOGNISER,
     &x2::RECOGNISER,
+    &x3::RECOGNISER,
+    &gmx::RECOGNISER,
     &zoho::RECOGNISER,
     &qmail::RECOGNISER,
     &v5sendmail::RECOGNISER,

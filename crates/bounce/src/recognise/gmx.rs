@@ -1,0 +1,60 @@
+//! GMX / mail.com / WEB.DE: Exim-like "Mail delivery failed: returning message to sender" with
+//! `"address":` lines and "--- The header of the original message is following. ---".
+
+use mailway_status::Reason;
+
+use super::common::{before_any, push_text, Collector};
+use super::{Delivery, Recogniser};
+use crate::finish::find_command;
+use crate::mail::Mail;
+use crate::text::{contains_ci, first_address};
+
+/// The GMX recogniser.
+pub static RECOGNISER: Recogniser = Recogniser {
+    name: "gmx",
+    probe,
+    parse,
+};
+
+fn probe(m: &Mail) -> bool {
+    (contains_ci(&m.from, "mailer-daemon@") && contains_ci(&m.from, "gmx"))
+        || m.has_header("envelope-to") && contains_ci(&m.from, "mailer-daemon@mail.gmx")
+        || contains_ci(&m.body, "--- the header of the original message is following. ---")
+}
+
+fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    let text = before_any(&m.body, &["--- the header of the original message is following. ---"]);
+    let mut c = Collector::default();
+    let mut reading = false;
+    for line in text.split('\n') {
+        let t = line.trim();
+        if !reading {
+            reading = contains_ci(t, "this message was created automatically by mail delivery software");
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        // "shironeko@example.jp": or <kijitora@example.jp>
+        if (t.starts_with('"') && t.ends_with("\":") || t.starts_with('<') && t.ends_with('>'))
+            && let Some(a) = first_address(t)
+        {
+            c.start(a);
+            continue;
+        }
+        if let Some(d) = c.current() {
+            if t == "Reason:" {
+                continue;
+            }
+            push_text(&mut d.diagnostic, t);
+        }
+    }
+    let mut ds = c.finish()?;
+    for d in &mut ds {
+        d.command = find_command(&d.diagnostic);
+        if contains_ci(&d.diagnostic, "delivery retry timeout exceeded") {
+            d.reason = Some(Reason::Expired);
+        }
+    }
+    Some(ds)
+}
