@@ -16,12 +16,38 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    m.feedback.is_some()
+    hotmail_complaint(m)
+        || m.feedback.is_some()
         || m.report_type.as_deref() == Some("feedback-report")
         || m.header_contains("x-apple-unsubscribe", "true")
 }
 
+/// Hotmail / Outlook.com's JMRP complaints: "complaint about message from IP", the reported
+/// message attached, its recipient in `X-HmXmrOriginalRecipient`.
+fn hotmail_complaint(m: &Mail) -> bool {
+    contains_ci(&m.from, "staff@hotmail.com")
+        && crate::text::starts_with_ci(m.subject.trim(), "complaint about message from")
+}
+
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    if hotmail_complaint(m) && m.feedback.is_none() {
+        let who = m
+            .original
+            .as_ref()
+            .and_then(|o| o.headers.get_nonempty("x-hmxmroriginalrecipient"))
+            .and_then(clean_address)
+            .or_else(|| {
+                let p = crate::text::find_ci(&m.body, "x-hmxmroriginalrecipient:")?;
+                clean_address(m.body[p + 25..].lines().next()?)
+            })
+            .unwrap_or_default();
+        return Some(vec![Delivery {
+            recipient: who,
+            reason: Some(Reason::Feedback),
+            feedback_type: Some("abuse".into()),
+            ..Default::default()
+        }]);
+    }
     if m.feedback.is_none() && m.header_contains("x-apple-unsubscribe", "true") {
         let who = clean_address(&m.from)?;
         return Some(vec![Delivery {

@@ -4,7 +4,7 @@
 use super::Delivery;
 use super::rfc3464::parse_standard_raw;
 use crate::mail::Mail;
-use crate::text::{clean_address, contains_ci, find_ci, first_address, squeeze};
+use crate::text::{clean_address, contains_ci, find_ci, first_address};
 
 /// The text before the first line that contains any of `markers` (case-insensitive; markers in
 /// lower case). The whole text when none occurs.
@@ -51,15 +51,6 @@ pub fn from_any<'a>(text: &'a str, markers: &[&str]) -> Option<&'a str> {
 /// True when the text contains any of the phrases (lower case).
 pub fn any_ci(text: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| contains_ci(text, p))
-}
-
-/// The value after `label` up to the end of its line, trimmed (label in lower case).
-pub fn value_after<'a>(text: &'a str, label: &str) -> Option<&'a str> {
-    let p = find_ci(text, label)? + label.len();
-    let rest = &text[p..];
-    let end = rest.find('\n').unwrap_or(rest.len());
-    let v = rest[..end].trim();
-    (!v.is_empty()).then_some(v)
 }
 
 /// Accumulates deliveries while walking the lines of a bounce text.
@@ -196,9 +187,4 @@ pub fn angle_or_bare(s: &str) -> Option<String> {
         return Some(a);
     }
     first_address(s)
-}
-
-/// Squeezes and returns a diagnostic, or an empty string.
-pub fn sweep(s: &str) -> String {
-    squeeze(s)
 }

@@ -10,8 +10,11 @@ use mailway_status::{EnhancedStatus, Reason, SmtpCommand};
 use crate::mail::Mail;
 use crate::record::Action;
 
+pub mod activehunter;
+pub mod apachejames;
 pub mod arf;
 pub mod common;
+pub mod domino;
 pub mod dragonfly;
 pub mod exchange2003;
 pub mod exim;
@@ -28,9 +31,13 @@ pub mod qmail;
 pub mod rfc3464;
 pub mod rfc3834;
 pub mod sendmail;
+pub mod trendmicro;
 pub mod v5sendmail;
+pub mod verizon;
+pub mod x1;
 pub mod x2;
 pub mod x3;
+pub mod x6;
 pub mod zoho;
 
 /// What a recogniser found for one recipient. Fields left empty are completed by
@@ -91,6 +98,13 @@ pub static ORDER: &[&Recogniser] = &[
     &postfix::RECOGNISER,
     &ezweb::RECOGNISER,
     &mfilter::RECOGNISER,
+    &activehunter::RECOGNISER,
+    &verizon::RECOGNISER,
+    &trendmicro::RECOGNISER,
+    &x1::RECOGNISER,
+    &x6::RECOGNISER,
+    &apachejames::RECOGNISER,
+    &domino::RECOGNISER,
     &exchange2003::RECOGNISER,
     &imailserver::RECOGNISER,
     &x2::RECOGNISER,
