@@ -54,6 +54,7 @@ fn finish_one(
         .find(|s| !is_generic_status(*s))
         .or_else(|| in_text.first().copied());
     d.status = match (d.status, text_status) {
+        (s @ Some(_), _) if d.status_locked => s,
         (None, t) => t,
         (Some(s), Some(t)) if t != s && !is_generic_status(t) => Some(t),
         (s, _) => s,

@@ -11,6 +11,7 @@ use crate::mail::Mail;
 use crate::record::Action;
 
 pub mod activehunter;
+pub mod amazonses;
 pub mod apachejames;
 pub mod arf;
 pub mod common;
@@ -24,7 +25,11 @@ pub mod gmx;
 pub mod googlegroups;
 pub mod googleworkspace;
 pub mod imailserver;
+pub mod kddi;
+pub mod mailfoundry;
+pub mod mailmarshal;
 pub mod mfilter;
+pub mod mimecast;
 pub mod opensmtpd;
 pub mod postfix;
 pub mod qmail;
@@ -52,6 +57,8 @@ pub struct Delivery {
     pub action: Option<Action>,
     /// Enhanced status code found in the message.
     pub status: Option<EnhancedStatus>,
+    /// The recogniser chose `status` among several codes of the text: keep it.
+    pub status_locked: bool,
     /// Basic reply code.
     pub reply_code: Option<u16>,
     /// Diagnostic text.
@@ -90,6 +97,7 @@ pub struct Recogniser {
 /// then auto-replies.
 pub static ORDER: &[&Recogniser] = &[
     &arf::RECOGNISER,
+    &amazonses::RECOGNISER,
     &dragonfly::RECOGNISER,
     &googlegroups::RECOGNISER,
     &gmail::RECOGNISER,
@@ -99,6 +107,10 @@ pub static ORDER: &[&Recogniser] = &[
     &ezweb::RECOGNISER,
     &mfilter::RECOGNISER,
     &activehunter::RECOGNISER,
+    &kddi::RECOGNISER,
+    &mailfoundry::RECOGNISER,
+    &mailmarshal::RECOGNISER,
+    &mimecast::RECOGNISER,
     &verizon::RECOGNISER,
     &trendmicro::RECOGNISER,
     &x1::RECOGNISER,
