@@ -277,7 +277,11 @@ fn collect(
                 let _ = depth;
             }
             PartType::Text(t) => {
-                let t = normalize_text(t);
+                let fixed = mislabelled_utf8(msg, part);
+                let t = match &fixed {
+                    Some(u) => normalize_text(u),
+                    None => normalize_text(t),
+                };
                 match ctype.as_str() {
                     "text/rfc822-headers" | "message/rfc822-headers" | "text/rfc822-header" => {
                         if mail.original.is_none() {
@@ -332,6 +336,25 @@ fn collect(
             },
         }
     }
+}
+
+/// A part labelled with a 7-bit charset (ISO-2022-JP, US-ASCII) whose bytes are in fact UTF-8
+/// (a relay re-encoded the text but kept the label): the raw UTF-8 text, decoded correctly.
+fn mislabelled_utf8(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    let cs = charset_of(part)?.to_ascii_lowercase();
+    if !(cs.starts_with("iso-2022") || cs == "us-ascii" || cs == "ascii") {
+        return None;
+    }
+    if !matches!(part.encoding, mail_parser::Encoding::None) {
+        return None;
+    }
+    let raw = msg
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)?;
+    if raw.is_ascii() {
+        return None;
+    }
+    std::str::from_utf8(raw).ok().map(str::to_string)
 }
 
 fn append(slot: &mut Option<String>, text: &str) {

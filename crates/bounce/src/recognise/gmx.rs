@@ -18,6 +18,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     (contains_ci(&m.from, "mailer-daemon@") && contains_ci(&m.from, "gmx"))
+        || contains_ci(&m.from, "mailer-daemon@kundenserver")
         || m.has_header("envelope-to") && contains_ci(&m.from, "mailer-daemon@mail.gmx")
         || contains_ci(&m.body, "--- the header of the original message is following. ---")
 }
@@ -36,14 +37,15 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             continue;
         }
         // "shironeko@example.jp": or <kijitora@example.jp>
-        if (t.starts_with('"') && t.ends_with("\":") || t.starts_with('<') && t.ends_with('>'))
+        let bare = first_address(t).is_some_and(|a| a.len() == t.trim_end_matches(':').len());
+        if (t.starts_with('"') && t.ends_with("\":") || t.starts_with('<') && t.ends_with('>') || bare)
             && let Some(a) = first_address(t)
         {
             c.start(a);
             continue;
         }
         if let Some(d) = c.current() {
-            if t == "Reason:" {
+            if t == "Reason:" || t == "For the following reason:" {
                 continue;
             }
             push_text(&mut d.diagnostic, t);
@@ -54,6 +56,8 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         d.command = find_command(&d.diagnostic);
         if contains_ci(&d.diagnostic, "delivery retry timeout exceeded") {
             d.reason = Some(Reason::Expired);
+        } else if contains_ci(&d.diagnostic, "mail size limit exceeded") {
+            d.reason = Some(Reason::MesgTooBig);
         }
     }
     Some(ds)

@@ -19,6 +19,7 @@ pub mod domino;
 pub mod dragonfly;
 pub mod exchange2003;
 pub mod exim;
+pub mod fml;
 pub mod ezweb;
 pub mod gmail;
 pub mod gmx;
@@ -30,6 +31,8 @@ pub mod mailfoundry;
 pub mod mailmarshal;
 pub mod mfilter;
 pub mod mimecast;
+pub mod notes;
+pub mod office365;
 pub mod opensmtpd;
 pub mod postfix;
 pub mod qmail;
@@ -107,6 +110,9 @@ pub static ORDER: &[&Recogniser] = &[
     &ezweb::RECOGNISER,
     &mfilter::RECOGNISER,
     &activehunter::RECOGNISER,
+    &fml::RECOGNISER,
+    &notes::RECOGNISER,
+    &office365::RECOGNISER,
     &kddi::RECOGNISER,
     &mailfoundry::RECOGNISER,
     &mailmarshal::RECOGNISER,

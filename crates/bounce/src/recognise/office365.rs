@@ -1,0 +1,81 @@
+//! Microsoft 365 / Exchange Online: "Undeliverable: ..." with "Delivery has failed to these
+//! recipients or groups:" and "Diagnostic information for administrators:" (`Remote Server
+//! returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'`), with or without a
+//! delivery-status part.
+
+use super::common::{before_any, push_text};
+use super::rfc3464::parse_standard;
+use super::{Delivery, Recogniser};
+use crate::mail::Mail;
+use crate::text::{contains_ci, first_address, starts_with_ci};
+
+/// The Microsoft 365 recogniser.
+pub static RECOGNISER: Recogniser = Recogniser {
+    name: "office365",
+    probe,
+    parse,
+};
+
+fn probe(m: &Mail) -> bool {
+    (m.has_header("x-ms-exchange-message-is-ndr")
+        || m.has_header("x-ms-exchange-crosstenant-originalarrivaltime")
+        || contains_ci(&m.from, ".onmicrosoft.com"))
+        && contains_ci(&m.body, "diagnostic information for administrators")
+}
+
+fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    let text = before_any(&m.body, &["original message headers:", "content-type: message/rfc822"]);
+    let admin = text
+        .split_once("Diagnostic information for administrators:")
+        .map(|(_, r)| r)
+        .unwrap_or("");
+    // "Generating server: X" / "addr" / "Remote Server returned '...'" blocks
+    let mut text_ds: Vec<Delivery> = Vec::new();
+    let mut generating = None;
+    for line in admin.split('\n') {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(g) = t.strip_prefix("Generating server:") {
+            generating = Some(g.trim().to_ascii_lowercase());
+            continue;
+        }
+        if let Some(a) = first_address(t)
+            && a.len() + 2 >= t.trim_end_matches(['>', ' ']).len()
+        {
+            text_ds.push(Delivery {
+                recipient: a,
+                reporting_mta: generating.clone(),
+                ..Default::default()
+            });
+            continue;
+        }
+        if let Some(d) = text_ds.last_mut() {
+            let t = t
+                .strip_prefix("Remote Server returned '")
+                .map(|r| r.trim_end_matches('\''))
+                .unwrap_or(t);
+            if starts_with_ci(t, "original message headers") {
+                break;
+            }
+            push_text(&mut d.diagnostic, t);
+        }
+    }
+    let ds = match parse_standard(m) {
+        Some(mut std) => {
+            for d in &mut std {
+                if let Some(t) = text_ds
+                    .iter()
+                    .find(|t| t.recipient.eq_ignore_ascii_case(&d.recipient))
+                    && d.diagnostic.is_empty()
+                {
+                    d.diagnostic = t.diagnostic.clone();
+                }
+            }
+            std
+        }
+        None => text_ds,
+    };
+    (!ds.is_empty()).then_some(ds)
+}
