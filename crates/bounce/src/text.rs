@@ -164,12 +164,14 @@ pub fn find_reply_code(s: &str) -> Option<u16> {
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
             && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b"._-:+/=#$".contains(&b[i - 1])))
-            && (i + 3 == b.len() || matches!(b[i + 3], b' ' | b'-' | b'\n' | b'\t' | b']' | b')'))
+            && (i + 3 == b.len()
+                || matches!(b[i + 3], b' ' | b'-' | b'\n' | b'\t' | b']' | b')')
+                || (i == 0 && b[i + 3] == b':'))
         {
             let code = (b[i] - b'0') as u16 * 100
                 + (b[i + 1] - b'0') as u16 * 10
                 + (b[i + 2] - b'0') as u16;
-            if (b[i + 1] - b'0') <= 5 {
+            if is_known_reply_code(code) {
                 // followed by an enhanced status of the same class?
                 let rest = &s[i + 3..];
                 let rest_t = rest.trim_start_matches([' ', '-']);
@@ -201,6 +203,18 @@ pub fn find_reply_code(s: &str) -> Option<u16> {
         i += 1;
     }
     first_plausible
+}
+
+/// The reply codes defined for SMTP (RFC 5321, 3207, 4954, 7504 and the common extensions).
+/// Other three-digit numbers in a bounce text are ports, sizes or vendor numbers.
+pub fn is_known_reply_code(code: u16) -> bool {
+    matches!(
+        code,
+        211 | 214 | 220 | 221 | 235 | 250 | 251 | 252 | 253 | 354
+            | 421 | 422 | 430 | 432 | 450 | 451 | 452 | 453 | 454 | 455 | 458 | 459
+            | 500 | 501 | 502 | 503 | 504 | 521 | 523 | 524 | 525 | 530 | 533 | 534 | 535
+            | 538 | 550 | 551 | 552 | 553 | 554 | 555 | 556 | 557
+    )
 }
 
 /// Finds the first enhanced status code in free text, skipping dotted numbers that are versions

@@ -23,6 +23,7 @@ pub mod fml;
 pub mod ezweb;
 pub mod gmail;
 pub mod gmx;
+pub mod google;
 pub mod googlegroups;
 pub mod googleworkspace;
 pub mod imailserver;
@@ -105,6 +106,7 @@ pub static ORDER: &[&Recogniser] = &[
     &googlegroups::RECOGNISER,
     &gmail::RECOGNISER,
     &googleworkspace::RECOGNISER,
+    &google::RECOGNISER,
     &opensmtpd::RECOGNISER,
     &postfix::RECOGNISER,
     &ezweb::RECOGNISER,

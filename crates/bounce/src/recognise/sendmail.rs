@@ -105,6 +105,25 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             }
             _ => rest,
         };
+        if !rest.starts_with('<')
+            && let Some(dots) = rest.find("... ")
+            && code_at(t).is_some()
+            && !rest[..dots].contains('@')
+        {
+            // "554 "|/usr/bin/procmail ..."... Service unavailable": a pipe or file, no address
+            out.push(TranscriptEntry {
+                recipient: String::new(),
+                diagnostic: if response.is_empty() {
+                    squeeze(t)
+                } else {
+                    format!("{} {}", std::mem::take(&mut response), squeeze(t))
+                },
+                command: cmd,
+                remote: host.clone(),
+                reply_code: code_at(t),
+            });
+            continue;
+        }
         if rest.starts_with('<')
             && let Some(close) = rest.find(">...")
             && let Some(a) = first_address(&rest[1..close])
@@ -209,8 +228,14 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             });
         }
     }
+    let anonymous: Vec<&TranscriptEntry> = tr.iter().filter(|e| e.recipient.is_empty()).collect();
+    let single = ds.len() == 1;
     for d in &mut ds {
-        let Some(e) = tr.iter().find(|e| e.recipient.eq_ignore_ascii_case(&d.recipient)) else {
+        let found = tr
+            .iter()
+            .find(|e| !e.recipient.is_empty() && e.recipient.eq_ignore_ascii_case(&d.recipient))
+            .or_else(|| (single && anonymous.len() == 1).then(|| anonymous[0]));
+        let Some(e) = found else {
             if d.diagnostic.is_empty()
                 && let Some((_, r)) = listed.iter().find(|(a, _)| a.eq_ignore_ascii_case(&d.recipient))
             {
@@ -242,6 +267,7 @@ pub fn from_transcript_only(m: &Mail, text: &str) -> Option<Vec<Delivery>> {
     let tr = transcript(text);
     let mut ds: Vec<Delivery> = tr
         .into_iter()
+        .filter(|e| !e.recipient.is_empty())
         .map(|e| Delivery {
             recipient: e.recipient,
             diagnostic: e.diagnostic,
