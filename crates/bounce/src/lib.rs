@@ -59,7 +59,11 @@ impl Default for Options {
 
 /// The names of every recogniser, in the order they are tried.
 pub fn detectors() -> Vec<&'static str> {
-    recognise::ORDER.iter().map(|r| r.name).collect()
+    recognise::ORDER
+        .iter()
+        .chain(std::iter::once(&recognise::LAST))
+        .map(|r| r.name)
+        .collect()
 }
 
 /// Analyses one message (LF, CRLF or CR line endings) with default [`Options`].
@@ -104,6 +108,9 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
             mail.original = finish::inline_original(&mail.body);
         }
         found = recognise::recognise(&mail);
+    }
+    if found.is_none() {
+        found = recognise::recognise_last(&mail);
     }
     let Some((detector, deliveries)) = found else {
         return Err(BounceError::NotRecognised {

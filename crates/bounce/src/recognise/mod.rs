@@ -18,6 +18,7 @@ pub mod common;
 pub mod domino;
 pub mod dragonfly;
 pub mod exchange2003;
+pub mod fallback;
 pub mod exim;
 pub mod fml;
 pub mod ezweb;
@@ -138,6 +139,19 @@ pub static ORDER: &[&Recogniser] = &[
     &rfc3464::RECOGNISER,
     &rfc3834::RECOGNISER,
 ];
+
+/// The last resort, tried after everything else (see [`fallback`]).
+pub static LAST: &Recogniser = &fallback::RECOGNISER;
+
+/// Runs the last-resort recogniser.
+pub fn recognise_last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
+    if !(LAST.probe)(mail) {
+        return None;
+    }
+    (LAST.parse)(mail)
+        .filter(|ds| !ds.is_empty())
+        .map(|ds| (LAST.name, ds))
+}
 
 /// Runs the recognisers over `mail`; returns the detector name and its deliveries.
 pub fn recognise(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
