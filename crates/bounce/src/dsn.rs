@@ -97,11 +97,21 @@ pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
     let final_rcpt = g
         .get_nonempty("final-recipient")
         .and_then(clean_address)
-        .filter(|a| a.rsplit('@').next().is_some_and(|d| d.contains('.') || d.starts_with('[')));
+        .filter(|a| {
+            a.rsplit('@')
+                .next()
+                .is_some_and(|d| d.contains('.') || d.starts_with('['))
+        });
     let recipient = final_rcpt
-        .or_else(|| g.get_nonempty("final-recipient").and_then(|v| {
-            if g.get_nonempty("original-recipient").is_some() { None } else { clean_address(v) }
-        }))
+        .or_else(|| {
+            g.get_nonempty("final-recipient").and_then(|v| {
+                if g.get_nonempty("original-recipient").is_some() {
+                    None
+                } else {
+                    clean_address(v)
+                }
+            })
+        })
         .or_else(|| g.get_nonempty("original-recipient").and_then(clean_address))
         .or_else(|| g.get_nonempty("x-actual-recipient").and_then(clean_address))?;
     Some(delivery_with_recipient(msg, g, recipient))

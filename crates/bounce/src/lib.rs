@@ -138,9 +138,13 @@ fn unquote_forwarded(body: &str) -> Option<String> {
         .collect::<Vec<_>>();
     let text = quoted.join("\n");
     let lower = text.to_ascii_lowercase();
-    let looks = ["final-recipient:", "transcript of session follows", "could not be delivered"]
-        .iter()
-        .any(|m| lower.contains(m));
+    let looks = [
+        "final-recipient:",
+        "transcript of session follows",
+        "could not be delivered",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
     (quoted.len() >= 5 && looks).then_some(text)
 }
 

@@ -1,7 +1,7 @@
 //! Active!hunter (TransWARE, Japan): "FAILURE NOTICE :" with `>>> address <address>` lines and a
 //! sendmail-like transcript.
 
-use super::common::{before_any, push_text, Collector};
+use super::common::{Collector, before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -15,7 +15,11 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     m.has_header("x-ahmailid")
-        || contains_ci(&m.subject, "failure notice :") && contains_ci(&m.body, "----- the following addresses had permanent fatal errors -----")
+        || contains_ci(&m.subject, "failure notice :")
+            && contains_ci(
+                &m.body,
+                "----- the following addresses had permanent fatal errors -----",
+            )
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -23,7 +23,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     m.has_header("x-ses-outgoing")
         || contains_ci(&m.from, "amazonses.com")
-        || m.header("message-id").is_some_and(|v| contains_ci(v, "amazonses.com>"))
+        || m.header("message-id")
+            .is_some_and(|v| contains_ci(v, "amazonses.com>"))
             && contains_ci(&m.from, "mailer-daemon")
         || (contains_ci(&m.from, "no-reply@sns.amazonaws.com")
             && m.body.trim_start().starts_with("{\"notificationType\""))
@@ -46,7 +47,11 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             let inner = &d.diagnostic[q + 2..];
             let inner = &inner[..inner.find('\'').unwrap_or(inner.len())];
             let own = all_statuses(&d.diagnostic[..q]);
-            if let Some(s) = all_statuses(inner).into_iter().next().or(own.first().copied()) {
+            if let Some(s) = all_statuses(inner)
+                .into_iter()
+                .next()
+                .or(own.first().copied())
+            {
                 d.status = Some(s);
                 d.status_locked = true;
             }
@@ -77,7 +82,9 @@ fn from_json(v: &Value) -> Option<Vec<Delivery>> {
             let reporting = s(b, "reportingMTA").map(|r| split_typed(r).1.to_string());
             let when = s(b, "timestamp").map(str::to_string);
             for r in b.get("bouncedRecipients")?.as_array()? {
-                let Some(addr) = s(r, "emailAddress") else { continue };
+                let Some(addr) = s(r, "emailAddress") else {
+                    continue;
+                };
                 let diag = s(r, "diagnosticCode").unwrap_or("");
                 let (ty, text) = split_typed(diag);
                 out.push(Delivery {
@@ -94,9 +101,13 @@ fn from_json(v: &Value) -> Option<Vec<Delivery>> {
         }
         "Complaint" => {
             let c = v.get("complaint")?;
-            let ftype = s(c, "complaintFeedbackType").map(str::to_string).or(Some("abuse".into()));
+            let ftype = s(c, "complaintFeedbackType")
+                .map(str::to_string)
+                .or(Some("abuse".into()));
             for r in c.get("complainedRecipients")?.as_array()? {
-                let Some(addr) = s(r, "emailAddress") else { continue };
+                let Some(addr) = s(r, "emailAddress") else {
+                    continue;
+                };
                 out.push(Delivery {
                     recipient: addr.to_ascii_lowercase(),
                     reason: Some(Reason::Feedback),

@@ -14,7 +14,11 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    (m.header("message-id").is_some_and(|v| v.contains(".JavaMail.")) || m.headers.get_all("received").any(|r| contains_ci(r, "james")))
+    (m.header("message-id")
+        .is_some_and(|v| v.contains(".JavaMail."))
+        || m.headers
+            .get_all("received")
+            .any(|r| contains_ci(r, "james")))
         && contains_ci(&m.body, "message details:")
         || contains_ci(&m.body, "error message below:") && contains_ci(&m.body, "message details:")
 }
@@ -26,7 +30,11 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let mut in_details = false;
     for line in text.split('\n') {
         let t = line.trim();
-        if t.is_empty() || t.starts_with("------=_") || t.starts_with("Content-") || t.starts_with("boundary=") {
+        if t.is_empty()
+            || t.starts_with("------=_")
+            || t.starts_with("Content-")
+            || t.starts_with("boundary=")
+        {
             continue;
         }
         if contains_ci(t, "message details:") {

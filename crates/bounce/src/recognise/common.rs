@@ -31,7 +31,10 @@ pub fn after_any<'a>(text: &'a str, markers: &[&str]) -> Option<&'a str> {
         }
     }
     let p = best?;
-    let eol = text[p..].find('\n').map(|i| p + i + 1).unwrap_or(text.len());
+    let eol = text[p..]
+        .find('\n')
+        .map(|i| p + i + 1)
+        .unwrap_or(text.len());
     Some(&text[eol..])
 }
 

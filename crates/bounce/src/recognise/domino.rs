@@ -24,11 +24,17 @@ fn probe(m: &Mail) -> bool {
 /// Domino's own sentences, in several languages.
 const OWN_MESSAGES: &[(&str, Reason)] = &[
     ("not listed in domino directory", Reason::UserUnknown),
-    ("not listed in public name & address book", Reason::UserUnknown),
+    (
+        "not listed in public name & address book",
+        Reason::UserUnknown,
+    ),
     ("non répertorié dans l'annuaire domino", Reason::UserUnknown),
     ("domino ディレクトリには見つかりません", Reason::UserUnknown),
     ("cannot route mail to user", Reason::Filtered),
-    ("several matches found in domino directory", Reason::SystemError),
+    (
+        "several matches found in domino directory",
+        Reason::SystemError,
+    ),
 ];
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -60,7 +60,10 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             None
         };
         // "mx.example.org [192.0.2.1] did not like our RCPT TO:"
-        let host = d.diagnostic[..q].split_whitespace().next().map(str::to_string);
+        let host = d.diagnostic[..q]
+            .split_whitespace()
+            .next()
+            .map(str::to_string);
         d.remote_mta = host;
     } else {
         d.reason = OWN_MESSAGES

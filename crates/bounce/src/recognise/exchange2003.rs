@@ -4,7 +4,7 @@
 
 use mailway_status::Reason;
 
-use super::common::{before_any, push_text, Collector};
+use super::common::{Collector, before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -22,7 +22,8 @@ fn probe(m: &Mail) -> bool {
             contains_ci(v, "internet mail service (")
                 || contains_ci(v, "microsoft exchange server internet mail connector")
         })
-        || m.header("x-mimeole").is_some_and(|v| contains_ci(v, "produced by microsoft exchange"))
+        || m.header("x-mimeole")
+            .is_some_and(|v| contains_ci(v, "produced by microsoft exchange"))
         || (contains_ci(&m.body, "did not reach the following recipient(s):")
             && contains_ci(&m.body, "msexch:"))
 }
@@ -59,7 +60,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         // "kijitora@example.jp on Thu, 29 Apr 2010 00:00:00 -0000" (indented by at most six
         // spaces; the diagnostic lines below are indented further)
         let indent = line.len() - line.trim_start().len();
-        if indent <= 6 && let Some(a) = recipient_at_start(t) {
+        if indent <= 6
+            && let Some(a) = recipient_at_start(t)
+        {
             c.start(a);
             continue;
         }

@@ -3,7 +3,7 @@
 
 use mailway_status::Reason;
 
-use super::common::{before_any, merge_standard, push_text, Collector};
+use super::common::{Collector, before_any, merge_standard, push_text};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -38,7 +38,10 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
         Reason::MailboxFull,
     ),
     ("the user(s) account is disabled.", Reason::Suspend),
-    ("the user(s) account is temporarily limited.", Reason::Suspend),
+    (
+        "the user(s) account is temporarily limited.",
+        Reason::Suspend,
+    ),
     (
         "each of the following recipients was rejected by a remote mail server",
         Reason::OnHold,
@@ -48,7 +51,10 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(
         &m.body,
-        &["--------------------------------------------------", "content-type: message/rfc822"],
+        &[
+            "--------------------------------------------------",
+            "content-type: message/rfc822",
+        ],
     );
     let mut c = Collector::default();
     let mut preamble = String::new();
@@ -57,7 +63,8 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         if t.is_empty() || !t.is_ascii() || t.contains('\x1b') {
             continue;
         }
-        let is_rcpt = ((t.starts_with('<') && !t.starts_with("<<<")) || t.starts_with("Recipient: <"))
+        let is_rcpt = ((t.starts_with('<') && !t.starts_with("<<<"))
+            || t.starts_with("Recipient: <"))
             && t.contains('@')
             && t.contains('>');
         if is_rcpt && let Some(a) = first_address(t) {

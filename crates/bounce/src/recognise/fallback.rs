@@ -21,9 +21,17 @@ fn probe(m: &Mail) -> bool {
     from.contains("mailer-daemon")
         || from.contains("postmaster")
         || from.contains("mail delivery")
-        || ["undeliver", "returned mail", "mail failed", "delivery fail", "failure notice", "non-remis", "unzustellbar"]
-            .iter()
-            .any(|s| subj.contains(s))
+        || [
+            "undeliver",
+            "returned mail",
+            "mail failed",
+            "delivery fail",
+            "failure notice",
+            "non-remis",
+            "unzustellbar",
+        ]
+        .iter()
+        .any(|s| subj.contains(s))
 }
 
 const FAILURE_WORDS: &[&str] = &[
@@ -80,7 +88,11 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             let after = t
                 .to_ascii_lowercase()
                 .find(&a.to_ascii_lowercase())
-                .map(|p| t[p + a.len()..].trim_start_matches(['.', ':', '>', ' ']).trim())
+                .map(|p| {
+                    t[p + a.len()..]
+                        .trim_start_matches(['.', ':', '>', ' '])
+                        .trim()
+                })
                 .filter(|s| s.len() > 3)
                 .unwrap_or(t);
             ds.push(Delivery {

@@ -15,14 +15,18 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    m.header("x-mlserver").is_some_and(|v| contains_ci(v, "fml"))
+    m.header("x-mlserver")
+        .is_some_and(|v| contains_ci(v, "fml"))
 }
 
 /// Subjects and sentences fml writes, with their reason.
 const MESSAGES: &[(&str, Reason)] = &[
     ("not member article from ", Reason::Rejected),
     ("are not member", Reason::Rejected),
-    ("you are not a member of this mailing list", Reason::Rejected),
+    (
+        "you are not a member of this mailing list",
+        Reason::Rejected,
+    ),
     ("spam mail from a spammer is rejected", Reason::Rejected),
     ("reject mail ", Reason::Rejected),
     ("fml system error message", Reason::SystemError),

@@ -106,14 +106,19 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             if let Some((cmd, reason)) = state(&n) {
                 d.command = Some(cmd);
                 // A precise remote status decides; a vague one leaves Google's stage reason.
-                let vague = find_status(&d.diagnostic)
-                    .is_none_or(|s| s.subject == 0 || s.detail == 0);
+                let vague =
+                    find_status(&d.diagnostic).is_none_or(|s| s.subject == 0 || s.detail == 0);
                 if vague {
                     d.reason = Some(reason);
                 }
             }
         }
-        if d.reason.is_none() && !contains_ci(&d.diagnostic, "the error that the other server returned was") {
+        if d.reason.is_none()
+            && !contains_ci(
+                &d.diagnostic,
+                "the error that the other server returned was",
+            )
+        {
             let lower = d.diagnostic.to_ascii_lowercase();
             if let Some((_, r)) = OWN_MESSAGES.iter().find(|(p, _)| lower.contains(p)) {
                 d.reason = Some(*r);

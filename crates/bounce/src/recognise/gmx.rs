@@ -3,7 +3,7 @@
 
 use mailway_status::Reason;
 
-use super::common::{before_any, push_text, Collector};
+use super::common::{Collector, before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -20,17 +20,26 @@ fn probe(m: &Mail) -> bool {
     (contains_ci(&m.from, "mailer-daemon@") && contains_ci(&m.from, "gmx"))
         || contains_ci(&m.from, "mailer-daemon@kundenserver")
         || m.has_header("envelope-to") && contains_ci(&m.from, "mailer-daemon@mail.gmx")
-        || contains_ci(&m.body, "--- the header of the original message is following. ---")
+        || contains_ci(
+            &m.body,
+            "--- the header of the original message is following. ---",
+        )
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    let text = before_any(&m.body, &["--- the header of the original message is following. ---"]);
+    let text = before_any(
+        &m.body,
+        &["--- the header of the original message is following. ---"],
+    );
     let mut c = Collector::default();
     let mut reading = false;
     for line in text.split('\n') {
         let t = line.trim();
         if !reading {
-            reading = contains_ci(t, "this message was created automatically by mail delivery software");
+            reading = contains_ci(
+                t,
+                "this message was created automatically by mail delivery software",
+            );
             continue;
         }
         if t.is_empty() {
@@ -38,7 +47,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         }
         // "shironeko@example.jp": or <kijitora@example.jp>
         let bare = first_address(t).is_some_and(|a| a.len() == t.trim_end_matches(':').len());
-        if (t.starts_with('"') && t.ends_with("\":") || t.starts_with('<') && t.ends_with('>') || bare)
+        if (t.starts_with('"') && t.ends_with("\":")
+            || t.starts_with('<') && t.ends_with('>')
+            || bare)
             && let Some(a) = first_address(t)
         {
             c.start(a);

@@ -20,14 +20,19 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.from, "<mailer-daemon@googlemail.com>")
-        && m.dsn.as_deref().is_some_and(|d| contains_ci(d, "final-recipient:"))
+        && m.dsn
+            .as_deref()
+            .is_some_and(|d| contains_ci(d, "final-recipient:"))
 }
 
 /// Google's own sentences (no remote answer quoted).
 const OWN_MESSAGES: &[(&str, Reason)] = &[
     ("because the address couldn't be found", Reason::UserUnknown),
     ("because the domain ", Reason::HostUnknown),
-    ("the recipient server did not accept our requests to connect", Reason::NetworkError),
+    (
+        "the recipient server did not accept our requests to connect",
+        Reason::NetworkError,
+    ),
     ("message size exceeds", Reason::MesgTooBig),
 ];
 
@@ -42,7 +47,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         if t.is_empty() {
             continue;
         }
-        if contains_ci(t, "the response was:") || contains_ci(t, "the response from the remote server was:") {
+        if contains_ci(t, "the response was:")
+            || contains_ci(t, "the response from the remote server was:")
+        {
             in_response = true;
             continue;
         }
@@ -54,7 +61,11 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     }
     for d in &mut ds {
         if d.diagnostic.is_empty() {
-            d.diagnostic = if response.is_empty() { summary.clone() } else { response.clone() };
+            d.diagnostic = if response.is_empty() {
+                summary.clone()
+            } else {
+                response.clone()
+            };
         }
         if response.starts_with("DNS Error:") {
             // Google reports its own DNS lookup failures (NXDOMAIN included) as temporary

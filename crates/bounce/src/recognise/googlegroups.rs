@@ -34,13 +34,7 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     } else {
         Reason::OnHold
     };
-    let diag = squeeze(
-        &text
-            .split("\n\n")
-            .take(4)
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
+    let diag = squeeze(&text.split("\n\n").take(4).collect::<Vec<_>>().join(" "));
     let ds: Vec<Delivery> = header_recipients(m, "x-failed-recipients")
         .into_iter()
         .map(|r| Delivery {

@@ -2,7 +2,7 @@
 //! delivered **", e.g. a misconfigured 'Send mail as' account) that carry no delivery-status
 //! fields. The recipient is the returned message's `To`.
 
-use super::common::{push_text, before_any};
+use super::common::{before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -17,7 +17,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.from, "<mailer-daemon@googlemail.com>")
         && contains_ci(&m.subject, "delivery status notification")
-        && !m.dsn.as_deref().is_some_and(|d| contains_ci(d, "recipient:"))
+        && !m
+            .dsn
+            .as_deref()
+            .is_some_and(|d| contains_ci(d, "recipient:"))
         && !contains_ci(&m.body, "\nfinal-recipient:")
         && m.body.contains("** ")
 }

@@ -16,16 +16,23 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    m.header("x-mailer").is_some_and(|v| v.trim().starts_with("<SMTP32 v"))
+    m.header("x-mailer")
+        .is_some_and(|v| v.trim().starts_with("<SMTP32 v"))
         || m.subject.trim() == "Undeliverable Mail" && contains_ci(&m.from, "postmaster")
 }
 
 const COMMANDS: &[(&str, SmtpCommand)] = &[
     ("smtp connection failed,", SmtpCommand::Connect),
-    ("unexpected connection response from server:", SmtpCommand::Connect),
+    (
+        "unexpected connection response from server:",
+        SmtpCommand::Connect,
+    ),
     ("unexpected response to ehlo/helo:", SmtpCommand::Ehlo),
     ("server response to mail from:", SmtpCommand::Mail),
-    ("additional rcpt to generated following response:", SmtpCommand::Rcpt),
+    (
+        "additional rcpt to generated following response:",
+        SmtpCommand::Rcpt,
+    ),
     ("data command generated response:", SmtpCommand::Data),
 ];
 
@@ -34,12 +41,18 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
     ("unknown user", Reason::UserUnknown),
     ("invalid final delivery userid", Reason::UserUnknown),
     ("user mailbox exceeds allowed size", Reason::MailboxFull),
-    ("requested action not taken: virus detected", Reason::VirusDetected),
+    (
+        "requested action not taken: virus detected",
+        Reason::VirusDetected,
+    ),
     ("delivery failed ", Reason::Expired),
 ];
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    let text = before_any(&m.body, &["original message follows.", "content-type: message/rfc822"]);
+    let text = before_any(
+        &m.body,
+        &["original message follows.", "content-type: message/rfc822"],
+    );
     let mut ds: Vec<Delivery> = Vec::new();
     let mut extra = String::new();
     for line in text.split('\n') {

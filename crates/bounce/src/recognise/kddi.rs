@@ -16,7 +16,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    (contains_ci(&m.from, ".dion.ne.jp") || contains_ci(&m.from, "@au.com") || contains_ci(&m.from, "auone-net.jp"))
+    (contains_ci(&m.from, ".dion.ne.jp")
+        || contains_ci(&m.from, "@au.com")
+        || contains_ci(&m.from, "auone-net.jp"))
         && contains_ci(&m.body, "could not be delivered to: <")
 }
 

@@ -19,7 +19,10 @@ fn probe(m: &Mail) -> bool {
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    let text = before_any(&m.body, &["content-type: message/rfc822", "-------- original message"]);
+    let text = before_any(
+        &m.body,
+        &["content-type: message/rfc822", "-------- original message"],
+    );
     let mut ds: Vec<Delivery> = Vec::new();
     let mut reading = false;
     for line in text.split('\n') {

@@ -48,7 +48,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
                 }
             }
             "info" => {
-                let v = t.split_once(':').map(|(_, v)| v.trim().trim_matches(['<', '>']));
+                let v = t
+                    .split_once(':')
+                    .map(|(_, v)| v.trim().trim_matches(['<', '>']));
                 if starts_with_ci(t, "remote-mta:") {
                     remote = v.and_then(host_token);
                 } else if starts_with_ci(t, "reporting-mta:") {

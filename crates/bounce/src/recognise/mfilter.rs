@@ -22,7 +22,10 @@ fn probe(m: &Mail) -> bool {
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    let text = before_any(&m.body, &["-------original message", "-------original mail info"]);
+    let text = before_any(
+        &m.body,
+        &["-------original message", "-------original mail info"],
+    );
     let mut ds: Vec<Delivery> = Vec::new();
     let mut section = "";
     for line in text.split('\n') {

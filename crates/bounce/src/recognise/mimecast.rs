@@ -17,7 +17,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.subject, "[postmaster] email delivery failure")
-        || m.headers.get_all("received").any(|r| contains_ci(r, "mimecast"))
+        || m.headers
+            .get_all("received")
+            .any(|r| contains_ci(r, "mimecast"))
             && contains_ci(&m.body, "the problem appears to be :")
 }
 
@@ -57,7 +59,11 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let recipient = rcpt?;
     let reason = contains_ci(&problem, "recipient email address is possibly incorrect")
         .then_some(Reason::UserUnknown);
-    let diagnostic = if info.is_empty() { problem } else { format!("{info} ({problem})") };
+    let diagnostic = if info.is_empty() {
+        problem
+    } else {
+        format!("{info} ({problem})")
+    };
     Some(vec![Delivery {
         recipient,
         diagnostic,

@@ -24,7 +24,10 @@ fn probe(m: &Mail) -> bool {
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    let text = before_any(&m.body, &["original message headers:", "content-type: message/rfc822"]);
+    let text = before_any(
+        &m.body,
+        &["original message headers:", "content-type: message/rfc822"],
+    );
     let admin = text
         .split_once("Diagnostic information for administrators:")
         .map(|(_, r)| r)

@@ -39,7 +39,10 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
     ("envelope expired", Reason::Expired),
     ("no mx found for domain", Reason::HostUnknown),
     ("no mx found for destination", Reason::HostUnknown),
-    ("address family mismatch on destination mxs", Reason::NetworkError),
+    (
+        "address family mismatch on destination mxs",
+        Reason::NetworkError,
+    ),
     ("network error on destination mxs", Reason::NetworkError),
     ("could not retrieve source address", Reason::NetworkError),
     ("loop detected", Reason::SystemError),
@@ -49,7 +52,10 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(
         &m.body,
-        &["below is a copy of the original message", "content-type: message/rfc822"],
+        &[
+            "below is a copy of the original message",
+            "content-type: message/rfc822",
+        ],
     );
     let delayed = contains_ci(&m.subject, "warning") || contains_ci(text, "a message is delayed");
     let mut c = Collector::default();

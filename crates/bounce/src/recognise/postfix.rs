@@ -34,9 +34,9 @@ fn probe(m: &Mail) -> bool {
     let subj = m.subject.to_ascii_lowercase();
     SUBJECTS.iter().any(|s| subj.contains(s))
         || contains_ci(&m.body, "this is the postfix program at host")
-        || m.dsn
-            .as_deref()
-            .is_some_and(|d| contains_ci(d, "x-postfix-queue-id:") || contains_ci(d, "x-postfix-sender:"))
+        || m.dsn.as_deref().is_some_and(|d| {
+            contains_ci(d, "x-postfix-queue-id:") || contains_ci(d, "x-postfix-sender:")
+        })
 }
 
 const BOUNDARIES: &[&str] = &[
@@ -63,11 +63,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
                     if d.command.is_none() {
                         d.command = find_command(&p.diagnostic);
                     }
-                    if d.diagnostic.is_empty() {
-                        d.diagnostic = p.diagnostic.clone();
-                    } else if d.diagnostic_type.as_deref() == Some("X-POSTFIX")
-                        && p.diagnostic.len() > d.diagnostic.len()
-                    {
+                    let longer_local = d.diagnostic_type.as_deref() == Some("X-POSTFIX")
+                        && p.diagnostic.len() > d.diagnostic.len();
+                    if d.diagnostic.is_empty() || longer_local {
                         d.diagnostic = p.diagnostic.clone();
                     }
                 }

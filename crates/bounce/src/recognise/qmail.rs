@@ -79,7 +79,10 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
         "sorry, i couldn't find a mail exchanger or ip address",
         Reason::NotAccept,
     ),
-    ("bad interpreter: no such file or directory", Reason::SystemError),
+    (
+        "bad interpreter: no such file or directory",
+        Reason::SystemError,
+    ),
     (
         "requested action not taken: mailbox unavailable (not enough free space)",
         Reason::SystemFull,

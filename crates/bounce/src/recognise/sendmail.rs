@@ -100,7 +100,9 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             .unwrap_or(t);
         let rest = match rest.split_once(' ') {
             // skip an enhanced status before the address
-            Some((s, r)) if s.contains('.') && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+            Some((s, r))
+                if s.contains('.') && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') =>
+            {
                 r.trim_start()
             }
             _ => rest,
@@ -140,7 +142,10 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             } else {
                 format!("{} {}", std::mem::take(&mut response), own)
             };
-            match out.iter_mut().find(|e| e.recipient.eq_ignore_ascii_case(&a)) {
+            match out
+                .iter_mut()
+                .find(|e| e.recipient.eq_ignore_ascii_case(&a))
+            {
                 Some(e) => {
                     if e.diagnostic.is_empty() {
                         e.diagnostic = diag;
@@ -237,7 +242,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             .or_else(|| (single && anonymous.len() == 1).then(|| anonymous[0]));
         let Some(e) = found else {
             if d.diagnostic.is_empty()
-                && let Some((_, r)) = listed.iter().find(|(a, _)| a.eq_ignore_ascii_case(&d.recipient))
+                && let Some((_, r)) = listed
+                    .iter()
+                    .find(|(a, _)| a.eq_ignore_ascii_case(&d.recipient))
             {
                 d.diagnostic = r.clone();
             }

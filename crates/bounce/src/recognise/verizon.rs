@@ -38,7 +38,8 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         .skip_while(|l| !contains_ci(l, "original message:"))
         .find(|l| starts_with_ci(l.trim(), "to:"))
         .and_then(first_address)?;
-    let reason = contains_ci(&diag, "no valid recipients for this mm").then_some(Reason::UserUnknown);
+    let reason =
+        contains_ci(&diag, "no valid recipients for this mm").then_some(Reason::UserUnknown);
     Some(vec![Delivery {
         recipient: orig,
         diagnostic: diag,

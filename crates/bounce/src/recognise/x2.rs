@@ -5,7 +5,7 @@
 
 use mailway_status::SmtpCommand;
 
-use super::common::{before_any, push_text, Collector};
+use super::common::{Collector, before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -19,15 +19,26 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     (contains_ci(&m.from, "mailer-daemon@") || contains_ci(&m.from, "postmaster@"))
-        && (contains_ci(&m.body, "unable to deliver message to the following address(es).")
-            || contains_ci(&m.body, "your delivery to the following address has been failed."))
+        && (contains_ci(
+            &m.body,
+            "unable to deliver message to the following address(es).",
+        ) || contains_ci(
+            &m.body,
+            "your delivery to the following address has been failed.",
+        ))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
-    if contains_ci(&m.body, "unable to deliver message to the following address(es).") {
+    if contains_ci(
+        &m.body,
+        "unable to deliver message to the following address(es).",
+    ) {
         let mut ds = super::qmail::parse_with(
             m,
-            &["--- original message follows.", "--- below this line is a copy of the message."],
+            &[
+                "--- original message follows.",
+                "--- below this line is a copy of the message.",
+            ],
             &["unable to deliver message to the following address(es)."],
         )?;
         for d in &mut ds {
@@ -38,7 +49,13 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         }
         return Some(ds);
     }
-    let text = before_any(&m.body, &["--- original message follows.", "content-type: message/rfc822"]);
+    let text = before_any(
+        &m.body,
+        &[
+            "--- original message follows.",
+            "content-type: message/rfc822",
+        ],
+    );
     let mut c = Collector::default();
     for line in text.split('\n') {
         let t = line.trim();

@@ -1,7 +1,7 @@
 //! "X3": an unidentified MTA whose notices read "This is an automatically generated Delivery
 //! Status Notification." with `* address` lines and "Technical details:" (`SMTP:RCPT host ...`).
 
-use super::common::{before_any, merge_standard, push_text, Collector};
+use super::common::{Collector, before_any, merge_standard, push_text};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -16,8 +16,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.subject, "delivery status notification")
-        && contains_ci(&m.body, "this is an automatically generated delivery status notification.")
-        && m.body.lines().any(|l| l.trim_start().starts_with("* ") && l.contains('@'))
+        && contains_ci(
+            &m.body,
+            "this is an automatically generated delivery status notification.",
+        )
+        && m.body
+            .lines()
+            .any(|l| l.trim_start().starts_with("* ") && l.contains('@'))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -14,7 +14,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    contains_ci(&m.body, "we had trouble delivering your message. full details follow:")
+    contains_ci(
+        &m.body,
+        "we had trouble delivering your message. full details follow:",
+    )
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -19,7 +19,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.from, "mailer-daemon@mail.zoho")
         || m.has_header("x-zohomail")
-        || m.headers.get_all("received").any(|r| contains_ci(r, "mx.zohomail.com"))
+        || m.headers
+            .get_all("received")
+            .any(|r| contains_ci(r, "mx.zohomail.com"))
             && contains_ci(&m.from, "mailer-daemon")
 }
 
