@@ -129,6 +129,7 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
 // DSN building (owned by the relay engine: src/dsn_build.rs).
 mod dsn_build;
 pub use dsn_build::{DsnAction, DsnRecipient, DsnSpec, ReturnContent, build_dsn, rfc5322_date};
+
 /// The text of a bounce quoted with `> ` inside a forwarded message, when there is one.
 fn unquote_forwarded(body: &str) -> Option<String> {
     let quoted = body
