@@ -53,7 +53,11 @@ fn in4(ip: Ipv4Addr, net: [u8; 4], len: u32) -> bool {
 }
 
 fn in6(ip: Ipv6Addr, net: Ipv6Addr, len: u32) -> bool {
-    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len)
+    };
     u128::from(ip) & mask == u128::from(net) & mask
 }
 
@@ -78,7 +82,9 @@ pub fn classify(ip: IpAddr) -> AddrClass {
                 AddrClass::LinkLocal
             } else if in6(v6, seg("ff00::"), 8) {
                 AddrClass::Multicast
-            } else if in6(v6, seg("100::"), 64) || in6(v6, seg("2001::"), 23) && !in6(v6, seg("2001::"), 32) {
+            } else if in6(v6, seg("100::"), 64)
+                || in6(v6, seg("2001::"), 23) && !in6(v6, seg("2001::"), 32)
+            {
                 AddrClass::Reserved
             } else {
                 AddrClass::Public
@@ -92,19 +98,28 @@ fn classify4(ip: Ipv4Addr) -> AddrClass {
         AddrClass::Unspecified
     } else if in4(ip, [127, 0, 0, 0], 8) {
         AddrClass::Loopback
-    } else if in4(ip, [10, 0, 0, 0], 8) || in4(ip, [172, 16, 0, 0], 12) || in4(ip, [192, 168, 0, 0], 16) {
+    } else if in4(ip, [10, 0, 0, 0], 8)
+        || in4(ip, [172, 16, 0, 0], 12)
+        || in4(ip, [192, 168, 0, 0], 16)
+    {
         AddrClass::Private
     } else if in4(ip, [169, 254, 0, 0], 16) {
         AddrClass::LinkLocal
     } else if in4(ip, [100, 64, 0, 0], 10) {
         AddrClass::SharedCgn
-    } else if in4(ip, [192, 0, 2, 0], 24) || in4(ip, [198, 51, 100, 0], 24) || in4(ip, [203, 0, 113, 0], 24) {
+    } else if in4(ip, [192, 0, 2, 0], 24)
+        || in4(ip, [198, 51, 100, 0], 24)
+        || in4(ip, [203, 0, 113, 0], 24)
+    {
         AddrClass::Documentation
     } else if in4(ip, [198, 18, 0, 0], 15) {
         AddrClass::Benchmark
     } else if in4(ip, [224, 0, 0, 0], 4) {
         AddrClass::Multicast
-    } else if in4(ip, [240, 0, 0, 0], 4) || in4(ip, [192, 0, 0, 0], 24) || in4(ip, [192, 88, 99, 0], 24) {
+    } else if in4(ip, [240, 0, 0, 0], 4)
+        || in4(ip, [192, 0, 0, 0], 24)
+        || in4(ip, [192, 88, 99, 0], 24)
+    {
         AddrClass::Reserved
     } else {
         AddrClass::Public
@@ -118,8 +133,10 @@ fn classify4(ip: Ipv4Addr) -> AddrClass {
 pub fn is_special_use_domain(domain: &str) -> bool {
     let d = domain.trim_end_matches('.').to_ascii_lowercase();
     let tld = d.rsplit('.').next().unwrap_or("");
-    matches!(tld, "test" | "example" | "invalid" | "localhost" | "local" | "internal")
-        || d.ends_with(".home.arpa")
+    matches!(
+        tld,
+        "test" | "example" | "invalid" | "localhost" | "local" | "internal"
+    ) || d.ends_with(".home.arpa")
         || d == "home.arpa"
 }
 
@@ -127,7 +144,9 @@ pub fn is_special_use_domain(domain: &str) -> bool {
 pub fn looks_like_ip(s: &str) -> bool {
     let t = s.trim_end_matches('.');
     t.parse::<IpAddr>().is_ok()
-        || (t.split('.').count() == 4 && t.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+        || (t.split('.').count() == 4
+            && t.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
 }
 
 #[cfg(test)]

@@ -147,9 +147,7 @@ pub fn defined_ids(lang: Lang) -> Vec<String> {
         Lang::Es => ES,
     };
     text.lines()
-        .filter(|l| {
-            l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && l.contains(" =")
-        })
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && l.contains(" ="))
         .filter_map(|l| l.split(" =").next())
         .map(|s| s.trim().to_string())
         .collect()

@@ -91,7 +91,11 @@ pub async fn check(cx: &Ctx) -> (Vec<Finding>, MxData) {
                     .subject(host.clone())
                     .arg(
                         "preferences",
-                        prefs.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
+                        prefs
+                            .iter()
+                            .map(u16::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     )
                     .evidence(ev.clone()),
             );
@@ -227,11 +231,16 @@ fn address_findings(cx: &Ctx, host: &str, addrs: &[IpAddr]) -> Vec<Finding> {
 }
 
 fn join(v: &[IpAddr]) -> String {
-    v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Awaits futures concurrently, keeping order (a small `join_all`).
-pub(crate) async fn futures_join_all<F: std::future::Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+pub(crate) async fn futures_join_all<F: std::future::Future>(
+    futs: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
     let futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = (0..futs.len()).map(|_| None).collect();
     let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> = futs.into_iter().enumerate().collect();

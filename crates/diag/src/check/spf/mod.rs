@@ -1,6 +1,7 @@
 //! SPF (RFC 7208): syntax with every error, worst-case lookup analysis over the include /
 //! redirect tree, and `check_host()` evaluation naming the deciding term.
 
+pub mod analyze;
 pub mod eval;
 pub mod macros;
 pub mod parse;
@@ -10,3 +11,5 @@ pub use parse::{
     Directive, Mechanism, Qualifier, SpfRecord, SyntaxError, SyntaxErrorKind, is_spf_record,
     parse_record,
 };
+
+pub use analyze::check;

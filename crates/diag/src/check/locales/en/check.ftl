@@ -1,0 +1,309 @@
+# mailway check — finding texts (English).
+# Message id = finding id with "." replaced by "-". Value = title; .explain; .fix.
+
+## report headings
+
+ui-area-resolver = Resolvers and domain
+ui-area-mx = MX (where mail for the domain goes)
+ui-area-ns = Name servers
+ui-area-propagation = Propagation (agreement between resolvers)
+ui-area-dnssec = DNSSEC
+ui-area-spf = SPF
+ui-area-dkim = DKIM
+ui-area-dmarc = DMARC
+ui-area-mta-sts = MTA-STS
+ui-area-tls-rpt = TLS reporting (TLS-RPT)
+ui-area-dane = DANE (TLSA)
+ui-area-bimi = BIMI
+ui-area-ip = Sending IP
+ui-area-blocklist = Blocklists
+ui-summary = { $errors } errors, { $warnings } warnings, { $infos } notes, { $oks } checks passed
+ui-evidence = evidence
+ui-fix = fix
+ui-answered-by = answered by
+ui-could-not-run = The check could not run
+ui-checked = Checked { $domain } with { $resolvers } in { $ms } ms
+
+## resolvers and domain
+
+resolver-ok = { $count } resolver(s) answered: { $servers }
+    .explain = Every answer below comes from these resolvers; each piece of evidence names the one that answered.
+resolver-slow = Resolver { $server } is slow ({ $ms } ms)
+    .explain = It answered, but took more than half of the timeout. Slow resolvers delay every delivery attempt and can make mail servers report temporary DNS failures (4.4.3).
+    .fix = Use a resolver closer to the mail server (a local caching resolver such as unbound), or check the network path to { $server }.
+resolver-refused = Resolver { $server } answered { $rcode }
+    .explain = The resolver did not answer the question: REFUSED means it will not resolve for us (not a recursive resolver, or access-controlled); SERVFAIL means it failed to get an answer (broken delegation, DNSSEC failure, unreachable name servers).
+    .fix = Check that { $server } is a recursive resolver that allows this client, or use another one with --resolver.
+resolver-unreachable = Resolver { $server } did not answer within { $seconds } s
+    .explain = No reply at all (dead, firewalled, or nothing listening on that port): { $error }. A mail server using it would defer every message with a temporary DNS error.
+    .fix = Check that a resolver runs at { $server } and that UDP and TCP port 53 are open to it; meanwhile give another one with --resolver.
+resolver-none-answered = None of the { $count } resolver(s) answered
+    .explain = Without a resolver nothing can be checked; the results below are incomplete.
+    .fix = Give a working resolver with --resolver IP[:PORT].
+resolver-area-timeout = The { $subject } checks did not finish within { $seconds } s
+    .explain = Some DNS answers took too long; the check stopped waiting so that the whole run stays bounded. The findings of this area are missing.
+    .fix = Re-run with a larger --timeout or a faster resolver.
+domain-invalid = Not a valid domain name
+    .explain = { $error }
+    .fix = Give a domain such as example.com (no scheme, no path, labels of at most 63 characters).
+domain-nxdomain = { $domain } does not exist (NXDOMAIN)
+    .explain = The DNS says there is no such domain. Mail to it bounces at once with "5.1.2 bad destination system", and mail from it is rejected by most receivers.
+    .fix = Check the spelling; if the domain should exist, check its registration and delegation at the registrar.
+
+## MX
+
+mx-ok = { $count } MX host(s), all resolvable: { $hosts }
+    .explain = Senders try them in order of preference; each has at least one address.
+mx-implicit = No MX record: mail goes to the domain's own address ({ $addresses })
+    .explain = Without MX records, senders use the A/AAAA records of the domain itself (the "implicit MX" of RFC 5321 §5.1). It works, but it is rarely what was meant: the web server is then asked to accept mail.
+    .fix = Publish MX records for the hosts that should receive mail, or a null MX ("0 .", RFC 7505) if the domain receives no mail.
+mx-none = No MX record and no address: the domain cannot receive mail
+    .explain = There is neither an MX record nor an A/AAAA record for { $domain }, so mail to it bounces (or, with some senders, is retried until it expires).
+    .fix = Publish MX records; if the domain should receive no mail, publish a null MX ("{ $domain }. MX 0 .") so senders bounce at once.
+mx-lookup-failed = The MX lookup failed: { $error }
+    .explain = The resolver could not say whether MX records exist. Senders treat this as a temporary error and keep retrying, which ends in "4.4.7 delivery time expired".
+    .fix = Check the name servers of the domain (see the name server findings) and DNSSEC.
+mx-null = Null MX: the domain accepts no mail (RFC 7505)
+    .explain = The single MX record "0 ." says the domain receives no mail; senders bounce at once with 5.1.10 instead of retrying.
+mx-null-mixed = Null MX mixed with other MX records
+    .explain = The null MX "0 ." means "no mail here", but other MX records are published too. RFC 7505 §3 forbids this; senders may treat the domain as having no valid MX at all.
+    .fix = Remove "0 ." to receive mail, or remove every other MX record to accept none.
+mx-duplicate = { $subject } is listed several times (preferences { $preferences })
+    .explain = The same host at several preferences adds nothing and suggests a leftover record.
+    .fix = Keep one MX record per host.
+mx-target-ip = MX target { $subject } is an IP address, not a host name
+    .explain = An MX record must name a host (RFC 5321 §5.1, RFC 7505). Senders look up "{ $subject }" as a name, which does not exist, so this MX is useless.
+    .fix = Create a host name (e.g. mx.{ $domain }) with an A record for that address and point the MX at it.
+mx-target-cname = MX target { $subject } is an alias (CNAME to { $target })
+    .explain = MX records must point at a canonical name, not an alias (RFC 2181 §10.3, RFC 5321 §5.1). Most senders follow the alias, some do not, and some reject the mail.
+    .fix = Point the MX at { $target } directly.
+mx-target-nxdomain = MX host { $subject } does not exist
+    .explain = The MX points to a name that does not exist (NXDOMAIN). Senders skip it; if it is the only one, mail bounces or is retried until it expires.
+    .fix = Fix the MX target, or create the host with its A/AAAA records.
+mx-target-no-address = MX host { $subject } has no A or AAAA record
+    .explain = The name exists but has no address, so senders cannot connect to it.
+    .fix = Add A (and AAAA) records for { $subject }, or point the MX elsewhere.
+mx-target-lookup-failed = Could not resolve MX host { $subject }: { $error }
+    .explain = A temporary DNS failure: senders will retry, and mail is delayed while it lasts.
+    .fix = Check the name servers of the zone that holds { $subject }.
+mx-shared-address = MX hosts { $hosts } share the address { $subject }
+    .explain = Several MX names lead to the same machine, so they give no redundancy.
+mx-no-usable-host = None of the { $count } MX host(s) is usable
+    .explain = Every MX host is broken (no name, no address, or an address that cannot be reached from the Internet): mail to the domain cannot be delivered.
+    .fix = Fix the MX findings above.
+mx-address-special = { $host } resolves to { $class ->
+        [loopback] a loopback address
+        [private] a private address
+        [unspecified] the unspecified address
+        [link-local] a link-local address
+        [cgn] a carrier-grade NAT address
+        [documentation] a documentation address
+        [benchmark] a benchmarking address
+        [multicast] a multicast address
+       *[other] a reserved address
+    } ({ $address })
+    .explain = { $class ->
+        [loopback] A loopback address points every sender at itself: they deliver to their own machine, which rejects it or loops ("mail loops back to myself").
+        [unspecified] 0.0.0.0 is not a host; senders cannot connect to it.
+        [documentation] Documentation ranges (RFC 5737, RFC 3849) are not routed on the Internet; senders cannot connect.
+        *[other] This range is not reachable from the Internet, so outside senders cannot connect to it.
+    }{ $test_domain ->
+        [yes] { " " }The domain is under a special-use test name (RFC 6761), so this is reported one level lower than for a real domain.
+       *[no] {""}
+    }
+    .fix = Publish the public address of { $host }.
+
+## name servers
+
+ns-lookup-failed = Could not get the name servers of { $zone }: { $error }
+    .explain = Without the NS records the delegation cannot be checked.
+    .fix = Check the delegation at the parent zone (your registrar).
+ns-single = Only { $count } name server for { $zone }
+    .explain = RFC 1034 §4.1 and RFC 2182 ask for at least two name servers on different networks; with one, a single outage makes the whole domain (and its mail) unreachable.
+    .fix = Add a second name server (most DNS providers offer secondaries) and list it at the registrar.
+ns-no-address = Name server { $subject } has no address: { $error }
+    .explain = Resolvers cannot reach a name server they cannot resolve.
+    .fix = Publish A/AAAA records (and glue at the parent) for { $subject }.
+ns-unreachable = Name server { $subject } does not answer: { $error }
+    .explain = Resolvers that pick it wait for the timeout and retry elsewhere: lookups get slow, and fail if every server is down.
+    .fix = Check that the DNS server runs on { $address } and that UDP and TCP port 53 are open.
+ns-lame = Lame delegation: { $subject } does not serve { $zone } ({ $rcode }, authoritative: { $aa })
+    .explain = The zone is delegated to this server, but it does not answer authoritatively for it. Resolvers that ask it get an error or a non-answer and must try another server; some give up with SERVFAIL.
+    .fix = Load the zone on { $host }, or remove { $host } from the NS records (and from the registrar).
+ns-serial-mismatch = The name servers serve different versions of { $zone }: { $serials }
+    .explain = Different SOA serials mean the secondaries have not caught up (failed zone transfers or NOTIFY): different resolvers get different answers depending on the server they ask.
+    .fix = Check zone transfers (AXFR/IXFR, NOTIFY, TSIG keys, firewalls) from the primary to every secondary.
+ns-nsset-mismatch = The name servers list different NS records for { $zone }
+    .explain = The NS set of the zone must be the same on every authoritative server; a stale list keeps sending resolvers to old servers.
+    .fix = Make every server serve the current zone (see the serial finding) and update the registrar's list.
+ns-data-mismatch = The name servers give different answers for { $query }
+    .explain = Depending on which name server a sender's resolver asks, mail goes to different hosts: some senders deliver to an old or wrong server.
+    .fix = Synchronise the zone on every name server (zone transfers), then re-check.
+ns-ok = { $count } name server address(es) answer authoritatively for { $zone } (serial { $serial })
+    .explain = No lame delegation, and every server serves the same version of the zone.
+
+## propagation
+
+propagation-mismatch = The resolvers disagree on { $query }
+    .explain = Different resolvers return different answers: a recent change has not propagated yet (old answers are still cached until their TTL expires), or the name servers themselves disagree.
+    .fix = Wait for the TTL of the old records to expire; if it persists, compare the authoritative servers (name server findings).
+propagation-ok = { $count } resolvers give the same answers
+    .explain = SOA, NS, MX, SPF and DMARC answers agree between { $servers }.
+
+## SPF
+
+spf-none = No SPF record
+    .explain = Without SPF, receivers cannot tell which servers may send as { $domain }; mail is more likely to be junked, and anyone can forge the envelope sender.
+    .fix = Publish a TXT record at { $domain } such as "v=spf1 mx -all" listing your sending servers (or "v=spf1 -all" if the domain sends no mail).
+spf-multiple = { $count } SPF records at { $record_domain }
+    .explain = RFC 7208 §4.5 allows exactly one "v=spf1" record; with more, every SPF check returns permerror and receivers treat the domain as having a broken SPF.
+    .fix = Merge the records into one.
+spf-lookup-failed = The SPF lookup failed: { $error }
+    .explain = Receivers get temperror and may defer or accept the mail without SPF.
+    .fix = Check the name servers of the domain.
+spf-syntax = SPF syntax error in "{ $term }" (term { $position })
+    .explain = { $kind ->
+        [unknown-mechanism] "{ $term }" is not an SPF mechanism or modifier (valid: all, include, a, mx, ptr, ip4, ip6, exists, redirect=, exp=).
+        [bad-ip4] The value of ip4 is not a valid IPv4 address or network.
+        [bad-ip6] The value of ip6 is not a valid IPv6 address or network.
+        [bad-cidr] The prefix length is out of range or badly written (IPv4 0-32, IPv6 0-128, no leading zeros).
+        [missing-domain] This mechanism needs a domain after ":".
+        [unexpected-argument] This mechanism does not take that argument.
+        [bad-domain] The domain does not end in a valid top-level label.
+        [bad-macro] The macro is invalid.
+        [duplicate-modifier] redirect= and exp= may appear only once.
+        [bad-modifier-name] The modifier name is invalid.
+        [non-ascii] SPF records must be 7-bit ASCII (RFC 7208 §3.1).
+        [control-char] Terms are separated by spaces only; a control character (line break, tab) breaks the record.
+       *[other] { $detail }
+    } Any syntax error makes the whole record a permerror (RFC 7208 §4.6): receivers ignore your SPF. Detail: { $detail }.
+    .fix = Correct "{ $term }" in the SPF record of { $record_domain }.
+spf-ptr = The record of { $record_domain } uses "{ $term }"
+    .explain = The ptr mechanism is deprecated (RFC 7208 §5.5): slow, unreliable, and many receivers skip it or count it against you.
+    .fix = Replace it with ip4/ip6 or a mechanisms naming your sending hosts.
+spf-all-pass = "{ $term }": anyone may send as { $domain }
+    .explain = "+all" authorises every IP address on the Internet, which makes SPF useless and tells receivers forgers are legitimate.
+    .fix = End the record with "-all" (or "~all" while testing) after listing your real senders.
+spf-all-neutral = "{ $term }": SPF makes no assertion
+    .explain = "?all" gives the same result as no SPF for every unlisted server, so forged mail is not flagged.
+    .fix = Use "~all" or "-all" once every sender is listed.
+spf-redirect-ignored = redirect= is ignored because the record has an "all" mechanism
+    .explain = RFC 7208 §6.1: redirect applies only when no mechanism matches, and "all" always matches.
+spf-no-all = The record has no "all" and no redirect
+    .explain = Unlisted servers get "neutral", so forged mail is not flagged.
+    .fix = End the record with "-all" or "~all".
+spf-include-no-spf = { $term }: { $target } has no SPF record
+    .explain = An include whose target has no SPF record makes the evaluation a permerror (RFC 7208 §5.2) whenever it is reached: receivers then ignore your SPF.
+    .fix = Fix or remove "{ $term }" (a typo? a provider that moved its record?).
+spf-redirect-no-spf = { $term }: { $target } has no SPF record
+    .explain = A redirect to a name without an SPF record is a permerror (RFC 7208 §6.1).
+    .fix = Point redirect= to a name that publishes SPF.
+spf-include-failed = Could not fetch the SPF record of { $subject } ({ $term }): { $error }
+    .explain = Receivers get temperror when they reach this include.
+    .fix = Check the name servers of { $subject }.
+spf-loop = SPF loop: { $path }
+    .explain = "{ $term }" in the record of { $record_domain } leads back to a record already being evaluated. Evaluation can never finish; receivers stop at the lookup limit with permerror.
+    .fix = Remove the include/redirect that points back.
+spf-mx-too-many = "{ $subject }": { $host } has { $count } MX records (limit 10)
+    .explain = An mx mechanism may look at no more than 10 MX hosts (RFC 7208 §4.6.4); more is a permerror.
+    .fix = Use ip4/ip6 ranges or an include instead.
+spf-lookups-exceeded = SPF needs { $count } DNS lookups (limit { $limit })
+    .explain = Counting every include, a, mx, ptr, exists and redirect through the whole include tree (the worst case a receiver may evaluate), the record needs more than { $limit } lookups. Receivers stop with permerror (RFC 7208 §4.6.4) and your SPF fails for mail from servers listed late in the record.
+    .fix = Flatten: replace includes by the ip4/ip6 ranges they list, drop providers you no longer use, or move senders to a subdomain with its own record.
+spf-lookups = SPF needs { $count } of { $limit } DNS lookups (worst case)
+    .explain = Counted over the whole include/redirect tree. Close to the limit, adding one more provider will break SPF.
+    .fix = Keep a margin: flatten includes you control.
+spf-void-lookup = "{ $term }": { $target } does not exist or has no address
+    .explain = A lookup that returns nothing (a "void lookup") matches nothing and wastes one of the two void lookups receivers allow (RFC 7208 §4.6.4).
+    .fix = Remove "{ $term }" or fix the name.
+spf-void-exceeded = { $count } void lookups (limit { $limit })
+    .explain = Receivers stop with permerror after more than { $limit } lookups that return nothing (RFC 7208 §4.6.4).
+    .fix = Remove the terms pointing at names that do not exist.
+spf-ok = SPF record is valid
+    .explain = "{ $record }"
+spf-result = SPF for { $ip }: { $result }
+    .explain = Evaluated as a receiver would for mail from { $sender } sent by { $ip }. Deciding term: { $term }. { $reason }
+    .fix = { $result ->
+        [fail] Add { $ip } to the SPF record (ip4:/ip6:, or the include of the provider that owns it).
+        [softfail] Add { $ip } to the SPF record.
+        [neutral] Add { $ip } to the SPF record and end it with ~all or -all.
+        [none] Publish an SPF record that lists { $ip }.
+        [permerror] Fix the SPF errors above; receivers ignore a broken record.
+       *[other] Check the DNS of the domains in the record (temporary failure).
+    }
+
+## DMARC
+
+dmarc-none = No DMARC record
+    .explain = Without DMARC (a TXT record at _dmarc.{ $domain }, or one at its organisational domain), receivers apply no policy to mail that fails SPF and DKIM, you get no reports, and Gmail/Yahoo reject bulk mail from domains without one.
+    .fix = Start with "v=DMARC1; p=none; rua=mailto:dmarc@{ $domain }" at _dmarc.{ $domain }, read the reports, then move to quarantine and reject.
+dmarc-v-not-first = The DMARC record at { $location } does not start with v=DMARC1
+    .explain = "{ $record }": receivers only accept records that begin with "v=DMARC1" (RFC 7489 §6.4); this one is ignored, so the domain effectively has no DMARC.
+    .fix = Put "v=DMARC1;" first.
+dmarc-lookup-failed = The DMARC lookup failed: { $error }
+    .explain = Receivers cannot apply your policy while this lasts.
+    .fix = Check the name servers of the domain.
+dmarc-inherited = No record at _dmarc.{ $domain }: the policy of { $org_domain } applies
+    .explain = Receivers walk up the DNS tree (RFC 9989 §4.10; the organisational domain of RFC 7489) and apply the record of { $org_domain } (its sp= for subdomains).
+dmarc-multiple = { $count } DMARC records at { $location }
+    .explain = More than one record is invalid (RFC 7489 §6.6.3, RFC 9989 §4.10): receivers treat the domain as having no DMARC.
+    .fix = Keep exactly one record.
+dmarc-syntax = DMARC error: { $kind ->
+        [bad-value] invalid value "{ $value }" for { $tag }
+        [duplicate] tag { $tag } repeated
+        [missing-semicolon] missing ";" after { $tag }
+        [bad-uri] { $tag } destination "{ $value }" is not a mailto: URI
+        [v-not-first] v=DMARC1 is not the first tag
+        [not-a-tag] "{ $value }" is not a tag=value pair
+       *[other] { $tag }={ $value }
+    }
+    .explain = { $kind ->
+        [bad-value] { $tag ->
+            [p] p must be none, quarantine or reject; with an invalid p receivers ignore the record (or, with rua, treat it as p=none).
+            [sp] sp must be none, quarantine or reject.
+            [np] np must be none, quarantine or reject.
+            [pct] pct must be a number from 0 to 100 (and is removed in RFC 9989).
+            [adkim] adkim must be r (relaxed) or s (strict).
+            [aspf] aspf must be r (relaxed) or s (strict).
+            [fo] fo takes 0, 1, d or s, separated by ":".
+            [v] The version must be exactly DMARC1.
+           *[other] The value is not allowed for this tag.
+        }
+        [missing-semicolon] Tags are separated by ";". Here "{ $value }" is read as one value, so the next tag is lost (often p=, leaving no policy).
+        [bad-uri] Report destinations must be mailto: URIs with an address, optionally with a size limit (mailto:dmarc@example.com!10m).
+        *[other] Receivers reject invalid records and may ignore your policy.
+    }
+    .fix = Correct the record at _dmarc.{ $domain }.
+dmarc-unknown-tag = Unknown DMARC tag "{ $tag }"
+    .explain = Receivers ignore tags they do not know; a typo here silently loses a setting.
+    .fix = Remove it or fix the spelling.
+dmarc-no-policy = The DMARC record has no valid p= policy
+    .explain = { $has_rua ->
+        [yes] Receivers treat it as p=none because it has rua (RFC 7489 §6.6.3): no protection.
+       *[other] Without p= and without rua, receivers discard the record: no DMARC.
+    }
+    .fix = Add "p=none" (monitoring), "p=quarantine" or "p=reject".
+dmarc-pct-removed = pct={ $pct } is used; RFC 9989 removed it
+    .explain = pct applied the policy to a share of failing mail. DMARCbis (RFC 9989) drops it (use t=y for testing); receivers following it ignore pct, so the full policy applies.
+    .fix = Remove pct; use "t=y" while testing.
+dmarc-removed-tag = { $tag }= is obsolete
+    .explain = RFC 9989 removed rf and ri; receivers ignore them.
+    .fix = Remove { $tag }=.
+dmarc-policy-none = DMARC policy is p=none (monitoring only)
+    .explain = Receivers send reports but take no action on mail that fails DMARC: forged mail from { $domain } is still delivered.
+    .fix = When the reports show your legitimate mail passes, move to p=quarantine, then p=reject.
+dmarc-ok = DMARC policy p={ $policy } (alignment: DKIM { $adkim }, SPF { $aspf })
+    .explain = Mail that fails both SPF and DKIM alignment is { $policy ->
+        [reject] rejected.
+       *[other] quarantined (usually junk folder).
+    }
+dmarc-testing = DMARC is in testing mode (t=y)
+    .explain = Receivers apply a policy one level weaker (RFC 9989).
+dmarc-no-rua = No aggregate report address (rua=)
+    .explain = Without rua you receive no DMARC reports, so you cannot see who sends as your domain or whether your mail passes.
+    .fix = Add "rua=mailto:dmarc-reports@{ $domain }".
+dmarc-external-authorized = { $destination } accepts DMARC reports for { $domain } ({ $tag })
+    .explain = The external destination publishes the authorisation record (RFC 7489 §7.1).
+dmarc-external-unauthorized = { $tag } goes to { $destination }, which does not accept reports for { $domain }
+    .explain = Reports to another domain are only sent if that domain publishes "v=DMARC1" at { $record_name } (RFC 7489 §7.1). It does not, so receivers drop these reports.
+    .fix = Ask the operator of { $destination } to publish { $record_name } TXT "v=DMARC1", or send reports to an address in your own domain.

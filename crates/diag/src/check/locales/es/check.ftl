@@ -1,0 +1,309 @@
+# mailway check — textos de los hallazgos (español).
+# Id del mensaje = id del hallazgo con "." cambiado por "-". Valor = título; .explain; .fix.
+
+## encabezados del informe
+
+ui-area-resolver = Resolutores y dominio
+ui-area-mx = MX (adónde va el correo del dominio)
+ui-area-ns = Servidores de nombres
+ui-area-propagation = Propagación (acuerdo entre resolutores)
+ui-area-dnssec = DNSSEC
+ui-area-spf = SPF
+ui-area-dkim = DKIM
+ui-area-dmarc = DMARC
+ui-area-mta-sts = MTA-STS
+ui-area-tls-rpt = Informes TLS (TLS-RPT)
+ui-area-dane = DANE (TLSA)
+ui-area-bimi = BIMI
+ui-area-ip = IP de envío
+ui-area-blocklist = Listas de bloqueo
+ui-summary = { $errors } errores, { $warnings } avisos, { $infos } notas, { $oks } comprobaciones correctas
+ui-evidence = evidencia
+ui-fix = solución
+ui-answered-by = respondió
+ui-could-not-run = La comprobación no pudo ejecutarse
+ui-checked = Comprobado { $domain } con { $resolvers } en { $ms } ms
+
+## resolutores y dominio
+
+resolver-ok = Respondieron { $count } resolutor(es): { $servers }
+    .explain = Todas las respuestas de abajo vienen de estos resolutores; cada evidencia indica cuál respondió.
+resolver-slow = El resolutor { $server } es lento ({ $ms } ms)
+    .explain = Respondió, pero tardó más de la mitad del tiempo de espera. Un resolutor lento retrasa cada intento de entrega y puede provocar errores DNS temporales (4.4.3).
+    .fix = Use un resolutor más cercano al servidor de correo (una caché local como unbound) o revise la red hasta { $server }.
+resolver-refused = El resolutor { $server } respondió { $rcode }
+    .explain = El resolutor no contestó la pregunta: REFUSED significa que no resuelve para nosotros (no es recursivo o tiene control de acceso); SERVFAIL, que no consiguió respuesta (delegación rota, fallo DNSSEC, servidores de nombres inaccesibles).
+    .fix = Compruebe que { $server } es un resolutor recursivo que admite este cliente, o use otro con --resolver.
+resolver-unreachable = El resolutor { $server } no respondió en { $seconds } s
+    .explain = Ninguna respuesta (caído, filtrado por un cortafuegos o nada escuchando en ese puerto): { $error }. Un servidor de correo que lo use aplazaría cada mensaje con un error DNS temporal.
+    .fix = Compruebe que hay un resolutor en { $server } y que los puertos UDP y TCP 53 están abiertos; mientras tanto indique otro con --resolver.
+resolver-none-answered = No respondió ninguno de los { $count } resolutor(es)
+    .explain = Sin resolutor no se puede comprobar nada; los resultados están incompletos.
+    .fix = Indique un resolutor que funcione con --resolver IP[:PUERTO].
+resolver-area-timeout = Las comprobaciones de { $subject } no terminaron en { $seconds } s
+    .explain = Algunas respuestas DNS tardaron demasiado; se dejó de esperar para que la ejecución tenga un límite. Faltan los hallazgos de esta área.
+    .fix = Repita con un --timeout mayor o un resolutor más rápido.
+domain-invalid = No es un nombre de dominio válido
+    .explain = { $error }
+    .fix = Indique un dominio como ejemplo.com (sin esquema ni ruta, etiquetas de 63 caracteres como máximo).
+domain-nxdomain = { $domain } no existe (NXDOMAIN)
+    .explain = El DNS dice que el dominio no existe. El correo hacia él rebota al momento con "5.1.2 bad destination system", y el correo desde él lo rechazan casi todos los receptores.
+    .fix = Revise cómo está escrito; si debería existir, revise el registro y la delegación en el registrador.
+
+## MX
+
+mx-ok = { $count } servidor(es) MX, todos resolubles: { $hosts }
+    .explain = Los remitentes los prueban por orden de preferencia; cada uno tiene al menos una dirección.
+mx-implicit = Sin registro MX: el correo va a la dirección del propio dominio ({ $addresses })
+    .explain = Sin registros MX, los remitentes usan los registros A/AAAA del propio dominio (el "MX implícito" del RFC 5321 §5.1). Funciona, pero casi nunca es lo que se quería: se pide al servidor web que acepte correo.
+    .fix = Publique registros MX para los servidores que deben recibir correo, o un MX nulo ("0 .", RFC 7505) si el dominio no recibe correo.
+mx-none = Sin MX ni dirección: el dominio no puede recibir correo
+    .explain = No hay registro MX ni registro A/AAAA para { $domain }, así que el correo hacia él rebota (o algunos remitentes lo reintentan hasta que caduca).
+    .fix = Publique registros MX; si el dominio no debe recibir correo, publique un MX nulo ("{ $domain }. MX 0 .") para que los remitentes rebote al instante.
+mx-lookup-failed = Falló la consulta MX: { $error }
+    .explain = El resolutor no pudo decir si hay registros MX. Los remitentes lo tratan como error temporal y reintentan, lo que termina en "4.4.7 delivery time expired".
+    .fix = Revise los servidores de nombres del dominio (ver sus hallazgos) y DNSSEC.
+mx-null = MX nulo: el dominio no acepta correo (RFC 7505)
+    .explain = El único registro MX "0 ." indica que el dominio no recibe correo; los remitentes rebotan al momento con 5.1.10 en lugar de reintentar.
+mx-null-mixed = MX nulo mezclado con otros registros MX
+    .explain = El MX nulo "0 ." significa "aquí no hay correo", pero también hay otros MX. El RFC 7505 §3 lo prohíbe; los remitentes pueden considerar que el dominio no tiene ningún MX válido.
+    .fix = Quite "0 ." para recibir correo, o quite todos los demás MX para no aceptar ninguno.
+mx-duplicate = { $subject } aparece varias veces (preferencias { $preferences })
+    .explain = El mismo servidor con varias preferencias no aporta nada y sugiere un registro olvidado.
+    .fix = Deje un registro MX por servidor.
+mx-target-ip = El destino MX { $subject } es una dirección IP, no un nombre
+    .explain = Un registro MX debe nombrar un servidor (RFC 5321 §5.1, RFC 7505). Los remitentes buscan "{ $subject }" como nombre, que no existe, así que este MX no sirve.
+    .fix = Cree un nombre (p. ej. mx.{ $domain }) con un registro A para esa dirección y apunte el MX a él.
+mx-target-cname = El destino MX { $subject } es un alias (CNAME a { $target })
+    .explain = Los MX deben apuntar a un nombre canónico, no a un alias (RFC 2181 §10.3, RFC 5321 §5.1). Muchos remitentes siguen el alias, otros no, y alguno rechaza el correo.
+    .fix = Apunte el MX directamente a { $target }.
+mx-target-nxdomain = El servidor MX { $subject } no existe
+    .explain = El MX apunta a un nombre que no existe (NXDOMAIN). Los remitentes lo saltan; si es el único, el correo rebota o se reintenta hasta caducar.
+    .fix = Corrija el destino del MX o cree el nombre con sus registros A/AAAA.
+mx-target-no-address = El servidor MX { $subject } no tiene registro A ni AAAA
+    .explain = El nombre existe pero no tiene dirección, así que los remitentes no pueden conectarse.
+    .fix = Añada registros A (y AAAA) para { $subject } o apunte el MX a otro sitio.
+mx-target-lookup-failed = No se pudo resolver el servidor MX { $subject }: { $error }
+    .explain = Un fallo DNS temporal: los remitentes reintentarán y el correo se retrasa mientras dure.
+    .fix = Revise los servidores de nombres de la zona de { $subject }.
+mx-shared-address = Los servidores MX { $hosts } comparten la dirección { $subject }
+    .explain = Varios nombres MX llevan a la misma máquina, así que no dan redundancia.
+mx-no-usable-host = Ninguno de los { $count } servidor(es) MX sirve
+    .explain = Todos los servidores MX están rotos (sin nombre, sin dirección o con una dirección inalcanzable desde Internet): el correo al dominio no se puede entregar.
+    .fix = Corrija los hallazgos MX anteriores.
+mx-address-special = { $host } resuelve a { $class ->
+        [loopback] una dirección de bucle local (loopback)
+        [private] una dirección privada
+        [unspecified] la dirección no especificada
+        [link-local] una dirección de enlace local
+        [cgn] una dirección de NAT de operador (CGN)
+        [documentation] una dirección de documentación
+        [benchmark] una dirección de pruebas de rendimiento
+        [multicast] una dirección multicast
+       *[other] una dirección reservada
+    } ({ $address })
+    .explain = { $class ->
+        [loopback] Una dirección loopback hace que cada remitente se entregue a sí mismo: lo rechaza o entra en bucle ("mail loops back to myself").
+        [unspecified] 0.0.0.0 no es un servidor; nadie puede conectarse.
+        [documentation] Los rangos de documentación (RFC 5737, RFC 3849) no se enrutan en Internet; nadie puede conectarse.
+        *[other] Este rango no es accesible desde Internet, así que los remitentes externos no pueden conectarse.
+    }{ $test_domain ->
+        [yes] { " " }El dominio está bajo un nombre de uso especial para pruebas (RFC 6761), por eso se informa un nivel más bajo que para un dominio real.
+       *[no] {""}
+    }
+    .fix = Publique la dirección pública de { $host }.
+
+## servidores de nombres
+
+ns-lookup-failed = No se pudieron obtener los servidores de nombres de { $zone }: { $error }
+    .explain = Sin los registros NS no se puede comprobar la delegación.
+    .fix = Revise la delegación en la zona padre (su registrador).
+ns-single = Solo { $count } servidor de nombres para { $zone }
+    .explain = El RFC 1034 §4.1 y el RFC 2182 piden al menos dos servidores de nombres en redes distintas; con uno, una sola caída deja inaccesible todo el dominio (y su correo).
+    .fix = Añada un segundo servidor de nombres (la mayoría de proveedores DNS ofrecen secundarios) y declárelo en el registrador.
+ns-no-address = El servidor de nombres { $subject } no tiene dirección: { $error }
+    .explain = Los resolutores no pueden llegar a un servidor de nombres que no pueden resolver.
+    .fix = Publique registros A/AAAA (y glue en la zona padre) para { $subject }.
+ns-unreachable = El servidor de nombres { $subject } no responde: { $error }
+    .explain = Los resolutores que lo eligen esperan el tiempo de espera y prueban otro: las consultas se vuelven lentas y fallan si todos están caídos.
+    .fix = Compruebe que el servidor DNS funciona en { $address } y que los puertos UDP y TCP 53 están abiertos.
+ns-lame = Delegación coja (lame): { $subject } no sirve { $zone } ({ $rcode }, autoritativo: { $aa })
+    .explain = La zona está delegada en este servidor, pero no responde con autoridad por ella. Los resolutores que le preguntan reciben un error o una no-respuesta y deben probar otro servidor; algunos se rinden con SERVFAIL.
+    .fix = Cargue la zona en { $host } o quite { $host } de los registros NS (y del registrador).
+ns-serial-mismatch = Los servidores de nombres sirven versiones distintas de { $zone }: { $serials }
+    .explain = Seriales SOA distintos indican que los secundarios no se han actualizado (transferencias de zona o NOTIFY fallidos): cada resolutor recibe respuestas distintas según el servidor al que pregunte.
+    .fix = Revise las transferencias de zona (AXFR/IXFR, NOTIFY, claves TSIG, cortafuegos) del primario a cada secundario.
+ns-nsset-mismatch = Los servidores de nombres dan registros NS distintos para { $zone }
+    .explain = El conjunto NS de la zona debe ser igual en todos los servidores autoritativos; una lista vieja sigue mandando resolutores a servidores antiguos.
+    .fix = Haga que todos sirvan la zona actual (ver el hallazgo del serial) y actualice la lista del registrador.
+ns-data-mismatch = Los servidores de nombres dan respuestas distintas para { $query }
+    .explain = Según qué servidor de nombres consulte el resolutor del remitente, el correo va a servidores distintos: algunos remitentes entregan a un servidor viejo o equivocado.
+    .fix = Sincronice la zona en todos los servidores de nombres (transferencias de zona) y vuelva a comprobar.
+ns-ok = { $count } dirección(es) de servidores de nombres responden con autoridad por { $zone } (serial { $serial })
+    .explain = Sin delegación coja, y todos sirven la misma versión de la zona.
+
+## propagación
+
+propagation-mismatch = Los resolutores no coinciden en { $query }
+    .explain = Resolutores distintos devuelven respuestas distintas: un cambio reciente aún no se ha propagado (las respuestas viejas siguen en caché hasta que caduque su TTL), o los propios servidores de nombres no coinciden.
+    .fix = Espere a que caduque el TTL de los registros viejos; si persiste, compare los servidores autoritativos (hallazgos de servidores de nombres).
+propagation-ok = { $count } resolutores dan las mismas respuestas
+    .explain = Las respuestas SOA, NS, MX, SPF y DMARC coinciden entre { $servers }.
+
+## SPF
+
+spf-none = Sin registro SPF
+    .explain = Sin SPF, los receptores no saben qué servidores pueden enviar como { $domain }; el correo acaba más a menudo en spam y cualquiera puede falsificar el remitente del sobre.
+    .fix = Publique un TXT en { $domain } como "v=spf1 mx -all" con sus servidores de envío (o "v=spf1 -all" si el dominio no envía correo).
+spf-multiple = { $count } registros SPF en { $record_domain }
+    .explain = El RFC 7208 §4.5 permite exactamente un registro "v=spf1"; con más, toda comprobación SPF da permerror y los receptores consideran roto el SPF del dominio.
+    .fix = Una los registros en uno solo.
+spf-lookup-failed = Falló la consulta SPF: { $error }
+    .explain = Los receptores obtienen temperror y pueden aplazar el correo o aceptarlo sin SPF.
+    .fix = Revise los servidores de nombres del dominio.
+spf-syntax = Error de sintaxis SPF en "{ $term }" (término { $position })
+    .explain = { $kind ->
+        [unknown-mechanism] "{ $term }" no es un mecanismo ni un modificador SPF (válidos: all, include, a, mx, ptr, ip4, ip6, exists, redirect=, exp=).
+        [bad-ip4] El valor de ip4 no es una dirección o red IPv4 válida.
+        [bad-ip6] El valor de ip6 no es una dirección o red IPv6 válida.
+        [bad-cidr] La longitud de prefijo está fuera de rango o mal escrita (IPv4 0-32, IPv6 0-128, sin ceros a la izquierda).
+        [missing-domain] Este mecanismo necesita un dominio después de ":".
+        [unexpected-argument] Este mecanismo no admite ese argumento.
+        [bad-domain] El dominio no termina en una etiqueta de primer nivel válida.
+        [bad-macro] La macro no es válida.
+        [duplicate-modifier] redirect= y exp= solo pueden aparecer una vez.
+        [bad-modifier-name] El nombre del modificador no es válido.
+        [non-ascii] Los registros SPF deben ser ASCII de 7 bits (RFC 7208 §3.1).
+        [control-char] Los términos se separan solo con espacios; un carácter de control (salto de línea, tabulador) rompe el registro.
+       *[other] { $detail }
+    } Cualquier error de sintaxis convierte todo el registro en permerror (RFC 7208 §4.6): los receptores ignoran su SPF. Detalle: { $detail }.
+    .fix = Corrija "{ $term }" en el registro SPF de { $record_domain }.
+spf-ptr = El registro de { $record_domain } usa "{ $term }"
+    .explain = El mecanismo ptr está obsoleto (RFC 7208 §5.5): lento, poco fiable, y muchos receptores lo ignoran o lo penalizan.
+    .fix = Sustitúyalo por ip4/ip6 o por mecanismos a que nombren sus servidores de envío.
+spf-all-pass = "{ $term }": cualquiera puede enviar como { $domain }
+    .explain = "+all" autoriza a todas las direcciones de Internet, lo que inutiliza el SPF y dice a los receptores que los falsificadores son legítimos.
+    .fix = Termine el registro con "-all" (o "~all" mientras prueba) tras listar sus remitentes reales.
+spf-all-neutral = "{ $term }": el SPF no afirma nada
+    .explain = "?all" da el mismo resultado que no tener SPF para cualquier servidor no listado, así que el correo falsificado no se marca.
+    .fix = Use "~all" o "-all" cuando estén listados todos los remitentes.
+spf-redirect-ignored = redirect= se ignora porque el registro tiene un mecanismo "all"
+    .explain = RFC 7208 §6.1: redirect solo se aplica si ningún mecanismo coincide, y "all" coincide siempre.
+spf-no-all = El registro no tiene "all" ni redirect
+    .explain = Los servidores no listados obtienen "neutral", así que el correo falsificado no se marca.
+    .fix = Termine el registro con "-all" o "~all".
+spf-include-no-spf = { $term }: { $target } no tiene registro SPF
+    .explain = Un include cuyo destino no tiene SPF da permerror (RFC 7208 §5.2) cada vez que se evalúa: los receptores ignoran entonces su SPF.
+    .fix = Corrija o quite "{ $term }" (¿una errata? ¿un proveedor que movió su registro?).
+spf-redirect-no-spf = { $term }: { $target } no tiene registro SPF
+    .explain = Un redirect a un nombre sin SPF es un permerror (RFC 7208 §6.1).
+    .fix = Apunte redirect= a un nombre que publique SPF.
+spf-include-failed = No se pudo obtener el SPF de { $subject } ({ $term }): { $error }
+    .explain = Los receptores obtienen temperror al llegar a este include.
+    .fix = Revise los servidores de nombres de { $subject }.
+spf-loop = Bucle SPF: { $path }
+    .explain = "{ $term }" en el registro de { $record_domain } vuelve a un registro que ya se está evaluando. La evaluación no puede terminar; los receptores se detienen en el límite de consultas con permerror.
+    .fix = Quite el include/redirect que apunta hacia atrás.
+spf-mx-too-many = "{ $subject }": { $host } tiene { $count } registros MX (límite 10)
+    .explain = Un mecanismo mx no puede mirar más de 10 servidores MX (RFC 7208 §4.6.4); más es permerror.
+    .fix = Use rangos ip4/ip6 o un include.
+spf-lookups-exceeded = El SPF necesita { $count } consultas DNS (límite { $limit })
+    .explain = Contando cada include, a, mx, ptr, exists y redirect en todo el árbol de includes (el peor caso que un receptor puede evaluar), el registro necesita más de { $limit } consultas. Los receptores se detienen con permerror (RFC 7208 §4.6.4) y el SPF falla para el correo de los servidores listados al final.
+    .fix = Aplane: sustituya includes por los rangos ip4/ip6 que contienen, quite proveedores que ya no usa o mueva remitentes a un subdominio con su propio registro.
+spf-lookups = El SPF necesita { $count } de { $limit } consultas DNS (peor caso)
+    .explain = Contadas en todo el árbol de include/redirect. Cerca del límite, añadir un proveedor más romperá el SPF.
+    .fix = Deje margen: aplane los includes que controle.
+spf-void-lookup = "{ $term }": { $target } no existe o no tiene dirección
+    .explain = Una consulta que no devuelve nada (una "consulta vacía") no coincide con nada y gasta una de las dos consultas vacías que permiten los receptores (RFC 7208 §4.6.4).
+    .fix = Quite "{ $term }" o corrija el nombre.
+spf-void-exceeded = { $count } consultas vacías (límite { $limit })
+    .explain = Los receptores se detienen con permerror tras más de { $limit } consultas que no devuelven nada (RFC 7208 §4.6.4).
+    .fix = Quite los términos que apuntan a nombres inexistentes.
+spf-ok = El registro SPF es válido
+    .explain = "{ $record }"
+spf-result = SPF para { $ip }: { $result }
+    .explain = Evaluado como lo haría un receptor para correo de { $sender } enviado desde { $ip }. Término decisivo: { $term }. { $reason }
+    .fix = { $result ->
+        [fail] Añada { $ip } al registro SPF (ip4:/ip6:, o el include del proveedor al que pertenece).
+        [softfail] Añada { $ip } al registro SPF.
+        [neutral] Añada { $ip } al registro SPF y termínelo con ~all o -all.
+        [none] Publique un registro SPF que incluya { $ip }.
+        [permerror] Corrija los errores SPF de arriba; los receptores ignoran un registro roto.
+       *[other] Revise el DNS de los dominios del registro (fallo temporal).
+    }
+
+## DMARC
+
+dmarc-none = Sin registro DMARC
+    .explain = Sin DMARC (un TXT en _dmarc.{ $domain } o en su dominio organizativo), los receptores no aplican ninguna política al correo que falla SPF y DKIM, usted no recibe informes, y Gmail/Yahoo rechazan el correo masivo de dominios sin él.
+    .fix = Empiece con "v=DMARC1; p=none; rua=mailto:dmarc@{ $domain }" en _dmarc.{ $domain }, lea los informes y pase luego a quarantine y reject.
+dmarc-v-not-first = El registro DMARC de { $location } no empieza por v=DMARC1
+    .explain = "{ $record }": los receptores solo aceptan registros que empiezan por "v=DMARC1" (RFC 7489 §6.4); este se ignora, así que en la práctica el dominio no tiene DMARC.
+    .fix = Ponga "v=DMARC1;" al principio.
+dmarc-lookup-failed = Falló la consulta DMARC: { $error }
+    .explain = Los receptores no pueden aplicar su política mientras dure.
+    .fix = Revise los servidores de nombres del dominio.
+dmarc-inherited = No hay registro en _dmarc.{ $domain }: se aplica la política de { $org_domain }
+    .explain = Los receptores suben por el árbol DNS (RFC 9989 §4.10; el dominio organizativo del RFC 7489) y aplican el registro de { $org_domain } (su sp= para subdominios).
+dmarc-multiple = { $count } registros DMARC en { $location }
+    .explain = Más de un registro no es válido (RFC 7489 §6.6.3, RFC 9989 §4.10): los receptores consideran que el dominio no tiene DMARC.
+    .fix = Deje exactamente un registro.
+dmarc-syntax = Error DMARC: { $kind ->
+        [bad-value] valor "{ $value }" no válido para { $tag }
+        [duplicate] etiqueta { $tag } repetida
+        [missing-semicolon] falta ";" después de { $tag }
+        [bad-uri] el destino de { $tag } "{ $value }" no es una URI mailto:
+        [v-not-first] v=DMARC1 no es la primera etiqueta
+        [not-a-tag] "{ $value }" no es un par etiqueta=valor
+       *[other] { $tag }={ $value }
+    }
+    .explain = { $kind ->
+        [bad-value] { $tag ->
+            [p] p debe ser none, quarantine o reject; con un p no válido los receptores ignoran el registro (o, con rua, lo tratan como p=none).
+            [sp] sp debe ser none, quarantine o reject.
+            [np] np debe ser none, quarantine o reject.
+            [pct] pct debe ser un número de 0 a 100 (y el RFC 9989 lo elimina).
+            [adkim] adkim debe ser r (relajado) o s (estricto).
+            [aspf] aspf debe ser r (relajado) o s (estricto).
+            [fo] fo admite 0, 1, d o s, separados por ":".
+            [v] La versión debe ser exactamente DMARC1.
+           *[other] El valor no está permitido para esta etiqueta.
+        }
+        [missing-semicolon] Las etiquetas se separan con ";". Aquí "{ $value }" se lee como un único valor y la etiqueta siguiente se pierde (a menudo p=, y el registro queda sin política).
+        [bad-uri] Los destinos de informes deben ser URIs mailto: con una dirección, opcionalmente con límite de tamaño (mailto:dmarc@ejemplo.com!10m).
+        *[other] Los receptores rechazan registros no válidos y pueden ignorar su política.
+    }
+    .fix = Corrija el registro en _dmarc.{ $domain }.
+dmarc-unknown-tag = Etiqueta DMARC desconocida "{ $tag }"
+    .explain = Los receptores ignoran las etiquetas que no conocen; una errata aquí pierde un ajuste sin avisar.
+    .fix = Quítela o corrija cómo está escrita.
+dmarc-no-policy = El registro DMARC no tiene una política p= válida
+    .explain = { $has_rua ->
+        [yes] Los receptores lo tratan como p=none porque tiene rua (RFC 7489 §6.6.3): sin protección.
+       *[other] Sin p= ni rua, los receptores descartan el registro: no hay DMARC.
+    }
+    .fix = Añada "p=none" (supervisión), "p=quarantine" o "p=reject".
+dmarc-pct-removed = Se usa pct={ $pct }; el RFC 9989 lo eliminó
+    .explain = pct aplicaba la política a una parte del correo que falla. DMARCbis (RFC 9989) lo elimina (para pruebas use t=y); los receptores que lo siguen ignoran pct y aplican la política completa.
+    .fix = Quite pct; use "t=y" mientras prueba.
+dmarc-removed-tag = { $tag }= está obsoleto
+    .explain = El RFC 9989 eliminó rf y ri; los receptores los ignoran.
+    .fix = Quite { $tag }=.
+dmarc-policy-none = La política DMARC es p=none (solo supervisión)
+    .explain = Los receptores envían informes pero no actúan sobre el correo que falla DMARC: el correo falsificado de { $domain } se sigue entregando.
+    .fix = Cuando los informes muestren que su correo legítimo pasa, cambie a p=quarantine y luego a p=reject.
+dmarc-ok = Política DMARC p={ $policy } (alineación: DKIM { $adkim }, SPF { $aspf })
+    .explain = El correo que falla la alineación de SPF y de DKIM se { $policy ->
+        [reject] rechaza.
+       *[other] pone en cuarentena (normalmente la carpeta de spam).
+    }
+dmarc-testing = DMARC está en modo de prueba (t=y)
+    .explain = Los receptores aplican una política un nivel más débil (RFC 9989).
+dmarc-no-rua = Sin dirección para informes agregados (rua=)
+    .explain = Sin rua no recibe informes DMARC, así que no ve quién envía con su dominio ni si su correo pasa.
+    .fix = Añada "rua=mailto:informes-dmarc@{ $domain }".
+dmarc-external-authorized = { $destination } acepta informes DMARC de { $domain } ({ $tag })
+    .explain = El destino externo publica el registro de autorización (RFC 7489 §7.1).
+dmarc-external-unauthorized = { $tag } va a { $destination }, que no acepta informes de { $domain }
+    .explain = Los informes a otro dominio solo se envían si ese dominio publica "v=DMARC1" en { $record_name } (RFC 7489 §7.1). No lo hace, así que los receptores descartan esos informes.
+    .fix = Pida al operador de { $destination } que publique { $record_name } TXT "v=DMARC1", o envíe los informes a una dirección de su propio dominio.

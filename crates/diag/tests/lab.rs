@@ -1,0 +1,296 @@
+//! `mailway check` against the real DNS lab (`../shared/labs/dns`: NSD on 127.0.10.53 and
+//! 127.0.10.54, started by `.ci/setup.d/10-dns-lab.sh`), zone by zone: each deliberate fault of
+//! the lab README must be found, and good.test must have no error finding.
+//!
+//! Skips when the lab is not running, except under CI=true where that is a failure.
+
+use std::time::{Duration, Instant};
+
+use mailway_diag::check::{self, CheckOptions, Lang, Report, Severity};
+use mailway_dns::{RecordType, Resolver, ResolverConfig};
+
+const LAB_A: &str = "127.0.10.53";
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn resolver(servers: &[&str]) -> Resolver {
+    Resolver::new(
+        ResolverConfig::from_strs(servers)
+            .unwrap()
+            .with_timeout(Duration::from_millis(1500))
+            .with_attempts(1),
+    )
+    .unwrap()
+}
+
+/// True when the lab answers; panics under CI when it does not.
+async fn lab_up() -> bool {
+    let r = resolver(&[LAB_A]);
+    let up = r.soa("good.test").await.is_ok();
+    if !up {
+        assert!(
+            !ci(),
+            "the DNS lab is not running on {LAB_A} (CI=true): see .ci/setup.d/10-dns-lab.sh"
+        );
+        eprintln!("skipping: DNS lab not running on {LAB_A}");
+    }
+    up
+}
+
+async fn check_with(domain: &str, f: impl FnOnce(&mut CheckOptions)) -> Report {
+    let mut opts = CheckOptions::new(domain);
+    f(&mut opts);
+    check::run(&resolver(&[LAB_A]), opts, Lang::En).await
+}
+
+async fn check(domain: &str) -> Report {
+    check_with(domain, |_| {}).await
+}
+
+fn ids(r: &Report) -> Vec<&'static str> {
+    r.findings.iter().map(|f| f.id).collect()
+}
+
+fn count(r: &Report, id: &str) -> usize {
+    r.with_id(id).count()
+}
+
+fn has(r: &Report, id: &str, sev: Severity) {
+    assert!(
+        r.with_id(id).any(|f| f.severity == sev),
+        "{}: expected {id} ({sev}); got {:#?}",
+        r.domain,
+        r.findings
+            .iter()
+            .map(|f| format!("{} {} {}", f.severity, f.id, f.title))
+            .collect::<Vec<_>>()
+    );
+}
+
+fn arg<'a>(r: &'a Report, id: &'a str, k: &str) -> Vec<&'a str> {
+    r.with_id(id).filter_map(|f| f.get(k)).collect()
+}
+
+#[tokio::test]
+async fn good_test_has_no_error() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check("good.test").await;
+    let errors: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("{}: {}", f.id, f.title))
+        .collect();
+    assert!(errors.is_empty(), "good.test errors: {errors:#?}");
+    has(&r, "mx.ok", Severity::Ok);
+    has(&r, "spf.ok", Severity::Ok);
+    has(&r, "dmarc.ok", Severity::Ok);
+    has(&r, "resolver.ok", Severity::Ok);
+    // the evidence names the server that answered
+    let mx = r.with_id("mx.ok").next().unwrap();
+    assert_eq!(mx.evidence[0].server.as_deref(), Some("127.0.10.53:53"));
+}
+
+#[tokio::test]
+async fn spf_faults() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check("spf-toomany.test").await;
+    has(&r, "spf.lookups-exceeded", Severity::Error);
+    assert_eq!(arg(&r, "spf.lookups-exceeded", "count"), ["11"]);
+    let r = check("spf-flat11.test").await;
+    assert_eq!(arg(&r, "spf.lookups-exceeded", "count"), ["11"]);
+    let r = check("spf-void.test").await;
+    has(&r, "spf.void-exceeded", Severity::Error);
+    assert_eq!(arg(&r, "spf.void-exceeded", "count"), ["3"]);
+    assert_eq!(count(&r, "spf.void-lookup"), 3);
+    let r = check("spf-loop.test").await;
+    has(&r, "spf.loop", Severity::Error);
+    let r = check("spf-multi.test").await;
+    has(&r, "spf.multiple", Severity::Error);
+    let r = check("spf-syntax.test").await;
+    assert_eq!(count(&r, "spf.syntax"), 3, "{:?}", ids(&r));
+    let terms = arg(&r, "spf.syntax", "term");
+    assert_eq!(terms, ["ip4:192.0.2.300", "ip:192.0.2.26", "~al"]);
+    let r = check("spf-badinclude.test").await;
+    assert_eq!(count(&r, "spf.include-no-spf"), 2, "{:?}", ids(&r));
+    let r = check("spf-permissive.test").await;
+    has(&r, "spf.all-pass", Severity::Error);
+    has(&r, "spf.ptr", Severity::Warning);
+}
+
+#[tokio::test]
+async fn spf_evaluation_with_ip() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check_with("good.test", |o| o.ip = Some("192.0.2.77".parse().unwrap())).await;
+    has(&r, "spf.result", Severity::Ok);
+    assert_eq!(arg(&r, "spf.result", "result"), ["pass"]);
+    assert!(arg(&r, "spf.result", "term")[0].contains("ip4:192.0.2.0/24"));
+    let r = check_with("good.test", |o| {
+        o.ip = Some("198.51.100.9".parse().unwrap())
+    })
+    .await;
+    assert_eq!(arg(&r, "spf.result", "result"), ["fail"]);
+    assert!(arg(&r, "spf.result", "term")[0].contains("-all"));
+}
+
+#[tokio::test]
+async fn dmarc_faults() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check("dmarc-bad.test").await;
+    let tags = arg(&r, "dmarc.syntax", "tag");
+    assert_eq!(tags, ["p", "pct", "adkim"], "{:?}", ids(&r));
+    has(&r, "dmarc.external-unauthorized", Severity::Warning);
+    let r = check("dmarc-extrua.test").await;
+    has(&r, "dmarc.pct-removed", Severity::Warning);
+    assert_eq!(
+        arg(&r, "dmarc.external-unauthorized", "destination"),
+        ["nullmx.test"]
+    );
+    // rua and ruf both go to good.test, which authorises them
+    assert_eq!(
+        arg(&r, "dmarc.external-authorized", "destination"),
+        ["good.test", "good.test"]
+    );
+    assert_eq!(arg(&r, "dmarc.external-authorized", "tag"), ["rua", "ruf"]);
+    let r = check("dmarc-nov.test").await;
+    has(&r, "dmarc.v-not-first", Severity::Error);
+    let r = check("dmarc-multi.test").await;
+    has(&r, "dmarc.multiple", Severity::Error);
+    let r = check("dmarc-nop.test").await;
+    assert_eq!(arg(&r, "dmarc.syntax", "kind"), ["missing-semicolon"]);
+    has(&r, "dmarc.no-policy", Severity::Error);
+}
+
+#[tokio::test]
+async fn mx_faults() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check("mx-cname.test").await;
+    has(&r, "mx.target-cname", Severity::Warning);
+    let r = check("nullmx.test").await;
+    has(&r, "mx.null", Severity::Info);
+    assert!(!r.has_errors() || !ids(&r).iter().any(|i| i.starts_with("mx.")));
+    let r = check("nullmx-mixed.test").await;
+    has(&r, "mx.null-mixed", Severity::Error);
+    let r = check("mx-noa.test").await;
+    has(&r, "mx.target-no-address", Severity::Error);
+    has(&r, "mx.target-nxdomain", Severity::Error);
+    let r = check("mx-ip.test").await;
+    has(&r, "mx.target-ip", Severity::Error);
+    let r = check("nomx.test").await;
+    has(&r, "mx.implicit", Severity::Warning);
+    let r = check("mx-private.test").await;
+    let classes = arg(&r, "mx.address-special", "class");
+    assert_eq!(
+        classes,
+        ["unspecified", "private", "loopback"],
+        "{:?}",
+        ids(&r)
+    );
+    has(&r, "mx.address-special", Severity::Error);
+}
+
+#[tokio::test]
+async fn name_server_faults() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check("lame.test").await;
+    has(&r, "ns.lame", Severity::Error);
+    assert!(arg(&r, "ns.lame", "address")[0].starts_with("127.0.10.54"));
+    assert_eq!(arg(&r, "ns.lame", "rcode"), ["REFUSED"]);
+    let r = check("soa-drift.test").await;
+    has(&r, "ns.serial-mismatch", Severity::Warning);
+    has(&r, "ns.nsset-mismatch", Severity::Warning);
+    has(&r, "ns.data-mismatch", Severity::Error);
+    let r = check("good.test").await;
+    has(&r, "ns.ok", Severity::Ok);
+    has(&r, "ns.single", Severity::Warning);
+}
+
+#[tokio::test]
+async fn propagation_between_resolvers() {
+    if !lab_up().await {
+        return;
+    }
+    // server B serves only a stale copy of soa-drift.test: the two "resolvers" disagree
+    let r = check::run(
+        &resolver(&[LAB_A, "127.0.10.54"]),
+        CheckOptions::new("soa-drift.test"),
+        Lang::En,
+    )
+    .await;
+    has(&r, "propagation.mismatch", Severity::Warning);
+    let q = arg(&r, "propagation.mismatch", "query");
+    assert!(q.contains(&"soa-drift.test SOA"), "{q:?}");
+}
+
+#[tokio::test]
+async fn dead_resolver_is_a_finding_within_the_timeout() {
+    if !lab_up().await {
+        return;
+    }
+    let started = Instant::now();
+    let r = check::run(
+        &resolver(&["127.0.10.99"]),
+        CheckOptions::new("good.test"),
+        Lang::En,
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    has(&r, "resolver.unreachable", Severity::Error);
+    assert!(r.could_not_run.is_some());
+    // a dead resolver next to a live one: finding, and the check still runs
+    let r = check::run(
+        &resolver(&["127.0.10.99", LAB_A]),
+        CheckOptions::new("good.test"),
+        Lang::En,
+    )
+    .await;
+    has(&r, "resolver.unreachable", Severity::Error);
+    has(&r, "mx.ok", Severity::Ok);
+    assert!(r.could_not_run.is_none());
+}
+
+#[tokio::test]
+async fn whole_check_is_fast_against_a_local_server() {
+    if !lab_up().await {
+        return;
+    }
+    // warm nothing: a fresh resolver, the whole check of the baseline zone
+    let r = check("good.test").await;
+    // generous bound for a loaded CI machine; the README gives measured figures
+    assert!(r.elapsed_ms < 3000, "took {} ms", r.elapsed_ms);
+    let _ = RecordType::A;
+}
+
+#[tokio::test]
+async fn spanish_texts() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check::run(
+        &resolver(&[LAB_A]),
+        CheckOptions::new("nullmx-mixed.test"),
+        Lang::Es,
+    )
+    .await;
+    let f = r.with_id("mx.null-mixed").next().unwrap();
+    assert!(f.title.contains("MX nulo"), "{}", f.title);
+    assert!(f.fix.as_deref().unwrap_or("").contains("Quite"));
+}
