@@ -1,19 +1,112 @@
-//! `mailway doctor` (skeleton: replaced by the issue that owns it).
+//! `mailway doctor`: from a bounce or a domain to a ranked diagnosis (see `mailway_diag::doctor`).
 
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use mailway_diag::doctor::{DoctorOptions, Lang, diagnose_bounce, diagnose_domain, render};
+
+use crate::cmd_probe;
 
 /// Arguments of `mailway doctor`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Arguments (not yet implemented).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// A bounce message file (`-` for stdin), or a mail domain.
+    #[arg(required_unless_present = "log")]
+    pub input: Option<String>,
+    /// Log files to trace a message in (with --message). Not available yet: see README.
+    #[arg(long, num_args = 1.., requires = "message")]
+    pub log: Vec<String>,
+    /// Message to trace in the logs (queue id, Message-ID or recipient).
+    #[arg(long)]
+    pub message: Option<String>,
+    /// Language of the diagnosis: en or es.
+    #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+    pub lang: String,
+    /// Diagnose from the bounce alone (no DNS, no connections).
+    #[arg(long)]
+    pub no_probe: bool,
+    /// DNS server(s), IP[:PORT] (repeatable; default: the system resolver).
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub resolver: Vec<String>,
+    /// SMTP port for the probes.
+    #[arg(long, default_value_t = 25)]
+    pub port: u16,
+    /// Ports tried when every address times out on the SMTP port (comma-separated).
+    #[arg(long, default_value = "587,465", value_name = "PORTS")]
+    pub fallback_ports: String,
+    /// Cap every SMTP phase timeout at this many seconds (default: RFC 5321 values).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Seconds to wait before retrying a greylisted RCPT (0, the default, disables it).
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub greylist_wait: f64,
+    /// Name to send in EHLO (default: this host's name).
+    #[arg(long)]
+    pub helo: Option<String>,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Runs `mailway doctor`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "`mailway doctor` is not implemented yet (got {:?})",
-        args.rest
-    )
+/// Runs `mailway doctor`. Exit 0: no cause found; 1: causes found; 2: could not run.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    if !a.log.is_empty() {
+        anyhow::bail!(
+            "--log/--message: tracing a message through logs needs the mailway-logs trace API, which is not available in this build yet; run `mailway doctor BOUNCE_FILE` or `mailway doctor DOMAIN`"
+        );
+    }
+    let input = a.input.clone().unwrap_or_default();
+    let probe_args = cmd_probe::Args {
+        target: input.clone(),
+        from: None,
+        rcpt: None,
+        helo: a.helo.clone(),
+        port: a.port,
+        tls: "opportunistic".into(),
+        timeout: a.timeout,
+        greylist_wait: a.greylist_wait,
+        fallback_ports: a.fallback_ports.clone(),
+        resolver: a.resolver.clone(),
+        host: false,
+        ipv4_only: false,
+        ipv6_only: false,
+        transcript: false,
+        json: false,
+    };
+    let opts = DoctorOptions {
+        probe: cmd_probe::options(&probe_args)?,
+        no_probe: a.no_probe,
+        lang: if a.lang == "es" { Lang::Es } else { Lang::En },
+    };
+    let path = std::path::Path::new(&input);
+    let raw = if input == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).context("reading stdin")?;
+        Some(b)
+    } else if path.is_file() {
+        Some(std::fs::read(path).with_context(|| format!("reading {input}"))?)
+    } else if input.contains('/') || path.extension().is_some_and(|e| e == "eml") {
+        anyhow::bail!("{input}: no such file");
+    } else {
+        None
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let d = rt.block_on(async {
+        let resolver = cmd_probe::resolver(&a.resolver, a.timeout)?;
+        let d = match &raw {
+            Some(raw) => diagnose_bounce(&resolver, &input, raw, &opts).await?,
+            None => diagnose_domain(&resolver, &input, &opts).await?,
+        };
+        anyhow::Ok(d)
+    })?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+    } else {
+        print!("{}", render(&d));
+    }
+    Ok(if d.causes.iter().any(|c| c.code != "destination_ok_now") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -13,7 +13,7 @@ mod cmd_check;
 mod cmd_doctor;
 mod cmd_explain;
 mod cmd_logs;
-mod cmd_probe;
+pub(crate) mod cmd_probe;
 mod cmd_queue;
 mod cmd_serve;
 

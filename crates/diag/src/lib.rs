@@ -3,4 +3,5 @@
 //! Skeleton: filled in by the issue that owns this crate.
 
 pub mod check;
+pub mod doctor;
 pub mod probe;

@@ -1,0 +1,770 @@
+//! `mailway doctor`: from one bounce (or a domain) to a ranked diagnosis.
+//!
+//! The bounce is analysed with [`mailway_bounce::analyze`]; for each failed or delayed
+//! recipient's domain (and the remote MTA the bounce names) the doctor runs the
+//! [`crate::probe`] itself, then ranks the likely causes, each with its evidence and what the
+//! sender and the admin can do, in English or Spanish. The resolver and ports come from
+//! [`DoctorOptions`], so it runs offline against loopback peers in tests.
+
+use std::collections::BTreeSet;
+
+use mailway_bounce::{Action, BounceRecord};
+use mailway_dns::Resolver;
+use mailway_status::Reason;
+use serde::Serialize;
+
+use crate::probe::{ProbeOptions, ProbeReport, Severity, Target, probe_target};
+
+/// Output language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+/// How to run the doctor.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorOptions {
+    /// Options for the probes (resolver-independent: port, timeouts, fallback ports...).
+    pub probe: ProbeOptions,
+    /// Do not connect anywhere: diagnose from the bounce alone.
+    pub no_probe: bool,
+    /// Language of titles and advice.
+    pub lang: Lang,
+}
+
+/// One recipient taken from the bounce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientInfo {
+    /// The address.
+    pub recipient: String,
+    /// Its domain.
+    pub domain: String,
+    /// `failed`, `delayed`, ...
+    pub action: Option<String>,
+    /// Enhanced status code.
+    pub status: Option<String>,
+    /// Reason category (Sisimai vocabulary).
+    pub reason: String,
+    /// The remote server's words.
+    pub diagnostic: Option<String>,
+    /// The remote MTA named by the bounce.
+    pub remote_mta: Option<String>,
+    /// Until when the sending server retries (delay notices).
+    pub will_retry_until: Option<String>,
+}
+
+/// One likely cause, with evidence and advice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// 1 = most likely.
+    pub rank: usize,
+    /// Stable identifier.
+    pub code: String,
+    /// `high`, `medium` or `low`.
+    pub likelihood: String,
+    /// One-line title.
+    pub title: String,
+    /// What the evidence shows, in words.
+    pub explanation: String,
+    /// The evidence (bounce fields, probe findings).
+    pub evidence: Vec<String>,
+    /// What the sender can do.
+    pub sender: String,
+    /// What the mail administrator can do.
+    pub admin: String,
+}
+
+/// The doctor's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// What was diagnosed (file name or domain).
+    pub input: String,
+    /// `bounce` or `domain`.
+    pub kind: String,
+    /// The recipients found in the bounce.
+    pub recipients: Vec<RecipientInfo>,
+    /// Bounce analysis warnings.
+    pub warnings: Vec<String>,
+    /// The probes run (one per domain, plus remote MTAs outside the MX set).
+    pub probes: Vec<ProbeReport>,
+    /// Ranked causes.
+    pub causes: Vec<Cause>,
+    /// Language used.
+    pub lang: Lang,
+}
+
+/// Why the doctor could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DoctorError {
+    /// The file is not a bounce the analyser understands.
+    #[error("{input}: not a bounce message mailway can read: {message}")]
+    NotABounce {
+        /// File name.
+        input: String,
+        /// Why.
+        message: String,
+    },
+    /// The bounce names no failed or delayed recipient.
+    #[error("{0}: the message names no failed or delayed recipient (is it a bounce?)")]
+    NoRecipients(String),
+    /// The domain is not valid.
+    #[error(transparent)]
+    BadDomain(#[from] crate::probe::TargetError),
+}
+
+fn info_of(r: &BounceRecord) -> Option<RecipientInfo> {
+    let domain = r
+        .recipient
+        .rsplit_once('@')?
+        .1
+        .trim_end_matches('>')
+        .to_ascii_lowercase();
+    Some(RecipientInfo {
+        recipient: r.recipient.clone(),
+        domain,
+        action: r.action.map(|a| a.as_str().to_string()),
+        status: r.status.map(|s| s.to_string()),
+        reason: r.reason.as_str().to_string(),
+        diagnostic: r.diagnostic_code.clone(),
+        remote_mta: r.remote_mta.clone(),
+        will_retry_until: r.will_retry_until.clone(),
+    })
+}
+
+/// Diagnoses a bounce message (`raw`, named `input` in messages).
+pub async fn diagnose_bounce(
+    resolver: &Resolver,
+    input: &str,
+    raw: &[u8],
+    opts: &DoctorOptions,
+) -> Result<Diagnosis, DoctorError> {
+    let analysis = mailway_bounce::analyze(raw).map_err(|e| DoctorError::NotABounce {
+        input: input.to_string(),
+        message: e.to_string(),
+    })?;
+    let recipients: Vec<RecipientInfo> = analysis
+        .records
+        .iter()
+        .filter(|r| matches!(r.action, Some(Action::Failed | Action::Delayed) | None))
+        .filter_map(info_of)
+        .collect();
+    if recipients.is_empty() {
+        return Err(DoctorError::NoRecipients(input.to_string()));
+    }
+    let mut probes = Vec::new();
+    if !opts.no_probe {
+        let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
+        for d in &domains {
+            let mut po = opts.probe.clone();
+            // Ask the server about the recipient itself: "user unknown" confirmed or not today.
+            po.rcpt = recipients
+                .iter()
+                .find(|r| &r.domain == d)
+                .map(|r| r.recipient.clone());
+            if let Ok(t) = Target::parse(d, false) {
+                probes.push(probe_target(resolver, t, &po).await);
+            }
+        }
+        // The remote MTA the bounce names, when it is not one of the probed hosts.
+        let probed: BTreeSet<String> = probes
+            .iter()
+            .flat_map(|p| p.hosts.iter().map(|h| h.host.to_ascii_lowercase()))
+            .collect();
+        let mtas: BTreeSet<String> = recipients
+            .iter()
+            .filter_map(|r| r.remote_mta.clone())
+            .map(|m| {
+                m.trim()
+                    .trim_start_matches("dns;")
+                    .trim()
+                    .trim_matches(['[', ']'])
+                    .to_ascii_lowercase()
+            })
+            .filter(|m| !m.is_empty() && !probed.contains(m))
+            .collect();
+        for m in mtas {
+            if let Ok(t) = Target::parse(&m, true) {
+                probes.push(probe_target(resolver, t, &opts.probe).await);
+            }
+        }
+    }
+    let causes = rank(&recipients, &probes, opts.lang);
+    Ok(Diagnosis {
+        input: input.to_string(),
+        kind: "bounce".into(),
+        recipients,
+        warnings: analysis.warnings,
+        probes,
+        causes,
+        lang: opts.lang,
+    })
+}
+
+/// Diagnoses a domain (no bounce): probe it and rank what is wrong.
+pub async fn diagnose_domain(
+    resolver: &Resolver,
+    domain: &str,
+    opts: &DoctorOptions,
+) -> Result<Diagnosis, DoctorError> {
+    let t = Target::parse(domain, false)?;
+    let mut probes = Vec::new();
+    if !opts.no_probe {
+        probes.push(probe_target(resolver, t.clone(), &opts.probe).await);
+    }
+    let causes = rank(&[], &probes, opts.lang);
+    Ok(Diagnosis {
+        input: t.name(),
+        kind: "domain".into(),
+        recipients: Vec::new(),
+        warnings: Vec::new(),
+        probes,
+        causes,
+        lang: opts.lang,
+    })
+}
+
+struct Text {
+    title: (&'static str, &'static str),
+    sender: (&'static str, &'static str),
+    admin: (&'static str, &'static str),
+}
+
+fn text(code: &str) -> Text {
+    let t = |title, sender, admin| Text {
+        title,
+        sender,
+        admin,
+    };
+    match code {
+        "destination_not_greeting" => t(
+            (
+                "The destination server accepts connections but never greets",
+                "El servidor de destino acepta conexiones pero nunca saluda",
+            ),
+            (
+                "Nothing is wrong on your side. Your server keeps retrying; if the message expires, send it again later or reach the recipient another way.",
+                "No hay nada mal de su lado. Su servidor sigue reintentando; si el mensaje caduca, vuelva a enviarlo más tarde o contacte al destinatario por otra vía.",
+            ),
+            (
+                "The remote MTA is overloaded, down or tarpitting: tell the recipient's admin (postmaster@). Check that your IP is not on their blocklist; keep the queue lifetime (e.g. Postfix maximal_queue_lifetime) long enough.",
+                "El MTA remoto está sobrecargado, caído o aplicando tarpit: avise al administrador del destinatario (postmaster@). Compruebe que su IP no está en su lista de bloqueo; mantenga una vida de cola suficiente (p. ej. maximal_queue_lifetime de Postfix).",
+            ),
+        ),
+        "port25_blocked" => t(
+            (
+                "Outbound port 25 is blocked from this host",
+                "El puerto 25 de salida está bloqueado desde este equipo",
+            ),
+            (
+                "Send through your provider's submission server (port 587) instead of delivering directly.",
+                "Envíe a través del servidor de envío de su proveedor (puerto 587) en lugar de entregar directamente.",
+            ),
+            (
+                "Open outbound TCP 25 in the firewall or ask the ISP/cloud provider to unblock it, or relay through a smarthost on 587/465.",
+                "Abra el TCP 25 de salida en el cortafuegos o pida al ISP/proveedor cloud que lo desbloquee, o use un smarthost en 587/465.",
+            ),
+        ),
+        "destination_unreachable" => t(
+            (
+                "The destination mail servers do not answer",
+                "Los servidores de correo de destino no responden",
+            ),
+            (
+                "Wait and resend later; if it persists, contact the recipient another way.",
+                "Espere y reenvíe más tarde; si persiste, contacte al destinatario por otra vía.",
+            ),
+            (
+                "TCP connections time out: a firewall drops them or the hosts are down. Check routing from your server (traceroute -T -p 25) and tell the recipient's admin.",
+                "Las conexiones TCP expiran: un cortafuegos las descarta o los equipos están caídos. Revise la ruta desde su servidor (traceroute -T -p 25) y avise al administrador del destinatario.",
+            ),
+        ),
+        "destination_refused" => t(
+            (
+                "The destination mail servers refuse connections",
+                "Los servidores de correo de destino rechazan las conexiones",
+            ),
+            (
+                "Resend later; the recipient's mail service seems down.",
+                "Reenvíe más tarde; el servicio de correo del destinatario parece caído.",
+            ),
+            (
+                "Nothing listens on port 25 at the MX addresses: the MTA is stopped or the MX records point to the wrong hosts.",
+                "Nada escucha en el puerto 25 de los MX: el MTA está detenido o los registros MX apuntan a equipos equivocados.",
+            ),
+        ),
+        "domain_has_no_mail" => t(
+            (
+                "The recipient's domain cannot receive mail",
+                "El dominio del destinatario no puede recibir correo",
+            ),
+            (
+                "Check the address for typos (the domain part).",
+                "Revise la dirección por si hay errores (la parte del dominio).",
+            ),
+            (
+                "The domain does not exist, publishes a null MX, or its MX hosts have no address: fix its DNS.",
+                "El dominio no existe, publica un MX nulo o sus MX no tienen dirección: corrija su DNS.",
+            ),
+        ),
+        "dns_failure" => t(
+            (
+                "The recipient's DNS is failing",
+                "El DNS del destinatario está fallando",
+            ),
+            (
+                "Wait: delivery is retried automatically.",
+                "Espere: la entrega se reintenta automáticamente.",
+            ),
+            (
+                "The MX lookup fails (SERVFAIL/timeout): check the domain's name servers and DNSSEC.",
+                "La consulta MX falla (SERVFAIL/timeout): revise los servidores de nombres del dominio y DNSSEC.",
+            ),
+        ),
+        "greylisting" => t(
+            (
+                "The destination greylists first-time senders",
+                "El destino aplica listas grises a remitentes nuevos",
+            ),
+            (
+                "Nothing to do: the delay is normal and the retry is accepted.",
+                "Nada que hacer: la demora es normal y el reintento se acepta.",
+            ),
+            (
+                "Make sure your server retries from the same IP within minutes (Postfix does).",
+                "Asegúrese de que su servidor reintenta desde la misma IP en pocos minutos (Postfix lo hace).",
+            ),
+        ),
+        "tls_problem" => t(
+            (
+                "A TLS/certificate problem at the destination",
+                "Un problema de TLS/certificado en el destino",
+            ),
+            (
+                "Tell the recipient their mail server's certificate needs attention.",
+                "Avise al destinatario de que el certificado de su servidor necesita atención.",
+            ),
+            (
+                "Renew the certificate, fix the TLSA records (DANE) or the name mismatch; verifying senders defer mail meanwhile.",
+                "Renueve el certificado, corrija los registros TLSA (DANE) o la discrepancia de nombre; los remitentes que verifican retrasan el correo mientras tanto.",
+            ),
+        ),
+        "user_unknown" => t(
+            (
+                "The recipient address does not exist",
+                "La dirección del destinatario no existe",
+            ),
+            (
+                "Check the address for typos; ask the recipient for the right one. Do not resend to the same address.",
+                "Revise la dirección por si hay errores; pida al destinatario la correcta. No reenvíe a la misma dirección.",
+            ),
+            (
+                "Remove the address from lists; if it should exist, check the recipient server's user tables.",
+                "Elimine la dirección de las listas; si debería existir, revise las tablas de usuarios del servidor destinatario.",
+            ),
+        ),
+        "mailbox_full" => t(
+            (
+                "The recipient's mailbox is full",
+                "El buzón del destinatario está lleno",
+            ),
+            (
+                "Tell the recipient another way; resend later.",
+                "Avise al destinatario por otra vía; reenvíe más tarde.",
+            ),
+            ("Nothing on the sending side.", "Nada del lado del envío."),
+        ),
+        "message_too_big" => t(
+            (
+                "The message is larger than the destination accepts",
+                "El mensaje es más grande de lo que acepta el destino",
+            ),
+            (
+                "Send smaller attachments or a link.",
+                "Envíe adjuntos más pequeños o un enlace.",
+            ),
+            (
+                "Compare your message size with the destination's SIZE limit (shown in the probe).",
+                "Compare el tamaño del mensaje con el límite SIZE del destino (mostrado en la prueba).",
+            ),
+        ),
+        "sender_blocked" => t(
+            (
+                "The destination blocks your server or message",
+                "El destino bloquea su servidor o su mensaje",
+            ),
+            (
+                "Contact the recipient another way; forward the bounce to your mail admin.",
+                "Contacte al destinatario por otra vía; reenvíe el rebote a su administrador de correo.",
+            ),
+            (
+                "Run `mailway check` on your domain and sending IP: PTR/FCrDNS, SPF, DKIM, DMARC, blocklists; then request delisting.",
+                "Ejecute `mailway check` sobre su dominio e IP de envío: PTR/FCrDNS, SPF, DKIM, DMARC, listas de bloqueo; luego pida la exclusión.",
+            ),
+        ),
+        "expired" => t(
+            (
+                "Delivery kept failing until the message expired",
+                "La entrega falló hasta que el mensaje caducó",
+            ),
+            (
+                "Resend the message; if it fails again, contact the recipient another way.",
+                "Reenvíe el mensaje; si vuelve a fallar, contacte al destinatario por otra vía.",
+            ),
+            (
+                "Look at the sending server's logs for the deferral reason of each attempt (`mailway logs trace`).",
+                "Mire en los registros del servidor de envío el motivo de cada aplazamiento (`mailway logs trace`).",
+            ),
+        ),
+        "destination_ok_now" => t(
+            (
+                "The destination works now: the failure was temporary",
+                "El destino funciona ahora: el fallo fue temporal",
+            ),
+            ("Send the message again.", "Vuelva a enviar el mensaje."),
+            (
+                "Nothing is broken now; if it recurs, capture a probe while it happens.",
+                "Nada está roto ahora; si se repite, haga una prueba mientras ocurre.",
+            ),
+        ),
+        _ => t(
+            (
+                "The destination rejected the message",
+                "El destino rechazó el mensaje",
+            ),
+            (
+                "Read the server's words below; forward the bounce to your mail admin.",
+                "Lea las palabras del servidor abajo; reenvíe el rebote a su administrador de correo.",
+            ),
+            (
+                "Use `mailway explain` on the diagnostic code for details.",
+                "Use `mailway explain` con el código de diagnóstico para más detalles.",
+            ),
+        ),
+    }
+}
+
+fn pick(lang: Lang, t: (&'static str, &'static str)) -> String {
+    match lang {
+        Lang::En => t.0,
+        Lang::Es => t.1,
+    }
+    .to_string()
+}
+
+fn findings_with<'a>(probes: &'a [ProbeReport], codes: &[&str]) -> Vec<&'a crate::probe::Finding> {
+    probes
+        .iter()
+        .flat_map(|p| p.findings.iter())
+        .filter(|f| codes.contains(&f.code.as_str()))
+        .collect()
+}
+
+/// Ranks causes from recipients (bounce) and probe reports. Pure.
+pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) -> Vec<Cause> {
+    let mut causes: Vec<(u32, Cause)> = Vec::new();
+    let reasons: BTreeSet<&str> = recipients.iter().map(|r| r.reason.as_str()).collect();
+    let statuses: Vec<String> = recipients.iter().filter_map(|r| r.status.clone()).collect();
+    let timeoutish = reasons.contains(Reason::Expired.as_str())
+        || reasons.contains(Reason::NetworkError.as_str())
+        || statuses
+            .iter()
+            .any(|s| s.starts_with("4.4.") || s.starts_with("5.4."));
+    let retry_until = recipients.iter().find_map(|r| r.will_retry_until.clone());
+    let bounce_evidence: Vec<String> = recipients
+        .iter()
+        .map(|r| {
+            format!(
+                "bounce: {} {} {}{}",
+                r.recipient,
+                r.action.clone().unwrap_or_else(|| "?".into()),
+                r.status.clone().unwrap_or_default(),
+                r.diagnostic
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let mut add = |score: u32,
+                   code: &str,
+                   explanation: String,
+                   mut evidence: Vec<String>,
+                   with_bounce: bool| {
+        let t = text(code);
+        if with_bounce {
+            evidence.extend(bounce_evidence.iter().cloned());
+        }
+        causes.push((
+            score,
+            Cause {
+                rank: 0,
+                code: code.to_string(),
+                likelihood: String::new(),
+                title: pick(lang, t.title),
+                explanation,
+                evidence,
+                sender: pick(lang, t.sender),
+                admin: pick(lang, t.admin),
+            },
+        ));
+    };
+    let ev = |fs: &[&crate::probe::Finding]| {
+        fs.iter()
+            .map(|f| format!("probe: {}", f.message))
+            .collect::<Vec<_>>()
+    };
+    // Live evidence from the probes.
+    let port25 = findings_with(probes, &["port25_blocked"]);
+    if !port25.is_empty() {
+        add(
+            100,
+            "port25_blocked",
+            port25[0].message.clone(),
+            ev(&port25),
+            timeoutish,
+        );
+    }
+    let tarpit = findings_with(probes, &["tarpit"]);
+    if !tarpit.is_empty() {
+        let mut expl = tarpit[0].message.clone();
+        if let Some(u) = &retry_until {
+            expl.push_str(&format!("; your server keeps retrying until {u}"));
+        }
+        expl.push_str("; nothing is wrong on your side");
+        add(
+            if timeoutish { 95 } else { 80 },
+            "destination_not_greeting",
+            expl,
+            ev(&tarpit),
+            timeoutish,
+        );
+    }
+    let ct = findings_with(probes, &["connect_timeout"]);
+    if !ct.is_empty() && port25.is_empty() {
+        add(
+            if timeoutish { 90 } else { 75 },
+            "destination_unreachable",
+            ct[0].message.clone(),
+            ev(&ct),
+            timeoutish,
+        );
+    }
+    let refused = findings_with(probes, &["refused"]);
+    if !refused.is_empty() {
+        let all_refused = probes
+            .iter()
+            .all(|p| p.addresses().all(|a| a.outcome == "refused"));
+        add(
+            if all_refused { 88 } else { 50 },
+            "destination_refused",
+            refused[0].message.clone(),
+            ev(&refused),
+            timeoutish,
+        );
+    }
+    let nomail = findings_with(
+        probes,
+        &[
+            "nxdomain",
+            "null_mx",
+            "null_mx_mixed",
+            "address_lookup_failed",
+        ],
+    );
+    if !nomail.is_empty() {
+        add(
+            92,
+            "domain_has_no_mail",
+            nomail[0].message.clone(),
+            ev(&nomail),
+            true,
+        );
+    }
+    let dns = findings_with(probes, &["mx_lookup_failed"]);
+    if !dns.is_empty() {
+        add(85, "dns_failure", dns[0].message.clone(), ev(&dns), true);
+    }
+    let grey = findings_with(probes, &["greylisting"]);
+    if !grey.is_empty() {
+        add(
+            if reasons.is_empty() || timeoutish {
+                60
+            } else {
+                30
+            },
+            "greylisting",
+            grey[0].message.clone(),
+            ev(&grey),
+            false,
+        );
+    }
+    let tls = findings_with(probes, &["dane_mismatch", "cert_expired", "tls_failed"]);
+    if !tls.is_empty() {
+        let tls_reason = reasons.contains("failedstarttls") || reasons.contains("securityerror");
+        add(
+            if tls_reason { 93 } else { 55 },
+            "tls_problem",
+            tls[0].message.clone(),
+            ev(&tls),
+            tls_reason,
+        );
+    }
+    // Bounce reasons (with live confirmation when the probe asked RCPT).
+    let rcpt_now = findings_with(probes, &["rcpt_rejected"]);
+    for r in &reasons {
+        let (code, score) = match *r {
+            "userunknown" => ("user_unknown", if rcpt_now.is_empty() { 85 } else { 97 }),
+            "mailboxfull" => ("mailbox_full", 85),
+            "mesgtoobig" | "exceedlimit" => ("message_too_big", 85),
+            "blocked" | "spamdetected" | "badreputation" | "requireptr" | "rejected"
+            | "policyviolation" | "authfailure" => ("sender_blocked", 80),
+            "expired" | "networkerror" => ("expired", 40),
+            "hostunknown" => ("domain_has_no_mail", 70),
+            _ => ("rejected", 35),
+        };
+        let rs: Vec<&RecipientInfo> = recipients.iter().filter(|x| x.reason == *r).collect();
+        let expl = rs
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}: {}",
+                    x.recipient,
+                    x.diagnostic
+                        .clone()
+                        .unwrap_or_else(|| x.status.clone().unwrap_or_default())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut evidence = Vec::new();
+        if code == "user_unknown" {
+            evidence.extend(ev(&rcpt_now));
+        }
+        if code == "message_too_big" {
+            evidence.extend(ev(&findings_with(probes, &["size_limit"])));
+        }
+        add(score, code, expl, evidence, true);
+    }
+    // Everything answers now although the bounce says it timed out.
+    let any_ok = probes
+        .iter()
+        .any(|p| p.findings.iter().any(|f| f.code == "smtp_ok"));
+    let any_err = probes
+        .iter()
+        .any(|p| p.findings.iter().any(|f| f.severity == Severity::Error));
+    if timeoutish && any_ok && !any_err {
+        add(
+            70,
+            "destination_ok_now",
+            "every MX answers normally now; the timeouts in the bounce were temporary".into(),
+            Vec::new(),
+            true,
+        );
+    }
+    causes.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut seen = BTreeSet::new();
+    causes.retain(|c| seen.insert(c.1.code.clone()));
+    causes
+        .into_iter()
+        .enumerate()
+        .map(|(i, (score, mut c))| {
+            c.rank = i + 1;
+            c.likelihood = match score {
+                85.. => "high",
+                60..=84 => "medium",
+                _ => "low",
+            }
+            .into();
+            c
+        })
+        .collect()
+}
+
+/// Renders a diagnosis as text.
+pub fn render(d: &Diagnosis) -> String {
+    use std::fmt::Write as _;
+    let es = d.lang == Lang::Es;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}",
+        if es {
+            "Diagnóstico de"
+        } else {
+            "Diagnosis of"
+        },
+        d.input
+    );
+    for r in &d.recipients {
+        let _ = writeln!(
+            out,
+            "  {} {}  {}  {}{}",
+            if es { "destinatario" } else { "recipient" },
+            r.recipient,
+            r.action.clone().unwrap_or_default(),
+            r.status.clone().unwrap_or_default(),
+            r.diagnostic
+                .as_ref()
+                .map(|x| format!("  \"{x}\""))
+                .unwrap_or_default()
+        );
+    }
+    for w in &d.warnings {
+        let _ = writeln!(out, "  note: {w}");
+    }
+    let _ = writeln!(out);
+    if d.causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            if es {
+                "No se encontró ninguna causa: todo parece funcionar."
+            } else {
+                "No cause found: everything checked works."
+            }
+        );
+    }
+    for c in &d.causes {
+        let lk = match (es, c.likelihood.as_str()) {
+            (true, "high") => "alta",
+            (true, "medium") => "media",
+            (true, _) => "baja",
+            (false, l) => l,
+        };
+        let _ = writeln!(
+            out,
+            "{}. {}  [{}: {lk}]",
+            c.rank,
+            c.title,
+            if es { "probabilidad" } else { "likelihood" }
+        );
+        let _ = writeln!(out, "   {}", c.explanation);
+        for e in &c.evidence {
+            let _ = writeln!(out, "   - {e}");
+        }
+        let _ = writeln!(
+            out,
+            "   {}: {}",
+            if es { "Remitente" } else { "Sender" },
+            c.sender
+        );
+        let _ = writeln!(
+            out,
+            "   {}: {}",
+            if es { "Administrador" } else { "Admin" },
+            c.admin
+        );
+        let _ = writeln!(out);
+    }
+    for p in &d.probes {
+        let _ = writeln!(out, "----");
+        out.push_str(&crate::probe::render(p));
+    }
+    out
+}
