@@ -667,7 +667,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             true,
         );
     }
-    causes.sort_by(|a, b| b.0.cmp(&a.0));
+    causes.sort_by_key(|c| std::cmp::Reverse(c.0));
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.1.code.clone()));
     causes
