@@ -25,13 +25,18 @@ use mailway_dns::Resolver;
 use serde::Serialize;
 
 pub mod addr;
+pub mod bimi;
+pub mod dane;
+pub mod dkim;
 pub mod dmarc;
 pub mod finding;
 pub mod i18n;
+pub mod mtasts;
 pub mod mx;
 pub mod ns;
 pub mod resolver;
 pub mod spf;
+pub mod tlsrpt;
 
 pub use finding::{Area, Evidence, Finding, Severity};
 pub use i18n::Lang;
@@ -219,18 +224,23 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
     };
     // 2. everything else, concurrently, each area bounded in time
     let mail = async {
-        let (mut f, _mx) = mx::check(&cx).await;
-        f.extend(Vec::new());
+        let (mut f, mx) = mx::check(&cx).await;
+        let (dane, (sts, _has_sts)) = tokio::join!(dane::check(&cx, &mx), mtasts::check_txt(&cx));
+        f.extend(dane);
+        f.extend(sts);
         f
     };
-    let (a, b, c, d, e) = tokio::join!(
+    let (a, b, c, d, e, g, h, i) = tokio::join!(
         bounded(&cx, "mx", mail),
         bounded(&cx, "ns", ns::check(&cx)),
         bounded(&cx, "propagation", resolver::propagation(&cx)),
         bounded(&cx, "spf", spf::check(&cx)),
         bounded(&cx, "dmarc", dmarc::check(&cx)),
+        bounded(&cx, "dkim", dkim::check(&cx)),
+        bounded(&cx, "tls-rpt", tlsrpt::check(&cx)),
+        bounded(&cx, "bimi", bimi::check(&cx)),
     );
-    for part in [a, b, c, d, e] {
+    for part in [a, b, c, d, e, g, h, i] {
         report.findings.extend(part);
     }
     finish(report, started, lang)

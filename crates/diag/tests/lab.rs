@@ -294,3 +294,54 @@ async fn spanish_texts() {
     assert!(f.title.contains("MX nulo"), "{}", f.title);
     assert!(f.fix.as_deref().unwrap_or("").contains("Quite"));
 }
+
+#[tokio::test]
+async fn dkim_selectors() {
+    if !lab_up().await {
+        return;
+    }
+    let sels = [
+        "good", "weak", "ed", "revoked", "badb64", "badver", "testing", "cname", "absent",
+    ];
+    let r = check_with("dkim.test", |o| {
+        o.dkim_selectors = sels.iter().map(|s| s.to_string()).collect()
+    })
+    .await;
+    let subj =
+        |id: &str| -> Vec<String> { r.with_id(id).filter_map(|f| f.subject.clone()).collect() };
+    assert_eq!(subj("dkim.rsa-1024"), ["weak"]);
+    assert_eq!(subj("dkim.revoked"), ["revoked"]);
+    assert_eq!(subj("dkim.testing"), ["testing"]);
+    assert_eq!(subj("dkim.cname"), ["cname"]);
+    assert_eq!(subj("dkim.selector-missing"), ["absent"]);
+    let syntax = arg(&r, "dkim.syntax", "kind");
+    assert!(
+        syntax.contains(&"bad-base64") && syntax.contains(&"bad-version"),
+        "{syntax:?}"
+    );
+    let ok = subj("dkim.key-ok");
+    assert!(
+        ok.contains(&"good".to_string())
+            && ok.contains(&"ed".to_string())
+            && ok.contains(&"cname".to_string()),
+        "{ok:?}"
+    );
+    let r = check_with("good.test", |o| o.dkim_selectors = vec!["sel1".into()]).await;
+    assert_eq!(arg(&r, "dkim.key-ok", "bits"), ["2048"]);
+}
+
+#[tokio::test]
+async fn mta_sts_tls_rpt_bimi_dane_faults() {
+    if !lab_up().await {
+        return;
+    }
+    let r = check("sts-bad.test").await;
+    has(&r, "mta-sts.multiple", Severity::Error);
+    assert_eq!(arg(&r, "tls-rpt.syntax", "kind"), ["bad-uri"]);
+    assert!(arg(&r, "bimi.syntax", "kind").contains(&"logo-not-https"));
+    assert_eq!(arg(&r, "dane.tlsa-invalid", "kind"), ["bad-length"]);
+    let r = check("good.test").await;
+    has(&r, "tls-rpt.ok", Severity::Ok);
+    has(&r, "bimi.ok", Severity::Ok);
+    assert_eq!(count(&r, "dane.ok"), 2);
+}

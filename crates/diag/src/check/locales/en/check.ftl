@@ -307,3 +307,156 @@ dmarc-external-authorized = { $destination } accepts DMARC reports for { $domain
 dmarc-external-unauthorized = { $tag } goes to { $destination }, which does not accept reports for { $domain }
     .explain = Reports to another domain are only sent if that domain publishes "v=DMARC1" at { $record_name } (RFC 7489 §7.1). It does not, so receivers drop these reports.
     .fix = Ask the operator of { $destination } to publish { $record_name } TXT "v=DMARC1", or send reports to an address in your own domain.
+
+## DKIM
+
+dkim-cname = Selector { $selector } is delegated by CNAME to { $target }
+    .explain = The key is published by another party (usually your mail provider), which can rotate it without changes in your zone.
+dkim-selector-missing = No DKIM key at selector { $selector }
+    .explain = { $selector }._domainkey.{ $domain } does not exist, so mail signed with s={ $selector } fails DKIM.
+    .fix = Publish the public key your mail server signs with at { $selector }._domainkey.{ $domain }, or check the selector name in the DKIM-Signature header.
+dkim-lookup-failed = Could not look up selector { $selector }: { $error }
+    .explain = Receivers get a temporary error and may treat the signature as temperror.
+    .fix = Check the name servers of the domain.
+dkim-not-a-key = Selector { $selector } has TXT data but no DKIM key
+    .explain = The record has no p= tag, so it is not a DKIM key record.
+    .fix = Publish "v=DKIM1; k=rsa; p=<base64 public key>".
+dkim-multiple = Selector { $selector } has { $count } key records
+    .explain = Receivers may pick either record; verification becomes unpredictable.
+    .fix = Keep one record per selector.
+dkim-syntax = DKIM key { $selector }: { $kind ->
+        [v-not-first] v= is not the first tag
+        [bad-version] version "{ $what }" is not DKIM1
+        [no-p] no p= tag
+        [bad-base64] the key (p=) is not valid base64
+        [bad-key] the key is not a valid { $what } public key
+        [unknown-key-type] unknown key type "{ $what }"
+        [duplicate] tag { $what } repeated
+       *[other] malformed record ({ $what })
+    }
+    .explain = Receivers cannot use a malformed key record: every signature with this selector fails (RFC 6376 §3.6.1).
+    .fix = Re-publish the key exactly as your signing software exports it ("v=DKIM1; k=rsa; p=...").
+dkim-revoked = DKIM key { $selector } is revoked (empty p=)
+    .explain = An empty p= means the key was withdrawn: signatures with this selector fail.
+    .fix = If mail is still signed with { $selector }, publish its current public key; otherwise stop signing with it.
+dkim-testing = DKIM key { $selector } is in testing mode (t=y)
+    .explain = Receivers treat failures as if the message were unsigned; the key gives no protection.
+    .fix = Remove t=y once signing works.
+dkim-sha1 = DKIM key { $selector } allows only SHA-1 (h=sha1)
+    .explain = RFC 8301 forbids rsa-sha1 signatures; receivers reject them.
+    .fix = Sign with rsa-sha256 and remove h=sha1.
+dkim-rsa-weak = DKIM key { $selector } is only { $bits } bits
+    .explain = RSA keys under 1024 bits are rejected by receivers (RFC 8301) and can be factored.
+    .fix = Generate a 2048-bit key, publish it under a new selector, then switch signing to it.
+dkim-rsa-1024 = DKIM key { $selector } is { $bits } bits
+    .explain = 1024-bit RSA is the minimum receivers accept (RFC 8301) and is considered weak; 2048 bits is recommended.
+    .fix = Rotate to a 2048-bit key under a new selector.
+dkim-key-ok = DKIM key { $selector }: { $type }, { $bits } bits
+    .explain = The key record is valid.
+dkim-ed25519-only = Selector { $selector } is an Ed25519 key
+    .explain = Ed25519 (RFC 8463) is fine, but not every receiver verifies it yet; sign with an RSA key too.
+dkim-none-found = No DKIM key found at { $count } common selectors
+    .explain = DKIM keys live at <selector>._domainkey.{ $domain }, and the selector can be any name; none of the common ones has a key.
+    .fix = Give your selector with --dkim-selector (it is the s= of the DKIM-Signature header of your mail).
+
+## MTA-STS
+
+mta-sts-none = No MTA-STS record
+    .explain = Without MTA-STS (RFC 8461), senders fall back to unauthenticated, downgradable STARTTLS when delivering to { $domain }.
+    .fix = Publish _mta-sts.{ $domain } TXT "v=STSv1; id=YYYYMMDD01" and a policy at https://mta-sts.{ $domain }/.well-known/mta-sts.txt (start with mode: testing).
+mta-sts-lookup-failed = The MTA-STS lookup failed: { $error }
+    .explain = Senders cannot tell whether a policy exists while this lasts.
+    .fix = Check the name servers of the domain.
+mta-sts-multiple = { $count } MTA-STS records
+    .explain = With more than one v=STSv1 record, senders must treat the domain as having no MTA-STS policy (RFC 8461 §3.1).
+    .fix = Keep one record.
+mta-sts-txt-syntax = MTA-STS record: { $kind ->
+        [bad-version] does not start with v=STSv1
+        [no-id] no id=
+        [bad-id] invalid id "{ $detail }"
+       *[other] { $detail }
+    }
+    .explain = The id must be 1 to 32 letters and digits (RFC 8461 §3.1); senders ignore an invalid record and never pick up policy changes.
+    .fix = Use an id such as 20261127T000000 (letters and digits only) and change it whenever the policy changes.
+
+## TLS reporting
+
+tls-rpt-none = No TLS reporting record
+    .explain = Without _smtp._tls.{ $domain } (RFC 8460) you get no reports of TLS failures when others deliver to you.
+    .fix = Publish _smtp._tls.{ $domain } TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{ $domain }".
+tls-rpt-lookup-failed = The TLS-RPT lookup failed: { $error }
+    .explain = Senders cannot find where to report.
+    .fix = Check the name servers of the domain.
+tls-rpt-multiple = { $count } TLS-RPT records
+    .explain = With several records senders do not report (RFC 8460 §3).
+    .fix = Keep one record.
+tls-rpt-syntax = TLS-RPT record: { $kind ->
+        [bad-uri] "{ $detail }" is not a mailto: or https: URI
+        [no-rua] no rua=
+        [bad-version] does not start with v=TLSRPTv1
+       *[other] { $detail }
+    }
+    .explain = Report destinations must be mailto: or https: URIs (RFC 8460 §3); other schemes are ignored, so no reports arrive.
+    .fix = Use rua=mailto:... or rua=https://...
+tls-rpt-ok = TLS reporting is set up
+    .explain = "{ $record }"
+
+## DANE
+
+dane-lookup-failed = Could not look up TLSA records of { $subject }: { $error }
+    .explain = Senders that validate DANE treat a failed TLSA lookup as a temporary error and defer mail.
+    .fix = Check the DNS (and DNSSEC) of the zone of { $subject }.
+dane-tlsa-invalid = TLSA record of { $host }: { $kind ->
+        [bad-length] the digest length does not match the matching type
+        [bad-usage] unknown certificate usage
+        [bad-selector] unknown selector
+        [bad-matching] unknown matching type
+        [pkix-usage] PKIX usage (0 or 1) is not used for SMTP
+       *[other] invalid
+    } ({ $record })
+    .explain = { $kind ->
+        [pkix-usage] RFC 7672 §3.1.3: SMTP senders treat usages 0 and 1 as unusable; use 3 (DANE-EE) or 2 (DANE-TA).
+       *[other] A TLSA record that cannot match any certificate makes DANE-validating senders refuse to deliver (they defer mail).
+    }
+    .fix = Publish "3 1 1 <SHA-256 of the server's public key>" (e.g. from `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
+dane-unsigned = TLSA records of { $host } are not DNSSEC-signed
+    .explain = DANE requires DNSSEC (RFC 7672 §2.2): senders ignore TLSA records from an unsigned zone, so they give no protection.
+    .fix = Sign the zone with DNSSEC and publish the DS at the parent.
+dane-ok = DANE: { $count } TLSA record(s) for { $host }
+    .explain = The records are well-formed and the zone is signed{ $validated ->
+        [yes] , and the resolver validated them.
+       *[other] (the resolver used does not validate DNSSEC; see the DNSSEC findings).
+    }
+dane-none = No TLSA records on the { $count } MX host(s)
+    .explain = Without DANE (RFC 7672), senders use opportunistic TLS that an attacker can strip. Needs DNSSEC.
+dane-partial = Only { $with } of { $count } MX hosts have TLSA records
+    .explain = Senders that use DANE protect delivery only to the hosts with TLSA records.
+    .fix = Publish TLSA records for every MX host.
+
+## BIMI
+
+bimi-none = No BIMI record
+    .explain = BIMI (default._bimi.{ $domain }) lets supporting mailboxes show your logo; optional.
+bimi-multiple = { $count } BIMI records
+    .explain = With several records the logo is not shown.
+    .fix = Keep one record.
+bimi-declined = BIMI is explicitly declined (empty l= and a=)
+    .explain = The domain says it has no logo.
+bimi-syntax = BIMI record: { $kind ->
+        [logo-not-https] logo URL is not HTTPS ({ $detail })
+        [logo-not-svg] logo is not an SVG file ({ $detail })
+        [vmc-not-https] certificate (a=) URL is not HTTPS
+        [bad-version] does not start with v=BIMI1
+        [duplicate] tag { $detail } repeated
+        [unknown-tag] unknown tag { $detail }
+       *[other] { $detail }
+    }
+    .explain = Mailboxes fetch the logo over HTTPS only, and only in the SVG Tiny PS format; other logos are not shown.
+    .fix = Publish l=https://.../logo.svg (SVG Tiny Portable/Secure).
+bimi-no-vmc = The BIMI record has no certificate (a=)
+    .explain = Most large mailboxes (Gmail, Apple, Yahoo) show the logo only with a Verified Mark Certificate.
+bimi-dmarc-not-enforced = BIMI needs DMARC at quarantine or reject (now: { $policy })
+    .explain = Mailboxes ignore BIMI for domains whose DMARC policy does not enforce.
+    .fix = Move DMARC to p=quarantine or p=reject.
+bimi-ok = BIMI record is valid (logo { $logo })
+    .explain = The record is well-formed.

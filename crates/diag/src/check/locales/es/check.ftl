@@ -307,3 +307,156 @@ dmarc-external-authorized = { $destination } acepta informes DMARC de { $domain 
 dmarc-external-unauthorized = { $tag } va a { $destination }, que no acepta informes de { $domain }
     .explain = Los informes a otro dominio solo se envían si ese dominio publica "v=DMARC1" en { $record_name } (RFC 7489 §7.1). No lo hace, así que los receptores descartan esos informes.
     .fix = Pida al operador de { $destination } que publique { $record_name } TXT "v=DMARC1", o envíe los informes a una dirección de su propio dominio.
+
+## DKIM
+
+dkim-cname = El selector { $selector } está delegado por CNAME a { $target }
+    .explain = La clave la publica otro (normalmente su proveedor de correo), que puede rotarla sin cambios en su zona.
+dkim-selector-missing = No hay clave DKIM en el selector { $selector }
+    .explain = { $selector }._domainkey.{ $domain } no existe, así que el correo firmado con s={ $selector } falla DKIM.
+    .fix = Publique la clave pública con la que firma su servidor en { $selector }._domainkey.{ $domain }, o revise el selector en la cabecera DKIM-Signature.
+dkim-lookup-failed = No se pudo consultar el selector { $selector }: { $error }
+    .explain = Los receptores obtienen un error temporal y pueden tratar la firma como temperror.
+    .fix = Revise los servidores de nombres del dominio.
+dkim-not-a-key = El selector { $selector } tiene TXT pero no una clave DKIM
+    .explain = El registro no tiene la etiqueta p=, así que no es una clave DKIM.
+    .fix = Publique "v=DKIM1; k=rsa; p=<clave pública en base64>".
+dkim-multiple = El selector { $selector } tiene { $count } registros de clave
+    .explain = Los receptores pueden elegir cualquiera; la verificación se vuelve impredecible.
+    .fix = Deje un registro por selector.
+dkim-syntax = Clave DKIM { $selector }: { $kind ->
+        [v-not-first] v= no es la primera etiqueta
+        [bad-version] la versión "{ $what }" no es DKIM1
+        [no-p] falta la etiqueta p=
+        [bad-base64] la clave (p=) no es base64 válido
+        [bad-key] la clave no es una clave pública { $what } válida
+        [unknown-key-type] tipo de clave desconocido "{ $what }"
+        [duplicate] etiqueta { $what } repetida
+       *[other] registro mal formado ({ $what })
+    }
+    .explain = Los receptores no pueden usar un registro de clave mal formado: toda firma con este selector falla (RFC 6376 §3.6.1).
+    .fix = Vuelva a publicar la clave tal como la exporta su software de firma ("v=DKIM1; k=rsa; p=...").
+dkim-revoked = La clave DKIM { $selector } está revocada (p= vacío)
+    .explain = Un p= vacío significa que la clave se retiró: las firmas con este selector fallan.
+    .fix = Si aún firma con { $selector }, publique su clave pública actual; si no, deje de firmar con él.
+dkim-testing = La clave DKIM { $selector } está en modo de prueba (t=y)
+    .explain = Los receptores tratan los fallos como si el mensaje no estuviera firmado; la clave no protege.
+    .fix = Quite t=y cuando la firma funcione.
+dkim-sha1 = La clave DKIM { $selector } solo permite SHA-1 (h=sha1)
+    .explain = El RFC 8301 prohíbe las firmas rsa-sha1; los receptores las rechazan.
+    .fix = Firme con rsa-sha256 y quite h=sha1.
+dkim-rsa-weak = La clave DKIM { $selector } tiene solo { $bits } bits
+    .explain = Las claves RSA de menos de 1024 bits las rechazan los receptores (RFC 8301) y pueden factorizarse.
+    .fix = Genere una clave de 2048 bits, publíquela con un selector nuevo y cambie la firma a ella.
+dkim-rsa-1024 = La clave DKIM { $selector } tiene { $bits } bits
+    .explain = 1024 bits es el mínimo que aceptan los receptores (RFC 8301) y se considera débil; se recomiendan 2048.
+    .fix = Rote a una clave de 2048 bits con un selector nuevo.
+dkim-key-ok = Clave DKIM { $selector }: { $type }, { $bits } bits
+    .explain = El registro de la clave es válido.
+dkim-ed25519-only = El selector { $selector } es una clave Ed25519
+    .explain = Ed25519 (RFC 8463) está bien, pero no todos los receptores la verifican aún; firme también con una clave RSA.
+dkim-none-found = No se encontró clave DKIM en { $count } selectores comunes
+    .explain = Las claves DKIM están en <selector>._domainkey.{ $domain } y el selector puede ser cualquier nombre; ninguno de los comunes tiene clave.
+    .fix = Indique su selector con --dkim-selector (es el s= de la cabecera DKIM-Signature de su correo).
+
+## MTA-STS
+
+mta-sts-none = Sin registro MTA-STS
+    .explain = Sin MTA-STS (RFC 8461), los remitentes usan STARTTLS sin autenticar y degradable al entregar a { $domain }.
+    .fix = Publique _mta-sts.{ $domain } TXT "v=STSv1; id=AAAAMMDD01" y una política en https://mta-sts.{ $domain }/.well-known/mta-sts.txt (empiece con mode: testing).
+mta-sts-lookup-failed = Falló la consulta MTA-STS: { $error }
+    .explain = Mientras dure, los remitentes no saben si hay política.
+    .fix = Revise los servidores de nombres del dominio.
+mta-sts-multiple = { $count } registros MTA-STS
+    .explain = Con más de un registro v=STSv1, los remitentes deben considerar que el dominio no tiene política MTA-STS (RFC 8461 §3.1).
+    .fix = Deje un solo registro.
+mta-sts-txt-syntax = Registro MTA-STS: { $kind ->
+        [bad-version] no empieza por v=STSv1
+        [no-id] falta id=
+        [bad-id] id no válido "{ $detail }"
+       *[other] { $detail }
+    }
+    .explain = El id debe tener de 1 a 32 letras y dígitos (RFC 8461 §3.1); los remitentes ignoran un registro no válido y nunca ven los cambios de política.
+    .fix = Use un id como 20261127T000000 (solo letras y dígitos) y cámbielo cada vez que cambie la política.
+
+## informes TLS
+
+tls-rpt-none = Sin registro de informes TLS
+    .explain = Sin _smtp._tls.{ $domain } (RFC 8460) no recibe informes de fallos TLS cuando otros le entregan correo.
+    .fix = Publique _smtp._tls.{ $domain } TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{ $domain }".
+tls-rpt-lookup-failed = Falló la consulta TLS-RPT: { $error }
+    .explain = Los remitentes no encuentran adónde informar.
+    .fix = Revise los servidores de nombres del dominio.
+tls-rpt-multiple = { $count } registros TLS-RPT
+    .explain = Con varios registros los remitentes no informan (RFC 8460 §3).
+    .fix = Deje un solo registro.
+tls-rpt-syntax = Registro TLS-RPT: { $kind ->
+        [bad-uri] "{ $detail }" no es una URI mailto: ni https:
+        [no-rua] falta rua=
+        [bad-version] no empieza por v=TLSRPTv1
+       *[other] { $detail }
+    }
+    .explain = Los destinos de informes deben ser URIs mailto: o https: (RFC 8460 §3); otros esquemas se ignoran y no llega ningún informe.
+    .fix = Use rua=mailto:... o rua=https://...
+tls-rpt-ok = Los informes TLS están configurados
+    .explain = "{ $record }"
+
+## DANE
+
+dane-lookup-failed = No se pudieron consultar los TLSA de { $subject }: { $error }
+    .explain = Los remitentes que validan DANE tratan una consulta TLSA fallida como error temporal y aplazan el correo.
+    .fix = Revise el DNS (y DNSSEC) de la zona de { $subject }.
+dane-tlsa-invalid = Registro TLSA de { $host }: { $kind ->
+        [bad-length] la longitud del resumen no corresponde al tipo de coincidencia
+        [bad-usage] uso de certificado desconocido
+        [bad-selector] selector desconocido
+        [bad-matching] tipo de coincidencia desconocido
+        [pkix-usage] el uso PKIX (0 o 1) no se usa en SMTP
+       *[other] no válido
+    } ({ $record })
+    .explain = { $kind ->
+        [pkix-usage] RFC 7672 §3.1.3: los remitentes SMTP consideran inutilizables los usos 0 y 1; use 3 (DANE-EE) o 2 (DANE-TA).
+       *[other] Un registro TLSA que no puede coincidir con ningún certificado hace que los remitentes que validan DANE se nieguen a entregar (aplazan el correo).
+    }
+    .fix = Publique "3 1 1 <SHA-256 de la clave pública del servidor>" (p. ej. con `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
+dane-unsigned = Los registros TLSA de { $host } no están firmados con DNSSEC
+    .explain = DANE requiere DNSSEC (RFC 7672 §2.2): los remitentes ignoran los TLSA de una zona sin firmar, así que no protegen.
+    .fix = Firme la zona con DNSSEC y publique el DS en la zona padre.
+dane-ok = DANE: { $count } registro(s) TLSA para { $host }
+    .explain = Los registros están bien formados y la zona está firmada{ $validated ->
+        [yes] , y el resolutor los validó.
+       *[other] (el resolutor usado no valida DNSSEC; vea los hallazgos DNSSEC).
+    }
+dane-none = Ningún servidor MX ({ $count }) tiene registros TLSA
+    .explain = Sin DANE (RFC 7672), los remitentes usan TLS oportunista que un atacante puede eliminar. Requiere DNSSEC.
+dane-partial = Solo { $with } de { $count } servidores MX tienen registros TLSA
+    .explain = Los remitentes que usan DANE solo protegen la entrega a los servidores con TLSA.
+    .fix = Publique registros TLSA para todos los servidores MX.
+
+## BIMI
+
+bimi-none = Sin registro BIMI
+    .explain = BIMI (default._bimi.{ $domain }) permite a los buzones compatibles mostrar su logotipo; es opcional.
+bimi-multiple = { $count } registros BIMI
+    .explain = Con varios registros no se muestra el logotipo.
+    .fix = Deje un solo registro.
+bimi-declined = BIMI está rechazado explícitamente (l= y a= vacíos)
+    .explain = El dominio declara que no tiene logotipo.
+bimi-syntax = Registro BIMI: { $kind ->
+        [logo-not-https] la URL del logotipo no es HTTPS ({ $detail })
+        [logo-not-svg] el logotipo no es un archivo SVG ({ $detail })
+        [vmc-not-https] la URL del certificado (a=) no es HTTPS
+        [bad-version] no empieza por v=BIMI1
+        [duplicate] etiqueta { $detail } repetida
+        [unknown-tag] etiqueta desconocida { $detail }
+       *[other] { $detail }
+    }
+    .explain = Los buzones solo descargan el logotipo por HTTPS y solo en formato SVG Tiny PS; otros logotipos no se muestran.
+    .fix = Publique l=https://.../logo.svg (SVG Tiny Portable/Secure).
+bimi-no-vmc = El registro BIMI no tiene certificado (a=)
+    .explain = La mayoría de grandes buzones (Gmail, Apple, Yahoo) solo muestran el logotipo con un Verified Mark Certificate.
+bimi-dmarc-not-enforced = BIMI necesita DMARC en quarantine o reject (ahora: { $policy })
+    .explain = Los buzones ignoran BIMI en dominios cuya política DMARC no se aplica.
+    .fix = Cambie DMARC a p=quarantine o p=reject.
+bimi-ok = El registro BIMI es válido (logotipo { $logo })
+    .explain = El registro está bien formado.
