@@ -43,6 +43,9 @@ pub struct Args {
     /// Name to send in EHLO (default: this host's name).
     #[arg(long)]
     pub helo: Option<String>,
+    /// Timeout of each DNS query, in seconds.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub dns_timeout: f64,
     /// JSON output.
     #[arg(long)]
     pub json: bool,
@@ -67,6 +70,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         greylist_wait: a.greylist_wait,
         fallback_ports: a.fallback_ports.clone(),
         resolver: a.resolver.clone(),
+        dns_timeout: a.dns_timeout,
         host: false,
         ipv4_only: false,
         ipv6_only: false,
@@ -92,7 +96,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let d = rt.block_on(async {
-        let resolver = cmd_probe::resolver(&a.resolver, a.timeout)?;
+        let resolver = cmd_probe::resolver(&a.resolver, Some(a.dns_timeout))?;
         let d = match &raw {
             Some(raw) => diagnose_bounce(&resolver, &input, raw, &opts).await?,
             None => diagnose_domain(&resolver, &input, &opts).await?,

@@ -42,6 +42,9 @@ pub struct Args {
     /// DNS server(s) to ask, IP[:PORT] (repeatable; default: the system resolver).
     #[arg(long, value_name = "IP[:PORT]")]
     pub resolver: Vec<String>,
+    /// Timeout of each DNS query, in seconds.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub dns_timeout: f64,
     /// Treat a bare name as a host, not a mail domain (no MX lookup).
     #[arg(long)]
     pub host: bool,
@@ -147,7 +150,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let report = rt.block_on(async {
-        let resolver = resolver(&a.resolver, a.timeout)?;
+        let resolver = resolver(&a.resolver, Some(a.dns_timeout))?;
         probe(&resolver, &a.target, &opts)
             .await
             .map_err(anyhow::Error::from)

@@ -28,6 +28,8 @@ fn tarpit_timeline_and_exit_code() {
             "0.5",
             "--resolver",
             "127.0.0.1:9",
+            "--dns-timeout",
+            "0.2",
         ])
         .output()
         .unwrap();
@@ -59,6 +61,8 @@ fn json_output_of_a_working_peer() {
             "user@example.com",
             "--resolver",
             "127.0.0.1:9",
+            "--dns-timeout",
+            "0.2",
         ])
         .output()
         .unwrap();
@@ -117,7 +121,7 @@ fn ipv6_unavailable_on_this_host() {
     }
     let bin = assert_cmd::cargo::cargo_bin("mailway");
     let script = format!(
-        "ip link set lo up; sysctl -qw net.ipv6.conf.all.disable_ipv6=1; sysctl -qw net.ipv6.conf.lo.disable_ipv6=1; exec {} probe '[::1]:25' --timeout 3 --resolver 127.0.0.1:9",
+        "ip link set lo up; sysctl -qw net.ipv6.conf.all.disable_ipv6=1; sysctl -qw net.ipv6.conf.lo.disable_ipv6=1; exec {} probe '[::1]:25' --timeout 3 --resolver 127.0.0.1:9 --dns-timeout 0.2",
         bin.display()
     );
     let t0 = std::time::Instant::now();
@@ -270,6 +274,8 @@ fn probes_a_real_postfix_with_starttls() {
             "--json",
             "--resolver",
             "127.0.0.1:9",
+            "--dns-timeout",
+            "0.2",
         ])
         .output()
         .unwrap();
@@ -318,6 +324,8 @@ fn probes_a_real_postfix_with_starttls() {
             "--json",
             "--resolver",
             "127.0.0.1:9",
+            "--dns-timeout",
+            "0.2",
         ])
         .output()
         .unwrap();

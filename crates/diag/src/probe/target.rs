@@ -190,3 +190,32 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use super::Target;
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for s in [
+            "[",
+            "]",
+            ":",
+            "[]:",
+            "[::1]:",
+            "@",
+            "a@",
+            "@@@",
+            "\u{0}",
+            "a:b:c",
+            "[1.2.3.4]:25",
+            "x".repeat(300).as_str(),
+            ".",
+            "..",
+            "::ffff:1.2.3.4",
+        ] {
+            let _ = Target::parse(s, false);
+            let _ = Target::parse(s, true);
+        }
+    }
+}
