@@ -140,6 +140,14 @@ fn delivery_with_recipient(msg: &Fields, g: &Fields, recipient: String) -> Deliv
         if d.status.is_none() {
             // "Status: 553 Exceeded maximum inbound message size" seen in the wild
             d.diagnostic_extra = Some(s.to_string());
+        } else if let (Some(o), Some(c)) = (s.find('('), s.rfind(')'))
+            && o < c
+        {
+            // "Status: 4.0.0 (cat.example.net: host name lookup failure)"
+            let comment = s[o + 1..c].trim();
+            if !comment.is_empty() {
+                d.diagnostic_extra = Some(comment.to_string());
+            }
         }
     }
     let diags: Vec<&str> = g.get_all("diagnostic-code").collect();

@@ -82,6 +82,11 @@ fn finish_one(
     }
     let c = classify_delivery(&d, &diag);
     let (reason, hard_bounce) = (c.reason, c.hard_bounce);
+    let reason_rule = if c.rule == "preset" {
+        "recogniser".to_string()
+    } else {
+        c.rule
+    };
     let (mid, subj, from) = match original {
         Some(o) => (
             o.message_id(),
@@ -118,6 +123,7 @@ fn finish_one(
         original_subject: subj,
         original_from: from,
         feedback_type: d.feedback_type,
+        reason_rule,
         detector: detector.to_string(),
     }
 }
@@ -167,6 +173,10 @@ pub fn find_command(s: &str) -> Option<SmtpCommand> {
         "while sending ",
         "in response to ",
     ];
+    // Postfix: "host mx[ip] refused to talk to me: 554 ..." is the greeting
+    if find_ci(s, "refused to talk to me").is_some() {
+        return Some(SmtpCommand::Connect);
+    }
     for m in MARKERS {
         let mut from = 0;
         while let Some(p) = find_ci(&s[from..], m) {

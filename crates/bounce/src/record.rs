@@ -98,6 +98,9 @@ pub struct BounceRecord {
     pub original_from: Option<String>,
     /// Feedback type of an ARF report (`abuse`, `fraud`, `opt-out`, ...).
     pub feedback_type: Option<String>,
+    /// Which rule decided the reason: a `mailway-status` rule id, or `recogniser` when the
+    /// bounce family's own wording decided (evidence for `explain` and `doctor`).
+    pub reason_rule: String,
     /// Which recogniser decided (`rfc3464`, `postfix`, `exim`, `office365`, ...).
     pub detector: String,
 }

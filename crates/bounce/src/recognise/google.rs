@@ -67,7 +67,10 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
                 response.clone()
             };
         }
-        if response.starts_with("DNS Error:") {
+        if response.starts_with("DNS Error:") && contains_ci(&response, "doesn't receive email") {
+            // a null MX (RFC 7505): the domain publishes that it accepts no mail
+            d.reason = Some(Reason::NotAccept);
+        } else if response.starts_with("DNS Error:") {
             // Google reports its own DNS lookup failures (NXDOMAIN included) as temporary
             // (status 4.0.0): a network problem on the way, not a verdict on the domain.
             d.reason = Some(Reason::NetworkError);

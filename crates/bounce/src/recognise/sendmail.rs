@@ -63,6 +63,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
     let mut host: Option<String> = None;
     let mut cmd: Option<SmtpCommand> = None;
     let mut response = String::new();
+    let mut rcpt_to: Option<String> = None;
     for line in text.split('\n') {
         let t = line.trim();
         if t.is_empty() {
@@ -81,7 +82,11 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             continue;
         }
         if let Some(c) = t.strip_prefix(">>>") {
+            flush_rcpt(&mut out, &mut rcpt_to, &mut response, cmd, &host);
             cmd = find_command(&format!(">>> {}", c.trim()));
+            if cmd == Some(SmtpCommand::Rcpt) {
+                rcpt_to = first_address(c);
+            }
             response.clear();
             continue;
         }
@@ -130,6 +135,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             && let Some(close) = rest.find(">...")
             && let Some(a) = first_address(&rest[1..close])
         {
+            rcpt_to = None;
             let own = squeeze(t);
             let after = rest[close + 4..].trim_start();
             // the remote server's code (`<<<`) first, then the one quoted after "...", then
@@ -161,7 +167,31 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             }
         }
     }
+    flush_rcpt(&mut out, &mut rcpt_to, &mut response, cmd, &host);
     out
+}
+
+/// A `>>> RCPT TO:<a>` answered by `<<< 5xx ...` with no summary line after it: an entry for `a`.
+fn flush_rcpt(
+    out: &mut Vec<TranscriptEntry>,
+    rcpt_to: &mut Option<String>,
+    response: &mut String,
+    cmd: Option<SmtpCommand>,
+    host: &Option<String>,
+) {
+    if let Some(a) = rcpt_to.take()
+        && !response.is_empty()
+        && !out.iter().any(|e| e.recipient.eq_ignore_ascii_case(&a))
+    {
+        out.push(TranscriptEntry {
+            recipient: a,
+            diagnostic: squeeze(response),
+            command: cmd,
+            remote: host.clone(),
+            reply_code: code_at(response),
+        });
+        response.clear();
+    }
 }
 
 /// A three-digit reply code at the start of `s`.

@@ -190,13 +190,17 @@ pub fn score(corpus: &Path, results: &Results, prefix: &str) -> Scores {
         let diag_short: String = diag.chars().take(140).collect();
         if !ok {
             sc.diffs.push(format!(
-                "reason  {file}#{idx}: want {want_reason}, got {} [{}] {diag_short}",
+                "reason  {file}#{idx}: want {want_reason}, got {} [{} {} {}] {diag_short}",
                 if got_reason.is_empty() {
                     "(no record)"
                 } else {
                     &got_reason
                 },
                 r.map(|r| r.detector.as_str()).unwrap_or("-"),
+                r.map(|r| r.reason_rule.as_str()).unwrap_or("-"),
+                r.and_then(|r| r.smtp_command)
+                    .map(|c| c.as_str())
+                    .unwrap_or("-"),
             ));
         }
         let want_status = s(e, "status");
