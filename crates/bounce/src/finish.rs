@@ -151,7 +151,9 @@ fn classify_delivery(d: &Delivery, diag: &str) -> Classification {
             Action::Expanded => DsnAction::Expanded,
         });
     }
-    if let Some(h) = &d.remote_mta {
+    // The host whose words the diagnostic quotes: the remote MTA, or for a provider's own
+    // notice (no remote reply) the reporting MTA.
+    if let Some(h) = d.remote_mta.as_ref().or(d.reporting_mta.as_ref()) {
         ctx = ctx.with_remote_host(h.clone());
     }
     if let Some(r) = d.reason {

@@ -37,6 +37,7 @@ pub mod notes;
 pub mod office365;
 pub mod opensmtpd;
 pub mod postfix;
+pub mod powermta;
 pub mod qmail;
 pub mod rfc3464;
 pub mod rfc3834;
@@ -48,6 +49,7 @@ pub mod x1;
 pub mod x2;
 pub mod x3;
 pub mod x6;
+pub mod yandex;
 pub mod zoho;
 
 /// What a recogniser found for one recipient. Fields left empty are completed by
@@ -109,6 +111,8 @@ pub static ORDER: &[&Recogniser] = &[
     &googleworkspace::RECOGNISER,
     &google::RECOGNISER,
     &opensmtpd::RECOGNISER,
+    &yandex::RECOGNISER,
+    &powermta::RECOGNISER,
     &postfix::RECOGNISER,
     &ezweb::RECOGNISER,
     &mfilter::RECOGNISER,

@@ -47,7 +47,8 @@ const BOUNDARIES: &[&str] = &[
     "content-type: message/delivery-status",
 ];
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses a Postfix(-like) report; shared with the Postfix-based providers.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(&m.body, BOUNDARIES);
     if contains_ci(text, "transcript of session follows.") {
         return transcript(text);
@@ -63,9 +64,11 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
                     if d.command.is_none() {
                         d.command = find_command(&p.diagnostic);
                     }
-                    let longer_local = d.diagnostic_type.as_deref() == Some("X-POSTFIX")
-                        && p.diagnostic.len() > d.diagnostic.len();
-                    if d.diagnostic.is_empty() || longer_local {
+                    // The notification's sentence is the fuller evidence: it names the host,
+                    // keeps the whole reply and the command ("host mx[ip] said: 550 ... (in
+                    // reply to RCPT TO command)").
+                    let remote = matches!(d.diagnostic_type.as_deref(), None | Some("SMTP"));
+                    if d.diagnostic.is_empty() || (remote && !p.diagnostic.is_empty()) {
                         d.diagnostic = p.diagnostic.clone();
                     }
                 }
@@ -109,8 +112,15 @@ fn text_recipients(text: &str) -> Vec<Delivery> {
             in_para = false;
             continue;
         }
-        if t.starts_with('<')
-            && let Some(close) = t.find(">")
+        // a new paragraph starts with "<a@b>:" or "<a@b> (expanded from"; "<a@b>... text"
+        // inside a paragraph is part of the wrapped reply
+        let opens = t.starts_with('<')
+            && t.find('>').is_some_and(|c| {
+                let rest = &t[c + 1..];
+                rest.starts_with(':') || rest.trim_start().starts_with("(expanded from")
+            });
+        if opens
+            && let Some(close) = t.find('>')
             && let Some(a) = first_address(&t[1..close])
         {
             // "<a@b>: ..." or "<a@b> (expanded from <c@d>): ..."
@@ -125,10 +135,8 @@ fn text_recipients(text: &str) -> Vec<Delivery> {
             in_para = true;
             continue;
         }
-        if in_para && (t.starts_with(' ') || t.starts_with('\t')) {
+        if in_para {
             c.push_diag(t);
-        } else {
-            in_para = false;
         }
     }
     c.ds

@@ -97,6 +97,9 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             response.push_str(r.trim());
             continue;
         }
+        if t.starts_with("-----") {
+            continue;
+        }
         // "550 5.1.1 <a@b>... User unknown" or "<a@b>... Deferred: ..."
         let rest = t
             .split_once(' ')
