@@ -92,27 +92,18 @@ fn is_message_field(name: &str) -> bool {
 /// Turns one recipient group into a [`Delivery`] (recipient, action, status, diagnostic, MTAs,
 /// dates). Returns `None` when the group names no recipient.
 pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
-    // A Final-Recipient that is a source route or a bare host ("@relay:user@server") says
-    // less than the Original-Recipient.
+    // A Final-Recipient that is a source route ("@relay:user@server") says less than the
+    // Original-Recipient.
+    let source_routed = g
+        .get_nonempty("final-recipient")
+        .is_some_and(|v| split_typed(v).1.trim_start_matches('<').starts_with('@'));
     let final_rcpt = g
         .get_nonempty("final-recipient")
-        .and_then(clean_address)
-        .filter(|a| {
-            a.rsplit('@')
-                .next()
-                .is_some_and(|d| d.contains('.') || d.starts_with('['))
-        });
+        .filter(|_| !source_routed)
+        .and_then(clean_address);
     let recipient = final_rcpt
-        .or_else(|| {
-            g.get_nonempty("final-recipient").and_then(|v| {
-                if g.get_nonempty("original-recipient").is_some() {
-                    None
-                } else {
-                    clean_address(v)
-                }
-            })
-        })
         .or_else(|| g.get_nonempty("original-recipient").and_then(clean_address))
+        .or_else(|| g.get_nonempty("final-recipient").and_then(clean_address))
         .or_else(|| g.get_nonempty("x-actual-recipient").and_then(clean_address))?;
     Some(delivery_with_recipient(msg, g, recipient))
 }

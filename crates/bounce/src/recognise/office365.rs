@@ -80,5 +80,15 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         }
         None => text_ds,
     };
+    let mut ds = ds;
+    for d in &mut ds {
+        // Exchange Online's own "4.4.316/5.4.316 Message expired": it gave up retrying
+        if d.status
+            .is_some_and(|s| s.subject == 4 && (s.detail == 316 || s.detail == 7))
+            && crate::text::contains_ci(&d.diagnostic, "message expired")
+        {
+            d.reason = Some(mailway_status::Reason::Expired);
+        }
+    }
     (!ds.is_empty()).then_some(ds)
 }

@@ -54,6 +54,8 @@ pub struct TranscriptEntry {
     pub remote: Option<String>,
     /// Reply code: the remote's code quoted after `...`, else the line's own code.
     pub reply_code: Option<u16>,
+    /// A local agent's words just before the summary line ("mail.local: unknown user: x").
+    pub context: String,
 }
 
 /// Parses a sendmail session transcript (V8 and V5): `NNN <addr>... text` and
@@ -64,6 +66,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
     let mut cmd: Option<SmtpCommand> = None;
     let mut response = String::new();
     let mut rcpt_to: Option<String> = None;
+    let mut context = String::new();
     for line in text.split('\n') {
         let t = line.trim();
         if t.is_empty() {
@@ -131,7 +134,16 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
                 command: cmd,
                 remote: host.clone(),
                 reply_code: code_at(t),
+                context: std::mem::take(&mut context),
             });
+            continue;
+        }
+        let is_rcpt_line = rest.starts_with('<') && rest.contains(">...");
+        if !is_rcpt_line && code_at(t).is_none() && !rest.contains("... ") {
+            if !context.is_empty() {
+                context.push(' ');
+            }
+            context.push_str(t);
             continue;
         }
         if rest.starts_with('<')
@@ -166,6 +178,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
                     command: cmd,
                     remote: host.clone(),
                     reply_code,
+                    context: std::mem::take(&mut context),
                 }),
             }
         }
@@ -192,6 +205,7 @@ fn flush_rcpt(
             command: cmd,
             remote: host.clone(),
             reply_code: code_at(response),
+            context: String::new(),
         });
         response.clear();
     }
@@ -290,9 +304,15 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             d.remote_mta = e.remote.clone();
         }
         // An empty or bare-number diagnostic (X-Unix; 77) says less than the transcript.
-        let weak = d.diagnostic.trim().is_empty() || find_reply_code(&d.diagnostic).is_none();
+        let empty = d.diagnostic.trim().is_empty();
+        let weak = empty || find_reply_code(&d.diagnostic).is_none();
         if weak && !e.diagnostic.is_empty() {
-            d.diagnostic = e.diagnostic.clone();
+            // with no diagnostic at all, the local agent's words are the best evidence
+            d.diagnostic = if empty && !e.context.is_empty() {
+                format!("{} {}", e.context, e.diagnostic)
+            } else {
+                e.diagnostic.clone()
+            };
             if d.diagnostic_type.as_deref() == Some("X-UNIX") {
                 d.diagnostic_type = None;
             }
