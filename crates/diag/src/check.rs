@@ -26,11 +26,13 @@ use serde::Serialize;
 
 pub mod addr;
 pub mod bimi;
+pub mod blocklist;
 pub mod dane;
 pub mod dkim;
 pub mod dmarc;
 pub mod finding;
 pub mod i18n;
+pub mod ip;
 pub mod mtasts;
 pub mod mx;
 pub mod ns;
@@ -222,6 +224,12 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
         resolver: live,
         ..cx
     };
+    if !pre.exists {
+        // a domain that does not exist can still be on a domain blocklist
+        let f = bounded(&cx, "blocklist", blocklist::check(&cx)).await;
+        report.findings.extend(f);
+        return finish(report, started, lang);
+    }
     // 2. everything else, concurrently, each area bounded in time
     let mail = async {
         let (mut f, mx) = mx::check(&cx).await;
@@ -230,6 +238,18 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
         f.extend(sts);
         f
     };
+    let sending_ip = async {
+        match cx.opts.ip {
+            Some(ip) => ip::check(&cx, ip).await,
+            None => Vec::new(),
+        }
+    };
+    let (j, k) = tokio::join!(
+        bounded(&cx, "ip", sending_ip),
+        bounded(&cx, "blocklist", blocklist::check(&cx)),
+    );
+    report.findings.extend(j);
+    report.findings.extend(k);
     let (a, b, c, d, e, g, h, i) = tokio::join!(
         bounded(&cx, "mx", mail),
         bounded(&cx, "ns", ns::check(&cx)),

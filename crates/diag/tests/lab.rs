@@ -345,3 +345,62 @@ async fn mta_sts_tls_rpt_bimi_dane_faults() {
     has(&r, "bimi.ok", Severity::Ok);
     assert_eq!(count(&r, "dane.ok"), 2);
 }
+
+#[tokio::test]
+async fn sending_ip_and_blocklists() {
+    if !lab_up().await {
+        return;
+    }
+    let bl = |o: &mut CheckOptions, ip: &str, lists: &[&str]| {
+        o.ip = Some(ip.parse().unwrap());
+        o.blocklists = Some(lists.iter().map(|s| s.to_string()).collect());
+    };
+    let r = check_with("good.test", |o| {
+        bl(o, "192.0.2.10", &["zen.bl.test", "dbl.bl.test"])
+    })
+    .await;
+    has(&r, "ip.fcrdns-ok", Severity::Ok);
+    has(&r, "blocklist.listed", Severity::Error);
+    assert!(arg(&r, "blocklist.listed", "meaning")[0].contains("CSS"));
+    has(&r, "blocklist.not-listed", Severity::Ok);
+    let r = check_with("good.test", |o| {
+        bl(o, "192.0.2.11", &["zen-openresolver.bl.test"])
+    })
+    .await;
+    has(&r, "ip.fcrdns-mismatch", Severity::Error);
+    assert_eq!(
+        arg(&r, "blocklist.query-error", "meaning"),
+        ["public-resolver"]
+    );
+    assert!(
+        r.with_id("blocklist.listed").next().is_none(),
+        "an error code is not a listing"
+    );
+    let r = check_with("good.test", |o| {
+        bl(
+            o,
+            "192.0.2.12",
+            &["zen-overlimit.bl.test", "zen-typo.bl.test"],
+        )
+    })
+    .await;
+    has(&r, "ip.ptr-missing", Severity::Error);
+    let mut m = arg(&r, "blocklist.query-error", "meaning");
+    m.sort();
+    assert_eq!(m, ["over-limit", "typo-in-zone"]);
+    let r = check_with("good.test", |o| {
+        bl(o, "192.0.2.13", &["nosuchlist.bl.test"])
+    })
+    .await;
+    has(&r, "ip.ptr-generic", Severity::Warning);
+    assert_eq!(arg(&r, "blocklist.list-broken", "why"), ["test-not-listed"]);
+    let r = check_with("good.test", |o| bl(o, "192.0.2.14", &[])).await;
+    has(&r, "ip.ptr-multiple", Severity::Warning);
+    let r = check_with("good.test", |o| bl(o, "192.0.2.15", &[])).await;
+    has(&r, "ip.ptr-missing", Severity::Error);
+    // a listed domain, through the SURBL-style bitmask list
+    let r = check_with("bad.example", |o| bl(o, "192.0.2.10", &["multi.bl.test"])).await;
+    has(&r, "domain.nxdomain", Severity::Error);
+    has(&r, "blocklist.domain-listed", Severity::Error);
+    assert!(arg(&r, "blocklist.domain-listed", "meaning")[0].contains("PH"));
+}

@@ -13,9 +13,10 @@ use super::mx::futures_join_all;
 pub struct Preflight {
     /// Findings about the resolvers and the domain.
     pub findings: Vec<Finding>,
-    /// A resolver using only the servers that answered (`None` when none did, or when the
-    /// domain does not exist and nothing else can be checked).
+    /// A resolver using only the servers that answered (`None` when none did).
     pub live: Option<Resolver>,
+    /// False when the domain does not exist (only blocklists are then worth checking).
+    pub exists: bool,
 }
 
 fn response_evidence(r: &Response) -> Evidence {
@@ -100,6 +101,7 @@ pub async fn preflight(cx: &Ctx) -> Preflight {
         return Preflight {
             findings,
             live: None,
+            exists: false,
         };
     };
     if first.rcode == "NXDOMAIN" {
@@ -108,7 +110,8 @@ pub async fn preflight(cx: &Ctx) -> Preflight {
         );
         return Preflight {
             findings,
-            live: None,
+            live: Some(cx.resolver.with_servers(live)),
+            exists: false,
         };
     }
     findings.push(
@@ -126,6 +129,7 @@ pub async fn preflight(cx: &Ctx) -> Preflight {
     Preflight {
         findings,
         live: Some(cx.resolver.with_servers(live)),
+        exists: true,
     }
 }
 

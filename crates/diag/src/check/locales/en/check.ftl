@@ -460,3 +460,54 @@ bimi-dmarc-not-enforced = BIMI needs DMARC at quarantine or reject (now: { $poli
     .fix = Move DMARC to p=quarantine or p=reject.
 bimi-ok = BIMI record is valid (logo { $logo })
     .explain = The record is well-formed.
+
+## sending IP
+
+ip-address-special = { $ip } is not a public address ({ $class })
+    .explain = Receivers on the Internet never see mail from this address; the checks below describe a private or test setup.
+ip-lookup-failed = Could not look up the PTR of { $ip }: { $error }
+    .explain = A temporary failure; receivers that check reverse DNS defer or reject mail meanwhile.
+    .fix = Check the reverse zone's name servers (usually your hosting provider's).
+ip-ptr-missing = { $ip } has no reverse DNS (PTR)
+    .explain = Many receivers (Gmail, Microsoft, most Postfix setups with reject_unknown_client_hostname) reject or junk mail from addresses without a PTR record.
+    .fix = Ask the owner of the address (your hosting or ISP) to set a PTR to your mail server's name, e.g. mail.{ $domain }.
+ip-ptr-multiple = { $ip } has several PTR records ({ $names })
+    .explain = Receivers pick one at random; forward confirmation may fail for the others.
+    .fix = Keep a single PTR record.
+ip-fcrdns-mismatch = { $name } (PTR of { $ip }) does not resolve back to { $ip } (it gives { $forward })
+    .explain = Forward-confirmed reverse DNS fails: the PTR name must have an A/AAAA record with the same address. Receivers treat the name as forged ("unknown" in Postfix logs).
+    .fix = Add an A/AAAA record { $name } → { $ip }, or change the PTR to a name that resolves to { $ip }.
+ip-ptr-generic = { $name } looks like a generic (dynamic or pool) name
+    .explain = Names that embed the address or words like dyn/dhcp/pool are typical of end-user lines; many receivers reject mail from them.
+    .fix = Set a PTR naming your mail server (mail.{ $domain }), with a matching A record.
+ip-fcrdns-ok = { $ip } ↔ { $name }: forward-confirmed reverse DNS
+    .explain = The PTR name resolves back to the address.
+
+## blocklists
+
+blocklist-not-listed = Not listed in { $zone }
+    .explain = { $target } is not on this list.
+blocklist-listed = { $target } is listed in { $zone }: { $meaning }
+    .explain = Receivers that use { $zone } reject or junk mail from { $target } (return codes { $codes }).
+    .fix = Find and stop the cause (compromised account, open relay, infected host, dynamic range), then request delisting on the list operator's site.
+blocklist-domain-listed = { $target } is listed in { $zone }: { $meaning }
+    .explain = Receivers that use { $zone } reject or junk mail mentioning { $target } (return codes { $codes }).
+    .fix = Remove the cause (compromised site, abused redirect, spam campaign), then request delisting from the list operator.
+blocklist-query-error = { $zone } refused the query ({ $code }: { $meaning ->
+        [public-resolver] queries through a public or open resolver are blocked
+        [over-limit] query limit exceeded
+        [typo-in-zone] the list name is wrong
+       *[other] query refused
+    })
+    .explain = The list answered with an error code in 127.255.255.0/24, not a listing: its result says nothing about { $target }.
+    .fix = Query the list through your own resolver (not 8.8.8.8/1.1.1.1), register for a data feed, or fix the zone name.
+blocklist-list-broken = { $zone } failed its self-test ({ $why ->
+        [test-not-listed] its test entry is not listed
+        [lists-everything] it lists 127.0.0.1, i.e. everything
+        [invalid-answer] it answers outside 127.0.0.0/8
+       *[other] unexpected answers
+    })
+    .explain = RFC 5782 §5: a working list lists its test entry (127.0.0.2) and never lists 127.0.0.1. This one does not behave, so its answers are ignored rather than reported as listings.
+    .fix = Remove { $zone } from your configuration (it may be dead or wildcarded).
+blocklist-lookup-failed = Could not query { $zone }: { $error }
+    .explain = No answer from the list, so the result is unknown.

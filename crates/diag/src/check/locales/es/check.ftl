@@ -460,3 +460,54 @@ bimi-dmarc-not-enforced = BIMI necesita DMARC en quarantine o reject (ahora: { $
     .fix = Cambie DMARC a p=quarantine o p=reject.
 bimi-ok = El registro BIMI es válido (logotipo { $logo })
     .explain = El registro está bien formado.
+
+## IP de envío
+
+ip-address-special = { $ip } no es una dirección pública ({ $class })
+    .explain = Los receptores de Internet nunca ven correo de esta dirección; las comprobaciones describen una instalación privada o de pruebas.
+ip-lookup-failed = No se pudo consultar el PTR de { $ip }: { $error }
+    .explain = Un fallo temporal; los receptores que comprueban el DNS inverso aplazan o rechazan el correo mientras tanto.
+    .fix = Revise los servidores de nombres de la zona inversa (normalmente de su proveedor).
+ip-ptr-missing = { $ip } no tiene DNS inverso (PTR)
+    .explain = Muchos receptores (Gmail, Microsoft, muchos Postfix con reject_unknown_client_hostname) rechazan o mandan a spam el correo de direcciones sin PTR.
+    .fix = Pida al dueño de la dirección (su proveedor) que ponga un PTR con el nombre de su servidor de correo, p. ej. mail.{ $domain }.
+ip-ptr-multiple = { $ip } tiene varios registros PTR ({ $names })
+    .explain = Los receptores eligen uno al azar; la confirmación directa puede fallar con los demás.
+    .fix = Deje un solo registro PTR.
+ip-fcrdns-mismatch = { $name } (PTR de { $ip }) no resuelve de vuelta a { $ip } (da { $forward })
+    .explain = Falla el DNS inverso confirmado: el nombre del PTR debe tener un A/AAAA con la misma dirección. Los receptores consideran el nombre falso ("unknown" en los registros de Postfix).
+    .fix = Añada un registro A/AAAA { $name } → { $ip }, o cambie el PTR a un nombre que resuelva a { $ip }.
+ip-ptr-generic = { $name } parece un nombre genérico (dinámico o de grupo)
+    .explain = Los nombres que incluyen la dirección o palabras como dyn/dhcp/pool son típicos de líneas de usuario final; muchos receptores rechazan su correo.
+    .fix = Ponga un PTR con el nombre de su servidor (mail.{ $domain }) y un registro A que coincida.
+ip-fcrdns-ok = { $ip } ↔ { $name }: DNS inverso confirmado
+    .explain = El nombre del PTR resuelve de vuelta a la dirección.
+
+## listas de bloqueo
+
+blocklist-not-listed = No aparece en { $zone }
+    .explain = { $target } no está en esta lista.
+blocklist-listed = { $target } aparece en { $zone }: { $meaning }
+    .explain = Los receptores que usan { $zone } rechazan o mandan a spam el correo de { $target } (códigos { $codes }).
+    .fix = Encuentre y corte la causa (cuenta comprometida, relé abierto, equipo infectado, rango dinámico) y pida la baja en la web del operador de la lista.
+blocklist-domain-listed = { $target } aparece en { $zone }: { $meaning }
+    .explain = Los receptores que usan { $zone } rechazan o mandan a spam el correo que menciona { $target } (códigos { $codes }).
+    .fix = Elimine la causa (web comprometida, redirección abusada, campaña de spam) y pida la baja al operador de la lista.
+blocklist-query-error = { $zone } rechazó la consulta ({ $code }: { $meaning ->
+        [public-resolver] se bloquean las consultas hechas a través de un resolutor público o abierto
+        [over-limit] se superó el límite de consultas
+        [typo-in-zone] el nombre de la lista es incorrecto
+       *[other] consulta rechazada
+    })
+    .explain = La lista respondió con un código de error en 127.255.255.0/24, no con una inclusión: su resultado no dice nada de { $target }.
+    .fix = Consulte la lista con su propio resolutor (no 8.8.8.8/1.1.1.1), contrate un acceso a los datos o corrija el nombre de la zona.
+blocklist-list-broken = { $zone } no pasó su autocomprobación ({ $why ->
+        [test-not-listed] su entrada de prueba no aparece
+        [lists-everything] incluye 127.0.0.1, es decir, todo
+        [invalid-answer] responde fuera de 127.0.0.0/8
+       *[other] respuestas inesperadas
+    })
+    .explain = RFC 5782 §5: una lista que funciona incluye su entrada de prueba (127.0.0.2) y nunca 127.0.0.1. Esta no se comporta así, por eso se ignoran sus respuestas en lugar de darlas como inclusiones.
+    .fix = Quite { $zone } de su configuración (puede estar muerta o responder a todo).
+blocklist-lookup-failed = No se pudo consultar { $zone }: { $error }
+    .explain = La lista no respondió, así que el resultado es desconocido.
