@@ -92,6 +92,8 @@ pub struct Diagnosis {
     pub warnings: Vec<String>,
     /// The probes run (one per domain, plus remote MTAs outside the MX set).
     pub probes: Vec<ProbeReport>,
+    /// `mailway check` of each recipient domain (DNS, MX, authentication, DANE...).
+    pub checks: Vec<crate::check::Report>,
     /// Ranked causes.
     pub causes: Vec<Cause>,
     /// Language used.
@@ -194,16 +196,85 @@ pub async fn diagnose_bounce(
             }
         }
     }
-    let causes = rank(&recipients, &probes, opts.lang);
+    let mut causes = rank(&recipients, &probes, opts.lang);
+    let mut checks = Vec::new();
+    if !opts.no_probe {
+        let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
+        checks = run_checks(resolver, &domains, opts.lang).await;
+        add_check_causes(&mut causes, &checks, opts.lang);
+    }
     Ok(Diagnosis {
         input: input.to_string(),
         kind: "bounce".into(),
         recipients,
         warnings: analysis.warnings,
         probes,
+        checks,
         causes,
         lang: opts.lang,
     })
+}
+
+async fn run_checks(
+    resolver: &Resolver,
+    domains: &BTreeSet<String>,
+    lang: Lang,
+) -> Vec<crate::check::Report> {
+    let l = match lang {
+        Lang::En => crate::check::Lang::En,
+        Lang::Es => crate::check::Lang::Es,
+    };
+    let mut out = Vec::new();
+    for d in domains {
+        out.push(crate::check::run(resolver, crate::check::CheckOptions::new(d.clone()), l).await);
+    }
+    out
+}
+
+fn add_check_causes(causes: &mut Vec<Cause>, checks: &[crate::check::Report], lang: Lang) {
+    use crate::check::finding::Severity as S;
+    for c in checks {
+        let errs: Vec<String> = c
+            .findings
+            .iter()
+            .filter(|f| f.severity == S::Error)
+            .map(|f| format!("check: {} — {}", f.title, f.explanation))
+            .collect();
+        if errs.is_empty() {
+            continue;
+        }
+        let (title, sender, admin) = match lang {
+            Lang::En => (
+                format!("{} has DNS or mail-authentication errors", c.domain),
+                "Forward this diagnosis to the recipient's mail admin.".to_string(),
+                format!(
+                    "Fix the errors `mailway check {}` lists (each has its fix).",
+                    c.domain
+                ),
+            ),
+            Lang::Es => (
+                format!(
+                    "{} tiene errores de DNS o de autenticación de correo",
+                    c.domain
+                ),
+                "Reenvíe este diagnóstico al administrador de correo del destinatario.".to_string(),
+                format!(
+                    "Corrija los errores que lista `mailway check {}` (cada uno con su arreglo).",
+                    c.domain
+                ),
+            ),
+        };
+        causes.push(Cause {
+            rank: causes.len() + 1,
+            code: "domain_check_errors".into(),
+            likelihood: "low".into(),
+            title,
+            explanation: errs.first().cloned().unwrap_or_default(),
+            evidence: errs,
+            sender,
+            admin,
+        });
+    }
 }
 
 /// Diagnoses a domain (no bounce): probe it and rank what is wrong.
@@ -217,13 +288,19 @@ pub async fn diagnose_domain(
     if !opts.no_probe {
         probes.push(probe_target(resolver, t.clone(), &opts.probe).await);
     }
-    let causes = rank(&[], &probes, opts.lang);
+    let mut causes = rank(&[], &probes, opts.lang);
+    let mut checks = Vec::new();
+    if !opts.no_probe {
+        checks = run_checks(resolver, &BTreeSet::from([t.name()]), opts.lang).await;
+        add_check_causes(&mut causes, &checks, opts.lang);
+    }
     Ok(Diagnosis {
         input: t.name(),
         kind: "domain".into(),
         recipients: Vec::new(),
         warnings: Vec::new(),
         probes,
+        checks,
         causes,
         lang: opts.lang,
     })

@@ -101,6 +101,9 @@ mx1 300 IN A 127.0.20.41",
         "timed_out"
     );
     assert_eq!(v["causes"][0]["rank"], 1);
+    // `mailway check` ran on the recipient domain too.
+    assert_eq!(d.checks.len(), 1);
+    assert_eq!(d.checks[0].domain, "doctor.test");
 }
 
 #[tokio::test]
