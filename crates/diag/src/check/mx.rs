@@ -175,6 +175,29 @@ pub async fn check(cx: &Ctx) -> (Vec<Finding>, MxData) {
             }
         }
     }
+    // reverse DNS of the MX addresses (MX hosts usually also send: bounces, forwards)
+    let ptrs = by_addr
+        .keys()
+        .map(|a| async move { (*a, cx.resolver.ptr(*a).await) });
+    for (addr, r) in futures_join_all(ptrs).await {
+        if let Err(e) = r
+            && e.is_not_found()
+        {
+            out.push(
+                Finding::new("mx.no-ptr", Severity::Info)
+                    .subject(addr.to_string())
+                    .arg("address", addr)
+                    .arg(
+                        "hosts",
+                        by_addr.get(&addr).map(|h| h.join(", ")).unwrap_or_default(),
+                    )
+                    .evidence(Evidence::error(
+                        format!("{} PTR", mailway_dns::reverse_name(addr)),
+                        &e,
+                    )),
+            );
+        }
+    }
     for (addr, hs) in &by_addr {
         if hs.len() > 1 {
             out.push(

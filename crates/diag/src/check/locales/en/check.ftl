@@ -511,3 +511,6 @@ blocklist-list-broken = { $zone } failed its self-test ({ $why ->
     .fix = Remove { $zone } from your configuration (it may be dead or wildcarded).
 blocklist-lookup-failed = Could not query { $zone }: { $error }
     .explain = No answer from the list, so the result is unknown.
+mx-no-ptr = MX address { $address } ({ $hosts }) has no reverse DNS
+    .explain = Receiving does not need a PTR, but MX hosts usually also send (bounces, forwards, replies), and receivers reject or junk mail from addresses without reverse DNS.
+    .fix = Ask the owner of { $address } to set a PTR to the host name, with a matching A/AAAA record.

@@ -511,3 +511,6 @@ blocklist-list-broken = { $zone } no pasó su autocomprobación ({ $why ->
     .fix = Quite { $zone } de su configuración (puede estar muerta o responder a todo).
 blocklist-lookup-failed = No se pudo consultar { $zone }: { $error }
     .explain = La lista no respondió, así que el resultado es desconocido.
+mx-no-ptr = La dirección MX { $address } ({ $hosts }) no tiene DNS inverso
+    .explain = Recibir no requiere PTR, pero los servidores MX suelen también enviar (rebotes, reenvíos, respuestas), y los receptores rechazan o mandan a spam el correo de direcciones sin DNS inverso.
+    .fix = Pida al dueño de { $address } que ponga un PTR con el nombre del servidor y un registro A/AAAA que coincida.
