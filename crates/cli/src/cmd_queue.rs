@@ -1,19 +1,749 @@
-//! `mailway queue` (skeleton: replaced by the issue that owns it).
+//! `mailway queue ls | show ID | why ID | retry ID | retry --all | bounce ID | delete ID`:
+//! inspect and act on the relay's queue.
+//!
+//! Where it works: when `mailway serve` runs on the spool (it holds `<spool>/lock`), over the
+//! daemon's HTTP API (address from `<spool>/daemon.json` or `--api`, token from
+//! `<spool>/api-token`, `--token` or `MAILWAY_API_TOKEN`); when the daemon is stopped, on the
+//! spool files directly (a `bounce` then queues its notice for the daemon to send when it
+//! starts). `--api` forces the API.
+//!
+//! Exit codes: 0 the command did what was asked; 2 it could not (no such message, no spool,
+//! daemon unreachable, token refused).
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context as _, anyhow, bail};
+use mailway_relay::{
+    EngineOptions, ListFilter, MessageDetail, MessageSummary, QueueError, QueueId, RcptState,
+    Relay, WhyReport,
+};
+use mailway_spool::Spool;
+use mailway_status::explain::Lang;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// Arguments of `mailway queue`.
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  mailway queue ls\n  mailway queue ls --state deferred --domain example.com\n  mailway queue why 1A3185C5000FFE55\n  mailway queue retry --all\n  mailway queue show 1A3185C5000FFE55 --json"
+)]
 pub struct Args {
-    /// Arguments (not yet implemented).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// Spool directory of the relay.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILWAY_SPOOL",
+        default_value = "./mailway-spool"
+    )]
+    spool: PathBuf,
+    /// Use the HTTP API at this address (default: found through the running daemon's spool).
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    api: Option<String>,
+    /// API token (default: the first line of <spool>/api-token).
+    #[arg(long, global = true, env = "MAILWAY_API_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print JSON (the API's objects) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Language of reply explanations in `why`: en or es (default: from LC_ALL, LC_MESSAGES, LANG).
+    #[arg(long, global = true)]
+    lang: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Cmd {
+    /// List queued messages, oldest first, with each recipient's state.
+    Ls {
+        /// Only messages with a recipient in this state: pending, deferred, delivered, failed.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only messages with a recipient in this domain.
+        #[arg(long)]
+        domain: Option<String>,
+        /// At most this many messages.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Everything about one message: envelope, DSN parameters, per-recipient state and replies,
+    /// headers.
+    Show {
+        /// Queue id.
+        id: String,
+    },
+    /// Why the message is still in the queue, in plain words: last reply and its meaning, next
+    /// attempt, expiry.
+    Why {
+        /// Queue id.
+        id: String,
+    },
+    /// Try a message (or every message with --all) now.
+    Retry {
+        /// Queue id.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every queued message.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Give up on a message now: its undelivered recipients fail (5.0.0) and the sender gets
+    /// the failure notice they asked for.
+    Bounce {
+        /// Queue id.
+        id: String,
+    },
+    /// Remove a message without any notice.
+    Delete {
+        /// Queue id.
+        id: String,
+    },
+}
+
+/// Where the queue is.
+enum Backend {
+    Api {
+        base: String,
+        token: Option<String>,
+        agent: ureq::Agent,
+    },
+    Local {
+        relay: Relay,
+        rt: tokio::runtime::Runtime,
+    },
+}
+
+impl Backend {
+    fn open(args: &Args) -> anyhow::Result<Backend> {
+        let api = match &args.api {
+            Some(a) => Some(a.clone()),
+            None if Spool::is_locked(&args.spool) => Some(daemon_api(&args.spool)),
+            None => None,
+        };
+        if let Some(addr) = api {
+            let token = args
+                .token
+                .clone()
+                .or_else(|| read_token(&args.spool.join("api-token")));
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(60)))
+                .build()
+                .into();
+            let base = if addr.starts_with("http://") {
+                addr.trim_end_matches('/').to_string()
+            } else {
+                format!("http://{addr}")
+            };
+            return Ok(Backend::Api { base, token, agent });
+        }
+        if !args.spool.join("VERSION").is_file() {
+            bail!(
+                "no mailway spool at {} (use --spool DIR, or --api ADDR for a running daemon)",
+                args.spool.display()
+            );
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let opts = EngineOptions {
+            spool: args.spool.clone(),
+            ..EngineOptions::default()
+        };
+        let relay = rt
+            .block_on(Relay::builder(opts).offline().start())
+            .with_context(|| format!("cannot open the spool {}", args.spool.display()))?;
+        let report = relay.recovery_report();
+        for q in &report.quarantined {
+            eprintln!(
+                "mailway: warning: {} was unreadable and moved to {} ({})",
+                q.original.display(),
+                q.moved_to.display(),
+                q.reason
+            );
+        }
+        Ok(Backend::Local { relay, rt })
+    }
+
+    fn is_local(&self) -> bool {
+        matches!(self, Backend::Local { .. })
+    }
+
+    /// Calls the API and decodes a 2xx JSON body.
+    fn call<T: DeserializeOwned>(&self, method: &str, path: &str) -> anyhow::Result<T> {
+        let Backend::Api { base, token, agent } = self else {
+            unreachable!("API call on a local backend");
+        };
+        let url = format!("{base}{path}");
+        let auth = token.as_ref().map(|t| format!("Bearer {t}"));
+        let resp = match method {
+            "GET" => {
+                let mut r = agent.get(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            "DELETE" => {
+                let mut r = agent.delete(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            _ => {
+                let mut r = agent.post(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.send_empty()
+            }
+        };
+        let mut resp = resp.map_err(|e| {
+            anyhow!("cannot reach the mailway API at {base}: {e} (is `mailway serve` running? use --api ADDR)")
+        })?;
+        let status = resp.status();
+        let body: Value = resp
+            .body_mut()
+            .read_json()
+            .with_context(|| format!("{method} {url}: answer is not JSON (HTTP {status})"))?;
+        if !status.is_success() {
+            let msg = body["error"]["message"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| body.to_string());
+            if status.as_u16() == 401 || status.as_u16() == 403 {
+                bail!(
+                    "the API refused the token (HTTP {status}): {msg}; pass --token or set MAILWAY_API_TOKEN"
+                );
+            }
+            bail!("{msg}");
+        }
+        serde_json::from_value(body).with_context(|| format!("{method} {url}: unexpected answer"))
+    }
+}
+
+/// The API address of the daemon that holds the spool (`daemon.json`), else the default.
+fn daemon_api(spool: &Path) -> String {
+    std::fs::read_to_string(spool.join("daemon.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .and_then(|v| v["api"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "127.0.0.1:8025".into())
+}
+
+fn read_token(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.lines().next().map(|l| l.trim().to_string()))
+        .filter(|t| !t.is_empty())
+}
+
+fn parse_id(s: &str) -> anyhow::Result<QueueId> {
+    s.parse::<QueueId>().map_err(|e| anyhow!("{e}"))
+}
+
+fn queue_err(e: QueueError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+fn lang(args: &Args) -> anyhow::Result<Lang> {
+    match args.lang.as_deref() {
+        Some(l) => match l.to_ascii_lowercase().as_str() {
+            "en" => Ok(Lang::En),
+            "es" => Ok(Lang::Es),
+            _ => bail!("--lang must be en or es, not {l:?}"),
+        },
+        None => Ok(Lang::from_env_values(
+            std::env::var("LC_ALL").ok().as_deref(),
+            std::env::var("LC_MESSAGES").ok().as_deref(),
+            std::env::var("LANG").ok().as_deref(),
+        )),
+    }
 }
 
 /// Runs `mailway queue`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "`mailway queue` is not implemented yet (got {:?})",
-        args.rest
-    )
+    let backend = Backend::open(&args)?;
+    let mut out = std::io::stdout().lock();
+    let json = args.json;
+    let print_json = |out: &mut dyn Write, v: &dyn erased::Ser| -> anyhow::Result<()> {
+        writeln!(out, "{}", v.json()?)?;
+        Ok(())
+    };
+    match &args.cmd {
+        Cmd::Ls {
+            state,
+            domain,
+            limit,
+        } => {
+            let st: Option<RcptState> = match state.as_deref() {
+                None => None,
+                Some(s) => Some(
+                    serde_json::from_value(Value::String(s.to_ascii_lowercase())).map_err(
+                        |_| {
+                            anyhow!(
+                                "--state must be pending, deferred, delivered or failed, not {s:?}"
+                            )
+                        },
+                    )?,
+                ),
+            };
+            let msgs: Vec<MessageSummary> = match &backend {
+                Backend::Local { relay, .. } => relay.list(&ListFilter {
+                    state: st,
+                    domain: domain.clone(),
+                    limit: *limit,
+                }),
+                Backend::Api { .. } => {
+                    let mut q = Vec::new();
+                    if let Some(s) = state {
+                        q.push(format!("state={}", s.to_ascii_lowercase()));
+                    }
+                    if let Some(d) = domain {
+                        q.push(format!("domain={}", urlencode(d)));
+                    }
+                    if let Some(l) = limit {
+                        q.push(format!("limit={l}"));
+                    }
+                    let path = if q.is_empty() {
+                        "/api/v1/queue".to_string()
+                    } else {
+                        format!("/api/v1/queue?{}", q.join("&"))
+                    };
+                    let v: Value = backend.call("GET", &path)?;
+                    serde_json::from_value(v["messages"].clone())
+                        .context("unexpected queue listing from the API")?
+                }
+            };
+            if json {
+                print_json(&mut out, &serde_json::json!({ "messages": msgs }))?;
+            } else {
+                render_ls(&mut out, &msgs, SystemTime::now())?;
+            }
+        }
+        Cmd::Show { id } => {
+            let id = parse_id(id)?;
+            let d: MessageDetail = match &backend {
+                Backend::Local { relay, rt } => rt.block_on(relay.show(id)).map_err(queue_err)?,
+                Backend::Api { .. } => backend.call("GET", &format!("/api/v1/queue/{id}"))?,
+            };
+            if json {
+                print_json(&mut out, &d)?;
+            } else {
+                render_show(&mut out, &d, SystemTime::now())?;
+            }
+        }
+        Cmd::Why { id } => {
+            let id = parse_id(id)?;
+            let lang = lang(&args)?;
+            let w: WhyReport = match &backend {
+                Backend::Local { relay, rt } => {
+                    rt.block_on(relay.why_in(id, lang)).map_err(queue_err)?
+                }
+                Backend::Api { .. } => backend.call(
+                    "GET",
+                    &format!("/api/v1/queue/{id}/why?lang={}", lang.code()),
+                )?,
+            };
+            if json {
+                print_json(&mut out, &w)?;
+            } else {
+                render_why(&mut out, &w, backend.is_local())?;
+            }
+        }
+        Cmd::Retry { id, all } => {
+            let n: usize = match (&backend, id, all) {
+                (Backend::Local { relay, rt }, _, true) => {
+                    rt.block_on(relay.retry_all()).map_err(queue_err)?
+                }
+                (Backend::Local { relay, rt }, Some(id), false) => {
+                    rt.block_on(relay.retry(parse_id(id)?)).map_err(queue_err)?;
+                    1
+                }
+                (Backend::Api { .. }, _, true) => {
+                    let v: Value = backend.call("POST", "/api/v1/queue/retry")?;
+                    v["retried"].as_u64().unwrap_or(0) as usize
+                }
+                (Backend::Api { .. }, Some(id), false) => {
+                    let id = parse_id(id)?;
+                    let v: Value = backend.call("POST", &format!("/api/v1/queue/{id}/retry"))?;
+                    v["retried"].as_u64().unwrap_or(0) as usize
+                }
+                (_, None, false) => bail!("give a queue id or --all"),
+            };
+            if json {
+                print_json(&mut out, &serde_json::json!({ "retried": n }))?;
+            } else if backend.is_local() {
+                writeln!(
+                    out,
+                    "{n} message(s) scheduled for an attempt now; the daemon is stopped, so it happens when `mailway serve` starts."
+                )?;
+            } else {
+                writeln!(out, "{n} message(s) scheduled for an attempt now.")?;
+            }
+        }
+        Cmd::Bounce { id } => {
+            let id = parse_id(id)?;
+            match &backend {
+                Backend::Local { relay, rt } => rt.block_on(relay.bounce(id)).map_err(queue_err)?,
+                Backend::Api { .. } => {
+                    let _: Value = backend.call("POST", &format!("/api/v1/queue/{id}/bounce"))?;
+                }
+            }
+            if json {
+                print_json(&mut out, &serde_json::json!({ "bounced": id }))?;
+            } else {
+                writeln!(
+                    out,
+                    "{id}: undelivered recipients failed (5.0.0); the sender is notified unless they asked not to be (NOTIFY) or the message is itself a notice."
+                )?;
+            }
+        }
+        Cmd::Delete { id } => {
+            let id = parse_id(id)?;
+            match &backend {
+                Backend::Local { relay, rt } => rt.block_on(relay.delete(id)).map_err(queue_err)?,
+                Backend::Api { .. } => {
+                    let _: Value = backend.call("DELETE", &format!("/api/v1/queue/{id}"))?;
+                }
+            }
+            if json {
+                print_json(&mut out, &serde_json::json!({ "deleted": id }))?;
+            } else {
+                writeln!(out, "{id}: deleted (no notice sent).")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Object-safe JSON printing for the few types we print.
+mod erased {
+    pub trait Ser {
+        fn json(&self) -> serde_json::Result<String>;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> serde_json::Result<String> {
+            serde_json::to_string_pretty(self)
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn stamp(t: SystemTime) -> String {
+    let s = mailway_spool::time_serde::format(t);
+    // 2027-01-15T08:00:00.000Z -> 2027-01-15 08:00:00Z
+    s.replacen('T', " ", 1)
+        .split('.')
+        .next()
+        .map(|x| format!("{x}Z"))
+        .unwrap_or(s)
+}
+
+fn relative(t: SystemTime, now: SystemTime) -> String {
+    match t.duration_since(now) {
+        Ok(d) if d.as_secs() < 1 => "now".into(),
+        Ok(d) => format!("in {}", mailway_relay::approx(d)),
+        Err(e) => format!("{} ago", mailway_relay::approx(e.duration())),
+    }
+}
+
+fn size(n: u64) -> String {
+    if n >= 10 * 1024 * 1024 {
+        format!("{}M", n / (1024 * 1024))
+    } else if n >= 10 * 1024 {
+        format!("{}K", n / 1024)
+    } else {
+        n.to_string()
+    }
+}
+
+fn render_ls(out: &mut dyn Write, msgs: &[MessageSummary], now: SystemTime) -> anyhow::Result<()> {
+    if msgs.is_empty() {
+        writeln!(out, "Mail queue is empty")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<16}  {:>6}  {:<20}  SENDER / RECIPIENTS",
+        "QUEUE ID", "SIZE", "ARRIVED"
+    )?;
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    let mut bytes = 0u64;
+    for m in msgs {
+        bytes += m.size;
+        let sender = if m.sender.is_empty() {
+            "<> (delivery notice)".to_string()
+        } else {
+            m.sender.clone()
+        };
+        writeln!(
+            out,
+            "{:<16}{} {:>6}  {:<20}  {}",
+            m.id,
+            if m.active { "*" } else { " " },
+            size(m.size),
+            stamp(m.arrival),
+            sender
+        )?;
+        for r in &m.recipients {
+            *counts.entry(r.state.as_str()).or_default() += 1;
+            let detail = match r.state {
+                RcptState::Pending | RcptState::Deferred => {
+                    let mut d = format!(
+                        "{} attempt{}",
+                        r.attempts,
+                        if r.attempts == 1 { "" } else { "s" }
+                    );
+                    match r.next_attempt {
+                        Some(t) => d.push_str(&format!(", next {}", relative(t, now))),
+                        None if m.active => d.push_str(", being delivered now"),
+                        None => {}
+                    }
+                    d
+                }
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "{:<48}  {}  {}{}",
+                "",
+                r.address,
+                r.state.as_str(),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({detail})")
+                }
+            )?;
+        }
+        if let Some(l) = &m.last_reply {
+            writeln!(out, "{:<48}  last reply: {l}", "")?;
+        }
+        writeln!(out, "{:<48}  expires {}", "", relative(m.expires, now))?;
+    }
+    let states: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    writeln!(
+        out,
+        "-- {} in {} message{}; recipients: {}{}",
+        if bytes >= 1024 {
+            format!("{} KB", bytes.div_ceil(1024))
+        } else {
+            format!("{bytes} bytes")
+        },
+        msgs.len(),
+        if msgs.len() == 1 { "" } else { "s" },
+        states.join(", "),
+        if msgs.iter().any(|m| m.active) {
+            " (* = being delivered now)"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
+}
+
+fn render_show(out: &mut dyn Write, d: &MessageDetail, now: SystemTime) -> anyhow::Result<()> {
+    let r = &d.record;
+    let e = &r.envelope;
+    writeln!(out, "Queue ID:     {}", r.id)?;
+    writeln!(
+        out,
+        "Arrived:      {} ({})",
+        stamp(r.arrival),
+        relative(r.arrival, now)
+    )?;
+    writeln!(
+        out,
+        "Expires:      {} ({})",
+        stamp(d.expires),
+        relative(d.expires, now)
+    )?;
+    if let Some(t) = d.delay_warning_at {
+        writeln!(out, "Delay notice: {} ({})", stamp(t), relative(t, now))?;
+    }
+    writeln!(out, "Size:         {} bytes", r.size)?;
+    writeln!(
+        out,
+        "Sender:       {}",
+        if e.sender.is_empty() { "<>" } else { &e.sender }
+    )?;
+    let mut params = Vec::new();
+    if let Some(ret) = e.ret {
+        params.push(format!(
+            "RET={}",
+            if ret == mailway_relay::Ret::Full {
+                "FULL"
+            } else {
+                "HDRS"
+            }
+        ));
+    }
+    if let Some(id) = &e.envid {
+        params.push(format!("ENVID={id}"));
+    }
+    if let Some(b) = e.body {
+        params.push(format!("BODY={}", b.as_str()));
+    }
+    if let Some(s) = e.size {
+        params.push(format!("SIZE={s}"));
+    }
+    if e.smtputf8 {
+        params.push("SMTPUTF8".into());
+    }
+    if !params.is_empty() {
+        writeln!(out, "Parameters:   {}", params.join(" "))?;
+    }
+    let mut origin = vec![e.origin.protocol.clone()];
+    if let Some(c) = &e.origin.client {
+        origin.push(format!("from {c}"));
+    }
+    if let Some(h) = &e.origin.helo {
+        origin.push(format!("helo {h}"));
+    }
+    if let Some(a) = &e.origin.auth {
+        origin.push(format!("auth {a}"));
+    }
+    writeln!(out, "Received via: {}", origin.join(", "))?;
+    if let Some(m) = &r.message_id {
+        writeln!(out, "Message-ID:   {m}")?;
+    }
+    if r.hold {
+        writeln!(out, "On hold:      yes")?;
+    }
+    if d.active {
+        writeln!(out, "Active:       a delivery attempt is running now")?;
+    }
+    writeln!(out, "\nRecipients:")?;
+    for rc in &r.recipients {
+        let mut line = format!("  {}  {}", rc.recipient.address, rc.state.as_str());
+        if let Some(s) = &rc.final_status {
+            line.push_str(&format!(" ({s})"));
+        }
+        line.push_str(&format!(
+            ", {} attempt{}",
+            rc.attempts,
+            if rc.attempts == 1 { "" } else { "s" }
+        ));
+        writeln!(out, "{line}")?;
+        if let Some(n) = rc.recipient.notify {
+            writeln!(out, "      NOTIFY={}", n.to_esmtp())?;
+        }
+        if let Some(o) = &rc.recipient.orcpt {
+            writeln!(out, "      ORCPT={o}")?;
+        }
+        if let Some(l) = &rc.last_reply {
+            writeln!(
+                out,
+                "      last reply {}{}: {}",
+                relative(l.at, now),
+                l.remote_mta
+                    .as_deref()
+                    .map(|m| format!(" from {m}"))
+                    .unwrap_or_default(),
+                l.text
+            )?;
+        }
+        if let (Some(s), Some(l)) = (&rc.last_smtp_reply, &rc.last_reply)
+            && !l.smtp
+        {
+            writeln!(out, "      last server reply: {}", s.text)?;
+        }
+        if let Some(t) = rc.next_attempt
+            && !rc.state.is_final()
+        {
+            writeln!(
+                out,
+                "      next attempt {} ({})",
+                stamp(t),
+                relative(t, now)
+            )?;
+        }
+    }
+    writeln!(out, "\nHeaders:")?;
+    for l in d.headers.lines() {
+        writeln!(out, "  {l}")?;
+    }
+    Ok(())
+}
+
+fn render_why(out: &mut dyn Write, w: &WhyReport, local: bool) -> anyhow::Result<()> {
+    writeln!(out, "{}: {}", w.id, w.summary)?;
+    if local {
+        writeln!(
+            out,
+            "(the relay is not running: nothing is tried until `mailway serve` starts)"
+        )?;
+    }
+    for r in &w.recipients {
+        writeln!(out, "\n{} — {}", r.address, r.state.as_str())?;
+        for line in wrap(&r.explanation, 92) {
+            writeln!(out, "  {line}")?;
+        }
+        if let Some(c) = &r.classification {
+            writeln!(
+                out,
+                "  Classification: {} ({:?}{})",
+                c.reason,
+                c.temporality,
+                if c.hard_bounce { ", hard bounce" } else { "" }
+            )?;
+        }
+        if let Some(x) = &r.reply_explained {
+            for s in &x.summary {
+                for line in wrap(s, 90) {
+                    writeln!(out, "  {line}")?;
+                }
+            }
+            if !x.causes.is_empty() {
+                writeln!(out, "  Likely causes:")?;
+                for c in x.causes.iter().take(3) {
+                    writeln!(out, "    - {}", c.text)?;
+                }
+            }
+            if !x.admin_actions.is_empty() {
+                writeln!(out, "  What the admin can do:")?;
+                for a in x.admin_actions.iter().take(3) {
+                    match &a.command {
+                        Some(cmd) => writeln!(out, "    - {} ({cmd})", a.text)?,
+                        None => writeln!(out, "    - {}", a.text)?,
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }

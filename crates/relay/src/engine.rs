@@ -88,7 +88,8 @@ impl RelayBuilder {
             .map_err(|e| StartError::Options(format!("spool open task failed: {e}")))??;
         let spool = Arc::new(spool);
         let log = match opts.event_log_path() {
-            Some(p) if !self.offline => Some(
+            // Offline (a stopped daemon's spool): log admin actions only into an existing log.
+            Some(p) if !self.offline || p.exists() => Some(
                 EventLog::open(&p).map_err(|source| StartError::EventLog { path: p, source })?,
             ),
             _ => None,
@@ -328,8 +329,18 @@ impl Relay {
             })
     }
 
-    /// Why a message is still in the queue, in plain words, with the last reply classified.
+    /// Why a message is still in the queue, in plain words, with the last reply classified
+    /// and explained (in English).
     pub async fn why(&self, id: QueueId) -> Result<WhyReport, QueueError> {
+        self.why_in(id, mailway_status::explain::Lang::En).await
+    }
+
+    /// [`Relay::why`], with the explanation of the last reply in `lang`.
+    pub async fn why_in(
+        &self,
+        id: QueueId,
+        lang: mailway_status::explain::Lang,
+    ) -> Result<WhyReport, QueueError> {
         let inner = &self.inner;
         let (active, dests) = {
             let st = inner.lock();
@@ -351,6 +362,7 @@ impl Relay {
             active,
             &dests,
             inner.clock.now(),
+            lang,
         ))
     }
 

@@ -77,10 +77,10 @@ pub use options::{
 };
 pub use resolve::{DnsError, MxAnswer, Resolver, SystemResolver};
 pub use view::{ListFilter, MessageDetail, MessageSummary, RcptSummary};
-pub use why::{RcptWhy, WhyReport};
+pub use why::{RcptWhy, WhyReport, approx};
 
 // The envelope and spool types, so users of the relay need no direct spool dependency.
 pub use mailway_spool::{
-    BodyType, Envelope, LastReply, MessageRecord, Notify, Origin, QueueId, RcptState, RcptStatus,
-    Recipient, RecoveryReport, Ret,
+    BodyType, Envelope, LastReply, MessageRecord, Notify, Origin, ParseQueueIdError, QueueId,
+    RcptState, RcptStatus, Recipient, RecoveryReport, Ret,
 };

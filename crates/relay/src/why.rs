@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use mailway_spool::{LastReply, MessageRecord, QueueId, RcptState, opt_time_serde, time_serde};
+use mailway_status::explain::{Explanation, Lang, explain_text};
 use mailway_status::{Classification, Temporality, classify, parse_reply};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,10 @@ pub struct RcptWhy {
     /// Classification of the last reply (reason, temporary or permanent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<Classification>,
+    /// What the last reply means, its likely causes and what to do (`mailway explain`), in the
+    /// language asked for; for recipients not delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_explained: Option<Explanation>,
     /// Plain-words explanation.
     pub explanation: String,
 }
@@ -162,6 +167,7 @@ pub(crate) fn explain(
     active: bool,
     dests: &HashMap<String, DestinationStatus>,
     now: SystemTime,
+    lang: Lang,
 ) -> WhyReport {
     let null = rec.envelope.sender.is_empty();
     let expires = policy::expires_at(&opts.retry, rec.arrival, null);
@@ -338,6 +344,17 @@ pub(crate) fn explain(
                 _ => None,
             },
             classification: last.and_then(classification),
+            reply_explained: match (r.state, last) {
+                (RcptState::Delivered, _) | (_, None) => None,
+                (_, Some(l)) => {
+                    // Explain the server's words when there are any, else the local error.
+                    let t = match (&r.last_smtp_reply, l.smtp) {
+                        (Some(s), false) => s.text.as_str(),
+                        _ => l.text.as_str(),
+                    };
+                    Some(explain_text(t, lang))
+                }
+            },
             explanation: text.trim().to_string(),
         });
     }

@@ -1,0 +1,260 @@
+//! `mailway queue` against a stopped daemon's spool (files directly) and against a running
+//! engine (its HTTP API, found through the spool's lock and daemon.json).
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use mailway_relay::{EngineOptions, Envelope, Relay};
+
+const MSG: &[u8] = b"From: alice@example.org\r\nSubject: hello queue\r\nMessage-ID: <q1@example.org>\r\n\r\nHi.\r\n";
+
+fn mailway() -> Command {
+    let mut c = Command::cargo_bin("mailway").unwrap();
+    c.env_remove("MAILWAY_SPOOL")
+        .env_remove("MAILWAY_API_TOKEN")
+        .env("LANG", "C");
+    c
+}
+
+fn stdout(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        c,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn opts(dir: &std::path::Path) -> EngineOptions {
+    let mut o = EngineOptions {
+        spool: dir.join("spool"),
+        hostname: "relay.test".into(),
+        ..EngineOptions::default()
+    };
+    // a port where nothing listens: messages stay deferred
+    o.routes
+        .insert("dest.test".into(), "127.0.40.9:9".parse().unwrap());
+    o.timeouts.connect = Duration::from_millis(500);
+    o
+}
+
+#[test]
+fn offline_spool() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (a, b) = rt.block_on(async {
+        let relay = Relay::builder(opts(dir.path()))
+            .offline()
+            .start()
+            .await
+            .unwrap();
+        let a = relay
+            .accept(
+                Envelope::new("alice@example.org", ["bob@dest.test"]),
+                MSG.to_vec(),
+            )
+            .await
+            .unwrap();
+        let b = relay
+            .accept(
+                Envelope::new("alice@example.org", ["carol@dest.test"]),
+                MSG.to_vec(),
+            )
+            .await
+            .unwrap();
+        (a, b)
+    });
+    let spool = dir.path().join("spool");
+    let ls = stdout(mailway().args(["queue", "ls", "--spool"]).arg(&spool));
+    assert!(
+        ls.contains(&a.to_string()) && ls.contains(&b.to_string()),
+        "{ls}"
+    );
+    assert!(ls.contains("bob@dest.test  pending (0 attempts"), "{ls}");
+    assert!(ls.contains("2 messages"), "{ls}");
+    let js = stdout(
+        mailway()
+            .args(["queue", "ls", "--json", "--spool"])
+            .arg(&spool),
+    );
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(v["messages"].as_array().unwrap().len(), 2);
+    let ls = stdout(
+        mailway()
+            .args(["queue", "ls", "--domain", "nowhere.test", "--spool"])
+            .arg(&spool),
+    );
+    assert!(ls.contains("empty"), "{ls}");
+
+    let show = stdout(
+        mailway()
+            .args(["queue", "show"])
+            .arg(a.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(show.contains("Message-ID:   <q1@example.org>"), "{show}");
+    assert!(show.contains("Subject: hello queue"), "{show}");
+    let why = stdout(
+        mailway()
+            .args(["queue", "why"])
+            .arg(a.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(why.contains("Not tried yet"), "{why}");
+    assert!(why.contains("not running"), "{why}");
+
+    let r = stdout(
+        mailway()
+            .args(["queue", "retry", "--all", "--spool"])
+            .arg(&spool),
+    );
+    assert!(r.contains("when `mailway serve` starts"), "{r}");
+    let out = stdout(
+        mailway()
+            .args(["queue", "bounce"])
+            .arg(a.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(out.contains("failed (5.0.0)"), "{out}");
+    let out = stdout(
+        mailway()
+            .args(["queue", "delete"])
+            .arg(b.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(out.contains("deleted"), "{out}");
+    // only the failure notice for a's sender remains
+    let js = stdout(
+        mailway()
+            .args(["queue", "ls", "--json", "--spool"])
+            .arg(&spool),
+    );
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    let msgs = v["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 1, "{js}");
+    assert_eq!(msgs[0]["sender"], "");
+    assert_eq!(msgs[0]["recipients"][0]["address"], "alice@example.org");
+
+    // errors: unknown id, bad id, no spool
+    let out = mailway()
+        .args(["queue", "why", "0000000000000001", "--spool"])
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no message 0000000000000001"));
+    let out = mailway()
+        .args(["queue", "why", "xyz", "--spool"])
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a queue id"));
+    let out = mailway()
+        .args(["queue", "ls", "--spool"])
+        .arg(dir.path().join("nope"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no mailway spool"));
+    assert!(
+        !dir.path().join("nope").exists(),
+        "ls must not create a spool"
+    );
+}
+
+#[test]
+fn running_daemon_over_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let spool = dir.path().join("spool");
+    let (relay, id) = rt.block_on(async {
+        let relay = Relay::builder(opts(dir.path())).start().await.unwrap();
+        let mut events = relay.subscribe();
+        let id = relay
+            .accept(
+                Envelope::new("alice@example.org", ["bob@dest.test"]),
+                MSG.to_vec(),
+            )
+            .await
+            .unwrap();
+        // wait for the first (failed) attempt
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(10), events.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            if ev.kind.name() == "deferred" {
+                break;
+            }
+        }
+        let app = axum::Router::new()
+            .merge(mailway_web::queue_api::routes::<Relay>())
+            .with_state(relay.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        relay.advertise_api(listener.local_addr().unwrap()).unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (relay, id)
+    });
+    let ls = stdout(mailway().args(["queue", "ls", "--spool"]).arg(&spool));
+    assert!(ls.contains(&id.to_string()), "{ls}");
+    assert!(
+        ls.contains("deferred (1 attempt, next in 4 minutes")
+            || ls.contains("deferred (1 attempt, next in 5 minutes"),
+        "{ls}"
+    );
+    assert!(ls.contains("Connection refused"), "{ls}");
+    let why = stdout(
+        mailway()
+            .args(["queue", "why", "--lang", "es"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(
+        why.contains("failed temporarily") && why.contains("Connection refused"),
+        "{why}"
+    );
+    assert!(!why.contains("not running"), "{why}");
+    let js = stdout(
+        mailway()
+            .args(["queue", "why", "--json"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(v["recipients"][0]["state"], "deferred");
+    let out = stdout(
+        mailway()
+            .args(["queue", "retry"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(out.contains("1 message(s) scheduled"), "{out}");
+    let out = stdout(
+        mailway()
+            .args(["queue", "delete"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(out.contains("deleted"), "{out}");
+    assert_eq!(relay.queue_len(), 0);
+    // a wrong --api address is a clear error
+    let out = mailway()
+        .args(["queue", "ls", "--api", "127.0.40.9:9", "--spool"])
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the mailway API"));
+    rt.block_on(relay.shutdown());
+}
