@@ -233,9 +233,12 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
     // 2. everything else, concurrently, each area bounded in time
     let mail = async {
         let (mut f, mx) = mx::check(&cx).await;
-        let (dane, (sts, _has_sts)) = tokio::join!(dane::check(&cx, &mx), mtasts::check_txt(&cx));
+        let (dane, (sts, has_sts)) = tokio::join!(dane::check(&cx, &mx), mtasts::check_txt(&cx));
         f.extend(dane);
         f.extend(sts);
+        if has_sts {
+            f.extend(mtasts::check_policy(&cx, &mx.hosts).await);
+        }
         f
     };
     let sending_ip = async {

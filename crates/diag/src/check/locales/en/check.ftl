@@ -514,3 +514,49 @@ blocklist-lookup-failed = Could not query { $zone }: { $error }
 mx-no-ptr = MX address { $address } ({ $hosts }) has no reverse DNS
     .explain = Receiving does not need a PTR, but MX hosts usually also send (bounces, forwards, replies), and receivers reject or junk mail from addresses without reverse DNS.
     .fix = Ask the owner of { $address } to set a PTR to the host name, with a matching A/AAAA record.
+mta-sts-fetch-failed = The MTA-STS policy could not be fetched ({ $kind ->
+        [resolve] name not resolvable
+        [connect] connection failed
+        [tls] TLS/certificate error
+        [timeout] timeout
+       *[other] HTTP error
+    }: { $detail })
+    .explain = The TXT record announces a policy, but { $url } cannot be fetched. Senders without a cached policy fall back to plain opportunistic TLS (RFC 8461 §3.3): the record protects nothing.
+    .fix = Serve the policy at { $url } over HTTPS with a certificate valid for mta-sts.{ $domain } (publicly trusted), or remove the _mta-sts record.
+mta-sts-redirect = The MTA-STS policy URL redirects ({ $detail })
+    .explain = RFC 8461 §3.3: senders must not follow redirects when fetching the policy, so the fetch fails.
+    .fix = Serve the policy directly at { $url } (HTTP 200), not via a redirect.
+mta-sts-too-large = The MTA-STS policy is too large ({ $detail })
+    .explain = Senders limit the policy size (64 KB here); a larger answer is usually an error page.
+    .fix = Serve the small text policy only.
+mta-sts-http-status = The MTA-STS policy URL answers HTTP { $detail }
+    .explain = Only 200 is a policy (RFC 8461 §3.3); senders treat anything else as no policy.
+    .fix = Publish the policy file at { $url }.
+mta-sts-content-type = The policy is served as { $content_type }, not text/plain
+    .explain = RFC 8461 §3.3 requires the media type text/plain; strict senders reject other types.
+    .fix = Configure the web server to send Content-Type: text/plain for mta-sts.txt.
+mta-sts-policy-syntax = MTA-STS policy: { $kind ->
+        [no-version] no "version: STSv1"
+        [bad-version] unknown version { $detail }
+        [bad-mode] invalid mode "{ $detail }"
+        [no-mode] no mode
+        [no-mx] no mx line
+        [bad-max-age] invalid max_age "{ $detail }"
+        [no-max-age] no max_age
+        [bad-line] unreadable line "{ $detail }"
+       *[other] { $detail }
+    }
+    .explain = Senders discard an invalid policy (RFC 8461 §3.2): mode must be enforce, testing or none; max_age at most 31557600; at least one mx unless mode is none.
+    .fix = Correct the policy file at https://mta-sts.{ $domain }/.well-known/mta-sts.txt and change the id of the TXT record.
+mta-sts-mx-mismatch = MX host { $host } does not match the MTA-STS policy ({ $patterns })
+    .explain = { $mode ->
+        [enforce] In enforce mode senders refuse to deliver to an MX host the policy does not list: mail to { $host } is deferred and then bounced.
+       *[other] In testing mode senders deliver anyway but report the failure (TLS-RPT); in enforce mode this host would be refused.
+    }
+    .fix = Add "mx: { $host }" (or a matching *. pattern) to the policy, then change the id of the TXT record.
+mta-sts-ok = MTA-STS policy enforced (max_age { $max_age } s, mx: { $patterns })
+    .explain = Senders that support MTA-STS deliver only over validated TLS to the listed MX hosts.
+mta-sts-mode-testing = MTA-STS policy is in testing mode
+    .explain = Senders report failures (TLS-RPT) but still deliver; switch to enforce when the reports are clean.
+mta-sts-mode-none = MTA-STS policy mode is none
+    .explain = The policy is published but disabled.

@@ -514,3 +514,49 @@ blocklist-lookup-failed = No se pudo consultar { $zone }: { $error }
 mx-no-ptr = La dirección MX { $address } ({ $hosts }) no tiene DNS inverso
     .explain = Recibir no requiere PTR, pero los servidores MX suelen también enviar (rebotes, reenvíos, respuestas), y los receptores rechazan o mandan a spam el correo de direcciones sin DNS inverso.
     .fix = Pida al dueño de { $address } que ponga un PTR con el nombre del servidor y un registro A/AAAA que coincida.
+mta-sts-fetch-failed = No se pudo descargar la política MTA-STS ({ $kind ->
+        [resolve] nombre no resoluble
+        [connect] falló la conexión
+        [tls] error TLS/de certificado
+        [timeout] tiempo agotado
+       *[other] error HTTP
+    }: { $detail })
+    .explain = El registro TXT anuncia una política, pero { $url } no se puede descargar. Los remitentes sin una política en caché vuelven al TLS oportunista (RFC 8461 §3.3): el registro no protege nada.
+    .fix = Sirva la política en { $url } por HTTPS con un certificado válido para mta-sts.{ $domain } (de confianza pública), o quite el registro _mta-sts.
+mta-sts-redirect = La URL de la política MTA-STS redirige ({ $detail })
+    .explain = RFC 8461 §3.3: los remitentes no deben seguir redirecciones al descargar la política, así que la descarga falla.
+    .fix = Sirva la política directamente en { $url } (HTTP 200), sin redirección.
+mta-sts-too-large = La política MTA-STS es demasiado grande ({ $detail })
+    .explain = Los remitentes limitan el tamaño de la política (aquí 64 KB); una respuesta mayor suele ser una página de error.
+    .fix = Sirva solo la pequeña política en texto.
+mta-sts-http-status = La URL de la política MTA-STS responde HTTP { $detail }
+    .explain = Solo 200 es una política (RFC 8461 §3.3); los remitentes tratan cualquier otra respuesta como si no hubiera política.
+    .fix = Publique el archivo de la política en { $url }.
+mta-sts-content-type = La política se sirve como { $content_type }, no text/plain
+    .explain = El RFC 8461 §3.3 exige el tipo text/plain; los remitentes estrictos rechazan otros tipos.
+    .fix = Configure el servidor web para enviar Content-Type: text/plain en mta-sts.txt.
+mta-sts-policy-syntax = Política MTA-STS: { $kind ->
+        [no-version] falta "version: STSv1"
+        [bad-version] versión desconocida { $detail }
+        [bad-mode] modo no válido "{ $detail }"
+        [no-mode] falta mode
+        [no-mx] falta la línea mx
+        [bad-max-age] max_age no válido "{ $detail }"
+        [no-max-age] falta max_age
+        [bad-line] línea ilegible "{ $detail }"
+       *[other] { $detail }
+    }
+    .explain = Los remitentes descartan una política no válida (RFC 8461 §3.2): mode debe ser enforce, testing o none; max_age como máximo 31557600; al menos un mx salvo con mode none.
+    .fix = Corrija el archivo de la política en https://mta-sts.{ $domain }/.well-known/mta-sts.txt y cambie el id del registro TXT.
+mta-sts-mx-mismatch = El servidor MX { $host } no coincide con la política MTA-STS ({ $patterns })
+    .explain = { $mode ->
+        [enforce] En modo enforce los remitentes se niegan a entregar a un servidor MX que la política no lista: el correo a { $host } se aplaza y luego rebota.
+       *[other] En modo testing los remitentes entregan igualmente pero informan del fallo (TLS-RPT); en modo enforce este servidor se rechazaría.
+    }
+    .fix = Añada "mx: { $host }" (o un patrón *. que coincida) a la política y cambie el id del registro TXT.
+mta-sts-ok = Política MTA-STS aplicada (max_age { $max_age } s, mx: { $patterns })
+    .explain = Los remitentes compatibles con MTA-STS entregan solo por TLS validado a los servidores MX listados.
+mta-sts-mode-testing = La política MTA-STS está en modo testing
+    .explain = Los remitentes informan de los fallos (TLS-RPT) pero entregan igualmente; pase a enforce cuando los informes estén limpios.
+mta-sts-mode-none = El modo de la política MTA-STS es none
+    .explain = La política está publicada pero desactivada.
