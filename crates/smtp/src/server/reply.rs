@@ -1,5 +1,6 @@
 //! SMTP replies as the server sends them (RFC 5321 §4.2, enhanced codes per RFC 3463).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One SMTP reply: a three-digit code, an optional enhanced status code and one or more text
@@ -9,17 +10,21 @@ pub struct Reply {
     /// Basic reply code, 200..=599.
     pub code: u16,
     /// Enhanced status code such as `5.7.1`, written at the start of every line when present.
-    pub enhanced: Option<&'static str>,
+    pub enhanced: Option<Cow<'static, str>>,
     /// Text lines (at least one; may be empty strings). Never contain CR or LF.
     pub lines: Vec<String>,
 }
 
 impl Reply {
     /// A one-line reply with an enhanced status code.
-    pub fn new(code: u16, enhanced: &'static str, text: impl Into<String>) -> Self {
+    pub fn new(
+        code: u16,
+        enhanced: impl Into<Cow<'static, str>>,
+        text: impl Into<String>,
+    ) -> Self {
         Reply {
             code,
-            enhanced: Some(enhanced),
+            enhanced: Some(enhanced.into()),
             lines: vec![sanitize(text.into())],
         }
     }
@@ -74,7 +79,7 @@ impl fmt::Display for Reply {
         for i in 0..n {
             let sep = if i + 1 == n { ' ' } else { '-' };
             let line = self.lines.get(i).map(String::as_str).unwrap_or("");
-            match self.enhanced {
+            match &self.enhanced {
                 Some(e) => write!(f, "{}{}{} {}\r\n", self.code, sep, e, line)?,
                 None if line.is_empty() && i + 1 == n => write!(f, "{}{}\r\n", self.code, sep)?,
                 None => write!(f, "{}{}{}\r\n", self.code, sep, line)?,
