@@ -54,7 +54,7 @@ mod session;
 pub mod tls;
 
 pub use address::{Mailbox, PathError, ReversePath, parse_forward_path, parse_reverse_path};
-pub use command::{MAX_COMMAND_LINE, xtext_decode, xtext_encode};
+pub use command::MAX_COMMAND_LINE;
 pub use conn::{ConnectionLimits, ConnectionSummary, MessageSink, serve_connection};
 pub use net::{IpNet, IpNetParseError};
 pub use received::{format_rfc5322_date, received_header};

@@ -6,6 +6,7 @@
 use super::address::{Mailbox, PathError, ReversePath, parse_forward_path, parse_reverse_path};
 use super::reply::Reply;
 use super::session::{Body, DsnNotify, DsnRet};
+use crate::xtext_decode;
 
 /// Longest command line accepted, `<CR><LF>` included. RFC 5321 allows 512 octets but SMTP
 /// extensions (and RFC 4954's 12288-octet AUTH lines) make longer lines legitimate; anything
@@ -305,51 +306,6 @@ fn recipient_error(e: &PathError) -> Reply {
     }
 }
 
-/// Decodes xtext (RFC 3461 §4): `+HH` stands for one byte; everything else must be printable
-/// ASCII other than `+` and `=`. Returns `None` when malformed or not UTF-8.
-pub fn xtext_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => {
-                let hex = s.get(i + 1..i + 3)?;
-                if !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F')) {
-                    return None;
-                }
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'=' => return None,
-            33..=126 => {
-                out.push(b[i]);
-                i += 1;
-            }
-            // UTF-8 as allowed by RFC 6533 utf-8-addr-unitext
-            128..=255 => {
-                out.push(b[i]);
-                i += 1;
-            }
-            _ => return None,
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Encodes a string as xtext (RFC 3461 §4) for passing DSN parameters onward.
-pub fn xtext_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if (33..=126).contains(&b) && b != b'+' && b != b'=' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("+{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,16 +454,5 @@ mod tests {
         assert_eq!((e.code, e.enhanced.as_deref()), (553, Some("5.1.3")));
         let e = rcpt("RCPT TO:<postmaster>").unwrap_err();
         assert_eq!(e.code, 550);
-    }
-
-    #[test]
-    fn xtext_roundtrip() {
-        assert_eq!(xtext_decode("a+2Bb+3Dc").as_deref(), Some("a+b=c"));
-        assert_eq!(xtext_decode("a+2b"), None);
-        assert_eq!(xtext_decode("a+2"), None);
-        assert_eq!(xtext_decode("a b"), None);
-        for s in ["plain", "with space", "a+b=c", "ünï"] {
-            assert_eq!(xtext_decode(&xtext_encode(s)).as_deref(), Some(s));
-        }
     }
 }
