@@ -303,7 +303,7 @@ pub fn envelope_from(txn: Transaction) -> (Envelope, Vec<u8>) {
         smtputf8: txn.smtputf8,
         recipients,
         origin: Origin {
-            protocol: txn.client.protocol().to_ascii_lowercase(),
+            protocol: txn.client.protocol().to_string(),
             client: Some(txn.client.peer.to_string()),
             helo: Some(txn.client.helo.clone()).filter(|h| !h.is_empty()),
             auth: txn.client.auth_user.clone(),

@@ -328,7 +328,7 @@ fn validate(
         smtputf8: utf8,
         recipients,
         origin: Origin {
-            protocol: "http".into(),
+            protocol: "HTTP".into(),
             client: peer.map(|p| p.to_string()),
             helo: None,
             auth: Some(client.name.clone()),

@@ -73,6 +73,12 @@ impl AppState {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Relay {
+    fn from_ref(state: &AppState) -> Relay {
+        state.relay.clone()
+    }
+}
+
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     // JSON carries the message base64-encoded or escaped: allow for the expansion

@@ -74,7 +74,7 @@ async fn inject_json_is_acknowledged_once_stored() {
     assert_eq!(env.envid.as_deref(), Some("order-42"));
     assert_eq!(env.recipients[1].orcpt.as_deref(), Some("rfc822;boss@example.net"));
     assert!(env.recipients[1].notify.unwrap().delay);
-    assert_eq!(env.origin.protocol, "http");
+    assert_eq!(env.origin.protocol, "HTTP");
     assert_eq!(env.origin.auth.as_deref(), Some("billing-app"));
     assert!(d.headers.contains("Subject: invoice\r\n"), "{}", d.headers);
     assert!(d.headers.starts_with("Received: from api-client"), "{}", d.headers);

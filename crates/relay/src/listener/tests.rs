@@ -209,7 +209,7 @@ async fn dsn_parameters_and_origin_are_stored() {
     assert_eq!(env.recipients.len(), 2);
     assert_eq!(env.recipients[0].orcpt.as_deref(), Some("rfc822;b@example.com"));
     assert_eq!(env.recipients[1].notify, Some(Notify::NEVER));
-    assert_eq!(env.origin.protocol, "esmtp");
+    assert_eq!(env.origin.protocol, "ESMTP");
     assert_eq!(env.origin.helo.as_deref(), Some("client.test"));
     assert!(env.origin.client.as_deref().unwrap().starts_with("127.0.0.1:"));
     let _ = stop.send(());

@@ -6,7 +6,14 @@
 use super::address::{Mailbox, PathError, ReversePath, parse_forward_path, parse_reverse_path};
 use super::reply::Reply;
 use super::session::{Body, DsnNotify, DsnRet};
-use crate::xtext_decode;
+
+/// xtext (RFC 3461 section 4) strictly: `=` and controls are not xchars.
+fn xtext_decode(v: &str) -> Option<String> {
+    if v.bytes().any(|b| b == b'=' || b < 33 || b == 127) {
+        return None;
+    }
+    crate::xtext_decode(v)
+}
 
 /// Longest command line accepted, `<CR><LF>` included. RFC 5321 allows 512 octets but SMTP
 /// extensions (and RFC 4954's 12288-octet AUTH lines) make longer lines legitimate; anything
