@@ -203,7 +203,10 @@ async fn run_daemon(config: &Config, relay: &Relay) -> anyhow::Result<()> {
             if config.smtp.relay_domains.is_empty() {
                 String::new()
             } else {
-                format!("; accepting mail for {}", config.smtp.relay_domains.join(", "))
+                format!(
+                    "; accepting mail for {}",
+                    config.smtp.relay_domains.join(", ")
+                )
             }
         );
         tasks.spawn(listener.run(relay.clone(), stopped(stop_rx.clone())));

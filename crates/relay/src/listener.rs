@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mailway_smtp::server::{
-    ConnectionLimits, MessageSink, Policy, Reply, ReversePath, Session, SessionConfig,
-    Transaction, received_header, serve_connection,
+    ConnectionLimits, MessageSink, Policy, Reply, ReversePath, Session, SessionConfig, Transaction,
+    received_header, serve_connection,
 };
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
@@ -189,7 +189,10 @@ impl SmtpListener {
             }
         }
         let drain = async { while tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), drain)
+            .await
+            .is_err()
+        {
             tasks.abort_all();
         }
     }
@@ -215,7 +218,14 @@ async fn handle(
     sink: Arc<RelaySink>,
 ) {
     let session = Session::with_policy(settings.session.clone(), settings.users.clone(), peer);
-    match serve_connection(stream, session, settings.tls.clone(), &settings.limits, &*sink).await
+    match serve_connection(
+        stream,
+        session,
+        settings.tls.clone(),
+        &settings.limits,
+        &*sink,
+    )
+    .await
     {
         Ok(summary) => tracing::debug!(
             %peer,
@@ -260,10 +270,7 @@ pub fn accept_error_reply(e: &AcceptError) -> Reply {
     let line = e.smtp_reply();
     // "452 4.3.1 Insufficient system storage, try again later"
     let mut parts = line.splitn(3, ' ');
-    let code = parts
-        .next()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(451u16);
+    let code = parts.next().and_then(|c| c.parse().ok()).unwrap_or(451u16);
     let status = parts.next().unwrap_or("4.3.0").to_string();
     let text = parts.next().unwrap_or("Local error").to_string();
     Reply::new(code, status, text)
@@ -296,10 +303,11 @@ pub fn envelope_from(txn: Transaction) -> (Envelope, Vec<u8>) {
         }),
         envid: txn.envid.clone(),
         size: None,
-        body: Some(match txn.body {
-            mailway_smtp::server::Body::SevenBit => BodyType::SevenBit,
-            mailway_smtp::server::Body::EightBitMime => BodyType::EightBitMime,
-        }),
+        // 7BIT is what "no BODY parameter" means: only 8BITMIME is passed on
+        body: match txn.body {
+            mailway_smtp::server::Body::SevenBit => None,
+            mailway_smtp::server::Body::EightBitMime => Some(BodyType::EightBitMime),
+        },
         smtputf8: txn.smtputf8,
         recipients,
         origin: Origin {

@@ -250,7 +250,10 @@ fn validate(
             Some(o) => Some(format!("rfc822;{o}")),
         };
         let address = mailbox.to_string();
-        if recipients.iter().any(|r| r.address.eq_ignore_ascii_case(&address)) {
+        if recipients
+            .iter()
+            .any(|r| r.address.eq_ignore_ascii_case(&address))
+        {
             continue;
         }
         recipients.push(Recipient {
@@ -282,7 +285,9 @@ fn validate(
             .decode(b.trim())
             .map_err(|e| bad_message(format!("message_base64: not valid base64: {e}")))?,
         (Some(_), Some(_)) => {
-            return Err(bad_message("give either message or message_base64, not both"));
+            return Err(bad_message(
+                "give either message or message_base64, not both",
+            ));
         }
         (None, None) => return Err(bad_message("missing message (or message_base64)")),
     };
@@ -320,11 +325,7 @@ fn validate(
         ret,
         envid: req.envid,
         size: None,
-        body: Some(if eight_bit {
-            BodyType::EightBitMime
-        } else {
-            BodyType::SevenBit
-        }),
+        body: eight_bit.then_some(BodyType::EightBitMime),
         smtputf8: utf8,
         recipients,
         origin: Origin {
@@ -392,7 +393,10 @@ fn normalize_message(raw: &[u8]) -> Result<Vec<u8>, ApiError> {
     let first = out.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let colon = first.iter().position(|&b| b == b':');
     let valid = colon.is_some_and(|c| {
-        c > 0 && first[..c].iter().all(|&b| (33..=126).contains(&b) && b != b':')
+        c > 0
+            && first[..c]
+                .iter()
+                .all(|&b| (33..=126).contains(&b) && b != b':')
     });
     if !valid {
         return Err(bad_message(
@@ -431,15 +435,25 @@ mod unit_tests {
         assert!(parse_notify(&["never".into(), "delay".into()]).is_none());
         assert!(parse_notify(&[]).is_none());
         assert!(parse_notify(&["sometimes".into()]).is_none());
-        assert_eq!(parse_notify(&["FAILURE".into()]).map(|n| n.failure), Some(true));
+        assert_eq!(
+            parse_notify(&["FAILURE".into()]).map(|n| n.failure),
+            Some(true)
+        );
     }
 
     #[test]
     fn query_decoding() {
-        assert_eq!(percent_decode("a%40b.example").as_deref(), Some("a@b.example"));
+        assert_eq!(
+            percent_decode("a%40b.example").as_deref(),
+            Some("a@b.example")
+        );
         assert_eq!(percent_decode("a+b").as_deref(), Some("a b"));
         assert_eq!(percent_decode("%4"), None);
-        let r = raw_request("from=a%40b.example&to=c@d.example,e@f.example&to=g@h.example", b"X: y\n".to_vec()).unwrap();
+        let r = raw_request(
+            "from=a%40b.example&to=c@d.example,e@f.example&to=g@h.example",
+            b"X: y\n".to_vec(),
+        )
+        .unwrap();
         assert_eq!(r.from, "a@b.example");
         assert_eq!(r.to.len(), 3);
         assert!(raw_request("to=c@d.example", Vec::new()).is_err());

@@ -72,12 +72,19 @@ async fn inject_json_is_acknowledged_once_stored() {
     assert_eq!(env.sender, "app@example.org");
     assert_eq!(env.ret, Some(Ret::Hdrs));
     assert_eq!(env.envid.as_deref(), Some("order-42"));
-    assert_eq!(env.recipients[1].orcpt.as_deref(), Some("rfc822;boss@example.net"));
+    assert_eq!(
+        env.recipients[1].orcpt.as_deref(),
+        Some("rfc822;boss@example.net")
+    );
     assert!(env.recipients[1].notify.unwrap().delay);
     assert_eq!(env.origin.protocol, "HTTP");
     assert_eq!(env.origin.auth.as_deref(), Some("billing-app"));
     assert!(d.headers.contains("Subject: invoice\r\n"), "{}", d.headers);
-    assert!(d.headers.starts_with("Received: from api-client"), "{}", d.headers);
+    assert!(
+        d.headers.starts_with("Received: from api-client"),
+        "{}",
+        d.headers
+    );
     assert!(d.headers.contains("with HTTP"), "{}", d.headers);
     relay.shutdown().await;
 }
@@ -86,11 +93,13 @@ async fn inject_json_is_acknowledged_once_stored() {
 async fn inject_raw_message_with_query_envelope() {
     let dir = tempfile::tempdir().unwrap();
     let relay = relay(dir.path(), |_| {}).await;
-    let req = Request::post("/api/v1/messages?from=app%40example.org&to=a@example.com,b@example.com&to=c@example.net")
-        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
-        .header(header::CONTENT_TYPE, "message/rfc822")
-        .body(Body::from("Subject: raw\r\n\r\nbody\r\n"))
-        .unwrap();
+    let req = Request::post(
+        "/api/v1/messages?from=app%40example.org&to=a@example.com,b@example.com&to=c@example.net",
+    )
+    .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+    .header(header::CONTENT_TYPE, "message/rfc822")
+    .body(Body::from("Subject: raw\r\n\r\nbody\r\n"))
+    .unwrap();
     let (status, v, _) = call(app(&relay), req).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{v}");
     assert_eq!(v["recipients"], 3);
@@ -104,7 +113,9 @@ async fn null_sender_and_utf8() {
     let relay = relay(dir.path(), |_| {}).await;
     let (status, v, _) = call(
         app(&relay),
-        post_json(json!({"from": "", "to": ["josé@ejemplo.es"], "message": "Subject: ñ\n\ncuerpo\n"})),
+        post_json(
+            json!({"from": "", "to": ["josé@ejemplo.es"], "message": "Subject: ñ\n\ncuerpo\n"}),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{v}");
@@ -129,9 +140,16 @@ async fn token_auth() {
     let (status, v, headers) = call(app(&relay), req).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(v["error"]["code"], "unauthorized");
-    assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer realm=\"mailway\"");
+    assert_eq!(
+        headers[header::WWW_AUTHENTICATE],
+        "Bearer realm=\"mailway\""
+    );
     // wrong token, and a token that is a prefix of the real one
-    for bad in ["Bearer nope", "Bearer test-token-012345678", "Basic dXNlcjpwYXNz"] {
+    for bad in [
+        "Bearer nope",
+        "Bearer test-token-012345678",
+        "Basic dXNlcjpwYXNz",
+    ] {
         let req = Request::post("/api/v1/messages")
             .header(header::AUTHORIZATION, bad)
             .header(header::CONTENT_TYPE, "application/json")
@@ -140,7 +158,10 @@ async fn token_auth() {
         let (status, _, _) = call(app(&relay), req).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
     }
-    assert!(relay.list(&ListFilter::default()).is_empty(), "nothing stored");
+    assert!(
+        relay.list(&ListFilter::default()).is_empty(),
+        "nothing stored"
+    );
     // health needs no token
     let (status, v, _) = call(
         app(&relay),
@@ -156,18 +177,78 @@ async fn bad_input_gets_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let relay = relay(dir.path(), |o| o.max_message_size = 2000).await;
     let cases = [
-        (json!({"from": "a@example.org", "to": [], "message": MSG}), 400, "bad_address", "at least one recipient"),
-        (json!({"from": "a@example.org", "to": ["user%other@example.com"], "message": MSG}), 400, "bad_address", "to[0]"),
-        (json!({"from": "a@example.org", "to": ["\"a@b\"@example.com"], "message": MSG}), 400, "bad_address", "quoted"),
-        (json!({"from": "@x.test:a@example.org", "to": ["b@example.com"], "message": MSG}), 400, "bad_address", "source route"),
-        (json!({"from": "a@example.org", "to": ["nodomain"], "message": MSG}), 400, "bad_address", "no domain"),
-        (json!({"from": "a@example.org", "to": ["b@example.com"]}), 400, "bad_message", "missing message"),
-        (json!({"from": "a@example.org", "to": ["b@example.com"], "message": "just text"}), 400, "bad_message", "header"),
-        (json!({"from": "a@example.org", "to": ["b@example.com"], "message_base64": "!!"}), 400, "bad_message", "base64"),
-        (json!({"from": "a@example.org", "to": ["b@example.com"], "message": MSG, "ret": "all"}), 400, "bad_request", "ret"),
-        (json!({"from": "a@example.org", "to": [{"address": "b@example.com", "notify": ["never", "delay"]}], "message": MSG}), 400, "bad_address", "notify"),
-        (json!({"from": "a@example.org", "to": ["b@example.com"], "message": MSG, "cc": ["x@y.z"]}), 400, "bad_request", "unknown field"),
-        (json!({"from": "a@example.org", "to": ["b@example.com"], "message": format!("Subject: big\n\n{}", "x".repeat(3000))}), 413, "too_large", "limit is 2000"),
+        (
+            json!({"from": "a@example.org", "to": [], "message": MSG}),
+            400,
+            "bad_address",
+            "at least one recipient",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["user%other@example.com"], "message": MSG}),
+            400,
+            "bad_address",
+            "to[0]",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["\"a@b\"@example.com"], "message": MSG}),
+            400,
+            "bad_address",
+            "quoted",
+        ),
+        (
+            json!({"from": "@x.test:a@example.org", "to": ["b@example.com"], "message": MSG}),
+            400,
+            "bad_address",
+            "source route",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["nodomain"], "message": MSG}),
+            400,
+            "bad_address",
+            "no domain",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["b@example.com"]}),
+            400,
+            "bad_message",
+            "missing message",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["b@example.com"], "message": "just text"}),
+            400,
+            "bad_message",
+            "header",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["b@example.com"], "message_base64": "!!"}),
+            400,
+            "bad_message",
+            "base64",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["b@example.com"], "message": MSG, "ret": "all"}),
+            400,
+            "bad_request",
+            "ret",
+        ),
+        (
+            json!({"from": "a@example.org", "to": [{"address": "b@example.com", "notify": ["never", "delay"]}], "message": MSG}),
+            400,
+            "bad_address",
+            "notify",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["b@example.com"], "message": MSG, "cc": ["x@y.z"]}),
+            400,
+            "bad_request",
+            "unknown field",
+        ),
+        (
+            json!({"from": "a@example.org", "to": ["b@example.com"], "message": format!("Subject: big\n\n{}", "x".repeat(3000))}),
+            413,
+            "too_large",
+            "limit is 2000",
+        ),
     ];
     for (body, status, code, needle) in cases {
         let (s, v, _) = call(app(&relay), post_json(body.clone())).await;
@@ -191,14 +272,20 @@ async fn bad_input_gets_clear_errors() {
         .unwrap();
     let (s, v, _) = call(app(&relay), req).await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
-    assert!(relay.list(&ListFilter::default()).is_empty(), "nothing stored");
+    assert!(
+        relay.list(&ListFilter::default()).is_empty(),
+        "nothing stored"
+    );
     // unknown route: JSON 404
     let (s, v, _) = call(
         app(&relay),
         Request::get("/api/v2/nothing").body(Body::empty()).unwrap(),
     )
     .await;
-    assert_eq!((s, v["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    assert_eq!(
+        (s, v["error"]["code"].clone()),
+        (StatusCode::NOT_FOUND, json!("not_found"))
+    );
     relay.shutdown().await;
 }
 
@@ -219,7 +306,12 @@ async fn full_spool_is_507_and_loses_nothing() {
             202 => accepted.push(v["id"].as_str().unwrap().to_string()),
             507 => {
                 assert_eq!(v["error"]["code"], "storage_full");
-                assert!(v["error"]["message"].as_str().unwrap().starts_with("452 4.3.1"));
+                assert!(
+                    v["error"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("452 4.3.1")
+                );
                 assert_eq!(headers[header::RETRY_AFTER], "60");
                 full = Some(v);
                 break;

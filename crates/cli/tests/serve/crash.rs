@@ -53,7 +53,10 @@ fn kill_9_during_injection_loses_no_acknowledged_message() {
                 let Some(id) = todo.lock().unwrap().pop_front() else {
                     return;
                 };
-                assert!(Instant::now() < deadline, "injection did not finish in 300 s");
+                assert!(
+                    Instant::now() < deadline,
+                    "injection did not finish in 300 s"
+                );
                 if conn.is_none() {
                     conn = match Smtp::connect(smtp) {
                         Ok((mut c, g)) if g.starts_with("220") => {
@@ -126,7 +129,11 @@ fn kill_9_during_injection_loses_no_acknowledged_message() {
         kills,
         resent.load(Ordering::Relaxed)
     );
-    assert_eq!(acked.len(), MESSAGES, "every message was eventually acknowledged");
+    assert_eq!(
+        acked.len(),
+        MESSAGES,
+        "every message was eventually acknowledged"
+    );
     assert!(
         kills.len() >= 3 && kills.iter().any(|&k| k > 0 && k < MESSAGES),
         "the daemon must be killed repeatedly during the injection (kills at {kills:?})"
@@ -171,9 +178,20 @@ fn kill_9_during_injection_loses_no_acknowledged_message() {
         "acknowledged but never delivered: {} messages, first {:?}\n{}",
         missing.len(),
         &missing[..missing.len().min(20)],
-        daemon.lock().unwrap().log().lines().rev().take(60).collect::<Vec<_>>().join("\n")
+        daemon
+            .lock()
+            .unwrap()
+            .log()
+            .lines()
+            .rev()
+            .take(60)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert!(counts.keys().all(|id| *id < MESSAGES), "unknown messages delivered");
+    assert!(
+        counts.keys().all(|id| *id < MESSAGES),
+        "unknown messages delivered"
+    );
     // each message went to its own recipient
     for m in sink.messages() {
         if let Some(id) = test_id(&m.data) {

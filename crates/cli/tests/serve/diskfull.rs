@@ -66,7 +66,11 @@ fn full_spool_filesystem_refuses_with_452_and_loses_nothing() {
     let mut refusal = None;
     for i in 0..200 {
         let r = c
-            .send("a@example.org", &format!("r{i}@full.test"), &body.replace("filler", &format!("filler {i}")))
+            .send(
+                "a@example.org",
+                &format!("r{i}@full.test"),
+                &body.replace("filler", &format!("filler {i}")),
+            )
             .unwrap();
         if r.starts_with("250") {
             acked += 1;
@@ -95,7 +99,11 @@ fn full_spool_filesystem_refuses_with_452_and_loses_nothing() {
         peer.messages().len(),
         d.log()
     );
-    let mut rcpts: Vec<String> = peer.messages().iter().flat_map(|m| m.rcpts.clone()).collect();
+    let mut rcpts: Vec<String> = peer
+        .messages()
+        .iter()
+        .flat_map(|m| m.rcpts.clone())
+        .collect();
     rcpts.sort();
     rcpts.dedup();
     assert_eq!(rcpts.len(), acked);
@@ -103,7 +111,10 @@ fn full_spool_filesystem_refuses_with_452_and_loses_nothing() {
     let (mut c, _) = Smtp::connect(d.smtp).unwrap();
     c.cmd("EHLO c.test").unwrap();
     assert!(
-        wait_until(30, || c.send("a@example.org", "again@full.test", "Subject: again\n\nx\n").map(|r| r.starts_with("250")).unwrap_or(false)),
+        wait_until(30, || c
+            .send("a@example.org", "again@full.test", "Subject: again\n\nx\n")
+            .map(|r| r.starts_with("250"))
+            .unwrap_or(false)),
         "still refusing after the queue drained"
     );
 }

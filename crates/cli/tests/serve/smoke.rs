@@ -26,7 +26,11 @@ fn no_arguments_means_the_embedded_defaults() {
 fn a_bad_config_is_refused_with_its_name_and_line() {
     let dir = tempdir();
     let cfg = dir.path().join("bad.toml");
-    std::fs::write(&cfg, "[smtp]\nlisten = [\"127.0.0.1:2525\"]\nrelay_netwroks = []\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[smtp]\nlisten = [\"127.0.0.1:2525\"]\nrelay_netwroks = []\n",
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mailway"))
         .args(["serve", "--check-config", "--config"])
         .arg(&cfg)
@@ -38,11 +42,20 @@ fn a_bad_config_is_refused_with_its_name_and_line() {
     assert!(err.contains("relay_netwroks"), "{err}");
     assert!(err.contains("line 3") || err.contains("3 |"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_mailway"))
-        .args(["serve", "--check-config", "--config", "examples/mailway.toml"])
+        .args([
+            "serve",
+            "--check-config",
+            "--config",
+            "examples/mailway.toml",
+        ])
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -56,11 +69,23 @@ fn smtp_and_http_injection_are_delivered() {
     let (mut c, greeting) = Smtp::connect(d.smtp).unwrap();
     assert!(greeting.starts_with("220 mailway.test ESMTP"), "{greeting}");
     let ehlo = c.cmd("EHLO client.test").unwrap();
-    for cap in ["PIPELINING", "8BITMIME", "SMTPUTF8", "SIZE", "ENHANCEDSTATUSCODES", "DSN", "STARTTLS"] {
+    for cap in [
+        "PIPELINING",
+        "8BITMIME",
+        "SMTPUTF8",
+        "SIZE",
+        "ENHANCEDSTATUSCODES",
+        "DSN",
+        "STARTTLS",
+    ] {
         assert!(ehlo.contains(cap), "{cap} missing from {ehlo}");
     }
     let r = c
-        .send("app@example.org", "user@example.com", "Subject: via smtp\n\nhello\n")
+        .send(
+            "app@example.org",
+            "user@example.com",
+            "Subject: via smtp\n\nhello\n",
+        )
         .unwrap();
     assert!(r.starts_with("250 2.0.0 Ok: queued as"), "{r}");
     c.cmd("QUIT").unwrap();
@@ -70,7 +95,12 @@ fn smtp_and_http_injection_are_delivered() {
     let out = Command::new("curl")
         .args(["-s", "-w", "\n%{http_code}", "-H"])
         .arg(format!("Authorization: Bearer {token}"))
-        .args(["-H", "Content-Type: message/rfc822", "--data-binary", "Subject: via http\n\nhello\n"])
+        .args([
+            "-H",
+            "Content-Type: message/rfc822",
+            "--data-binary",
+            "Subject: via http\n\nhello\n",
+        ])
         .arg(format!(
             "http://{}/api/v1/messages?from=app@example.org&to=user@example.com",
             d.api
@@ -102,8 +132,14 @@ fn smtp_and_http_injection_are_delivered() {
     assert_eq!(smtp_msg.from, "app@example.org");
     assert_eq!(smtp_msg.rcpts, vec!["user@example.com".to_string()]);
     let text = String::from_utf8_lossy(&smtp_msg.data);
-    assert!(text.starts_with("Received: from client.test ([127.0.0.1])"), "{text}");
-    assert!(text.contains("by mailway.test (mailway) with ESMTP"), "{text}");
+    assert!(
+        text.starts_with("Received: from client.test ([127.0.0.1])"),
+        "{text}"
+    );
+    assert!(
+        text.contains("by mailway.test (mailway) with ESMTP"),
+        "{text}"
+    );
 
     // SIGTERM is a clean exit
     let status = d.stop().expect("was running");

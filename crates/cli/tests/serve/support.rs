@@ -20,11 +20,11 @@ pub fn require(tool: &str) -> bool {
     let found = if tool.starts_with('/') {
         Path::new(tool).exists()
     } else {
-        std::env::var_os("PATH").is_some_and(|p| {
-            std::env::split_paths(&p).any(|d| d.join(tool).is_file())
-        }) || ["/usr/sbin", "/sbin"]
-            .iter()
-            .any(|d| Path::new(d).join(tool).is_file())
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+            || ["/usr/sbin", "/sbin"]
+                .iter()
+                .any(|d| Path::new(d).join(tool).is_file())
     };
     if !found {
         if under_ci() {
@@ -109,8 +109,8 @@ impl Daemon {
 
     fn spawn(&mut self) {
         self.starts += 1;
-        let log = std::fs::File::create(self.dir.join(format!("daemon-{}.log", self.starts)))
-            .unwrap();
+        let log =
+            std::fs::File::create(self.dir.join(format!("daemon-{}.log", self.starts))).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_mailway"))
             .args(&self.args)
             .env("MAILWAY_LOG", "info")
@@ -326,7 +326,10 @@ impl Postfix {
             .arg(root.join("data"))
             .status()
             .unwrap();
-        assert!(chown.success(), "chown postfix (tests need root for Postfix)");
+        assert!(
+            chown.success(),
+            "chown postfix (tests need root for Postfix)"
+        );
         let port = free_port(ip);
         let addr = SocketAddr::from((ip, port));
         let master = std::fs::read_to_string("/etc/postfix/master.cf")
@@ -389,7 +392,11 @@ impl Postfix {
             pf.log()
         );
         assert!(
-            wait_until(20, || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()),
+            wait_until(20, || TcpStream::connect_timeout(
+                &addr,
+                Duration::from_millis(200)
+            )
+            .is_ok()),
             "postfix smtpd not listening on {addr}:\n{}",
             pf.log()
         );

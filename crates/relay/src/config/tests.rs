@@ -16,7 +16,11 @@ fn examples() -> Vec<PathBuf> {
         })
         .collect();
     v.sort();
-    assert!(v.len() >= 2, "example configs not found in {}", dir.display());
+    assert!(
+        v.len() >= 2,
+        "example configs not found in {}",
+        dir.display()
+    );
     v
 }
 
@@ -216,15 +220,23 @@ fn errors_name_the_problem() {
         ("[smtp]\ncommand_timeout = \"soon\"", "soon"),
         ("[smtp]\nrelay_domains = [\"a@b\"]", "relay_domains"),
         ("[smtp]\nmax_recipients = 0", "max_recipients"),
-        ("[smtp.tls]\ncert = \"c.pem\"", "smtp.tls.cert and smtp.tls.key"),
-        ("[[api.tokens]]\nname = \"x\"\ntoken = \"short\"", "shorter than 16"),
+        (
+            "[smtp.tls]\ncert = \"c.pem\"",
+            "smtp.tls.cert and smtp.tls.key",
+        ),
+        (
+            "[[api.tokens]]\nname = \"x\"\ntoken = \"short\"",
+            "shorter than 16",
+        ),
         ("[api]\nlisten = \"127.0.0.1:2525\"", "different ports"),
         ("[relay.retry]\nmultiplier = 0.5", "multiplier"),
         ("[relay]\nspool = 5", "spool"),
         ("smtp = 1", "smtp"),
     ];
     for (text, needle) in cases {
-        let err = Config::from_toml_str(text, "t.toml").unwrap_err().to_string();
+        let err = Config::from_toml_str(text, "t.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("t.toml"), "{err}");
         assert!(err.contains(needle), "{text:?}: {err}");
     }

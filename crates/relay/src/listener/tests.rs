@@ -71,7 +71,8 @@ async fn relay(dir: &std::path::Path, next_hop: SocketAddr, quota: Option<u64>) 
         spool_max_bytes: quota,
         ..EngineOptions::default()
     };
-    o.routes.insert("*".into(), next_hop.to_string().parse().unwrap());
+    o.routes
+        .insert("*".into(), next_hop.to_string().parse().unwrap());
     o.retry.initial = Duration::from_millis(200);
     o.retry.max_interval = Duration::from_millis(400);
     Relay::builder(o).start().await.unwrap()
@@ -127,13 +128,24 @@ impl Client {
     }
 
     async fn cmd(&mut self, s: &str) -> String {
-        self.w.write_all(format!("{s}\r\n").as_bytes()).await.unwrap();
+        self.w
+            .write_all(format!("{s}\r\n").as_bytes())
+            .await
+            .unwrap();
         self.reply().await
     }
 
     async fn send(&mut self, from: &str, to: &str, body: &str) -> String {
-        assert!(self.cmd(&format!("MAIL FROM:<{from}>")).await.starts_with("250"));
-        assert!(self.cmd(&format!("RCPT TO:<{to}>")).await.starts_with("250"));
+        assert!(
+            self.cmd(&format!("MAIL FROM:<{from}>"))
+                .await
+                .starts_with("250")
+        );
+        assert!(
+            self.cmd(&format!("RCPT TO:<{to}>"))
+                .await
+                .starts_with("250")
+        );
         assert!(self.cmd("DATA").await.starts_with("354"));
         self.cmd(&format!("{body}\r\n.")).await
     }
@@ -194,7 +206,8 @@ async fn dsn_parameters_and_origin_are_stored() {
     let (addr, stop) = listen(&relay, &Config::default()).await;
     let (mut c, _) = Client::connect(addr).await;
     c.cmd("EHLO client.test").await;
-    c.cmd("MAIL FROM:<a@example.org> RET=HDRS ENVID=e+2B1").await;
+    c.cmd("MAIL FROM:<a@example.org> RET=HDRS ENVID=e+2B1")
+        .await;
     c.cmd("RCPT TO:<b@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@example.com")
         .await;
     c.cmd("RCPT TO:<c@example.com> NOTIFY=NEVER").await;
@@ -207,11 +220,20 @@ async fn dsn_parameters_and_origin_are_stored() {
     assert_eq!(env.ret, Some(Ret::Hdrs));
     assert_eq!(env.envid.as_deref(), Some("e+1"));
     assert_eq!(env.recipients.len(), 2);
-    assert_eq!(env.recipients[0].orcpt.as_deref(), Some("rfc822;b@example.com"));
+    assert_eq!(
+        env.recipients[0].orcpt.as_deref(),
+        Some("rfc822;b@example.com")
+    );
     assert_eq!(env.recipients[1].notify, Some(Notify::NEVER));
     assert_eq!(env.origin.protocol, "ESMTP");
     assert_eq!(env.origin.helo.as_deref(), Some("client.test"));
-    assert!(env.origin.client.as_deref().unwrap().starts_with("127.0.0.1:"));
+    assert!(
+        env.origin
+            .client
+            .as_deref()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
     let _ = stop.send(());
     relay.shutdown().await;
 }
@@ -228,7 +250,8 @@ async fn full_spool_refuses_with_452_and_loses_nothing() {
             spool_max_bytes: Some(4000),
             ..EngineOptions::default()
         };
-        o.routes.insert("*".into(), hop.to_string().parse().unwrap());
+        o.routes
+            .insert("*".into(), hop.to_string().parse().unwrap());
         Relay::builder(o).offline().start().await.unwrap()
     };
     let (addr, stop) = listen(&relay, &Config::default()).await;
@@ -297,12 +320,26 @@ async fn auth_users_from_the_config() {
     let ehlo = c.cmd("EHLO c").await;
     assert!(ehlo.contains("AUTH PLAIN LOGIN"), "{ehlo}");
     c.cmd("MAIL FROM:<a@example.org>").await;
-    assert!(c.cmd("RCPT TO:<b@example.com>").await.starts_with("554 5.7.1"));
+    assert!(
+        c.cmd("RCPT TO:<b@example.com>")
+            .await
+            .starts_with("554 5.7.1")
+    );
     c.cmd("RSET").await;
     // wrong password, then the right one ("\0alice\0wrong", "\0alice\0s3cret")
-    assert!(c.cmd("AUTH PLAIN AGFsaWNlAHdyb25n").await.starts_with("535 5.7.8"));
-    assert!(c.cmd("AUTH PLAIN AGFsaWNlAHMzY3JldA==").await.starts_with("235 2.7.0"));
-    let r = c.send("a@example.org", "b@example.com", "Subject: s\r\n\r\nx").await;
+    assert!(
+        c.cmd("AUTH PLAIN AGFsaWNlAHdyb25n")
+            .await
+            .starts_with("535 5.7.8")
+    );
+    assert!(
+        c.cmd("AUTH PLAIN AGFsaWNlAHMzY3JldA==")
+            .await
+            .starts_with("235 2.7.0")
+    );
+    let r = c
+        .send("a@example.org", "b@example.com", "Subject: s\r\n\r\nx")
+        .await;
     assert!(r.starts_with("250"), "{r}");
     let _ = stop.send(());
     relay.shutdown().await;

@@ -17,11 +17,7 @@ pub struct Reply {
 
 impl Reply {
     /// A one-line reply with an enhanced status code.
-    pub fn new(
-        code: u16,
-        enhanced: impl Into<Cow<'static, str>>,
-        text: impl Into<String>,
-    ) -> Self {
+    pub fn new(code: u16, enhanced: impl Into<Cow<'static, str>>, text: impl Into<String>) -> Self {
         Reply {
             code,
             enhanced: Some(enhanced.into()),
