@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::{EngineOptions, duration_serde};
 
 /// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The SMTP listener (submission and relay from trusted clients).
@@ -42,16 +42,6 @@ pub struct Config {
     /// The relay engine: spool, retry schedule, DSNs, client timeouts, concurrency, delivery,
     /// routes (see [`EngineOptions`]).
     pub relay: EngineOptions,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            smtp: SmtpConfig::default(),
-            api: ApiConfig::default(),
-            relay: EngineOptions::default(),
-        }
-    }
 }
 
 /// `[smtp]`: the SMTP listener.
