@@ -8,6 +8,8 @@
 //! |---|---|---|
 //! | `GET /api/v1/health` | none | `{"status":"ok"}` while the engine runs |
 //! | `POST /api/v1/messages` | token | inject a message: envelope + raw RFC 5322 message; `202` with its queue id once the message is durable |
+//! | `/api/v1/queue…` | token | queue inspection and operations ([`queue_api`]) |
+//! | `GET /metrics` | none | Prometheus metrics ([`metrics`]) |
 //!
 //! Token auth: `Authorization: Bearer TOKEN` with a token from `[[api.tokens]]` (or the
 //! generated `<spool>/api-token`). Every error is a JSON body
@@ -87,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .saturating_add(64 * 1024);
     let protected = Router::new()
         .route("/api/v1/messages", post(api::post_message))
+        .merge(queue_api::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -94,6 +97,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/health", get(api::health))
         .merge(protected)
+        .merge(metrics::routes())
         .fallback(api::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state)

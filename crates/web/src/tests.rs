@@ -332,3 +332,47 @@ async fn full_spool_is_507_and_loses_nothing() {
     }
     relay.shutdown().await;
 }
+
+#[tokio::test]
+async fn queue_routes_need_the_token_and_metrics_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay(dir.path(), |_| {}).await;
+    let (status, v, _) = call(
+        app(&relay),
+        post_json(json!({"from": "a@example.org", "to": ["b@example.com"], "message": MSG})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    // without a token: 401 JSON, nothing revealed
+    let (status, v, _) = call(
+        app(&relay),
+        Request::get("/api/v1/queue").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthorized");
+    let req = Request::delete(format!("/api/v1/queue/{id}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(app(&relay), req).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(relay.list(&ListFilter::default()).len(), 1, "not deleted");
+    // with the token: the injected message is listed
+    let req = Request::get("/api/v1/queue")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, v, _) = call(app(&relay), req).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v.to_string().contains(&id), "{v}");
+    // /metrics: Prometheus text, no token
+    let resp = app(&relay)
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains("# TYPE"), "{text}");
+    relay.shutdown().await;
+}
