@@ -7,7 +7,7 @@ use std::process::Command;
 
 use mailway_testkit::smtp::PeerScript;
 
-use crate::support::{Daemon, Postfix, Smtp, require, tempdir, wait_until};
+use crate::support::{Daemon, Postfix, Smtp, require, require_root, tempdir, wait_until};
 
 fn swaks(args: &[&str]) -> (bool, String) {
     let out = Command::new("swaks")
@@ -172,7 +172,7 @@ fn smuggling_and_routing_tricks_over_the_wire() {
 
 #[test]
 fn postfix_delivers_into_mailway() {
-    if !require("postfix") || !require("swaks") {
+    if !require("postfix") || !require("swaks") || !require_root() {
         return;
     }
     let sink = PeerScript::accept().start();
@@ -227,7 +227,7 @@ fn postfix_delivers_into_mailway() {
 
 #[test]
 fn mailway_delivers_into_postfix() {
-    if !require("postfix") {
+    if !require("postfix") || !require_root() {
         return;
     }
     let sink = PeerScript::accept().start();

@@ -4,7 +4,79 @@ use std::process::Command;
 
 use mailway_testkit::smtp::PeerScript;
 
-use crate::support::{Daemon, Smtp, tempdir, wait_until};
+use crate::support::{Daemon, Smtp, tempdir, under_ci, wait_until};
+
+/// `mailway serve` with no arguments at all, for real: the embedded defaults bind
+/// 127.0.0.1:2525 (SMTP) and 127.0.0.1:8025 (API) and create `./mailway-spool`. Those fixed
+/// ports may be taken on a developer machine (skip there); under CI they must be free.
+#[test]
+fn serve_without_arguments_runs_on_the_embedded_defaults() {
+    use std::io::{Read as _, Write as _};
+    use std::net::TcpStream;
+    use std::time::Duration;
+    for port in [2525, 8025] {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            assert!(
+                !under_ci(),
+                "127.0.0.1:{port} is taken under CI: the default-ports test needs it"
+            );
+            eprintln!("skipping: 127.0.0.1:{port} is in use on this machine");
+            return;
+        }
+    }
+    let dir = tempdir();
+    let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailway"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(dir.path().join("daemon.log")).unwrap_or_default();
+    let ready = wait_until(60, || log().contains("ready"));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert!(ready, "not ready:\n{}", log());
+        let text = log();
+        assert!(text.contains("SMTP on 127.0.0.1:2525"), "{text}");
+        assert!(
+            text.contains("API on http://127.0.0.1:8025/api/v1/"),
+            "{text}"
+        );
+        // SMTP greets on 2525
+        let (mut c, greeting) = Smtp::connect("127.0.0.1:2525".parse().unwrap()).unwrap();
+        assert!(greeting.starts_with("220 "), "{greeting}");
+        let ehlo = c.cmd("EHLO c.test").unwrap();
+        assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+        c.cmd("QUIT").unwrap();
+        // the API answers on 8025
+        let mut h = TcpStream::connect("127.0.0.1:8025").unwrap();
+        h.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        h.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut resp = String::new();
+        h.read_to_string(&mut resp).unwrap();
+        assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+        assert!(resp.contains("\"ok\""), "{resp}");
+        // the spool is ./mailway-spool, with the generated token and certificate
+        let spool = dir.path().join("mailway-spool");
+        assert!(spool.join("api-token").is_file(), "{}", log());
+        assert!(spool.join("tls-selfsigned-cert.pem").is_file());
+    }));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = wait_until(30, || matches!(child.try_wait(), Ok(Some(_))));
+    if !status {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+    assert!(status, "did not stop on SIGTERM:\n{}", log());
+}
 
 #[test]
 fn no_arguments_means_the_embedded_defaults() {
