@@ -146,13 +146,27 @@ async fn run_daemon(config: &Config, relay: &Relay) -> anyhow::Result<()> {
         if report.quarantined.is_empty() {
             String::new()
         } else {
-            format!(
-                ", {} corrupt file(s) quarantined — see the log",
-                report.quarantined.len()
-            )
+            format!(", {} corrupt file(s) quarantined", report.quarantined.len())
         },
         relay.hostname()
     );
+    // name every quarantined file and what was wrong with it (the rest recovered)
+    const SHOWN: usize = 20;
+    for q in report.quarantined.iter().take(SHOWN) {
+        eprintln!(
+            "  quarantined {} -> {}: {}",
+            q.original.display(),
+            q.moved_to.display(),
+            q.reason
+        );
+    }
+    if report.quarantined.len() > SHOWN {
+        eprintln!(
+            "  … and {} more in {}",
+            report.quarantined.len() - SHOWN,
+            spool.join("quarantine").display()
+        );
+    }
 
     // TLS for STARTTLS: the configured pair, or a self-signed certificate kept in the spool
     let tls_config = if config.smtp.tls.enabled {
