@@ -46,6 +46,13 @@ pub struct Args {
     /// Timeout of each DNS query, in seconds.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     pub dns_timeout: f64,
+    /// The sending IP (default: from the bounce's Received: headers, else the Reporting-MTA's
+    /// address): checked for PTR/FCrDNS, blocklists and the SPF result of the sender's domain.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<std::net::IpAddr>,
+    /// Blocklist zone for the sending-IP check (repeatable; default: `mailway check`'s lists).
+    #[arg(long = "blocklist", value_name = "ZONE")]
+    pub blocklists: Vec<String>,
     /// JSON output.
     #[arg(long)]
     pub json: bool,
@@ -81,6 +88,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         probe: cmd_probe::options(&probe_args)?,
         no_probe: a.no_probe,
         lang: if a.lang == "es" { Lang::Es } else { Lang::En },
+        sending_ip: a.ip,
+        blocklists: (!a.blocklists.is_empty()).then(|| a.blocklists.clone()),
     };
     let path = std::path::Path::new(&input);
     let raw = if input == "-" {

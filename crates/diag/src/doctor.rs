@@ -6,7 +6,10 @@
 //! sender and the admin can do, in English or Spanish. The resolver and ports come from
 //! [`DoctorOptions`], so it runs offline against loopback peers in tests.
 
+mod sending;
+
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
 use mailway_bounce::{Action, BounceRecord};
 use mailway_dns::Resolver;
@@ -14,6 +17,8 @@ use mailway_status::Reason;
 use serde::Serialize;
 
 use crate::probe::{ProbeOptions, ProbeReport, Severity, Target, probe_target};
+
+pub use sending::{SendingSide, mta_name, sending_side};
 
 /// Output language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -35,6 +40,10 @@ pub struct DoctorOptions {
     pub no_probe: bool,
     /// Language of titles and advice.
     pub lang: Lang,
+    /// The sending IP, when the user knows it (overrides what the bounce's headers say).
+    pub sending_ip: Option<IpAddr>,
+    /// Blocklist zones for the sending-IP check (`None`: `mailway check`'s defaults).
+    pub blocklists: Option<Vec<String>>,
 }
 
 /// One recipient taken from the bounce.
@@ -94,6 +103,11 @@ pub struct Diagnosis {
     pub probes: Vec<ProbeReport>,
     /// `mailway check` of each recipient domain (DNS, MX, authentication, DANE...).
     pub checks: Vec<crate::check::Report>,
+    /// The sending side found in the bounce (sending IP, sender's domain, reporting MTA).
+    pub sending: Option<SendingSide>,
+    /// `mailway check --ip` of the sender's domain with the sending IP (SPF result for that
+    /// IP, PTR/FCrDNS, blocklists), when the IP is known.
+    pub sender_check: Option<crate::check::Report>,
     /// Ranked causes.
     pub causes: Vec<Cause>,
     /// Language used.
@@ -198,11 +212,60 @@ pub async fn diagnose_bounce(
     }
     let mut causes = rank(&recipients, &probes, opts.lang);
     let mut checks = Vec::new();
+    let mut side = {
+        let domains: Vec<String> = recipients.iter().map(|r| r.domain.clone()).collect();
+        let remotes: Vec<String> = recipients
+            .iter()
+            .filter_map(|r| r.remote_mta.clone())
+            .collect();
+        let reporting = analysis
+            .records
+            .iter()
+            .find_map(|r| r.reporting_mta.clone());
+        sending_side(raw, &domains, &remotes, reporting.as_deref())
+    };
+    if let Some(ip) = opts.sending_ip {
+        side.ip = Some(ip);
+        side.ip_source = Some("given with --ip".into());
+    }
+    let mut sender_check = None;
     if !opts.no_probe {
         let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
         checks = run_checks(resolver, &domains, opts.lang).await;
         add_check_causes(&mut causes, &checks, opts.lang);
+        if let Some(name) = side.resolve_reporting_mta().map(str::to_string)
+            && let Ok(a) = resolver.ip(&name).await
+            && let Some(ip) = a.records.first()
+        {
+            side.ip = Some(*ip);
+            side.ip_source = Some(format!(
+                "Reporting-MTA {name} (the sending server) resolves to {}",
+                a.records
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if let Some(ip) = side.ip
+            && let Some(domain) = side
+                .sender_domain
+                .clone()
+                .or_else(|| side.reporting_mta.clone())
+        {
+            let mut co = crate::check::CheckOptions::new(domain);
+            co.ip = Some(ip);
+            co.helo = side
+                .reporting_mta
+                .clone()
+                .filter(|m| m.parse::<IpAddr>().is_err());
+            co.blocklists = opts.blocklists.clone();
+            let report = crate::check::run(resolver, co, check_lang(opts.lang)).await;
+            add_sender_causes(&mut causes, &recipients, &side, &report, opts.lang);
+            sender_check = Some(report);
+        }
     }
+    rerank(&mut causes);
     Ok(Diagnosis {
         input: input.to_string(),
         kind: "bounce".into(),
@@ -210,9 +273,199 @@ pub async fn diagnose_bounce(
         warnings: analysis.warnings,
         probes,
         checks,
+        sending: Some(side),
+        sender_check,
         causes,
         lang: opts.lang,
     })
+}
+
+fn check_lang(lang: Lang) -> crate::check::Lang {
+    match lang {
+        Lang::En => crate::check::Lang::En,
+        Lang::Es => crate::check::Lang::Es,
+    }
+}
+
+/// Sorts causes by likelihood (stable: the order within a likelihood is kept) and renumbers.
+fn rerank(causes: &mut [Cause]) {
+    let score = |l: &str| match l {
+        "high" => 0,
+        "medium" => 1,
+        _ => 2,
+    };
+    causes.sort_by_key(|c| score(&c.likelihood));
+    for (i, c) in causes.iter_mut().enumerate() {
+        c.rank = i + 1;
+    }
+}
+
+/// Causes from `mailway check --ip` of the sender's domain: the sending IP on a blocklist,
+/// without (forward-confirmed) reverse DNS, or not authorised by SPF. Likely when the bounce
+/// says the destination blocked or rejected the sender; worth knowing otherwise.
+fn add_sender_causes(
+    causes: &mut Vec<Cause>,
+    recipients: &[RecipientInfo],
+    side: &SendingSide,
+    report: &crate::check::Report,
+    lang: Lang,
+) {
+    use crate::check::finding::Severity as S;
+    let Some(ip) = side.ip else { return };
+    let blocked = recipients.iter().any(|r| {
+        matches!(
+            r.reason.as_str(),
+            "blocked"
+                | "spamdetected"
+                | "badreputation"
+                | "requireptr"
+                | "rejected"
+                | "policyviolation"
+                | "authfailure"
+                | "securityerror"
+        )
+    });
+    let requireptr = recipients.iter().any(|r| r.reason == "requireptr");
+    let authfail = recipients.iter().any(|r| r.reason == "authfailure");
+    let ip_ev = format!(
+        "sending IP {ip}: {}",
+        side.ip_source.clone().unwrap_or_default()
+    );
+    let ev_of = |ids: &[&str], min: S| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| ids.contains(&f.id) && f.severity >= min)
+            .map(|f| {
+                let mut s = format!("check: {} — {}", f.title, f.explanation);
+                for e in f.evidence.iter().take(2) {
+                    s.push_str(&format!(
+                        " [{} → {}{}]",
+                        e.query,
+                        e.result,
+                        if e.records.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", e.records.join("; "))
+                        }
+                    ))
+                }
+                s
+            })
+            .collect()
+    };
+    let es = lang == Lang::Es;
+    let mut push = |code: &str,
+                    likelihood: &str,
+                    title: String,
+                    found: Vec<String>,
+                    sender: &str,
+                    admin: String| {
+        if found.is_empty() {
+            return;
+        }
+        let mut evidence = vec![ip_ev.clone()];
+        evidence.extend(found.iter().cloned());
+        causes.push(Cause {
+            rank: 0,
+            code: code.into(),
+            likelihood: likelihood.into(),
+            title,
+            explanation: found[0].clone(),
+            evidence,
+            sender: sender.into(),
+            admin,
+        });
+    };
+    let listed = ev_of(&["blocklist.listed"], S::Warning);
+    push(
+        "sending_ip_listed",
+        if blocked { "high" } else { "medium" },
+        if es {
+            format!("Su IP de envío {ip} está en una lista de bloqueo")
+        } else {
+            format!("Your sending IP {ip} is on a DNS blocklist")
+        },
+        listed,
+        if es {
+            "Reenvíe este diagnóstico a su administrador de correo; mientras tanto use otro servidor de envío."
+        } else {
+            "Forward this diagnosis to your mail admin; meanwhile send through another server."
+        },
+        if es {
+            format!(
+                "Busque por qué {ip} fue listada (relay abierto, cuenta comprometida, spam), corríjalo y pida la exclusión en cada lista; `mailway check --ip {ip} DOMINIO` para volver a comprobar."
+            )
+        } else {
+            format!(
+                "Find out why {ip} was listed (open relay, compromised account, spam), fix it and request delisting from each list; re-check with `mailway check --ip {ip} DOMAIN`."
+            )
+        },
+    );
+    let ptr = ev_of(
+        &["ip.ptr-missing", "ip.fcrdns-mismatch", "ip.ptr-generic"],
+        S::Warning,
+    );
+    push(
+        "sending_ip_no_fcrdns",
+        if requireptr {
+            "high"
+        } else if blocked {
+            "medium"
+        } else {
+            "low"
+        },
+        if es {
+            format!("Su IP de envío {ip} no tiene un DNS inverso correcto (PTR/FCrDNS)")
+        } else {
+            format!("Your sending IP {ip} lacks proper reverse DNS (PTR/FCrDNS)")
+        },
+        ptr,
+        if es {
+            "Reenvíe este diagnóstico a su administrador de correo."
+        } else {
+            "Forward this diagnosis to your mail admin."
+        },
+        if es {
+            format!(
+                "Pida a quien le asigna {ip} (ISP/proveedor cloud) un PTR con el nombre de su servidor de correo, y que ese nombre resuelva de vuelta a {ip}."
+            )
+        } else {
+            format!(
+                "Ask whoever assigns {ip} (ISP/cloud provider) for a PTR naming your mail server, and make that name resolve back to {ip}."
+            )
+        },
+    );
+    let spf = ev_of(&["spf.result"], S::Warning);
+    push(
+        "sending_ip_not_in_spf",
+        if authfail || blocked { "high" } else { "low" },
+        if es {
+            format!("SPF de {} no autoriza su IP de envío {ip}", report.domain)
+        } else {
+            format!(
+                "{}'s SPF does not authorise your sending IP {ip}",
+                report.domain
+            )
+        },
+        spf,
+        if es {
+            "Reenvíe este diagnóstico a su administrador de correo."
+        } else {
+            "Forward this diagnosis to your mail admin."
+        },
+        if es {
+            format!(
+                "Añada {ip} (o su servidor con ip4:/a:/include:) al registro SPF de {}.",
+                report.domain
+            )
+        } else {
+            format!(
+                "Add {ip} (or its server, with ip4:/a:/include:) to {}'s SPF record.",
+                report.domain
+            )
+        },
+    );
 }
 
 async fn run_checks(
@@ -220,10 +473,7 @@ async fn run_checks(
     domains: &BTreeSet<String>,
     lang: Lang,
 ) -> Vec<crate::check::Report> {
-    let l = match lang {
-        Lang::En => crate::check::Lang::En,
-        Lang::Es => crate::check::Lang::Es,
-    };
+    let l = check_lang(lang);
     let mut out = Vec::new();
     for d in domains {
         out.push(crate::check::run(resolver, crate::check::CheckOptions::new(d.clone()), l).await);
@@ -301,6 +551,8 @@ pub async fn diagnose_domain(
         warnings: Vec::new(),
         probes,
         checks,
+        sending: None,
+        sender_check: None,
         causes,
         lang: opts.lang,
     })
@@ -791,6 +1043,27 @@ pub fn render(d: &Diagnosis) -> String {
                 .map(|x| format!("  \"{x}\""))
                 .unwrap_or_default()
         );
+    }
+    if let Some(sd) = &d.sending {
+        if let Some(ip) = sd.ip {
+            let _ = writeln!(
+                out,
+                "  {} {ip}  ({})",
+                if es { "IP de envío" } else { "sending IP" },
+                sd.ip_source.clone().unwrap_or_default()
+            );
+        }
+        if let Some(dom) = &sd.sender_domain {
+            let _ = writeln!(
+                out,
+                "  {} {dom}",
+                if es {
+                    "dominio del remitente"
+                } else {
+                    "sender domain"
+                }
+            );
+        }
     }
     for w in &d.warnings {
         let _ = writeln!(out, "  note: {w}");

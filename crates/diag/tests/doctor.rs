@@ -29,6 +29,7 @@ fn opts(port: u16) -> DoctorOptions {
         },
         no_probe: false,
         lang: Lang::En,
+        ..Default::default()
     }
 }
 
@@ -132,4 +133,179 @@ async fn user_unknown_from_the_bounce_alone_and_bad_input() {
         .await
         .unwrap();
     assert_eq!(d.causes[0].code, "domain_has_no_mail");
+}
+
+/// Zones for the sending-side tests: the sender's domain (SPF allows only 198.51.100.0/24, its
+/// server mx.sender.test is 192.0.2.26), reverse DNS of 192.0.2.25 naming a host that does not
+/// resolve back to it, a blocklist listing 192.0.2.25 (with its RFC 5782 test entry), and the
+/// recipient's domain whose MX is `peer_ip`.
+async fn sending_dns(peer_ip: &str) -> TestDns {
+    TestDns::builder()
+        .zone(
+            "sender.test",
+            "@ 300 IN SOA ns.sender.test. h.sender.test. 1 3600 900 604800 300
+@ 300 IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"
+@ 300 IN MX 10 mx
+mx 300 IN A 192.0.2.26
+mail 300 IN A 192.0.2.99",
+        )
+        .zone(
+            "2.0.192.in-addr.arpa",
+            "@ 300 IN SOA ns.sender.test. h.sender.test. 1 3600 900 604800 300
+25 300 IN PTR mail.sender.test.",
+        )
+        .zone(
+            "zen.bl.test",
+            "@ 300 IN SOA ns.bl.test. h.bl.test. 1 3600 900 604800 300
+2.0.0.127 300 IN A 127.0.0.2
+25.2.0.192 300 IN A 127.0.0.2",
+        )
+        .zone(
+            "rcpt.test",
+            &format!(
+                "@ 300 IN SOA ns.rcpt.test. h.rcpt.test. 1 3600 900 604800 300
+@ 300 IN MX 10 mx
+mx 300 IN A {peer_ip}"
+            ),
+        )
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sending_ip_from_received_headers_is_checked() {
+    let peer = PeerScript::accept()
+        .on(SocketAddr::from(([127, 0, 20, 42], 0)))
+        .spawn()
+        .await;
+    let dns = sending_dns("127.0.20.42").await;
+    let r =
+        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
+            .unwrap();
+    // Rejected by the recipient's server after it recorded the sending IP in Received:.
+    let raw = "From: MAILER-DAEMON@mx.rcpt.test\r\nTo: alice@sender.test\r\nSubject: Undeliverable\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nYour message was rejected.\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.rcpt.test\r\n\r\nFinal-Recipient: rfc822; bob@rcpt.test\r\nAction: failed\r\nStatus: 5.7.1\r\nDiagnostic-Code: smtp; 550 5.7.1 Service unavailable; Client host [192.0.2.25] blocked using zen.bl.test\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nReceived: from mail.sender.test (mail.sender.test [192.0.2.25])\r\n\tby mx.rcpt.test (Postfix) with ESMTPS id 4Xyz\r\n\tfor <bob@rcpt.test>; Mon, 23 Nov 2026 10:00:00 +0000\r\nReceived: from [10.1.2.3] (laptop [10.1.2.3])\r\n\tby mail.sender.test (Postfix) with ESMTPSA id 4Abc;\r\n\tMon, 23 Nov 2026 09:59:59 +0000\r\nFrom: Alice <alice@sender.test>\r\nTo: bob@rcpt.test\r\nSubject: hi\r\n\r\n--B--\r\n";
+    let mut o = opts(peer.port());
+    o.blocklists = Some(vec!["zen.bl.test".into()]);
+    let d = diagnose_bounce(&r, "blocked.eml", raw.as_bytes(), &o)
+        .await
+        .unwrap();
+    let side = d.sending.as_ref().unwrap();
+    assert_eq!(side.ip, Some("192.0.2.25".parse().unwrap()), "{side:?}");
+    assert_eq!(side.sender_domain.as_deref(), Some("sender.test"));
+    let sc = d.sender_check.as_ref().expect("sender check ran");
+    assert_eq!(sc.domain, "sender.test");
+    let codes: Vec<&str> = d.causes.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(d.causes[0].code, "sending_ip_listed", "{:#?}", d.causes);
+    assert_eq!(d.causes[0].likelihood, "high");
+    assert!(
+        d.causes[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("zen.bl.test")),
+        "{:?}",
+        d.causes[0].evidence
+    );
+    assert!(
+        d.causes[0].evidence[0].contains("by mx.rcpt.test"),
+        "{:?}",
+        d.causes[0].evidence
+    );
+    let spf = d
+        .causes
+        .iter()
+        .find(|c| c.code == "sending_ip_not_in_spf")
+        .unwrap_or_else(|| panic!("{codes:?}"));
+    assert_eq!(spf.likelihood, "high");
+    assert!(
+        spf.evidence.iter().any(|e| e.contains("fail")),
+        "{:?}",
+        spf.evidence
+    );
+    let ptr = d
+        .causes
+        .iter()
+        .find(|c| c.code == "sending_ip_no_fcrdns")
+        .unwrap_or_else(|| panic!("{codes:?}"));
+    assert!(
+        ptr.evidence.iter().any(|e| e.contains("mail.sender.test")),
+        "{:?}",
+        ptr.evidence
+    );
+    // Ranks are 1..n in order.
+    for (i, c) in d.causes.iter().enumerate() {
+        assert_eq!(c.rank, i + 1);
+    }
+    let text = render(&d);
+    assert!(text.contains("sending IP 192.0.2.25"), "{text}");
+    let v = serde_json::to_value(&d).unwrap();
+    assert_eq!(v["sending"]["ip"], "192.0.2.25");
+    assert_eq!(v["sender_check"]["domain"], "sender.test");
+    // Spanish.
+    o.lang = Lang::Es;
+    let d = diagnose_bounce(&r, "blocked.eml", raw.as_bytes(), &o)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.causes[0].title,
+        "Su IP de envío 192.0.2.25 está en una lista de bloqueo"
+    );
+    // --ip overrides the headers; --no-probe runs no check.
+    o.sending_ip = Some("198.51.100.9".parse().unwrap());
+    o.lang = Lang::En;
+    let d = diagnose_bounce(&r, "blocked.eml", raw.as_bytes(), &o)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.sending.as_ref().unwrap().ip_source.as_deref(),
+        Some("given with --ip")
+    );
+    assert!(
+        !d.causes.iter().any(|c| c.code == "sending_ip_not_in_spf"),
+        "198.51.100.9 passes SPF: {:#?}",
+        d.causes
+    );
+    o.no_probe = true;
+    let d = diagnose_bounce(&r, "blocked.eml", raw.as_bytes(), &o)
+        .await
+        .unwrap();
+    assert!(d.sender_check.is_none());
+}
+
+#[tokio::test]
+async fn sending_ip_from_the_reporting_mta_of_a_local_dsn() {
+    let peer = PeerScript::accept()
+        .on(SocketAddr::from(([127, 0, 20, 43], 0)))
+        .spawn()
+        .await;
+    let dns = sending_dns("127.0.20.43").await;
+    let r =
+        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
+            .unwrap();
+    // A Postfix DSN written by the sending server (Reporting-MTA mx.sender.test) itself.
+    let raw = dsn(
+        "bob@rcpt.test",
+        "5.7.1",
+        "host mx.rcpt.test[127.0.20.43] said: 554 5.7.1 Service unavailable; Client host blocked",
+        "failed",
+    );
+    let mut o = opts(peer.port());
+    o.blocklists = Some(vec!["zen.bl.test".into()]);
+    let d = diagnose_bounce(&r, "local.eml", &raw, &o).await.unwrap();
+    let side = d.sending.as_ref().unwrap();
+    assert_eq!(side.ip, Some("192.0.2.26".parse().unwrap()), "{side:?}");
+    assert!(
+        side.ip_source
+            .as_deref()
+            .unwrap()
+            .contains("Reporting-MTA mx.sender.test"),
+        "{side:?}"
+    );
+    let spf = d
+        .causes
+        .iter()
+        .find(|c| c.code == "sending_ip_not_in_spf")
+        .unwrap_or_else(|| panic!("{:#?}", d.causes));
+    assert!(spf.title.contains("192.0.2.26"));
+    assert!(!d.causes.iter().any(|c| c.code == "sending_ip_listed"));
 }
