@@ -1,0 +1,1071 @@
+//! Correlation: events in log order → messages with recipients, attempts and a fate.
+//!
+//! State is kept only for messages in flight (between their first and last line), keyed by
+//! (host, MTA instance, queue id). A queue id that is reused (Postfix reuses ids within minutes)
+//! starts a new message when a first-line event (`client=`, `uid=`, `message-id=` of a new
+//! message) arrives for an id whose previous message had already progressed. Consumers plug in
+//! through [`Sink`].
+
+use std::collections::HashMap;
+
+use mailway_status::Reason;
+
+use crate::event::{Attempt, Chunk, Event, Kind, Mta, NoticeKind, Span, Status};
+use crate::hash::{FxHashMap, hash64};
+
+/// Interned names (domains, relays, normalised texts).
+#[derive(Debug, Default)]
+pub struct Names {
+    map: FxHashMap<Box<[u8]>, u32>,
+    list: Vec<Box<str>>,
+}
+
+impl Names {
+    /// The id of `b` (interned on first use).
+    #[inline]
+    pub fn intern(&mut self, b: &[u8]) -> u32 {
+        if let Some(&i) = self.map.get(b) {
+            return i;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(String::from_utf8_lossy(b).into_owned().into_boxed_str());
+        self.map.insert(b.into(), id);
+        id
+    }
+
+    /// The id of `b` lower-cased.
+    #[inline]
+    pub fn intern_lower(&mut self, b: &[u8]) -> u32 {
+        if !b.iter().any(u8::is_ascii_uppercase) {
+            return self.intern(b);
+        }
+        let mut buf = [0u8; 256];
+        if b.len() <= buf.len() {
+            let l = &mut buf[..b.len()];
+            l.copy_from_slice(b);
+            l.make_ascii_lowercase();
+            let l: &[u8] = l;
+            return self.intern(l);
+        }
+        self.intern(&b.to_ascii_lowercase())
+    }
+
+    /// The name of an id.
+    #[inline]
+    pub fn get(&self, id: u32) -> &str {
+        self.list.get(id as usize).map_or("", |s| s)
+    }
+}
+
+/// No id.
+pub const NONE: u32 = u32::MAX;
+
+/// What became of one recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RcptState {
+    /// Not delivered yet.
+    Pending,
+    /// Delivered.
+    Delivered,
+    /// Permanently failed.
+    Bounced,
+    /// Given up after the queue lifetime.
+    Expired,
+    /// Deleted by an administrator.
+    Deleted,
+    /// Handed to a content filter or another local instance; the story continues there.
+    Forwarded,
+}
+
+impl RcptState {
+    /// Final (no more attempts expected).
+    pub fn is_final(&self) -> bool {
+        !matches!(self, RcptState::Pending)
+    }
+}
+
+/// One recipient of a message in flight.
+#[derive(Debug, Clone)]
+pub struct Rcpt {
+    /// Address as delivered.
+    pub addr: Box<str>,
+    /// Original address when different (`orig_to`).
+    pub orig: Option<Box<str>>,
+    /// Interned lower-case domain.
+    pub domain: u32,
+    /// State.
+    pub state: RcptState,
+    /// Deferred attempts so far.
+    pub defers: u32,
+    /// Time of the first deferral.
+    pub first_defer: i64,
+    /// Time of delivery (or hand-off).
+    pub done_at: i64,
+    /// Last failure reason.
+    pub last_reason: Option<Reason>,
+    /// Last failure text (interned normalised text).
+    pub last_text: u32,
+    /// Last relay host tried (interned).
+    pub relay: u32,
+    texts: Vec<u32>,
+}
+
+/// How a message is linked to the one it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A content-filter (or next local instance) hop of `parent`.
+    Hop(u64),
+    /// A notification (bounce, delay warning) about `parent`.
+    Notice(u64, NoticeKind),
+}
+
+/// Why a message's state was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// Left the queue normally (all recipients done).
+    Removed,
+    /// Left the queue after its queue lifetime ran out.
+    Expired,
+    /// Deleted by an administrator.
+    Deleted,
+    /// Rejected at the end of DATA (content) after being given a queue id.
+    Rejected,
+    /// Silently discarded.
+    Discarded,
+    /// Every recipient reached a final state (MTAs that log no "removed" line).
+    Completed,
+    /// Still in the queue when the log ends.
+    Pending,
+    /// Never entered the queue (the client went away during the transaction).
+    Abandoned,
+    /// No line for longer than the queue lifetime: the end was not logged.
+    Lost,
+    /// The queue id was reused before the end of this message was logged.
+    Replaced,
+}
+
+impl Fate {
+    /// Lower-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Fate::Removed => "removed",
+            Fate::Expired => "expired",
+            Fate::Deleted => "deleted",
+            Fate::Rejected => "rejected",
+            Fate::Discarded => "discarded",
+            Fate::Completed => "completed",
+            Fate::Pending => "pending",
+            Fate::Abandoned => "abandoned",
+            Fate::Lost => "lost",
+            Fate::Replaced => "replaced",
+        }
+    }
+}
+
+/// A message in flight.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    /// Unique number of this message in the whole analysis (survives queue-id reuse).
+    pub serial: u64,
+    /// Which MTA.
+    pub mta: Mta,
+    /// Queue id as logged.
+    pub qid: Box<str>,
+    /// Host that logged it.
+    pub host: Box<str>,
+    /// First and last line times.
+    pub first_ts: i64,
+    /// Last line time.
+    pub last_ts: i64,
+    /// Arrival time (the `client=`/`uid=`/`<=` line), if seen.
+    pub arrival: Option<i64>,
+    /// Arrival estimated from a `delay=` when the arrival line is before the log.
+    pub est_arrival: Option<i64>,
+    /// Whether the arrival was seen (a received message).
+    pub received: bool,
+    /// Local submission.
+    pub local: bool,
+    /// SMTP client.
+    pub client: Option<Box<str>>,
+    /// Message-ID.
+    pub message_id: Option<Box<str>>,
+    /// Envelope sender (`Some("")` for the null sender).
+    pub sender: Option<Box<str>>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Entered the queue manager.
+    pub queued: bool,
+    /// Recipients seen so far.
+    pub rcpts: Vec<Rcpt>,
+    /// Where it came from.
+    pub parent: Option<Link>,
+    /// Delivery attempts (all statuses).
+    pub attempts: u32,
+    /// Deferred attempts.
+    pub deferrals: u32,
+    /// When it expired.
+    pub expired: Option<i64>,
+    /// On hold / frozen.
+    pub held: bool,
+    /// Notifications generated about it.
+    pub notices: u32,
+    rcpt_index: Option<FxHashMap<Box<[u8]>, u32>>,
+}
+
+impl Msg {
+    /// Best known arrival time.
+    pub fn arrival_or_est(&self) -> i64 {
+        self.arrival.or(self.est_arrival).unwrap_or(self.first_ts)
+    }
+
+    /// Recipients not yet final.
+    pub fn pending_rcpts(&self) -> impl Iterator<Item = &Rcpt> {
+        self.rcpts.iter().filter(|r| r.state == RcptState::Pending)
+    }
+
+    /// The null sender (a bounce/notification message).
+    pub fn is_bounce(&self) -> bool {
+        self.sender.as_deref() == Some("")
+    }
+}
+
+/// One attempt with its context, as given to [`Sink::attempt`].
+pub struct AttemptCtx<'a> {
+    /// When.
+    pub ts: i64,
+    /// The message (state after this attempt).
+    pub msg: &'a Msg,
+    /// Index of the recipient in `msg.rcpts`.
+    pub rcpt: usize,
+    /// The attempt.
+    pub attempt: &'a Attempt,
+    /// The chunk the attempt's spans point into.
+    pub chunk: &'a Chunk,
+    /// Interned relay host.
+    pub relay: u32,
+    /// Interned normalised failure text (`NONE` for successes).
+    pub text: u32,
+    /// This failure text is new for this recipient.
+    pub new_text_for_rcpt: bool,
+    /// This is the first deferral of this recipient.
+    pub first_defer: bool,
+    /// A repeated success for a recipient already delivered (the same delivery logged twice).
+    pub duplicate: bool,
+    /// The attempt handed the message to a content filter / next instance.
+    pub hop: bool,
+}
+
+/// Receives correlated facts. Every method has an empty default.
+pub trait Sink {
+    /// Every event, after the message state was updated (`msg` is `None` for events not tied to
+    /// a message, such as `NOQUEUE` rejects).
+    fn event(&mut self, _msg: Option<&Msg>, _ev: &Event, _chunk: &Chunk, _names: &Names) {}
+    /// A delivery attempt for one recipient.
+    fn attempt(&mut self, _a: &AttemptCtx<'_>, _names: &Names) {}
+    /// A message expired (its pending recipients are now `Expired`).
+    fn expired(&mut self, _msg: &Msg, _ts: i64, _names: &Names) {}
+    /// A rejection (SMTP-level, or of content after a queue id was given).
+    fn reject(&mut self, _ev: &Event, _chunk: &Chunk, _content: bool) {}
+    /// A notification was generated about a message.
+    fn notice(&mut self, _kind: NoticeKind, _ts: i64) {}
+    /// `child` was found to be a hop or notification of `parent`.
+    fn link(&mut self, _child: u64, _link: Link) {}
+    /// A received message, already counted when it was closed, turned out to be a hop of another
+    /// message: take back its arrival.
+    fn unreceive(&mut self, _arrival: i64) {}
+    /// A hand-off to a loopback next hop whose continuation never appeared in the log: count the
+    /// recipients as delivered to that hop at `ts`.
+    fn hop_unresolved(&mut self, _ts: i64, _rcpts: u32, _domains: &[u32], _relay: u32) {}
+    /// A message's state is closed.
+    fn done(&mut self, _msg: &Msg, _fate: Fate, _names: &Names) {}
+}
+
+/// A sink that ignores everything.
+impl Sink for () {}
+
+/// Options of the correlator.
+#[derive(Debug, Clone)]
+pub struct CorrelateOptions {
+    /// Queue lifetime (seconds): Postfix `maximal_queue_lifetime`, default 5 days.
+    pub queue_lifetime: i64,
+}
+
+impl Default for CorrelateOptions {
+    fn default() -> Self {
+        Self {
+            queue_lifetime: 5 * 86_400,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct QKey {
+    origin: u32,
+    len: u8,
+    b: [u8; 27],
+}
+
+impl QKey {
+    fn new(origin: u32, qid: &[u8]) -> Self {
+        let mut b = [0u8; 27];
+        let len;
+        if qid.len() <= 27 {
+            b[..qid.len()].copy_from_slice(qid);
+            len = qid.len() as u8;
+        } else {
+            b[..11].copy_from_slice(&qid[..11]);
+            b[11..19].copy_from_slice(&hash64(qid).to_le_bytes());
+            b[19..27].copy_from_slice(&hash64(&qid[11..]).to_le_bytes());
+            len = 200;
+        }
+        Self { origin, len, b }
+    }
+}
+
+struct Recent {
+    serial: u64,
+    ts: i64,
+    arrival: Option<i64>,
+    counted_received: bool,
+}
+
+struct PendingHop {
+    parent: u64,
+    ts: i64,
+    domains: Vec<u32>,
+    relay: u32,
+}
+
+const MICROS: i64 = 1_000_000;
+const HOUR: i64 = 3600 * MICROS;
+
+/// The correlator.
+pub struct Correlator<S: Sink> {
+    msgs: FxHashMap<QKey, u32>,
+    slab: Vec<Option<Msg>>,
+    free: Vec<u32>,
+    next_serial: u64,
+    origins: FxHashMap<(Box<[u8]>, Box<[u8]>), u32>,
+    origin_names: Vec<Box<str>>,
+    last_origin: (Vec<u8>, Vec<u8>, u32),
+    recent: FxHashMap<QKey, Recent>,
+    pending_hops: FxHashMap<QKey, PendingHop>,
+    pending_notices: FxHashMap<QKey, (u64, NoticeKind)>,
+    serial_keys: HashMap<u64, QKey>,
+    next_sweep: i64,
+    /// First and last event times seen.
+    pub first_ts: Option<i64>,
+    /// Last event time seen.
+    pub last_ts: i64,
+    opts: CorrelateOptions,
+    /// Interned names.
+    pub names: Names,
+    /// The consumer.
+    pub sink: S,
+}
+
+impl<S: Sink> Correlator<S> {
+    /// A correlator feeding `sink`.
+    pub fn new(opts: CorrelateOptions, sink: S) -> Self {
+        Self {
+            msgs: FxHashMap::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            next_serial: 1,
+            origins: FxHashMap::default(),
+            origin_names: Vec::new(),
+            last_origin: (Vec::new(), Vec::new(), NONE),
+            recent: FxHashMap::default(),
+            pending_hops: FxHashMap::default(),
+            pending_notices: FxHashMap::default(),
+            serial_keys: HashMap::new(),
+            next_sweep: i64::MIN,
+            first_ts: None,
+            last_ts: i64::MIN,
+            opts,
+            names: Names::default(),
+            sink,
+        }
+    }
+
+    /// Messages in flight.
+    pub fn in_flight(&self) -> usize {
+        self.msgs.len()
+    }
+
+    /// The message in flight with a given serial, if any.
+    pub fn message(&self, serial: u64) -> Option<&Msg> {
+        let k = self.serial_keys.get(&serial)?;
+        let i = *self.msgs.get(k)?;
+        self.slab[i as usize].as_ref()
+    }
+
+    fn origin(&mut self, ev: &Event, chunk: &Chunk) -> u32 {
+        let host = chunk.bytes(ev.host);
+        let inst = chunk.bytes(ev.instance);
+        if self.last_origin.2 != NONE && self.last_origin.0 == host && self.last_origin.1 == inst {
+            return self.last_origin.2;
+        }
+        let key = (Box::<[u8]>::from(host), Box::<[u8]>::from(inst));
+        let n = self.origins.len() as u32;
+        let id = *self.origins.entry(key).or_insert(n);
+        if id == n {
+            self.origin_names.push(String::from_utf8_lossy(host).into_owned().into_boxed_str());
+        }
+        self.last_origin = (host.to_vec(), inst.to_vec(), id);
+        id
+    }
+
+    fn create(&mut self, key: QKey, ev: &Event, chunk: &Chunk, origin: u32) -> u32 {
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let m = Msg {
+            serial,
+            mta: ev.mta,
+            qid: String::from_utf8_lossy(chunk.bytes(ev.qid)).into_owned().into_boxed_str(),
+            host: self.origin_names[origin as usize].clone(),
+            first_ts: ev.ts,
+            last_ts: ev.ts,
+            arrival: None,
+            est_arrival: None,
+            received: false,
+            local: false,
+            client: None,
+            message_id: None,
+            sender: None,
+            size: 0,
+            queued: false,
+            rcpts: Vec::new(),
+            parent: None,
+            attempts: 0,
+            deferrals: 0,
+            expired: None,
+            held: false,
+            notices: 0,
+            rcpt_index: None,
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.slab[i as usize] = Some(m);
+                i
+            }
+            None => {
+                self.slab.push(Some(m));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.msgs.insert(key, idx);
+        self.serial_keys.insert(serial, key);
+        // a notification announced before this message's first line
+        if let Some((parent, kind)) = self.pending_notices.remove(&key) {
+            self.slab[idx as usize].as_mut().unwrap().parent = Some(Link::Notice(parent, kind));
+            self.sink.link(serial, Link::Notice(parent, kind));
+        }
+        idx
+    }
+
+    fn finalize(&mut self, key: QKey, fate: Fate) {
+        let Some(idx) = self.msgs.remove(&key) else {
+            return;
+        };
+        let Some(mut m) = self.slab[idx as usize].take() else {
+            return;
+        };
+        self.free.push(idx);
+        self.serial_keys.remove(&m.serial);
+        if fate == Fate::Deleted {
+            for r in &mut m.rcpts {
+                if r.state == RcptState::Pending {
+                    r.state = RcptState::Deleted;
+                }
+            }
+        }
+        let hop_child = matches!(m.parent, Some(Link::Hop(_)));
+        self.sink.done(&m, fate, &self.names);
+        self.recent.insert(
+            key,
+            Recent {
+                serial: m.serial,
+                ts: m.last_ts,
+                arrival: m.arrival,
+                counted_received: m.received && !hop_child,
+            },
+        );
+    }
+
+    /// Feeds the events of one chunk (chunks must come in log order).
+    pub fn feed(&mut self, chunk: &Chunk) {
+        for ev in &chunk.events {
+            self.on_event(ev, chunk);
+        }
+    }
+
+    /// Processes one event.
+    pub fn on_event(&mut self, ev: &Event, chunk: &Chunk) {
+        if ev.ts > self.last_ts {
+            self.last_ts = ev.ts;
+        }
+        if self.first_ts.is_none_or(|f| ev.ts < f) {
+            self.first_ts = Some(ev.ts);
+        }
+        if ev.ts >= self.next_sweep {
+            if self.next_sweep != i64::MIN {
+                self.sweep(ev.ts);
+            }
+            self.next_sweep = ev.ts + HOUR;
+        }
+        if ev.qid.is_empty() {
+            if let Kind::Reject { .. } = ev.kind {
+                self.sink.reject(ev, chunk, false);
+            }
+            self.sink.event(None, ev, chunk, &self.names);
+            return;
+        }
+        let origin = self.origin(ev, chunk);
+        let qid = chunk.bytes(ev.qid);
+        let key = QKey::new(origin, qid);
+        let existing = self.msgs.get(&key).copied();
+        let idx = match ev.kind {
+            Kind::Received { client, local } => {
+                let idx = match existing {
+                    Some(i) if self.progressed(i) => {
+                        self.finalize(key, Fate::Replaced);
+                        self.create(key, ev, chunk, origin)
+                    }
+                    Some(i) => i,
+                    None => self.create(key, ev, chunk, origin),
+                };
+                let m = self.slab[idx as usize].as_mut().unwrap();
+                m.received = true;
+                m.local = local;
+                m.arrival = Some(ev.ts);
+                if !client.is_empty() {
+                    m.client = Some(chunk.text(client).into_owned().into_boxed_str());
+                }
+                self.check_hop(key, idx);
+                idx
+            }
+            Kind::MessageId(mid) => {
+                let idx = match existing {
+                    Some(i) if self.progressed(i) || self.slab[i as usize].as_ref().unwrap().message_id.is_some() => {
+                        self.finalize(key, Fate::Replaced);
+                        self.create(key, ev, chunk, origin)
+                    }
+                    Some(i) => i,
+                    None => self.create(key, ev, chunk, origin),
+                };
+                let m = self.slab[idx as usize].as_mut().unwrap();
+                m.message_id = Some(chunk.text(mid).into_owned().into_boxed_str());
+                self.check_hop(key, idx);
+                idx
+            }
+            Kind::Queued { from, size, nrcpt: _ } => {
+                let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
+                let m = self.slab[idx as usize].as_mut().unwrap();
+                if m.sender.is_none() {
+                    m.sender = Some(chunk.text(from).into_owned().into_boxed_str());
+                }
+                m.size = size;
+                m.queued = true;
+                idx
+            }
+            Kind::Arrival {
+                from,
+                size,
+                message_id,
+                client,
+                parent,
+                local,
+                nrcpt: _,
+            } => {
+                let idx = match existing {
+                    // Exchange logs RECEIVE again at each transport hop of the same message
+                    Some(i) if ev.mta == Mta::Exchange => i,
+                    Some(i) if self.progressed(i) => {
+                        self.finalize(key, Fate::Replaced);
+                        self.create(key, ev, chunk, origin)
+                    }
+                    Some(i) => i,
+                    None => {
+                        if ev.mta == Mta::Exchange && self.recent.contains_key(&key) {
+                            // a late hop of a message already closed
+                            self.sink.event(None, ev, chunk, &self.names);
+                            return;
+                        }
+                        self.create(key, ev, chunk, origin)
+                    }
+                };
+                let first = {
+                    let m = self.slab[idx as usize].as_mut().unwrap();
+                    let first = !m.received;
+                    if first {
+                        m.received = true;
+                        m.local = local;
+                        m.arrival = Some(ev.ts);
+                        m.queued = true;
+                        m.sender = Some(chunk.text(from).into_owned().into_boxed_str());
+                        m.size = size;
+                        if !message_id.is_empty() {
+                            m.message_id = Some(chunk.text(message_id).into_owned().into_boxed_str());
+                        }
+                        if !client.is_empty() {
+                            m.client = Some(chunk.text(client).into_owned().into_boxed_str());
+                        }
+                    }
+                    first
+                };
+                if first && !parent.is_empty() {
+                    let pkey = QKey::new(origin, chunk.bytes(parent));
+                    let pserial = self
+                        .msgs
+                        .get(&pkey)
+                        .and_then(|&i| self.slab[i as usize].as_ref().map(|m| m.serial))
+                        .or_else(|| self.recent.get(&pkey).map(|r| r.serial));
+                    if let Some(ps) = pserial {
+                        let link = Link::Notice(ps, NoticeKind::NonDelivery);
+                        let m = self.slab[idx as usize].as_mut().unwrap();
+                        m.parent = Some(link);
+                        let serial = m.serial;
+                        self.sink.link(serial, link);
+                    }
+                }
+                idx
+            }
+            Kind::Recipient(addr) => {
+                let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
+                let a = chunk.bytes(addr);
+                let names = &mut self.names;
+                let m = self.slab[idx as usize].as_mut().unwrap();
+                rcpt_index(m, a, Span::EMPTY, chunk, names);
+                idx
+            }
+            Kind::Attempt(ref a) => {
+                let idx = match existing {
+                    Some(i) => i,
+                    None => {
+                        if a.status == Status::Probe {
+                            return;
+                        }
+                        self.create(key, ev, chunk, origin)
+                    }
+                };
+                self.on_attempt(idx, ev, a, chunk, origin);
+                idx
+            }
+            Kind::Expired { .. } => {
+                let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
+                self.expire(idx, ev.ts);
+                idx
+            }
+            Kind::Notice { kind, child } => {
+                let parent_serial = match existing {
+                    Some(i) => {
+                        let m = self.slab[i as usize].as_mut().unwrap();
+                        m.notices += 1;
+                        Some(m.serial)
+                    }
+                    None => self.recent.get(&key).map(|r| r.serial),
+                };
+                self.sink.notice(kind, ev.ts);
+                if let Some(ps) = parent_serial
+                    && !child.is_empty()
+                {
+                    let ckey = QKey::new(origin, chunk.bytes(child));
+                    match self.msgs.get(&ckey) {
+                        Some(&ci) => {
+                            let c = self.slab[ci as usize].as_mut().unwrap();
+                            if c.parent.is_none() {
+                                c.parent = Some(Link::Notice(ps, kind));
+                                let cs = c.serial;
+                                self.sink.link(cs, Link::Notice(ps, kind));
+                            }
+                        }
+                        None => {
+                            if let Some(r) = self.recent.get(&ckey) {
+                                self.sink.link(r.serial, Link::Notice(ps, kind));
+                            } else {
+                                self.pending_notices.insert(ckey, (ps, kind));
+                            }
+                        }
+                    }
+                }
+                match existing {
+                    Some(i) => i,
+                    None => {
+                        self.sink.event(None, ev, chunk, &self.names);
+                        return;
+                    }
+                }
+            }
+            Kind::Removed => {
+                let Some(i) = existing else {
+                    self.sink.event(None, ev, chunk, &self.names);
+                    return;
+                };
+                self.touch(i, ev.ts);
+                let m = self.slab[i as usize].as_ref().unwrap();
+                let fate = if m.expired.is_some() {
+                    Fate::Expired
+                } else if m.pending_rcpts().next().is_some() && m.mta == Mta::Postfix {
+                    // qmgr removes a message only when every recipient is done; pending
+                    // recipients mean an administrator deleted it (postsuper -d)
+                    Fate::Deleted
+                } else {
+                    Fate::Removed
+                };
+                self.sink.event(Some(m), ev, chunk, &self.names);
+                self.finalize(key, fate);
+                return;
+            }
+            Kind::Deleted | Kind::Discarded | Kind::ContentRejected { .. } => {
+                let Some(i) = existing else {
+                    if let Kind::ContentRejected { .. } = ev.kind {
+                        self.sink.reject(ev, chunk, true);
+                    }
+                    self.sink.event(None, ev, chunk, &self.names);
+                    return;
+                };
+                self.touch(i, ev.ts);
+                let fate = match ev.kind {
+                    Kind::Deleted => Fate::Deleted,
+                    Kind::Discarded => Fate::Discarded,
+                    _ => {
+                        self.sink.reject(ev, chunk, true);
+                        Fate::Rejected
+                    }
+                };
+                let m = self.slab[i as usize].as_ref().unwrap();
+                self.sink.event(Some(m), ev, chunk, &self.names);
+                self.finalize(key, fate);
+                return;
+            }
+            Kind::Held | Kind::Released => {
+                let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
+                self.slab[idx as usize].as_mut().unwrap().held = matches!(ev.kind, Kind::Held);
+                idx
+            }
+            Kind::Reject { .. } => {
+                self.sink.reject(ev, chunk, false);
+                match existing {
+                    Some(i) => i,
+                    None => {
+                        self.sink.event(None, ev, chunk, &self.names);
+                        return;
+                    }
+                }
+            }
+        };
+        self.touch(idx, ev.ts);
+        let m = self.slab[idx as usize].as_ref().unwrap();
+        self.sink.event(Some(m), ev, chunk, &self.names);
+    }
+
+    #[inline]
+    fn touch(&mut self, idx: u32, ts: i64) {
+        let m = self.slab[idx as usize].as_mut().unwrap();
+        if ts > m.last_ts {
+            m.last_ts = ts;
+        }
+    }
+
+    fn progressed(&self, idx: u32) -> bool {
+        let m = self.slab[idx as usize].as_ref().unwrap();
+        m.queued || m.attempts > 0 || m.expired.is_some()
+    }
+
+    fn check_hop(&mut self, key: QKey, idx: u32) {
+        // by queue id only: the hop may go to another instance on the same host
+        let hk = QKey::new(NONE, &key.b[..(key.len.min(27)) as usize]);
+        if let Some(h) = self.pending_hops.remove(&hk) {
+            let m = self.slab[idx as usize].as_mut().unwrap();
+            if m.parent.is_none() {
+                m.parent = Some(Link::Hop(h.parent));
+                let s = m.serial;
+                self.sink.link(s, Link::Hop(h.parent));
+            }
+        }
+    }
+
+    fn expire(&mut self, idx: u32, ts: i64) {
+        let m = self.slab[idx as usize].as_mut().unwrap();
+        if m.expired.is_some() {
+            return;
+        }
+        m.expired = Some(ts);
+        for r in &mut m.rcpts {
+            if r.state == RcptState::Pending {
+                r.state = RcptState::Expired;
+                r.done_at = ts;
+            }
+        }
+        let m = self.slab[idx as usize].as_ref().unwrap();
+        self.sink.expired(m, ts, &self.names);
+    }
+
+    fn on_attempt(&mut self, idx: u32, ev: &Event, a: &Attempt, chunk: &Chunk, origin: u32) {
+        if a.status == Status::Probe {
+            return;
+        }
+        let relay = if a.relay_host.is_empty() {
+            NONE
+        } else {
+            self.names.intern_lower(chunk.bytes(a.relay_host))
+        };
+        let text = if a.norm.is_empty() {
+            NONE
+        } else {
+            self.names.intern(chunk.bytes(a.norm))
+        };
+        let rcpt_b = chunk.bytes(a.rcpt);
+        let names = &mut self.names;
+        let m = self.slab[idx as usize].as_mut().unwrap();
+        m.attempts += 1;
+        if m.est_arrival.is_none()
+            && let Some(d) = a.delay
+        {
+            m.est_arrival = Some(ev.ts - (d as f64 * MICROS as f64) as i64);
+        }
+        let ri = rcpt_index(m, rcpt_b, a.orig, chunk, names) as usize;
+        let mut first_defer = false;
+        let mut new_text = false;
+        let mut duplicate = false;
+        let mut hop = false;
+        {
+            let r = &mut m.rcpts[ri];
+            r.relay = relay;
+            match a.status {
+                Status::Sent => {
+                    if !a.hop.is_empty() {
+                        hop = true;
+                        r.state = RcptState::Forwarded;
+                        r.done_at = ev.ts;
+                    } else if r.state == RcptState::Delivered {
+                        duplicate = true;
+                    } else {
+                        r.state = RcptState::Delivered;
+                        r.done_at = ev.ts;
+                    }
+                }
+                Status::Deferred => {
+                    if r.defers == 0 {
+                        first_defer = true;
+                        r.first_defer = ev.ts;
+                    }
+                    r.defers += 1;
+                    r.last_reason = Some(a.reason);
+                    r.last_text = text;
+                    if text != NONE && !r.texts.contains(&text) {
+                        new_text = true;
+                        if r.texts.len() < 8 {
+                            r.texts.push(text);
+                        }
+                    }
+                }
+                Status::Bounced => {
+                    if r.state != RcptState::Bounced {
+                        r.state = RcptState::Bounced;
+                        r.done_at = ev.ts;
+                    } else {
+                        duplicate = true;
+                    }
+                    r.last_reason = Some(a.reason);
+                    r.last_text = text;
+                    if text != NONE && !r.texts.contains(&text) {
+                        new_text = true;
+                    }
+                }
+                Status::Probe => {}
+            }
+        }
+        if a.status == Status::Deferred {
+            m.deferrals += 1;
+        }
+        let expired_now = a.reason == Reason::Expired && a.status == Status::Bounced && m.mta != Mta::Postfix;
+        if expired_now {
+            m.rcpts[ri].state = RcptState::Expired;
+        }
+        let m = self.slab[idx as usize].as_ref().unwrap();
+        let ctx = AttemptCtx {
+            ts: ev.ts,
+            msg: m,
+            rcpt: ri,
+            attempt: a,
+            chunk,
+            relay,
+            text,
+            new_text_for_rcpt: new_text,
+            first_defer,
+            duplicate,
+            hop,
+        };
+        self.sink.attempt(&ctx, &self.names);
+        if expired_now && m.expired.is_none() {
+            let mm = self.slab[idx as usize].as_mut().unwrap();
+            mm.expired = Some(ev.ts);
+            let mm = self.slab[idx as usize].as_ref().unwrap();
+            self.sink.expired(mm, ev.ts, &self.names);
+        }
+        if hop {
+            let child = chunk.bytes(a.hop);
+            let parent = self.slab[idx as usize].as_ref().unwrap().serial;
+            // the child may already be there (re-injected before the 250 was logged)
+            let mut linked = false;
+            // same host: try every instance id on this host
+            for (&(ref h, _), &oid) in &self.origins {
+                if self.origin_names[origin as usize].as_bytes() != &**h {
+                    continue;
+                }
+                let ck = QKey::new(oid, child);
+                if let Some(&ci) = self.msgs.get(&ck) {
+                    let c = self.slab[ci as usize].as_mut().unwrap();
+                    if c.parent.is_none() {
+                        c.parent = Some(Link::Hop(parent));
+                        let cs = c.serial;
+                        self.sink.link(cs, Link::Hop(parent));
+                    }
+                    linked = true;
+                    break;
+                }
+                if let Some(r) = self.recent.get(&ck) {
+                    if r.counted_received
+                        && let Some(arr) = r.arrival
+                    {
+                        self.sink.unreceive(arr);
+                    }
+                    self.sink.link(r.serial, Link::Hop(parent));
+                    linked = true;
+                    break;
+                }
+            }
+            if !linked {
+                let m = self.slab[idx as usize].as_ref().unwrap();
+                let hk = QKey::new(NONE, child);
+                let dom = m.rcpts[ri].domain;
+                self.pending_hops
+                    .entry(hk)
+                    .and_modify(|h| h.domains.push(dom))
+                    .or_insert(PendingHop {
+                        parent,
+                        ts: ev.ts,
+                        domains: vec![dom],
+                        relay,
+                    });
+            }
+        }
+    }
+
+    fn sweep(&mut self, now: i64) {
+        let hour = HOUR;
+        self.recent.retain(|_, r| now - r.ts < hour);
+        let mut unresolved = Vec::new();
+        self.pending_hops.retain(|_, h| {
+            if now - h.ts > 15 * 60 * MICROS {
+                unresolved.push((h.ts, h.domains.clone(), h.relay));
+                false
+            } else {
+                true
+            }
+        });
+        for (ts, doms, relay) in unresolved {
+            self.sink.hop_unresolved(ts, doms.len() as u32, &doms, relay);
+        }
+        self.pending_notices.clear();
+        let lifetime = self.opts.queue_lifetime * MICROS;
+        let mut close = Vec::new();
+        for (k, &i) in &self.msgs {
+            let m = self.slab[i as usize].as_ref().unwrap();
+            let idle = now - m.last_ts;
+            let all_final = !m.rcpts.is_empty() && m.rcpts.iter().all(|r| r.state.is_final());
+            if m.mta == Mta::Postfix {
+                if !m.queued && m.attempts == 0 && m.expired.is_none() && idle > hour {
+                    close.push((*k, Fate::Abandoned));
+                } else if idle > lifetime + 86_400 * MICROS {
+                    close.push((*k, Fate::Lost));
+                }
+            } else if all_final && idle > hour {
+                close.push((*k, if m.expired.is_some() { Fate::Expired } else { Fate::Completed }));
+            } else if idle > lifetime + 86_400 * MICROS {
+                close.push((*k, Fate::Lost));
+            }
+        }
+        for (k, f) in close {
+            self.finalize(k, f);
+        }
+    }
+
+    /// Ends the input: closes every message still in flight (pending, or completed for MTAs
+    /// that log no removal) and returns the sink.
+    pub fn finish(mut self) -> (S, Names, Option<i64>, i64) {
+        let hops: Vec<_> = self.pending_hops.drain().map(|(_, h)| h).collect();
+        for h in hops {
+            self.sink.hop_unresolved(h.ts, h.domains.len() as u32, &h.domains, h.relay);
+        }
+        let mut keys: Vec<(u64, QKey)> = self
+            .msgs
+            .iter()
+            .map(|(k, &i)| (self.slab[i as usize].as_ref().unwrap().serial, *k))
+            .collect();
+        keys.sort_unstable_by_key(|(s, _)| *s);
+        for (_, k) in keys {
+            let i = self.msgs[&k];
+            let m = self.slab[i as usize].as_ref().unwrap();
+            let all_final = !m.rcpts.is_empty() && m.rcpts.iter().all(|r| r.state.is_final());
+            let fate = if m.mta != Mta::Postfix && all_final {
+                if m.expired.is_some() { Fate::Expired } else { Fate::Completed }
+            } else if m.mta == Mta::Postfix && !m.queued && m.attempts == 0 && m.expired.is_none() {
+                Fate::Abandoned
+            } else if m.expired.is_some() && m.pending_rcpts().next().is_none() {
+                Fate::Expired
+            } else {
+                Fate::Pending
+            };
+            self.finalize(k, fate);
+        }
+        (self.sink, self.names, self.first_ts, self.last_ts)
+    }
+}
+
+fn rcpt_index(m: &mut Msg, addr: &[u8], orig: Span, chunk: &Chunk, names: &mut Names) -> u32 {
+    if let Some(ix) = &m.rcpt_index {
+        if let Some(&i) = ix.get(addr) {
+            return i;
+        }
+    } else {
+        for (i, r) in m.rcpts.iter().enumerate() {
+            if r.addr.as_bytes() == addr {
+                return i as u32;
+            }
+        }
+    }
+    let domain = match memchr::memrchr(b'@', addr) {
+        Some(at) => names.intern_lower(&addr[at + 1..]),
+        None => names.intern(b""),
+    };
+    let i = m.rcpts.len() as u32;
+    m.rcpts.push(Rcpt {
+        addr: String::from_utf8_lossy(addr).into_owned().into_boxed_str(),
+        orig: (!orig.is_empty()).then(|| chunk.text(orig).into_owned().into_boxed_str()),
+        domain,
+        state: RcptState::Pending,
+        defers: 0,
+        first_defer: 0,
+        done_at: 0,
+        last_reason: None,
+        last_text: NONE,
+        relay: NONE,
+        texts: Vec::new(),
+    });
+    if m.rcpts.len() > 16 {
+        let ix = m.rcpt_index.get_or_insert_with(|| {
+            m.rcpts
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (Box::<[u8]>::from(r.addr.as_bytes()), i as u32))
+                .collect()
+        });
+        ix.insert(addr.into(), i);
+    }
+    i
+}
