@@ -183,6 +183,8 @@ pub struct Msg {
     pub arrival: Option<i64>,
     /// Arrival estimated from a `delay=` when the arrival line is before the log.
     pub est_arrival: Option<i64>,
+    /// The first line seen was the start of the message (arrival or Message-ID).
+    pub started: bool,
     /// Whether the arrival was seen (a received message).
     pub received: bool,
     /// Local submission.
@@ -215,9 +217,14 @@ pub struct Msg {
 }
 
 impl Msg {
-    /// Best known arrival time.
+    /// Best known arrival time: the arrival line, else the first line when it was the start of
+    /// the message (Postfix `cleanup` of a locally generated notification), else an estimate
+    /// from the first logged `delay=`.
     pub fn arrival_or_est(&self) -> i64 {
-        self.arrival.or(self.est_arrival).unwrap_or(self.first_ts)
+        self.arrival
+            .or(self.started.then_some(self.first_ts))
+            .or(self.est_arrival)
+            .unwrap_or(self.first_ts)
     }
 
     /// Recipients not yet final.
@@ -275,9 +282,10 @@ pub trait Sink {
     /// A received message, already counted when it was closed, turned out to be a hop of another
     /// message: take back its arrival.
     fn unreceive(&mut self, _arrival: i64) {}
-    /// A hand-off to a loopback next hop whose continuation never appeared in the log: count the
-    /// recipients as delivered to that hop at `ts`.
-    fn hop_unresolved(&mut self, _ts: i64, _rcpts: u32, _domains: &[u32], _relay: u32) {}
+    /// A delivery counted at `ts` (to a loopback relay that answered `queued as X`) turned out to
+    /// be a hand-off to a content filter or another local instance, whose continuation `X`
+    /// appeared later: take the delivery back (the continuation's own delivery counts).
+    fn unhop(&mut self, _ts: i64, _domain: u32, _relay: u32, _delay: f64) {}
     /// A message's state is closed.
     fn done(&mut self, _msg: &Msg, _fate: Fate, _names: &Names) {}
 }
@@ -334,7 +342,8 @@ struct Recent {
 struct PendingHop {
     parent: u64,
     ts: i64,
-    domains: Vec<u32>,
+    /// (recipient address, domain, delay counted)
+    rcpts: Vec<(Box<str>, u32, f64)>,
     relay: u32,
 }
 
@@ -354,6 +363,7 @@ pub struct Correlator<S: Sink> {
     pending_hops: FxHashMap<QKey, PendingHop>,
     pending_notices: FxHashMap<QKey, (u64, NoticeKind)>,
     serial_keys: HashMap<u64, QKey>,
+    multi_host: Vec<bool>,
     next_sweep: i64,
     /// First and last event times seen.
     pub first_ts: Option<i64>,
@@ -381,6 +391,7 @@ impl<S: Sink> Correlator<S> {
             pending_hops: FxHashMap::default(),
             pending_notices: FxHashMap::default(),
             serial_keys: HashMap::new(),
+            multi_host: Vec::new(),
             next_sweep: i64::MIN,
             first_ts: None,
             last_ts: i64::MIN,
@@ -403,7 +414,11 @@ impl<S: Sink> Correlator<S> {
     }
 
     fn origin(&mut self, ev: &Event, chunk: &Chunk) -> u32 {
-        let host = chunk.bytes(ev.host);
+        // host names are part of the key only for inputs that mix hosts (central log servers):
+        // one machine's logs may name it differently (syslog hostname vs Postfix myhostname in
+        // maillog_file) and must still correlate across files
+        let multi = self.multi_host.get(chunk.input as usize).copied().unwrap_or(false);
+        let host = if multi { chunk.bytes(ev.host) } else { &[][..] };
         let inst = chunk.bytes(ev.instance);
         if self.last_origin.2 != NONE && self.last_origin.0 == host && self.last_origin.1 == inst {
             return self.last_origin.2;
@@ -418,18 +433,19 @@ impl<S: Sink> Correlator<S> {
         id
     }
 
-    fn create(&mut self, key: QKey, ev: &Event, chunk: &Chunk, origin: u32) -> u32 {
+    fn create(&mut self, key: QKey, ev: &Event, chunk: &Chunk, _origin: u32) -> u32 {
         let serial = self.next_serial;
         self.next_serial += 1;
         let m = Msg {
             serial,
             mta: ev.mta,
             qid: String::from_utf8_lossy(chunk.bytes(ev.qid)).into_owned().into_boxed_str(),
-            host: self.origin_names[origin as usize].clone(),
+            host: String::from_utf8_lossy(chunk.bytes(ev.host)).into_owned().into_boxed_str(),
             first_ts: ev.ts,
             last_ts: ev.ts,
             arrival: None,
             est_arrival: None,
+            started: matches!(ev.kind, Kind::Received { .. } | Kind::MessageId(_) | Kind::Arrival { .. }),
             received: false,
             local: false,
             client: None,
@@ -497,6 +513,26 @@ impl<S: Sink> Correlator<S> {
 
     /// Feeds the events of one chunk (chunks must come in log order).
     pub fn feed(&mut self, chunk: &Chunk) {
+        let input = chunk.input as usize;
+        if self.multi_host.len() <= input {
+            // decide from the input's first chunk whether it mixes hosts
+            self.multi_host.resize(input + 1, false);
+            let mut first: Option<&[u8]> = None;
+            for ev in &chunk.events {
+                let h = chunk.bytes(ev.host);
+                if h.is_empty() {
+                    continue;
+                }
+                match first {
+                    None => first = Some(h),
+                    Some(f) if f != h => {
+                        self.multi_host[input] = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
         for ev in &chunk.events {
             self.on_event(ev, chunk);
         }
@@ -558,7 +594,6 @@ impl<S: Sink> Correlator<S> {
                 };
                 let m = self.slab[idx as usize].as_mut().unwrap();
                 m.message_id = Some(chunk.text(mid).into_owned().into_boxed_str());
-                self.check_hop(key, idx);
                 idx
             }
             Kind::Queued { from, size, nrcpt: _ } => {
@@ -778,12 +813,29 @@ impl<S: Sink> Correlator<S> {
     fn check_hop(&mut self, key: QKey, idx: u32) {
         // by queue id only: the hop may go to another instance on the same host
         let hk = QKey::new(NONE, &key.b[..(key.len.min(27)) as usize]);
-        if let Some(h) = self.pending_hops.remove(&hk) {
-            let m = self.slab[idx as usize].as_mut().unwrap();
-            if m.parent.is_none() {
-                m.parent = Some(Link::Hop(h.parent));
-                let s = m.serial;
-                self.sink.link(s, Link::Hop(h.parent));
+        let Some(h) = self.pending_hops.remove(&hk) else {
+            return;
+        };
+        let m = self.slab[idx as usize].as_mut().unwrap();
+        let loopback = m.client.as_deref().is_some_and(|c| c.contains("[127.") || c.contains("[::1]") || c.starts_with("localhost"));
+        if !loopback || m.parent.is_some() {
+            return;
+        }
+        m.parent = Some(Link::Hop(h.parent));
+        let s = m.serial;
+        self.sink.link(s, Link::Hop(h.parent));
+        for (_, dom, delay) in &h.rcpts {
+            self.sink.unhop(h.ts, *dom, h.relay, *delay);
+        }
+        // the parent's recipients were handed off, not delivered
+        if let Some(k) = self.serial_keys.get(&h.parent).copied()
+            && let Some(&pi) = self.msgs.get(&k)
+            && let Some(pm) = self.slab[pi as usize].as_mut()
+        {
+            for r in &mut pm.rcpts {
+                if r.state == RcptState::Delivered && h.rcpts.iter().any(|x| *x.0 == *r.addr) {
+                    r.state = RcptState::Forwarded;
+                }
             }
         }
     }
@@ -828,6 +880,29 @@ impl<S: Sink> Correlator<S> {
             m.est_arrival = Some(ev.ts - (d as f64 * MICROS as f64) as i64);
         }
         let ri = rcpt_index(m, rcpt_b, a.orig, chunk, names) as usize;
+        let parent_serial = m.serial;
+        // a hand-off to a content filter / next local instance whose continuation is already
+        // known (re-injected before the 250 was logged, the usual order)
+        let mut hop_child: Option<(Option<u32>, Option<(u64, Option<i64>, bool)>)> = None;
+        if a.status == Status::Sent && !a.hop.is_empty() {
+            let child = chunk.bytes(a.hop);
+            let host = self.origin_names[origin as usize].clone();
+            for (&(ref h, _), &oid) in &self.origins {
+                if **h != *host.as_bytes() {
+                    continue;
+                }
+                let ck = QKey::new(oid, child);
+                if let Some(&ci) = self.msgs.get(&ck) {
+                    hop_child = Some((Some(ci), None));
+                    break;
+                }
+                if let Some(r) = self.recent.get(&ck) {
+                    hop_child = Some((None, Some((r.serial, r.arrival, r.counted_received))));
+                    break;
+                }
+            }
+        }
+        let m = self.slab[idx as usize].as_mut().unwrap();
         let mut first_defer = false;
         let mut new_text = false;
         let mut duplicate = false;
@@ -836,12 +911,13 @@ impl<S: Sink> Correlator<S> {
             let r = &mut m.rcpts[ri];
             r.relay = relay;
             match a.status {
+                Status::Sent if hop_child.is_some() => {
+                    hop = true;
+                    r.state = RcptState::Forwarded;
+                    r.done_at = ev.ts;
+                }
                 Status::Sent => {
-                    if !a.hop.is_empty() {
-                        hop = true;
-                        r.state = RcptState::Forwarded;
-                        r.done_at = ev.ts;
-                    } else if r.state == RcptState::Delivered {
+                    if r.state == RcptState::Delivered {
                         duplicate = true;
                     } else {
                         r.state = RcptState::Delivered;
@@ -907,51 +983,42 @@ impl<S: Sink> Correlator<S> {
             let mm = self.slab[idx as usize].as_ref().unwrap();
             self.sink.expired(mm, ev.ts, &self.names);
         }
-        if hop {
-            let child = chunk.bytes(a.hop);
-            let parent = self.slab[idx as usize].as_ref().unwrap().serial;
-            // the child may already be there (re-injected before the 250 was logged)
-            let mut linked = false;
-            // same host: try every instance id on this host
-            for (&(ref h, _), &oid) in &self.origins {
-                if self.origin_names[origin as usize].as_bytes() != &**h {
-                    continue;
-                }
-                let ck = QKey::new(oid, child);
-                if let Some(&ci) = self.msgs.get(&ck) {
-                    let c = self.slab[ci as usize].as_mut().unwrap();
-                    if c.parent.is_none() {
-                        c.parent = Some(Link::Hop(parent));
-                        let cs = c.serial;
-                        self.sink.link(cs, Link::Hop(parent));
-                    }
-                    linked = true;
-                    break;
-                }
-                if let Some(r) = self.recent.get(&ck) {
-                    if r.counted_received
-                        && let Some(arr) = r.arrival
-                    {
-                        self.sink.unreceive(arr);
-                    }
-                    self.sink.link(r.serial, Link::Hop(parent));
-                    linked = true;
-                    break;
+        match hop_child {
+            Some((Some(ci), _)) => {
+                let c = self.slab[ci as usize].as_mut().unwrap();
+                if c.parent.is_none() {
+                    c.parent = Some(Link::Hop(parent_serial));
+                    let cs = c.serial;
+                    self.sink.link(cs, Link::Hop(parent_serial));
                 }
             }
-            if !linked {
-                let m = self.slab[idx as usize].as_ref().unwrap();
-                let hk = QKey::new(NONE, child);
-                let dom = m.rcpts[ri].domain;
-                self.pending_hops
-                    .entry(hk)
-                    .and_modify(|h| h.domains.push(dom))
-                    .or_insert(PendingHop {
-                        parent,
-                        ts: ev.ts,
-                        domains: vec![dom],
-                        relay,
-                    });
+            Some((None, Some((cs, arrival, counted)))) => {
+                if counted && let Some(arr) = arrival {
+                    self.sink.unreceive(arr);
+                }
+                self.sink.link(cs, Link::Hop(parent_serial));
+            }
+            _ => {
+                if a.status == Status::Sent && !a.hop.is_empty() && !duplicate {
+                    // counted as delivered; taken back if the continuation shows up
+                    let m = self.slab[idx as usize].as_ref().unwrap();
+                    let r = &m.rcpts[ri];
+                    let delay = a
+                        .delay
+                        .map(|d| d as f64)
+                        .unwrap_or_else(|| ((ev.ts - m.arrival_or_est()) / MICROS).max(0) as f64);
+                    let hk = QKey::new(NONE, chunk.bytes(a.hop));
+                    let entry = (r.addr.clone(), r.domain, delay);
+                    self.pending_hops
+                        .entry(hk)
+                        .and_modify(|h| h.rcpts.push(entry.clone()))
+                        .or_insert(PendingHop {
+                            parent: parent_serial,
+                            ts: ev.ts,
+                            rcpts: vec![entry],
+                            relay,
+                        });
+                }
             }
         }
     }
@@ -959,18 +1026,7 @@ impl<S: Sink> Correlator<S> {
     fn sweep(&mut self, now: i64) {
         let hour = HOUR;
         self.recent.retain(|_, r| now - r.ts < hour);
-        let mut unresolved = Vec::new();
-        self.pending_hops.retain(|_, h| {
-            if now - h.ts > 15 * 60 * MICROS {
-                unresolved.push((h.ts, h.domains.clone(), h.relay));
-                false
-            } else {
-                true
-            }
-        });
-        for (ts, doms, relay) in unresolved {
-            self.sink.hop_unresolved(ts, doms.len() as u32, &doms, relay);
-        }
+        self.pending_hops.retain(|_, h| now - h.ts <= 15 * 60 * MICROS);
         self.pending_notices.clear();
         let lifetime = self.opts.queue_lifetime * MICROS;
         let mut close = Vec::new();
@@ -998,10 +1054,6 @@ impl<S: Sink> Correlator<S> {
     /// Ends the input: closes every message still in flight (pending, or completed for MTAs
     /// that log no removal) and returns the sink.
     pub fn finish(mut self) -> (S, Names, Option<i64>, i64) {
-        let hops: Vec<_> = self.pending_hops.drain().map(|(_, h)| h).collect();
-        for h in hops {
-            self.sink.hop_unresolved(h.ts, h.domains.len() as u32, &h.domains, h.relay);
-        }
         let mut keys: Vec<(u64, QKey)> = self
             .msgs
             .iter()

@@ -53,6 +53,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod postfix;
 pub mod reply;
+pub mod rotation;
 pub mod sendmail;
 pub mod summary;
 pub mod time;

@@ -427,13 +427,20 @@ impl Sink for Summary {
         h.received = h.received.saturating_sub(1);
     }
 
-    fn hop_unresolved(&mut self, ts: i64, rcpts: u32, domains: &[u32], relay: u32) {
-        self.totals.delivered += rcpts as u64;
-        self.hour(ts).delivered += rcpts as u64;
-        for d in domains {
-            self.by_domain.entry(*d).or_default().delivered += 1;
+    fn unhop(&mut self, ts: i64, domain: u32, relay: u32, delay: f64) {
+        self.totals.delivered = self.totals.delivered.saturating_sub(1);
+        let h = self.hour(ts);
+        h.delivered = h.delivered.saturating_sub(1);
+        if let Some(d) = self.by_domain.get_mut(&domain) {
+            d.delivered = d.delivered.saturating_sub(1);
+            d.delay_sum -= delay;
+            d.delay_n = d.delay_n.saturating_sub(1);
         }
-        self.by_relay.entry(relay).or_default().delivered += rcpts as u64;
+        if let Some(r) = self.by_relay.get_mut(&relay) {
+            r.delivered = r.delivered.saturating_sub(1);
+            r.delay_sum -= delay;
+            r.delay_n = r.delay_n.saturating_sub(1);
+        }
     }
 
     fn done(&mut self, m: &Msg, fate: Fate, _names: &Names) {
