@@ -15,6 +15,7 @@ use mailway_logs::pipeline::{self, PipelineOptions};
 use mailway_logs::time::{Zone, parse_duration};
 use mailway_logs::{CorrelateOptions, Correlator, Summary, SummaryOptions};
 
+mod explain;
 mod follow;
 mod input;
 mod render;

@@ -49,6 +49,7 @@ pub mod exim;
 pub mod frame;
 pub mod hash;
 pub mod journal;
+pub mod monitor;
 pub mod parse;
 pub mod pipeline;
 pub mod postfix;
@@ -57,6 +58,7 @@ pub mod rotation;
 pub mod sendmail;
 pub mod summary;
 pub mod time;
+pub mod trace;
 
 pub use correlate::{CorrelateOptions, Correlator, Fate, Link, Msg, Names, RcptState, Sink};
 pub use event::{Attempt, Chunk, Event, Kind, LineStats, Mta, NoticeKind, Span, Stage, Status};
