@@ -33,11 +33,12 @@ impl Format {
 
 /// Detects the format from the first block of an input; `None` when no line is recognisable.
 pub fn detect(head: &[u8]) -> Option<Format> {
-    let mut votes: [(Framing, u32); 4] = [
+    let mut votes: [(Framing, u32); 5] = [
         (Framing::Rfc3164, 0),
         (Framing::Iso, 0),
         (Framing::Rfc5424, 0),
         (Framing::Exim, 0),
+        (Framing::Tai64n, 0),
     ];
     let mut seen = 0;
     for line in head.split(|&c| c == b'\n').take(400) {

@@ -204,23 +204,35 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
     if body.is_empty() {
         return LineClass::Unknown;
     }
-    // address: up to the first space or ':' (failures: "** x@y: reason")
-    let e = body
+    // address: up to the first space or ':' (failures: "** x@y: reason"), except that an
+    // address with spaces (":defer: defer message@special") is followed by its <original>
+    let mut addr_end = body
         .iter()
-        .position(|&c| c == b' ' || (c == b':' && status != Status::Sent))
+        .position(|&c| c == b' ' || (c == b':' && status != Status::Sent && !body.starts_with(b":")))
         .unwrap_or(body.len());
-    let addr = &body[..e];
+    let mut orig: &[u8] = &[];
+    let mut rest: &[u8];
+    if let Some(p) = find(body, b" <")
+        && p > addr_end
+        && body[addr_end..p].iter().all(|&c| c != b'=')
+        && let Some(c) = memchr::memchr(b'>', &body[p..])
+    {
+        addr_end = p;
+        orig = &body[p + 2..p + c];
+        rest = &body[p + c + 1..];
+    } else {
+        rest = &body[addr_end..];
+        let t = rest.trim_ascii_start();
+        if t.starts_with(b"<")
+            && let Some(c) = memchr::memchr(b'>', t)
+        {
+            orig = &t[1..c];
+            rest = &t[c + 1..];
+        }
+    }
+    let addr = &body[..addr_end];
     if addr.is_empty() {
         return LineClass::Unknown;
-    }
-    let mut rest = &body[e..];
-    let mut orig: &[u8] = &[];
-    let t = rest.trim_ascii_start();
-    if t.starts_with(b"<")
-        && let Some(c) = memchr::memchr(b'>', t)
-    {
-        orig = &t[1..c];
-        rest = &t[c + 1..];
     }
     // the envelope recipient is the original address when Exim shows one
     let rcpt = if !orig.is_empty() && memchr::memchr(b'@', addr).is_none() { orig } else { addr };

@@ -24,6 +24,9 @@ pub enum Framing {
     Exim,
     /// mailway's framing of transcoded journal records: `@<micros> host tag[pid]: msg`.
     Internal,
+    /// daemontools / s6 TAI64N labels: `@4000000063b1f5a81234abcd tag: msg` (qmail, dovecot
+    /// under multilog).
+    Tai64n,
 }
 
 impl Framing {
@@ -35,6 +38,7 @@ impl Framing {
             Framing::Rfc5424 => "syslog-rfc5424",
             Framing::Exim => "exim-mainlog",
             Framing::Internal => "journal",
+            Framing::Tai64n => "tai64n",
         }
     }
 }
@@ -128,12 +132,22 @@ impl FrameCtx {
             Framing::Iso,
             Framing::Rfc5424,
             Framing::Exim,
+            Framing::Tai64n,
         ] {
             if alt != self.framing
                 && let Some(f) = self.frame_as(alt, line)
             {
                 return Some(f);
             }
+        }
+        // `host exim[pid]: 2021-07-17 23:20:49 msg`: syslog without its own stamp, the program's
+        // stamp inside the message
+        if let Some(f) = host_tag_msg(0, line)
+            && let Some((t, n)) = parse_iso(f.msg, true)
+            && f.msg.get(n) == Some(&b' ')
+        {
+            let ts = self.resolve_dt(t);
+            return Some(Frame { ts, msg: &f.msg[n + 1..], ..f });
         }
         None
     }
@@ -146,13 +160,18 @@ impl FrameCtx {
                 if b.first() == Some(&b'<') {
                     b = skip_pri(b)?;
                 }
-                let ts_len = stamp_len_3164(b)?;
+                let ts_len = match stamp_len_3164(b) {
+                    Some(n) => n,
+                    None => parse_rfc3164(b)?.1,
+                };
                 let key = &b[..ts_len];
                 let ts = match self.cached(key) {
                     Some(ts) => ts,
                     None => {
                         let (t, n) = parse_rfc3164(b)?;
-                        debug_assert_eq!(n, ts_len);
+                        if n != ts_len {
+                            return None;
+                        }
                         let ts = self.resolve_3164(t);
                         self.remember(key, ts);
                         ts
@@ -203,6 +222,30 @@ impl FrameCtx {
                     return None;
                 }
                 Some(exim_rest(ts, &line[n + 1..]))
+            }
+            Framing::Tai64n => {
+                if line.len() < 26 || line[0] != b'@' || line[25] != b' ' || !line[1..25].iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let hex = std::str::from_utf8(&line[1..25]).ok()?;
+                let secs = u64::from_str_radix(&hex[..16], 16).ok()?.checked_sub(1 << 62)? as i64 - 10;
+                let nanos = u64::from_str_radix(&hex[16..], 16).ok()? as i64;
+                let ts = secs * MICROS_PER_SEC + nanos / 1000;
+                let rest = &line[26..];
+                let colon = memchr::memchr(b':', rest)?;
+                let tag = &rest[..colon];
+                if tag.is_empty() || memchr::memchr(b' ', tag).is_some() {
+                    return None;
+                }
+                let (prog, pid) = split_tag(tag)?;
+                let msg = rest.get(colon + 1..).unwrap_or(&[]);
+                Some(Frame {
+                    ts,
+                    host: &rest[..0],
+                    prog,
+                    pid,
+                    msg: msg.strip_prefix(b" ").unwrap_or(msg),
+                })
             }
             Framing::Internal => {
                 if line.first() != Some(&b'@') {
@@ -339,10 +382,10 @@ fn field(b: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Length of an RFC 3164 stamp at the start of `b` (15, or more with a fraction), without
-/// validating it fully (the cache key).
+/// validating it fully (the cache key); `None` for the unusual layouts (unpadded day).
 #[inline]
 fn stamp_len_3164(b: &[u8]) -> Option<usize> {
-    if b.len() < 16 || b[3] != b' ' || b[9] != b':' || b[12] != b':' {
+    if b.len() < 16 || b[3] != b' ' || b[6] != b' ' || b[9] != b':' || b[12] != b':' {
         return None;
     }
     let mut n = 15;
@@ -357,7 +400,15 @@ fn stamp_len_3164(b: &[u8]) -> Option<usize> {
 
 /// `host tag[pid]: msg` (host optional when the first token already is a tag).
 #[inline]
-fn host_tag_msg(ts: i64, b: &[u8]) -> Option<Frame<'_>> {
+fn host_tag_msg(ts: i64, mut b: &[u8]) -> Option<Frame<'_>> {
+    // syslog-ng's optional "<mail.info>" before the host
+    if b.first() == Some(&b'<')
+        && let Some(e) = memchr::memchr(b'>', b)
+        && e < 24
+        && b.get(e + 1) == Some(&b' ')
+    {
+        b = &b[e + 2..];
+    }
     let sp = memchr::memchr(b' ', b)?;
     let first = &b[..sp];
     // no host: "postfix/smtpd[1]: msg"
@@ -422,7 +473,7 @@ pub fn guess(line: &[u8]) -> Option<Framing> {
                 None
             }
         }
-        b'@' => None,
+        b'@' => (b.len() > 26 && b[25] == b' ' && b[1..25].iter().all(u8::is_ascii_hexdigit)).then_some(Framing::Tai64n),
         c if c.is_ascii_digit() => match b.get(10) {
             Some(b'T') => parse_iso(b, false).map(|_| Framing::Iso),
             Some(b' ') => parse_iso(b, true).map(|_| Framing::Exim),

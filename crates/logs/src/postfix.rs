@@ -139,6 +139,10 @@ pub fn parse(msg: &[u8], daemon: &[u8], out: &mut Out<'_>) -> LineClass {
     if let Some(r) = msg.strip_prefix(b"NOQUEUE: ") {
         return noqueue(r, out);
     }
+    // Postfix before 2.3 logged rejections without "NOQUEUE: "
+    if msg.starts_with(b"reject: ") || msg.starts_with(b"reject_warning: ") {
+        return noqueue(msg, out);
+    }
     if is_info(msg) {
         return LineClass::Info;
     }
