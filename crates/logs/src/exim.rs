@@ -238,20 +238,16 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
     let rcpt = if !orig.is_empty() && memchr::memchr(b'@', addr).is_none() { orig } else { addr };
     let orig = if rcpt == orig { &orig[..0] } else { orig };
     let router_at = find(rest, b"R=").unwrap_or(0);
+    // the reason follows the first ": " after the router/transport fields (also after
+    // "defer (-44)" and "H=host [ip]"), or directly after the address ("** x@y: Unrouteable")
     let text: &[u8] = if status == Status::Sent {
         field(rest, b"C=").unwrap_or(&[])
-    } else if let Some(i) = find(rest, b" defer (") {
-        let r = &rest[i + 8..];
-        match find(r, b"): ") {
-            Some(j) => &r[j + 3..],
-            None => r,
-        }
     } else {
         match find(&rest[router_at..], b": ") {
             Some(j) => &rest[router_at + j + 2..],
-            None => match rest.strip_prefix(b": ") {
+            None => match rest.trim_ascii_start().strip_prefix(b": ") {
                 Some(r) => r,
-                None => &rest[..0],
+                None => rest.strip_prefix(b":").unwrap_or(&rest[..0]).trim_ascii_start(),
             },
         }
     };
