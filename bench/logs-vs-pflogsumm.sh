@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Benchmark: `mailway logs summary` against Debian's pflogsumm on a ~1.4 GB, ~10 M-line Postfix
+# log made by ../shared/logs/gen-postfix-log.py (generated once, cached outside the repository).
+#
+# Prints wall time, MB/s, lines/s and peak RSS of both, the ratios, and checks the targets:
+#   throughput >= 40x pflogsumm's, peak memory <= 1/5 of pflogsumm's, memory bounded by messages
+#   in flight (half the log must not need half the memory), and .gz input limited by
+#   decompression (mailway on .gz vs mailway only reading and decompressing the same .gz).
+#
+# Environment: MAILWAY_BENCH_CACHE (default /work/bench-cache), MAILWAY_SHARED (default ../shared),
+# RUNS (mailway runs per input, best taken; default 3), SKIP_PFLOGSUMM=1 to reuse the last
+# pflogsumm measurement stored in the cache (it takes minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${MAILWAY_BENCH_CACHE:-/work/bench-cache}
+SHARED=${MAILWAY_SHARED:-$(cd .. && pwd)/shared}
+RUNS=${RUNS:-3}
+LOG=$CACHE/postfix-10M.log
+GZ=$CACHE/postfix-10M.log.gz
+HALF=$CACHE/postfix-5M.log
+mkdir -p "$CACHE"
+
+command -v pflogsumm >/dev/null || { echo "pflogsumm is not installed (apt-get install pflogsumm)"; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is not installed (apt-get install time)"; exit 2; }
+
+if [ ! -s "$LOG" ]; then
+  echo "== generating $LOG (once; a few minutes)"
+  python3 "$SHARED/logs/gen-postfix-log.py" --lines 10000000 --seed 1 --out "$LOG.tmp"
+  mv "$LOG.tmp" "$LOG"
+fi
+if [ ! -s "$GZ" ]; then
+  echo "== compressing $GZ (once)"
+  gzip -6 -c "$LOG" > "$GZ.tmp" && mv "$GZ.tmp" "$GZ"
+fi
+if [ ! -s "$HALF" ]; then
+  head -n 5000000 "$LOG" > "$HALF.tmp" && mv "$HALF.tmp" "$HALF"
+fi
+
+echo "== building mailway (release)"
+cargo build --release -q -p mailway
+BIN=target/release/mailway
+
+BYTES=$(stat -c %s "$LOG")
+LINES=$(wc -l < "$LOG")
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# measure NAME CMD...: runs under /usr/bin/time; sets WALL USER SYS RSS_KB
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$TMP/$name.time" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" || {
+    echo "$name failed:"; cat "$TMP/$name.err"; exit 1; }
+  read -r WALL USER SYS RSS_KB < <(tail -n 1 "$TMP/$name.time")
+}
+
+best() { # NAME RUNS CMD...: best wall of RUNS runs; sets WALL USER SYS RSS_KB of the best
+  local name=$1 runs=$2; shift 2
+  local bw="" bu="" bs="" br=""
+  for _ in $(seq "$runs"); do
+    measure "$name" "$@"
+    if [ -z "$bw" ] || awk "BEGIN{exit !($WALL < $bw)}"; then bw=$WALL; bu=$USER; bs=$SYS; br=$RSS_KB; fi
+  done
+  WALL=$bw USER=$bu SYS=$bs RSS_KB=$br
+}
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+if [ "${SKIP_PFLOGSUMM:-0}" = 1 ] && [ -s "$CACHE/pflogsumm-10M.time" ]; then
+  read -r P_WALL P_USER P_SYS P_RSS < <(tail -n 1 "$CACHE/pflogsumm-10M.time")
+  cp "$CACHE/pflogsumm-10M.out" "$TMP/pflogsumm.out"
+  echo "== pflogsumm: reusing the cached measurement"
+else
+  echo "== pflogsumm (one run, several minutes)"
+  measure pflogsumm pflogsumm "$LOG"
+  P_WALL=$WALL P_USER=$USER P_SYS=$SYS P_RSS=$RSS_KB
+  printf '%s %s %s %s\n' "$P_WALL" "$P_USER" "$P_SYS" "$P_RSS" > "$CACHE/pflogsumm-10M.time"
+  cp "$TMP/pflogsumm.out" "$CACHE/pflogsumm-10M.out"
+fi
+
+echo "== mailway logs summary, best of $RUNS"
+best mailway "$RUNS" "$BIN" logs summary --json --tz UTC --no-progress "$LOG"
+M_WALL=$WALL M_USER=$USER M_SYS=$SYS M_RSS=$RSS_KB
+cp "$TMP/mailway.out" "$TMP/mailway.json"
+best half "$RUNS" "$BIN" logs summary --json --tz UTC --no-progress "$HALF"
+H_RSS=$RSS_KB
+best gz "$RUNS" "$BIN" logs summary --json --tz UTC --no-progress "$GZ"
+G_WALL=$WALL G_RSS=$RSS_KB
+best gzread "$RUNS" "$BIN" logs summary --read-only --json --tz UTC --no-progress "$GZ"
+GR_WALL=$WALL
+best zcat "$RUNS" gzip -dc "$GZ"
+Z_WALL=$WALL
+
+mb() { awk "BEGIN{printf \"%.1f\", $BYTES/1e6/$1}"; }
+ls_() { awk "BEGIN{printf \"%.0f\", $LINES/$1}"; }
+mbytes() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
+
+echo
+echo "input: $LOG ($(awk "BEGIN{printf \"%.2f\", $BYTES/1e9}") GB, $LINES lines); $(nproc) cores; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %9s %9s %11s %13s %10s\n' tool "wall s" "cpu s" "MB/s" "lines/s" "peak RSS MB"
+printf '%-34s %9s %9s %11s %13s %10s\n' "pflogsumm (Debian)" "$P_WALL" "$(awk "BEGIN{print $P_USER+$P_SYS}")" "$(mb "$P_WALL")" "$(ls_ "$P_WALL")" "$(mbytes "$P_RSS")"
+printf '%-34s %9s %9s %11s %13s %10s\n' "mailway logs summary" "$M_WALL" "$(awk "BEGIN{print $M_USER+$M_SYS}")" "$(mb "$M_WALL")" "$(ls_ "$M_WALL")" "$(mbytes "$M_RSS")"
+printf '%-34s %9s %9s %11s %13s %10s\n' "mailway, first half of the log" "-" "-" "-" "-" "$(mbytes "$H_RSS")"
+printf '%-34s %9s %9s %11s %13s %10s\n' "mailway on .gz" "$G_WALL" "-" "$(mb "$G_WALL")" "$(ls_ "$G_WALL")" "$(mbytes "$G_RSS")"
+printf '%-34s %9s %9s %11s\n' "mailway .gz read+decompress only" "$GR_WALL" "-" "$(mb "$GR_WALL")"
+printf '%-34s %9s %9s %11s\n' "gzip -dc (reference)" "$Z_WALL" "-" "$(mb "$Z_WALL")"
+
+SPEEDUP=$(awk "BEGIN{printf \"%.1f\", $P_WALL/$M_WALL}")
+CPU_SPEEDUP=$(awk "BEGIN{printf \"%.1f\", ($P_USER+$P_SYS)/($M_USER+$M_SYS)}")
+MEM=$(awk "BEGIN{printf \"%.3f\", $M_RSS/$P_RSS}")
+HALFMEM=$(awk "BEGIN{printf \"%.2f\", $H_RSS/$M_RSS}")
+GZR=$(awk "BEGIN{printf \"%.2f\", $G_WALL/$GR_WALL}")
+echo
+echo "throughput ratio (wall):  ${SPEEDUP}x pflogsumm   (target >= 40x)   $(awk "BEGIN{print ($SPEEDUP>=40)?\"PASS\":\"MISS\"}")"
+echo "throughput ratio (cpu):   ${CPU_SPEEDUP}x pflogsumm   (CPU seconds; insensitive to other load on the machine)"
+echo "peak memory ratio:        ${MEM} of pflogsumm's   (target <= 0.2)   $(awk "BEGIN{print ($MEM<=0.2)?\"PASS\":\"MISS\"}")"
+echo "memory, half vs whole:    ${HALFMEM}   (bounded by messages in flight, not by file size: close to 1)"
+echo ".gz vs read+decompress:   ${GZR}   (1.0 = limited by decompression only)"
+echo
+echo "sanity (totals of the same log):"
+python3 - "$TMP/mailway.json" "$TMP/pflogsumm.out" <<'PY'
+import json, re, sys
+m = json.load(open(sys.argv[1]))["totals"]
+p = open(sys.argv[2]).read()
+def g(label):
+    r = re.search(r"^\s*(\d+)\s+" + label, p, re.M)
+    return r.group(1) if r else "?"
+d = re.search(r"(\d+)\s+deferred\s+\((\d+)\s+deferrals\)", p)
+print(f"  {'':22}{'mailway':>12}{'pflogsumm':>12}")
+for k, v in [("received", g("received")), ("delivered", g("delivered")), ("deferred_messages", d.group(1) if d else "?"),
+             ("deferred_attempts", d.group(2) if d else "?"), ("bounced", g("bounced")), ("expired", "n/a")]:
+    print(f"  {k:22}{m[k]:>12}{v:>12}")
+print("  (pflogsumm counts a message twice when a content filter re-injects it, and counts local")
+print("   deliveries of content-filtered copies; mailway counts the message once; see README)")
+PY
