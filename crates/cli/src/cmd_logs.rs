@@ -167,7 +167,8 @@ struct FollowArgs {
 }
 
 fn duration(name: &str, v: &str) -> anyhow::Result<i64> {
-    parse_duration(v).with_context(|| format!("{name}: not a duration: {v:?} (examples: 5d, 12h, 90m, 3600)"))
+    parse_duration(v)
+        .with_context(|| format!("{name}: not a duration: {v:?} (examples: 5d, 12h, 90m, 3600)"))
 }
 
 /// Runs `mailway logs`.
@@ -192,8 +193,10 @@ fn with_progress<T>(inputs: &input::Inputs, enabled: bool, f: impl FnOnce() -> T
     }
     let pb = indicatif::ProgressBar::new(inputs.total_bytes);
     pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} reading {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let counter = std::sync::Arc::clone(&inputs.read);
@@ -240,7 +243,9 @@ fn summary(a: SummaryArgs) -> anyhow::Result<ExitCode> {
     let total = inputs.total_bytes;
     let progress = !a.read.no_progress;
     let read_counter = std::sync::Arc::clone(&inputs.read);
-    let result = with_progress(&inputs, progress, || pipeline::run(sources, &popts, &mut correlator));
+    let result = with_progress(&inputs, progress, || {
+        pipeline::run(sources, &popts, &mut correlator)
+    });
     let reports = result?;
     let (sink, names, first, last) = correlator.finish();
     let report = sink.report(&names, first, last, reports);
@@ -262,5 +267,9 @@ fn summary(a: SummaryArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let at_risk = report.totals.expired > 0 || report.pending.iter().any(|p| p.expiring_soon);
-    Ok(if at_risk { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if at_risk {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

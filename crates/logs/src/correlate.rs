@@ -6,8 +6,6 @@
 //! message) arrives for an id whose previous message had already progressed. Consumers plug in
 //! through [`Sink`].
 
-use std::collections::HashMap;
-
 use mailway_status::Reason;
 
 use crate::event::{Attempt, Chunk, Event, Kind, Mta, NoticeKind, Span, Status};
@@ -28,7 +26,8 @@ impl Names {
             return i;
         }
         let id = self.list.len() as u32;
-        self.list.push(String::from_utf8_lossy(b).into_owned().into_boxed_str());
+        self.list
+            .push(String::from_utf8_lossy(b).into_owned().into_boxed_str());
         self.map.insert(b.into(), id);
         id
     }
@@ -362,7 +361,7 @@ pub struct Correlator<S: Sink> {
     recent: FxHashMap<QKey, Recent>,
     pending_hops: FxHashMap<QKey, PendingHop>,
     pending_notices: FxHashMap<QKey, (u64, NoticeKind)>,
-    serial_keys: HashMap<u64, QKey>,
+    serial_keys: FxHashMap<u64, QKey>,
     multi_host: Vec<bool>,
     next_sweep: i64,
     /// First and last event times seen.
@@ -390,7 +389,7 @@ impl<S: Sink> Correlator<S> {
             recent: FxHashMap::default(),
             pending_hops: FxHashMap::default(),
             pending_notices: FxHashMap::default(),
-            serial_keys: HashMap::new(),
+            serial_keys: FxHashMap::default(),
             multi_host: Vec::new(),
             next_sweep: i64::MIN,
             first_ts: None,
@@ -417,7 +416,11 @@ impl<S: Sink> Correlator<S> {
         // host names are part of the key only for inputs that mix hosts (central log servers):
         // one machine's logs may name it differently (syslog hostname vs Postfix myhostname in
         // maillog_file) and must still correlate across files
-        let multi = self.multi_host.get(chunk.input as usize).copied().unwrap_or(false);
+        let multi = self
+            .multi_host
+            .get(chunk.input as usize)
+            .copied()
+            .unwrap_or(false);
         let host = if multi { chunk.bytes(ev.host) } else { &[][..] };
         let inst = chunk.bytes(ev.instance);
         if self.last_origin.2 != NONE && self.last_origin.0 == host && self.last_origin.1 == inst {
@@ -427,7 +430,8 @@ impl<S: Sink> Correlator<S> {
         let n = self.origins.len() as u32;
         let id = *self.origins.entry(key).or_insert(n);
         if id == n {
-            self.origin_names.push(String::from_utf8_lossy(host).into_owned().into_boxed_str());
+            self.origin_names
+                .push(String::from_utf8_lossy(host).into_owned().into_boxed_str());
         }
         self.last_origin = (host.to_vec(), inst.to_vec(), id);
         id
@@ -439,13 +443,20 @@ impl<S: Sink> Correlator<S> {
         let m = Msg {
             serial,
             mta: ev.mta,
-            qid: String::from_utf8_lossy(chunk.bytes(ev.qid)).into_owned().into_boxed_str(),
-            host: String::from_utf8_lossy(chunk.bytes(ev.host)).into_owned().into_boxed_str(),
+            qid: String::from_utf8_lossy(chunk.bytes(ev.qid))
+                .into_owned()
+                .into_boxed_str(),
+            host: String::from_utf8_lossy(chunk.bytes(ev.host))
+                .into_owned()
+                .into_boxed_str(),
             first_ts: ev.ts,
             last_ts: ev.ts,
             arrival: None,
             est_arrival: None,
-            started: matches!(ev.kind, Kind::Received { .. } | Kind::MessageId(_) | Kind::Arrival { .. }),
+            started: matches!(
+                ev.kind,
+                Kind::Received { .. } | Kind::MessageId(_) | Kind::Arrival { .. }
+            ),
             received: false,
             local: false,
             client: None,
@@ -585,7 +596,10 @@ impl<S: Sink> Correlator<S> {
             }
             Kind::MessageId(mid) => {
                 let idx = match existing {
-                    Some(i) if self.progressed(i) || self.slab[i as usize].as_ref().unwrap().message_id.is_some() => {
+                    Some(i)
+                        if self.progressed(i)
+                            || self.slab[i as usize].as_ref().unwrap().message_id.is_some() =>
+                    {
                         self.finalize(key, Fate::Replaced);
                         self.create(key, ev, chunk, origin)
                     }
@@ -596,7 +610,11 @@ impl<S: Sink> Correlator<S> {
                 m.message_id = Some(chunk.text(mid).into_owned().into_boxed_str());
                 idx
             }
-            Kind::Queued { from, size, nrcpt: _ } => {
+            Kind::Queued {
+                from,
+                size,
+                nrcpt: _,
+            } => {
                 let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
                 let m = self.slab[idx as usize].as_mut().unwrap();
                 if m.sender.is_none() {
@@ -643,7 +661,8 @@ impl<S: Sink> Correlator<S> {
                         m.sender = Some(chunk.text(from).into_owned().into_boxed_str());
                         m.size = size;
                         if !message_id.is_empty() {
-                            m.message_id = Some(chunk.text(message_id).into_owned().into_boxed_str());
+                            m.message_id =
+                                Some(chunk.text(message_id).into_owned().into_boxed_str());
                         }
                         if !client.is_empty() {
                             m.client = Some(chunk.text(client).into_owned().into_boxed_str());
@@ -817,7 +836,9 @@ impl<S: Sink> Correlator<S> {
             return;
         };
         let m = self.slab[idx as usize].as_mut().unwrap();
-        let loopback = m.client.as_deref().is_some_and(|c| c.contains("[127.") || c.contains("[::1]") || c.starts_with("localhost"));
+        let loopback = m.client.as_deref().is_some_and(|c| {
+            c.contains("[127.") || c.contains("[::1]") || c.starts_with("localhost")
+        });
         if !loopback || m.parent.is_some() {
             return;
         }
@@ -958,7 +979,8 @@ impl<S: Sink> Correlator<S> {
         if a.status == Status::Deferred {
             m.deferrals += 1;
         }
-        let expired_now = a.reason == Reason::Expired && a.status == Status::Bounced && m.mta != Mta::Postfix;
+        let expired_now =
+            a.reason == Reason::Expired && a.status == Status::Bounced && m.mta != Mta::Postfix;
         if expired_now {
             m.rcpts[ri].state = RcptState::Expired;
         }
@@ -1026,7 +1048,8 @@ impl<S: Sink> Correlator<S> {
     fn sweep(&mut self, now: i64) {
         let hour = HOUR;
         self.recent.retain(|_, r| now - r.ts < hour);
-        self.pending_hops.retain(|_, h| now - h.ts <= 15 * 60 * MICROS);
+        self.pending_hops
+            .retain(|_, h| now - h.ts <= 15 * 60 * MICROS);
         self.pending_notices.clear();
         let lifetime = self.opts.queue_lifetime * MICROS;
         let mut close = Vec::new();
@@ -1041,7 +1064,14 @@ impl<S: Sink> Correlator<S> {
                     close.push((*k, Fate::Lost));
                 }
             } else if all_final && idle > hour {
-                close.push((*k, if m.expired.is_some() { Fate::Expired } else { Fate::Completed }));
+                close.push((
+                    *k,
+                    if m.expired.is_some() {
+                        Fate::Expired
+                    } else {
+                        Fate::Completed
+                    },
+                ));
             } else if idle > lifetime + 86_400 * MICROS {
                 close.push((*k, Fate::Lost));
             }
@@ -1065,7 +1095,11 @@ impl<S: Sink> Correlator<S> {
             let m = self.slab[i as usize].as_ref().unwrap();
             let all_final = !m.rcpts.is_empty() && m.rcpts.iter().all(|r| r.state.is_final());
             let fate = if m.mta != Mta::Postfix && all_final {
-                if m.expired.is_some() { Fate::Expired } else { Fate::Completed }
+                if m.expired.is_some() {
+                    Fate::Expired
+                } else {
+                    Fate::Completed
+                }
             } else if m.mta == Mta::Postfix && !m.queued && m.attempts == 0 && m.expired.is_none() {
                 Fate::Abandoned
             } else if m.expired.is_some() && m.pending_rcpts().next().is_none() {

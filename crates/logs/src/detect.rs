@@ -59,7 +59,10 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             {
                 return Some(Format::JournalJson);
             }
-            if memchr::memmem::find(l, b"\"event\"").is_some() && memchr::memmem::find(l, b"\"ts\"").is_some() {
+            if memchr::memmem::find(l, b"\"event\"").is_some()
+                && memchr::memmem::find(l, b"\"ts\"").is_some()
+                && memchr::memmem::find(l, b"\"id\"").is_some()
+            {
                 return Some(Format::EventLog);
             }
         }
@@ -89,12 +92,30 @@ mod tests {
 
     #[test]
     fn detects() {
-        assert!(matches!(detect(b"Nov 27 19:36:35 vm postfix/master[1]: x\n"), Some(Format::Lines(Framing::Rfc3164))));
-        assert!(matches!(detect(b"\n2026-11-27T19:36:35.3+00:00 vm postfix/master[1]: x\n"), Some(Format::Lines(Framing::Iso))));
-        assert!(matches!(detect(b"<22>1 2026-11-27T19:36:35.3+00:00 vm postfix 1 - -  x\n"), Some(Format::Lines(Framing::Rfc5424))));
-        assert!(matches!(detect(b"1999-03-02 09:44:33 10HmaX-0005vi-00 Completed\n"), Some(Format::Lines(Framing::Exim))));
-        assert!(matches!(detect(b"{\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":\"x\"}\n"), Some(Format::JournalJson)));
-        assert!(matches!(detect(b"__CURSOR=s=1\nMESSAGE=x\n"), Some(Format::JournalExport)));
+        assert!(matches!(
+            detect(b"Nov 27 19:36:35 vm postfix/master[1]: x\n"),
+            Some(Format::Lines(Framing::Rfc3164))
+        ));
+        assert!(matches!(
+            detect(b"\n2026-11-27T19:36:35.3+00:00 vm postfix/master[1]: x\n"),
+            Some(Format::Lines(Framing::Iso))
+        ));
+        assert!(matches!(
+            detect(b"<22>1 2026-11-27T19:36:35.3+00:00 vm postfix 1 - -  x\n"),
+            Some(Format::Lines(Framing::Rfc5424))
+        ));
+        assert!(matches!(
+            detect(b"1999-03-02 09:44:33 10HmaX-0005vi-00 Completed\n"),
+            Some(Format::Lines(Framing::Exim))
+        ));
+        assert!(matches!(
+            detect(b"{\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":\"x\"}\n"),
+            Some(Format::JournalJson)
+        ));
+        assert!(matches!(
+            detect(b"__CURSOR=s=1\nMESSAGE=x\n"),
+            Some(Format::JournalExport)
+        ));
         assert!(detect(b"hello world\nnot a log\n").is_none());
     }
 }

@@ -47,7 +47,10 @@ impl Default for Columns {
 impl Columns {
     /// From a `#Fields:` value.
     pub fn from_fields(fields: &str) -> Self {
-        let names: Vec<String> = fields.split(',').map(|s| s.trim().to_ascii_lowercase()).collect();
+        let names: Vec<String> = fields
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect();
         let at = |n: &str| names.iter().position(|x| x == n).unwrap_or(usize::MAX);
         Self {
             date_time: at("date-time"),
@@ -181,7 +184,11 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
     let server = get(c.server_hostname);
     out.proto.daemon = out.span(get(c.source));
     let mid = get(c.message_id);
-    let key = if mid.is_empty() { get(c.internal_message_id) } else { mid };
+    let key = if mid.is_empty() {
+        get(c.internal_message_id)
+    } else {
+        mid
+    };
     if key.is_empty() {
         return LineClass::Skipped("exchange row without message id");
     }
@@ -197,10 +204,23 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
     match event {
         b"RECEIVE" => {
             let rp = get(c.return_path);
-            let from = if rp.is_empty() { get(c.sender_address) } else { rp };
-            let from = from.strip_prefix(b"<").map(|x| x.strip_suffix(b">").unwrap_or(x)).unwrap_or(from);
-            let size = std::str::from_utf8(get(c.total_bytes)).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-            let nrcpt = std::str::from_utf8(get(c.recipient_count)).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let from = if rp.is_empty() {
+                get(c.sender_address)
+            } else {
+                rp
+            };
+            let from = from
+                .strip_prefix(b"<")
+                .map(|x| x.strip_suffix(b">").unwrap_or(x))
+                .unwrap_or(from);
+            let size = std::str::from_utf8(get(c.total_bytes))
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let nrcpt = std::str::from_utf8(get(c.recipient_count))
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             let ch = get(c.client_hostname);
             let client = if ch.is_empty() { get(c.client_ip) } else { ch };
             let local = get(c.source) == b"STOREDRIVER";
@@ -223,12 +243,21 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
             }
             LineClass::Event
         }
-        b"SEND" | b"DELIVER" | b"DEFER" | b"FAIL" | b"DELIVERFAIL" | b"RESUBMITDEFER" | b"RESUBMITFAIL" => {
+        b"SEND" | b"DELIVER" | b"DEFER" | b"FAIL" | b"DELIVERFAIL" | b"RESUBMITDEFER"
+        | b"RESUBMITFAIL" => {
             if rcpts.is_empty() {
                 return LineClass::Info;
             }
-            let relay = if server.is_empty() { get(c.server_ip) } else { server };
-            let transport = if event == b"DELIVER" { Transport::Local } else { Transport::Smtp };
+            let relay = if server.is_empty() {
+                get(c.server_ip)
+            } else {
+                server
+            };
+            let transport = if event == b"DELIVER" {
+                Transport::Local
+            } else {
+                Transport::Smtp
+            };
             for (k, r) in rcpts.iter().enumerate() {
                 let mut text = status_of(k);
                 if text.is_empty() || text == b"To" || text == b"Cc" || text == b"Bcc" {
@@ -236,7 +265,8 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
                 }
                 let dsn = crate::reply::remote_reply(text).1;
                 let dsn = Dsn::parse(dsn).map(|d| d.0);
-                let expired = memchr::memmem::find(text, b"QUEUE.Expired").is_some() || dsn.is_some_and(|d| d.subject == 4 && d.detail == 7);
+                let expired = memchr::memmem::find(text, b"QUEUE.Expired").is_some()
+                    || dsn.is_some_and(|d| d.subject == 4 && d.detail == 7);
                 let status = match event {
                     b"SEND" | b"DELIVER" => Status::Sent,
                     b"DEFER" | b"RESUBMITDEFER" => Status::Deferred,
@@ -258,7 +288,8 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
                     let reason = if expired && status == Status::Bounced {
                         Reason::Expired
                     } else {
-                        out.classifier.reason(status, dsn, text, &out.aux[start..], stage)
+                        out.classifier
+                            .reason(status, dsn, text, &out.aux[start..], stage)
                     };
                     (norm, reason)
                 };
@@ -290,7 +321,8 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
                 return LineClass::Info;
             }
             let st = get(c.recipient_status);
-            let kind = if memchr::memmem::find(st, b"DELAY").is_some() || st.first() == Some(&b'4') {
+            let kind = if memchr::memmem::find(st, b"DELAY").is_some() || st.first() == Some(&b'4')
+            {
                 NoticeKind::Delay
             } else if st.first() == Some(&b'2') || memchr::memmem::find(st, b"RELAYED").is_some() {
                 NoticeKind::Success
@@ -313,11 +345,35 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
             out.push(qid, Kind::Expired { forced: false });
             LineClass::Event
         }
-        b"SUBMIT" | b"HAREDIRECT" | b"HARECEIVE" | b"HADISCARD" | b"HAREDIRECTFAIL" | b"AGENTINFO" | b"NOTIFYMAPI" | b"NOTIFYSHADOW"
-        | b"RESOLVE" | b"EXPAND" | b"REDIRECT" | b"TRANSFER" | b"PROCESS" | b"PROCESSMEETINGMESSAGE" | b"LOAD" | b"THROTTLE"
-        | b"CLIENTSUBMISSION" | b"DUPLICATEDELIVER" | b"DUPLICATEEXPAND" | b"DUPLICATEREDIRECT" | b"INITMESSAGECREATED"
-        | b"MODERATORAPPROVE" | b"MODERATORREJECT" | b"MODERATORSALLNDR" | b"RESUBMIT" | b"SUBMITDEFER" | b"SUBMITFAIL"
-        | b"SUPPRESSED" | b"AGENT" => LineClass::Info,
+        b"SUBMIT"
+        | b"HAREDIRECT"
+        | b"HARECEIVE"
+        | b"HADISCARD"
+        | b"HAREDIRECTFAIL"
+        | b"AGENTINFO"
+        | b"NOTIFYMAPI"
+        | b"NOTIFYSHADOW"
+        | b"RESOLVE"
+        | b"EXPAND"
+        | b"REDIRECT"
+        | b"TRANSFER"
+        | b"PROCESS"
+        | b"PROCESSMEETINGMESSAGE"
+        | b"LOAD"
+        | b"THROTTLE"
+        | b"CLIENTSUBMISSION"
+        | b"DUPLICATEDELIVER"
+        | b"DUPLICATEEXPAND"
+        | b"DUPLICATEREDIRECT"
+        | b"INITMESSAGECREATED"
+        | b"MODERATORAPPROVE"
+        | b"MODERATORREJECT"
+        | b"MODERATORSALLNDR"
+        | b"RESUBMIT"
+        | b"SUBMITDEFER"
+        | b"SUBMITFAIL"
+        | b"SUPPRESSED"
+        | b"AGENT" => LineClass::Info,
         _ => LineClass::Unknown,
     }
 }
@@ -337,8 +393,20 @@ mod tests {
 
     #[test]
     fn statuses() {
-        assert_eq!(split_statuses(b"550 4.4.7 QUEUE.Expired;message expired", 1).len(), 1);
-        let v = split_statuses(b"250 2.1.5 OK;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", 2);
-        assert_eq!(v, vec![&b"250 2.1.5 OK"[..], b"550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"]);
+        assert_eq!(
+            split_statuses(b"550 4.4.7 QUEUE.Expired;message expired", 1).len(),
+            1
+        );
+        let v = split_statuses(
+            b"250 2.1.5 OK;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
+            2,
+        );
+        assert_eq!(
+            v,
+            vec![
+                &b"250 2.1.5 OK"[..],
+                b"550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"
+            ]
+        );
     }
 }

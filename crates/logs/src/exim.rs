@@ -2,8 +2,8 @@
 //! `Completed`, frozen messages, `retry timeout exceeded`; both message-id formats
 //! (`1rXyZq-000ABC-DE` and 4.97+'s `1rXyZq-00000000ABC-DEFG`).
 
-use memchr::memmem;
 use mailway_status::Reason;
+use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, Span, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
@@ -32,7 +32,10 @@ fn field<'b>(h: &'b [u8], key: &[u8]) -> Option<&'b [u8]> {
         if at == 0 || h[at - 1] == b' ' {
             let v = &h[at + key.len()..];
             if v.first() == Some(&b'"') {
-                let e = v[1..].iter().position(|&c| c == b'"').map_or(v.len(), |e| e + 1);
+                let e = v[1..]
+                    .iter()
+                    .position(|&c| c == b'"')
+                    .map_or(v.len(), |e| e + 1);
                 return Some(&v[1..e.min(v.len())]);
             }
             let e = memchr::memchr(b' ', v).unwrap_or(v.len());
@@ -45,7 +48,9 @@ fn field<'b>(h: &'b [u8], key: &[u8]) -> Option<&'b [u8]> {
 
 /// `H=name (helo) [ip]:port` → `name` (or the ip when there is no name).
 fn host_of(h: &[u8]) -> Option<&[u8]> {
-    let i = find(h, b" H=").map(|i| i + 3).or_else(|| h.starts_with(b"H=").then_some(2))?;
+    let i = find(h, b" H=")
+        .map(|i| i + 3)
+        .or_else(|| h.starts_with(b"H=").then_some(2))?;
     let v = &h[i..];
     if v.first() == Some(&b'[') {
         let e = memchr::memchr(b']', v)?;
@@ -91,20 +96,33 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
         out.push(qid, Kind::Removed);
         return LineClass::Event;
     }
-    if rest.starts_with(b"Frozen") || rest.starts_with(b"Message is frozen") || rest.starts_with(b"frozen") {
+    if rest.starts_with(b"Frozen")
+        || rest.starts_with(b"Message is frozen")
+        || rest.starts_with(b"frozen")
+    {
         out.push(qid, Kind::Held);
         return LineClass::Event;
     }
-    if rest.starts_with(b"Unfrozen") || rest.starts_with(b"unfrozen") || rest.starts_with(b"thawed") {
+    if rest.starts_with(b"Unfrozen") || rest.starts_with(b"unfrozen") || rest.starts_with(b"thawed")
+    {
         out.push(qid, Kind::Released);
         return LineClass::Event;
     }
-    if rest.starts_with(b"removed by") || rest.starts_with(b"cancelled by") || rest.starts_with(b"Message removed") {
+    if rest.starts_with(b"removed by")
+        || rest.starts_with(b"cancelled by")
+        || rest.starts_with(b"Message removed")
+    {
         out.push(qid, Kind::Deleted);
         return LineClass::Event;
     }
-    if let Some(i) = find(rest, b" rejected after DATA").or_else(|| find(rest, b" rejected by local_scan")) {
-        let reply = rest[i..].split(|&c| c == b':').nth(1).unwrap_or(&[]).trim_ascii();
+    if let Some(i) =
+        find(rest, b" rejected after DATA").or_else(|| find(rest, b" rejected by local_scan"))
+    {
+        let reply = rest[i..]
+            .split(|&c| c == b':')
+            .nth(1)
+            .unwrap_or(&[])
+            .trim_ascii();
         let reply = out.span(reply);
         out.push(qid, Kind::ContentRejected { reply });
         return LineClass::Event;
@@ -138,14 +156,24 @@ fn no_id(m: &[u8], out: &mut Out<'_>) -> LineClass {
             let t = t.trim_ascii_start();
             let e = find(t, b": ").unwrap_or(t.len());
             let a = &t[..e];
-            a.strip_prefix(b"<").map(|x| x.strip_suffix(b">").unwrap_or(x)).unwrap_or(a)
+            a.strip_prefix(b"<")
+                .map(|x| x.strip_suffix(b">").unwrap_or(x))
+                .unwrap_or(a)
         } else {
             &after[..0]
         };
         let from = field(m, b"F=").unwrap_or(&[]);
-        let from = from.strip_prefix(b"<").map(|x| x.strip_suffix(b">").unwrap_or(x)).unwrap_or(from);
+        let from = from
+            .strip_prefix(b"<")
+            .map(|x| x.strip_suffix(b">").unwrap_or(x))
+            .unwrap_or(from);
         let client = host_of(m).unwrap_or(&[]);
-        let (reply, from, to, client) = (out.span(reply), out.span(from), out.span(to), out.span(client));
+        let (reply, from, to, client) = (
+            out.span(reply),
+            out.span(from),
+            out.span(to),
+            out.span(client),
+        );
         out.push(
             Span::EMPTY,
             Kind::Reject {
@@ -168,7 +196,10 @@ fn arrival(qid: Span, body: &[u8], out: &mut Out<'_>) -> LineClass {
     let sender = if sender == b"<>" {
         &sender[..0]
     } else {
-        sender.strip_prefix(b"<").map(|x| x.strip_suffix(b">").unwrap_or(x)).unwrap_or(sender)
+        sender
+            .strip_prefix(b"<")
+            .map(|x| x.strip_suffix(b">").unwrap_or(x))
+            .unwrap_or(sender)
     };
     // the subject may contain anything: look for fields before it
     let fields = match find(body, b" T=\"") {
@@ -184,7 +215,12 @@ fn arrival(qid: Span, body: &[u8], out: &mut Out<'_>) -> LineClass {
     let proto = field(fields, b"P=").unwrap_or(&[]);
     let client = host_of(fields).unwrap_or(&[]);
     let local = client.is_empty() || proto.starts_with(b"local");
-    let (from, message_id, client, parent) = (out.span(sender), out.span(mid), out.span(client), out.span(parent));
+    let (from, message_id, client, parent) = (
+        out.span(sender),
+        out.span(mid),
+        out.span(client),
+        out.span(parent),
+    );
     out.push(
         qid,
         Kind::Arrival {
@@ -208,7 +244,9 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
     // address with spaces (":defer: defer message@special") is followed by its <original>
     let mut addr_end = body
         .iter()
-        .position(|&c| c == b' ' || (c == b':' && status != Status::Sent && !body.starts_with(b":")))
+        .position(|&c| {
+            c == b' ' || (c == b':' && status != Status::Sent && !body.starts_with(b":"))
+        })
         .unwrap_or(body.len());
     let mut orig: &[u8] = &[];
     let mut rest: &[u8];
@@ -235,7 +273,11 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
         return LineClass::Unknown;
     }
     // the envelope recipient is the original address when Exim shows one
-    let rcpt = if !orig.is_empty() && memchr::memchr(b'@', addr).is_none() { orig } else { addr };
+    let rcpt = if !orig.is_empty() && memchr::memchr(b'@', addr).is_none() {
+        orig
+    } else {
+        addr
+    };
     let orig = if rcpt == orig { &orig[..0] } else { orig };
     let router_at = find(rest, b"R=").unwrap_or(0);
     // the reason follows the first ": " after the router/transport fields (also after
@@ -247,7 +289,10 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
             Some(j) => &rest[router_at + j + 2..],
             None => match rest.trim_ascii_start().strip_prefix(b": ") {
                 Some(r) => r,
-                None => rest.strip_prefix(b":").unwrap_or(&rest[..0]).trim_ascii_start(),
+                None => rest
+                    .strip_prefix(b":")
+                    .unwrap_or(&rest[..0])
+                    .trim_ascii_start(),
             },
         }
     };
@@ -264,15 +309,33 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
     } else {
         Transport::Other
     };
-    let relay = host.unwrap_or(if transport_name.is_empty() { &rest[..0] } else { transport_name });
+    let relay = host.unwrap_or(if transport_name.is_empty() {
+        &rest[..0]
+    } else {
+        transport_name
+    });
     let expired = status == Status::Bounced
-        && (find(text, b"retry timeout exceeded").is_some() || find(text, b"retry time not reached for any host after a long failure period").is_some());
+        && (find(text, b"retry timeout exceeded").is_some()
+            || find(
+                text,
+                b"retry time not reached for any host after a long failure period",
+            )
+            .is_some());
     let dsn = {
         let (_, t) = remote_reply(text);
         Dsn::parse(t).map(|d| d.0)
     };
-    let stage = if status == Status::Sent { Stage::Unknown } else { stage_of(text) };
-    let (rcpt, orig, relay_s, text_s) = (out.span(rcpt), out.span(orig), out.span(relay), out.span(text));
+    let stage = if status == Status::Sent {
+        Stage::Unknown
+    } else {
+        stage_of(text)
+    };
+    let (rcpt, orig, relay_s, text_s) = (
+        out.span(rcpt),
+        out.span(orig),
+        out.span(relay),
+        out.span(text),
+    );
     let (norm, reason) = if status == Status::Sent {
         (Span::EMPTY, Reason::Delivered)
     } else {
@@ -281,7 +344,8 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
         let reason = if expired {
             Reason::Expired
         } else {
-            out.classifier.reason(status, dsn, text, &out.aux[start..], stage)
+            out.classifier
+                .reason(status, dsn, text, &out.aux[start..], stage)
         };
         (norm, reason)
     };
@@ -320,7 +384,8 @@ mod tests {
 
     #[test]
     fn fields() {
-        let b = b"someone@some.domain H=mx (helo) [1.2.3.4]:25 P=esmtp S=123 id=abc@x T=\"S=9 R=x\"";
+        let b =
+            b"someone@some.domain H=mx (helo) [1.2.3.4]:25 P=esmtp S=123 id=abc@x T=\"S=9 R=x\"";
         assert_eq!(field(b, b"S="), Some(&b"123"[..]));
         assert_eq!(field(b, b"id="), Some(&b"abc@x"[..]));
         assert_eq!(host_of(b), Some(&b"mx"[..]));

@@ -77,7 +77,12 @@ pub struct FrameCtx {
 
 impl FrameCtx {
     /// A context for one input.
-    pub fn new(framing: Framing, zone: ZoneCache, year: Option<YearHint>, reference_naive: i64) -> Self {
+    pub fn new(
+        framing: Framing,
+        zone: ZoneCache,
+        year: Option<YearHint>,
+        reference_naive: i64,
+    ) -> Self {
         Self {
             framing,
             zone,
@@ -147,7 +152,11 @@ impl FrameCtx {
             && f.msg.get(n) == Some(&b' ')
         {
             let ts = self.resolve_dt(t);
-            return Some(Frame { ts, msg: &f.msg[n + 1..], ..f });
+            return Some(Frame {
+                ts,
+                msg: &f.msg[n + 1..],
+                ..f
+            });
         }
         None
     }
@@ -224,11 +233,18 @@ impl FrameCtx {
                 Some(exim_rest(ts, &line[n + 1..]))
             }
             Framing::Tai64n => {
-                if line.len() < 26 || line[0] != b'@' || line[25] != b' ' || !line[1..25].iter().all(u8::is_ascii_hexdigit) {
+                if line.len() < 26
+                    || line[0] != b'@'
+                    || line[25] != b' '
+                    || !line[1..25].iter().all(u8::is_ascii_hexdigit)
+                {
                     return None;
                 }
                 let hex = std::str::from_utf8(&line[1..25]).ok()?;
-                let secs = u64::from_str_radix(&hex[..16], 16).ok()?.checked_sub(1 << 62)? as i64 - 10;
+                let secs = u64::from_str_radix(&hex[..16], 16)
+                    .ok()?
+                    .checked_sub(1 << 62)? as i64
+                    - 10;
                 let nanos = u64::from_str_radix(&hex[16..], 16).ok()? as i64;
                 let ts = secs * MICROS_PER_SEC + nanos / 1000;
                 let rest = &line[26..];
@@ -473,7 +489,8 @@ pub fn guess(line: &[u8]) -> Option<Framing> {
                 None
             }
         }
-        b'@' => (b.len() > 26 && b[25] == b' ' && b[1..25].iter().all(u8::is_ascii_hexdigit)).then_some(Framing::Tai64n),
+        b'@' => (b.len() > 26 && b[25] == b' ' && b[1..25].iter().all(u8::is_ascii_hexdigit))
+            .then_some(Framing::Tai64n),
         c if c.is_ascii_digit() => match b.get(10) {
             Some(b'T') => parse_iso(b, false).map(|_| Framing::Iso),
             Some(b' ') => parse_iso(b, true).map(|_| Framing::Exim),
@@ -504,7 +521,8 @@ mod tests {
 
     #[test]
     fn frames_all_layouts_alike() {
-        let t = (days_from_civil(2026, 11, 27) * 86_400 + 19 * 3600 + 36 * 60 + 37) * MICROS_PER_SEC;
+        let t =
+            (days_from_civil(2026, 11, 27) * 86_400 + 19 * 3600 + 36 * 60 + 37) * MICROS_PER_SEC;
         let lines: [(Framing, &[u8]); 4] = [
             (
                 Framing::Rfc3164,
@@ -526,7 +544,12 @@ mod tests {
         for (f, l) in lines {
             assert_eq!(guess(l), Some(f));
             let fr = ctx(f).frame(l).unwrap();
-            assert_eq!(fr.ts / MICROS_PER_SEC, t / MICROS_PER_SEC, "{}", String::from_utf8_lossy(l));
+            assert_eq!(
+                fr.ts / MICROS_PER_SEC,
+                t / MICROS_PER_SEC,
+                "{}",
+                String::from_utf8_lossy(l)
+            );
             let (h, p, pid, m) = s(fr);
             assert_eq!((h.as_str(), pid.as_str()), ("vm", "11649"));
             assert!(p.starts_with("postfix"));
@@ -543,15 +566,26 @@ mod tests {
         let (_, p, pid, m) = s(f);
         assert_eq!((p.as_str(), pid.as_str()), ("exim", "10099"));
         assert!(m.starts_with("H=(yakult"));
-        let f = c.frame(b"2024-01-01 10:00:00 +0100 1rXyZq-000ABC-DE Completed").unwrap();
-        assert_eq!(f.ts / MICROS_PER_SEC, days_from_civil(2024, 1, 1) * 86_400 + 9 * 3600);
+        let f = c
+            .frame(b"2024-01-01 10:00:00 +0100 1rXyZq-000ABC-DE Completed")
+            .unwrap();
+        assert_eq!(
+            f.ts / MICROS_PER_SEC,
+            days_from_civil(2024, 1, 1) * 86_400 + 9 * 3600
+        );
         assert_eq!(f.msg, b"1rXyZq-000ABC-DE Completed");
     }
 
     #[test]
     fn rejects_garbage() {
         let mut c = ctx(Framing::Rfc3164);
-        for l in [&b""[..], b"garbage", b"\x00\x01\x02", b"Nov 27 19:36", b"<22>1 - - - - - -"] {
+        for l in [
+            &b""[..],
+            b"garbage",
+            b"\x00\x01\x02",
+            b"Nov 27 19:36",
+            b"<22>1 - - - - - -",
+        ] {
             assert!(c.frame(l).is_none(), "{:?}", l);
         }
     }
@@ -559,10 +593,14 @@ mod tests {
     #[test]
     fn frame_without_host_and_with_pri() {
         let mut c = ctx(Framing::Rfc3164);
-        let f = c.frame(b"<22>Nov 27 19:36:37 postfix/qmgr[1]: ABC: removed").unwrap();
+        let f = c
+            .frame(b"<22>Nov 27 19:36:37 postfix/qmgr[1]: ABC: removed")
+            .unwrap();
         assert_eq!(f.host, b"");
         assert_eq!(f.prog, b"postfix/qmgr");
-        let f = c.frame(b"Nov 27 19:36:37 mail dovecot: imap-login: Login").unwrap();
+        let f = c
+            .frame(b"Nov 27 19:36:37 mail dovecot: imap-login: Login")
+            .unwrap();
         assert_eq!(f.prog, b"dovecot");
         assert_eq!(f.msg, b"imap-login: Login");
     }

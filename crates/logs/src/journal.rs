@@ -88,7 +88,11 @@ impl Record {
         }
         out.extend_from_slice(b": ");
         for &c in &self.message {
-            out.push(if c == b'\n' || c == b'\r' || c == 0 { b' ' } else { c });
+            out.push(if c == b'\n' || c == b'\r' || c == 0 {
+                b' '
+            } else {
+                c
+            });
         }
         out.push(b'\n');
         true
@@ -98,16 +102,30 @@ impl Record {
 fn push_token(out: &mut Vec<u8>, v: &[u8], default: &[u8]) {
     let v = if v.is_empty() { default } else { v };
     for &c in v {
-        out.push(if c.is_ascii_whitespace() || c == b':' || c == b'[' || c == b']' { b'_' } else { c });
+        out.push(
+            if c.is_ascii_whitespace() || c == b':' || c == b'[' || c == b']' {
+                b'_'
+            } else {
+                c
+            },
+        );
     }
 }
 
 /// Parses one `journalctl -o json` line.
 pub fn parse_json_line(line: &[u8]) -> Option<Record> {
     let r: JsonRecord<'_> = serde_json::from_slice(line).ok()?;
-    let b = |v: &Option<Value<'_>>| v.as_ref().and_then(|v| v.bytes().map(|c| c.into_owned())).unwrap_or_default();
+    let b = |v: &Option<Value<'_>>| {
+        v.as_ref()
+            .and_then(|v| v.bytes().map(|c| c.into_owned()))
+            .unwrap_or_default()
+    };
     let realtime = b(&r.source_realtime);
-    let realtime = if realtime.is_empty() { b(&r.realtime) } else { realtime };
+    let realtime = if realtime.is_empty() {
+        b(&r.realtime)
+    } else {
+        realtime
+    };
     let mut ident = b(&r.ident);
     if ident.is_empty() {
         ident = b(&r.comm);
@@ -154,7 +172,10 @@ pub struct ExportReader<R: BufRead> {
 impl<R: BufRead> ExportReader<R> {
     /// Wraps a reader.
     pub fn new(r: R) -> Self {
-        Self { r, line: Vec::new() }
+        Self {
+            r,
+            line: Vec::new(),
+        }
     }
 
     /// The next record, `None` at the end.
@@ -228,8 +249,6 @@ impl<R: BufRead> ExportReader<R> {
     }
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,7 +264,8 @@ mod tests {
             "@1795809223752314 vm postfix/qmgr[19636]: D2974BC70A: from=<alice@lab.test>, size=791, nrcpt=1 (queue active)\n"
         );
         // non-UTF-8 message as a byte array
-        let l = br#"{"__REALTIME_TIMESTAMP":"1","MESSAGE":[104,105,10,255],"SYSLOG_IDENTIFIER":"x"}"#;
+        let l =
+            br#"{"__REALTIME_TIMESTAMP":"1","MESSAGE":[104,105,10,255],"SYSLOG_IDENTIFIER":"x"}"#;
         let r = parse_json_line(l).unwrap();
         assert_eq!(r.message, vec![104, 105, 10, 255]);
     }

@@ -44,6 +44,7 @@
 pub mod correlate;
 pub mod detect;
 pub mod event;
+pub mod eventlog;
 pub mod exchange;
 pub mod exim;
 pub mod frame;

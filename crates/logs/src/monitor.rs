@@ -167,7 +167,10 @@ impl Sink for Monitor {
                 q.pop_front();
             }
             let n = q.len() as u32;
-            let quiet = self.last_alert.get(&r.domain).is_none_or(|&t| a.ts - t > self.window);
+            let quiet = self
+                .last_alert
+                .get(&r.domain)
+                .is_none_or(|&t| a.ts - t > self.window);
             if n >= self.threshold && quiet {
                 self.last_alert.insert(r.domain, a.ts);
                 let mut al = LiveItem::new("alert", "deferral-spike", a.ts);
@@ -187,13 +190,19 @@ impl Sink for Monitor {
         let mut al = LiveItem::new("alert", "expired", ts);
         al.queue_id = Some(m.qid.to_string());
         al.sender = m.sender.as_deref().map(str::to_string);
-        let exp: Vec<_> = m.rcpts.iter().filter(|r| r.state == RcptState::Expired).collect();
+        let exp: Vec<_> = m
+            .rcpts
+            .iter()
+            .filter(|r| r.state == RcptState::Expired)
+            .collect();
         al.recipients = exp.iter().map(|r| r.addr.to_string()).collect();
         al.domain = exp.first().map(|r| names.get(r.domain).to_string());
         al.seconds = Some((ts - m.arrival_or_est()) / 1_000_000);
         let last = m.rcpts.iter().rev().find(|r| r.last_text != NONE);
         al.reason = last.and_then(|r| r.last_reason);
-        al.text = last.map(|r| names.get(r.last_text).to_string()).unwrap_or_default();
+        al.text = last
+            .map(|r| names.get(r.last_text).to_string())
+            .unwrap_or_default();
         self.out.push(al);
     }
 }

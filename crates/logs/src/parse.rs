@@ -29,6 +29,8 @@ pub enum InputFormat {
     Lines(Framing),
     /// Microsoft Exchange message tracking CSV with its `#Fields:` columns.
     Exchange(exchange::Columns),
+    /// mailway's relay event log (JSON Lines).
+    EventLog,
 }
 
 /// Parsing state for one input.
@@ -212,12 +214,20 @@ pub fn parse_chunk(chunk: &mut Chunk, ctx: &mut ParseCtx) {
 }
 
 /// Classifies one line, pushing its events.
-pub fn classify_line(line: &[u8], frame: &mut FrameCtx, format: &InputFormat, out: &mut Out<'_>) -> LineClass {
+pub fn classify_line(
+    line: &[u8],
+    frame: &mut FrameCtx,
+    format: &InputFormat,
+    out: &mut Out<'_>,
+) -> LineClass {
     if memchr::memchr(0, line).is_some() {
         return LineClass::Skipped("binary data");
     }
     if let InputFormat::Exchange(cols) = format {
         return exchange::parse_row(line, cols, frame, out);
+    }
+    if let InputFormat::EventLog = format {
+        return crate::eventlog::parse_row(line, frame, out);
     }
     let Some(f) = frame.frame(line) else {
         return LineClass::Skipped("no time stamp or unknown layout");

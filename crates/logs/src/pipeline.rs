@@ -96,7 +96,12 @@ struct Job {
 }
 
 /// Sets up parsing for an input from its first block.
-pub fn setup_for(head: &[u8], format: &Format, reference_naive: i64, opts: &PipelineOptions) -> (FrameCtx, InputFormat) {
+pub fn setup_for(
+    head: &[u8],
+    format: &Format,
+    reference_naive: i64,
+    opts: &PipelineOptions,
+) -> (FrameCtx, InputFormat) {
     let framing = match format {
         Format::Lines(f) => *f,
         _ => Framing::Internal,
@@ -120,9 +125,15 @@ pub fn setup_for(head: &[u8], format: &Format, reference_naive: i64, opts: &Pipe
             }
         }
     }
-    let frame = FrameCtx::new(framing, ZoneCache::new(opts.zone.clone()), year, reference_naive);
+    let frame = FrameCtx::new(
+        framing,
+        ZoneCache::new(opts.zone.clone()),
+        year,
+        reference_naive,
+    );
     let fmt = match format {
         Format::Exchange(c) => InputFormat::Exchange(c.clone()),
+        Format::EventLog => InputFormat::EventLog,
         _ => InputFormat::Lines(framing),
     };
     (frame, fmt)
@@ -182,7 +193,8 @@ pub fn run<S: Sink>(
         }
         drop(done_tx);
         let reader_opts = opts.clone();
-        let reader = s.spawn(move || reader_thread(sources, reader_opts, free_rx, work_tx, meta_tx));
+        let reader =
+            s.spawn(move || reader_thread(sources, reader_opts, free_rx, work_tx, meta_tx));
         // correlate in order
         let mut next = 0u64;
         let mut pending: BTreeMap<u64, Job> = BTreeMap::new();
@@ -237,7 +249,12 @@ pub fn run<S: Sink>(
     result.map(|_| reports)
 }
 
-fn worker(rx: Arc<Mutex<Receiver<Job>>>, tx: SyncSender<Job>, read_only: bool, max_examples: usize) {
+fn worker(
+    rx: Arc<Mutex<Receiver<Job>>>,
+    tx: SyncSender<Job>,
+    read_only: bool,
+    max_examples: usize,
+) {
     let mut ctx: Option<(u32, ParseCtx)> = None;
     loop {
         let job = {
@@ -304,10 +321,11 @@ fn reader_thread(
             Some(f) => f,
             None => {
                 // a log can start with a partial or garbage line: look a little further
-                let first = String::from_utf8_lossy(head.split(|&c| c == b'\n').next().unwrap_or(&[]))
-                    .chars()
-                    .take(120)
-                    .collect();
+                let first =
+                    String::from_utf8_lossy(head.split(|&c| c == b'\n').next().unwrap_or(&[]))
+                        .chars()
+                        .take(120)
+                        .collect();
                 return Err(ReadError::UnknownFormat { name, first });
             }
         };
@@ -336,7 +354,10 @@ fn reader_thread(
             work_tx.send(job).is_ok()
         };
         if matches!(format, Format::JournalExport) {
-            let mut er = ExportReader::new(BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(reader)));
+            let mut er = ExportReader::new(BufReader::with_capacity(
+                1 << 20,
+                std::io::Cursor::new(head).chain(reader),
+            ));
             let mut chunk = free_rx.recv().unwrap_or_default();
             loop {
                 let rec = er.next_record().map_err(io)?;
@@ -344,7 +365,9 @@ fn reader_thread(
                     break;
                 };
                 if !rec.write_line(&mut chunk.buf) {
-                    chunk.buf.extend_from_slice(b"!journal record without time or message\n");
+                    chunk
+                        .buf
+                        .extend_from_slice(b"!journal record without time or message\n");
                 }
                 if chunk.buf.len() >= opts.block_size {
                     if !send(chunk, &mut seq, &mut line_no) {
@@ -370,7 +393,10 @@ fn reader_thread(
                 if chunk.buf.len() >= opts.block_size && have_nl {
                     break;
                 }
-                let want = opts.block_size.saturating_sub(chunk.buf.len()).max(64 << 10);
+                let want = opts
+                    .block_size
+                    .saturating_sub(chunk.buf.len())
+                    .max(64 << 10);
                 if read_full(&mut *reader, &mut chunk.buf, want).map_err(io)? == 0 {
                     eof = true;
                 }

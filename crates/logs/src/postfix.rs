@@ -110,9 +110,14 @@ pub fn split_qid(msg: &[u8]) -> Option<(&[u8], &[u8])> {
         None => &msg[n + 1..],
         Some(_) => return None,
     };
-    let short = q.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+    let short = q
+        .iter()
+        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
     let long = n >= 10 && q.contains(&b'z') && q.iter().any(u8::is_ascii_digit);
-    if (short && q != b"DEADBEEF") || long || (n >= 10 && q.iter().any(u8::is_ascii_digit) && q.iter().any(u8::is_ascii_uppercase)) {
+    if (short && q != b"DEADBEEF")
+        || long
+        || (n >= 10 && q.iter().any(u8::is_ascii_digit) && q.iter().any(u8::is_ascii_uppercase))
+    {
         if q == b"NOQUEUE" {
             return None;
         }
@@ -284,7 +289,12 @@ impl From<Span0> for crate::event::Span {
 }
 
 /// `RCPT from host[ip]: 550 5.1.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>`
-fn reject(qid: impl Into<crate::event::Span>, r: &[u8], warning: bool, out: &mut Out<'_>) -> LineClass {
+fn reject(
+    qid: impl Into<crate::event::Span>,
+    r: &[u8],
+    warning: bool,
+    out: &mut Out<'_>,
+) -> LineClass {
     let qid = qid.into();
     let r = r.trim_ascii_start();
     let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
@@ -338,7 +348,12 @@ fn reject(qid: impl Into<crate::event::Span>, r: &[u8], warning: bool, out: &mut
     let tail = &rest[end..];
     let from = angle_value(tail, b"from=<");
     let to = angle_value(tail, b"to=<");
-    let (reply, from, to, client) = (out.span(reply), out.span(from), out.span(to), out.span(client));
+    let (reply, from, to, client) = (
+        out.span(reply),
+        out.span(from),
+        out.span(to),
+        out.span(client),
+    );
     if !qid.is_empty() && matches!(stage, Stage::DataEnd | Stage::Data) && !warning {
         out.push(qid, Kind::ContentRejected { reply });
         return LineClass::Event;
@@ -393,17 +408,29 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
             if let Some(v) = r.strip_prefix(b"client=") {
                 let end = memchr::memchr(b',', v).unwrap_or(v.len());
                 let client = out.span(&v[..end]);
-                out.push(q, Kind::Received { client, local: false });
+                out.push(
+                    q,
+                    Kind::Received {
+                        client,
+                        local: false,
+                    },
+                );
                 return LineClass::Event;
             }
-            if r.starts_with(b"conversation with ") || r.starts_with(b"connect to ") || r.starts_with(b"cannot ") {
+            if r.starts_with(b"conversation with ")
+                || r.starts_with(b"connect to ")
+                || r.starts_with(b"cannot ")
+            {
                 return LineClass::Info;
             }
         }
         b'm' => {
             if let Some(v) = r.strip_prefix(b"message-id=") {
                 let v = v.trim_ascii();
-                let v = v.strip_prefix(b"<").map(|x| x.strip_suffix(b">").unwrap_or(x)).unwrap_or(v);
+                let v = v
+                    .strip_prefix(b"<")
+                    .map(|x| x.strip_suffix(b">").unwrap_or(x))
+                    .unwrap_or(v);
                 let s = out.span(v);
                 out.push(q, Kind::MessageId(s));
                 return LineClass::Event;
@@ -451,7 +478,14 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         }
         b'r' => {
             if r == b"removed" || r.starts_with(b"removed ") {
-                out.push(q, if daemon == b"postsuper" { Kind::Deleted } else { Kind::Removed });
+                out.push(
+                    q,
+                    if daemon == b"postsuper" {
+                        Kind::Deleted
+                    } else {
+                        Kind::Removed
+                    },
+                );
                 return LineClass::Event;
             }
             if let Some(v) = r.strip_prefix(b"reject: ") {
@@ -464,15 +498,25 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 out.push(q, Kind::Released);
                 return LineClass::Event;
             }
-            if r.starts_with(b"requeued") || r.starts_with(b"replace: ") || r.starts_with(b"redirect: ") || r.starts_with(b"resent-message-id=") {
+            if r.starts_with(b"requeued")
+                || r.starts_with(b"replace: ")
+                || r.starts_with(b"redirect: ")
+                || r.starts_with(b"resent-message-id=")
+            {
                 return LineClass::Info;
             }
         }
         b's' => {
             for (p, kind) in [
-                (&b"sender non-delivery notification: "[..], NoticeKind::NonDelivery),
+                (
+                    &b"sender non-delivery notification: "[..],
+                    NoticeKind::NonDelivery,
+                ),
                 (b"sender delay notification: ", NoticeKind::Delay),
-                (b"sender delivery status notification: ", NoticeKind::Success),
+                (
+                    b"sender delivery status notification: ",
+                    NoticeKind::Success,
+                ),
             ] {
                 if let Some(v) = r.strip_prefix(p) {
                     let child = out.span(token(v));
@@ -480,14 +524,23 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                     return LineClass::Event;
                 }
             }
-            if r.starts_with(b"skipped, still being delivered") || r.starts_with(b"status=") || r.starts_with(b"sasl_") {
+            if r.starts_with(b"skipped, still being delivered")
+                || r.starts_with(b"status=")
+                || r.starts_with(b"sasl_")
+            {
                 return LineClass::Info;
             }
         }
         b'p' => {
             if let Some(v) = r.strip_prefix(b"postmaster non-delivery notification: ") {
                 let child = out.span(token(v));
-                out.push(q, Kind::Notice { kind: NoticeKind::Postmaster, child });
+                out.push(
+                    q,
+                    Kind::Notice {
+                        kind: NoticeKind::Postmaster,
+                        child,
+                    },
+                );
                 return LineClass::Event;
             }
             if r.starts_with(b"placed on hold") {
@@ -500,7 +553,13 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         }
         b'u' => {
             if r.starts_with(b"uid=") && find(r, b"from=").is_some() {
-                out.push(q, Kind::Received { client: crate::event::Span::EMPTY, local: true });
+                out.push(
+                    q,
+                    Kind::Received {
+                        client: crate::event::Span::EMPTY,
+                        local: true,
+                    },
+                );
                 return LineClass::Event;
             }
         }
@@ -528,7 +587,8 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 return LineClass::Event;
             }
         }
-        b'l' | b'e' | b'i' | b'b' | b'S' | b'C' | b'D' | b'T' | b'E' | b'U' | b'A' | b'V' | b'P' | b'X' | b'L' => {
+        b'l' | b'e' | b'i' | b'b' | b'S' | b'C' | b'D' | b'T' | b'E' | b'U' | b'A' | b'V'
+        | b'P' | b'X' | b'L' => {
             const QINFO: &[&[u8]] = &[
                 b"lost connection with ",
                 b"enabling PIX",
@@ -641,9 +701,8 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 None => (val_start, &val_start[val_start.len()..]),
             }
         } else {
-            let e = find(val_start, b", ").unwrap_or_else(|| {
-                memchr::memchr(b' ', val_start).unwrap_or(val_start.len())
-            });
+            let e = find(val_start, b", ")
+                .unwrap_or_else(|| memchr::memchr(b' ', val_start).unwrap_or(val_start.len()));
             (&val_start[..e], &val_start[e..])
         };
         match key {
@@ -684,14 +743,22 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
     let host = relay_host(relay, text);
     // content filter / next local instance hop
     let mut hop: &[u8] = &[];
-    if status == Status::Sent && is_loopback_relay(relay)
+    if status == Status::Sent
+        && is_loopback_relay(relay)
         && let Some(i) = memmem::rfind(text, b"queued as ")
     {
         hop = token(&text[i + 10..]);
     }
-    let stage = if status == Status::Sent { Stage::Unknown } else {
+    let stage = if status == Status::Sent {
+        Stage::Unknown
+    } else {
         let s = stage_of(text);
-        if s == Stage::Unknown && matches!(transport, Transport::Local | Transport::Virtual | Transport::Pipe) {
+        if s == Stage::Unknown
+            && matches!(
+                transport,
+                Transport::Local | Transport::Virtual | Transport::Pipe
+            )
+        {
             Stage::Local
         } else {
             s
@@ -712,7 +779,9 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
     let (norm, reason) = if matches!(status, Status::Deferred | Status::Bounced) {
         let start = out.aux.len();
         let norm = out.aux_with(|a| normalize_into(text, a));
-        let reason = out.classifier.reason(status, dsn, text, &out.aux[start..], stage);
+        let reason = out
+            .classifier
+            .reason(status, dsn, text, &out.aux[start..], stage);
         (norm, reason)
     } else {
         (crate::event::Span::EMPTY, mailway_status::Reason::Delivered)
@@ -741,7 +810,12 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
 /// `mx.example[192.0.2.1]:25` → `mx.example`; `none` → the host named in the text.
 pub fn relay_host<'b>(relay: &'b [u8], text: &'b [u8]) -> &'b [u8] {
     if relay.is_empty() || relay == b"none" {
-        for p in [&b"connect to "[..], b"host ", b"conversation with ", b"lost connection with "] {
+        for p in [
+            &b"connect to "[..],
+            b"host ",
+            b"conversation with ",
+            b"lost connection with ",
+        ] {
             if let Some(i) = find(text, p) {
                 let h = &text[i + p.len()..];
                 let e = h
@@ -780,7 +854,10 @@ mod tests {
     #[test]
     fn qids() {
         assert_eq!(split_qid(b"BE592BC709: client=x").unwrap().0, b"BE592BC709");
-        assert_eq!(split_qid(b"44JCRG5tYPzCqt2: to=<a>").unwrap().0, b"44JCRG5tYPzCqt2");
+        assert_eq!(
+            split_qid(b"44JCRG5tYPzCqt2: to=<a>").unwrap().0,
+            b"44JCRG5tYPzCqt2"
+        );
         assert!(split_qid(b"warning: foo").is_none());
         assert!(split_qid(b"NOQUEUE: reject").is_none());
         assert!(split_qid(b"statistics: x").is_none());
@@ -790,9 +867,18 @@ mod tests {
     #[test]
     fn relay_hosts() {
         assert_eq!(relay_host(b"mx.ok.test[127.0.0.2]:25", b""), b"mx.ok.test");
-        assert_eq!(relay_host(b"none", b"connect to mx.refused.test[127.0.0.5]:25: Connection refused"), b"mx.refused.test");
+        assert_eq!(
+            relay_host(
+                b"none",
+                b"connect to mx.refused.test[127.0.0.5]:25: Connection refused"
+            ),
+            b"mx.refused.test"
+        );
         assert_eq!(relay_host(b"local", b""), b"local");
-        assert_eq!(relay_host(b"mail.example.com[private/dovecot-lmtp]", b""), b"mail.example.com");
+        assert_eq!(
+            relay_host(b"mail.example.com[private/dovecot-lmtp]", b""),
+            b"mail.example.com"
+        );
         assert!(is_loopback_relay(b"127.0.0.1[127.0.0.1]:10024"));
         assert!(!is_loopback_relay(b"mx.ok.test[192.0.2.1]:25"));
     }

@@ -54,10 +54,7 @@ pub fn stage_of(text: &[u8]) -> Stage {
             return Stage::DataEnd;
         }
     }
-    let lower_has = |n: &[u8]| {
-        text.windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
-    };
+    let lower_has = |n: &[u8]| text.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
     if find(text, b"refused to talk to me").is_some() || find(text, b"greeting").is_some() {
         return Stage::Greeting;
     }
@@ -205,7 +202,12 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     while i < n {
         let c = text[i];
-        if c == b'@' && i > 0 && is_local_char(text[i - 1]) && i + 1 < n && is_domain_char(text[i + 1]) {
+        if c == b'@'
+            && i > 0
+            && is_local_char(text[i - 1])
+            && i + 1 < n
+            && is_domain_char(text[i + 1])
+        {
             // rewind the local part already copied
             let mut k = out.len();
             while k > start && is_local_char(out[k - 1]) {
@@ -262,28 +264,40 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
 #[derive(Default)]
 pub struct Classifier {
     cache: FxHashMap<Vec<u8>, Reason>,
+    key: Vec<u8>,
 }
 
 impl Classifier {
     /// Reason for an attempt. `norm` is the normalised text (cache key).
-    pub fn reason(&mut self, status: Status, dsn: Option<Dsn>, text: &[u8], norm: &[u8], stage: Stage) -> Reason {
+    pub fn reason(
+        &mut self,
+        status: Status,
+        dsn: Option<Dsn>,
+        text: &[u8],
+        norm: &[u8],
+        stage: Stage,
+    ) -> Reason {
         if status == Status::Sent {
             return Reason::Delivered;
         }
-        let mut key = Vec::with_capacity(norm.len() + 8);
+        let key = &mut self.key;
+        key.clear();
         if let Some(d) = dsn {
-            key.extend_from_slice(d.to_string().as_bytes());
+            key.push(b'0' + d.class);
+            key.extend_from_slice(&d.subject.to_le_bytes());
+            key.extend_from_slice(&d.detail.to_le_bytes());
         }
+        key.push(stage as u8);
         key.push(b'|');
         key.extend_from_slice(norm);
-        if let Some(r) = self.cache.get(&key) {
+        if let Some(r) = self.cache.get(key.as_slice()) {
             return *r;
         }
         let r = classify_text(dsn, text, stage);
         if self.cache.len() > 50_000 {
             self.cache.clear();
         }
-        self.cache.insert(key, r);
+        self.cache.insert(key.clone(), r);
         r
     }
 }
@@ -296,7 +310,11 @@ pub fn classify_text(dsn: Option<Dsn>, text: &[u8], stage: Stage) -> Reason {
     let reply = Reply {
         code: code.or(parsed.code),
         status: dsn.map(Dsn::to_status).or(parsed.status),
-        text: if code.is_some() { parsed.text } else { s.into_owned() },
+        text: if code.is_some() {
+            parsed.text
+        } else {
+            s.into_owned()
+        },
         command: stage.command(),
     };
     classify(&reply).reason
@@ -315,15 +333,21 @@ mod tests {
     #[test]
     fn normalises_recipients_and_tokens() {
         assert_eq!(
-            norm("host mx.tempfail.test[127.0.0.11] said: 451 4.3.0 <user1@tempfail.test>: Temporary lookup failure (in reply to RCPT TO command)"),
+            norm(
+                "host mx.tempfail.test[127.0.0.11] said: 451 4.3.0 <user1@tempfail.test>: Temporary lookup failure (in reply to RCPT TO command)"
+            ),
             "host mx.tempfail.test[127.0.0.11] said: 451 4.3.0 <*@tempfail.test>: Temporary lookup failure (in reply to RCPT TO command)"
         );
         assert_eq!(
-            norm("550 5.1.1 https://support.google.com/mail/?p=NoSuchUser ffacd0b85a97d-3a1f9aa12b1si77.5 - gsmtp"),
+            norm(
+                "550 5.1.1 https://support.google.com/mail/?p=NoSuchUser ffacd0b85a97d-3a1f9aa12b1si77.5 - gsmtp"
+            ),
             "550 5.1.1 https://support.google.com/mail/?p=NoSuchUser # - gsmtp"
         );
         assert_eq!(
-            norm("Server busy [AM4PEPF00027A6C.eurprd04.prod.outlook.com 2025-03-01T10:11:12.345Z 08DC3E1F2A1B4C5D]"),
+            norm(
+                "Server busy [AM4PEPF00027A6C.eurprd04.prod.outlook.com 2025-03-01T10:11:12.345Z 08DC3E1F2A1B4C5D]"
+            ),
             "Server busy [AM4PEPF00027A6C.eurprd04.prod.outlook.com # #]"
         );
         assert_eq!(norm("no address here"), "no address here");
@@ -332,17 +356,54 @@ mod tests {
     #[test]
     fn stages() {
         let s = |t: &str| stage_of(t.as_bytes());
-        assert_eq!(s("host a[1] said: 450 4.2.0 x (in reply to RCPT TO command)"), Stage::Rcpt);
-        assert_eq!(s("host a[1] said: 554 5.7.1 spam (in reply to end of DATA command)"), Stage::DataEnd);
-        assert_eq!(s("host a[1] said: 451 x (in reply to MAIL FROM command)"), Stage::Mail);
-        assert_eq!(s("connect to mx.refused.test[127.0.0.5]:25: Connection refused"), Stage::Connect);
-        assert_eq!(s("conversation with mx[1] timed out while receiving the initial server greeting"), Stage::Greeting);
-        assert_eq!(s("host mx.busy.test[127.0.0.6] refused to talk to me: 421 4.3.2 busy"), Stage::Greeting);
-        assert_eq!(s("lost connection with mx.drop.test[127.0.0.10] while sending MAIL FROM"), Stage::Mail);
-        assert_eq!(s("conversation with mx[1] timed out while sending end of data -- message may be sent more than once"), Stage::DataEnd);
-        assert_eq!(s("Host or domain name not found. Name service error for name=x type=MX: Host not found, try again"), Stage::Dns);
-        assert_eq!(s("SMTP error from remote mail server after RCPT TO:<x@y>: 550 5.1.1 unknown"), Stage::Rcpt);
-        assert_eq!(s("SMTP error from remote mail server after pipelined end of data: 451 later"), Stage::DataEnd);
+        assert_eq!(
+            s("host a[1] said: 450 4.2.0 x (in reply to RCPT TO command)"),
+            Stage::Rcpt
+        );
+        assert_eq!(
+            s("host a[1] said: 554 5.7.1 spam (in reply to end of DATA command)"),
+            Stage::DataEnd
+        );
+        assert_eq!(
+            s("host a[1] said: 451 x (in reply to MAIL FROM command)"),
+            Stage::Mail
+        );
+        assert_eq!(
+            s("connect to mx.refused.test[127.0.0.5]:25: Connection refused"),
+            Stage::Connect
+        );
+        assert_eq!(
+            s("conversation with mx[1] timed out while receiving the initial server greeting"),
+            Stage::Greeting
+        );
+        assert_eq!(
+            s("host mx.busy.test[127.0.0.6] refused to talk to me: 421 4.3.2 busy"),
+            Stage::Greeting
+        );
+        assert_eq!(
+            s("lost connection with mx.drop.test[127.0.0.10] while sending MAIL FROM"),
+            Stage::Mail
+        );
+        assert_eq!(
+            s(
+                "conversation with mx[1] timed out while sending end of data -- message may be sent more than once"
+            ),
+            Stage::DataEnd
+        );
+        assert_eq!(
+            s(
+                "Host or domain name not found. Name service error for name=x type=MX: Host not found, try again"
+            ),
+            Stage::Dns
+        );
+        assert_eq!(
+            s("SMTP error from remote mail server after RCPT TO:<x@y>: 550 5.1.1 unknown"),
+            Stage::Rcpt
+        );
+        assert_eq!(
+            s("SMTP error from remote mail server after pipelined end of data: 451 later"),
+            Stage::DataEnd
+        );
         assert_eq!(s("delivered to maildir"), Stage::Local);
     }
 
@@ -354,7 +415,9 @@ mod tests {
         let (c, t) = remote_reply(b"connect to mx[1]:25: Connection refused");
         assert_eq!(c, None);
         assert_eq!(t, b"connect to mx[1]:25: Connection refused");
-        let (c, _) = remote_reply(b"SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 User unknown");
+        let (c, _) = remote_reply(
+            b"SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 User unknown",
+        );
         assert_eq!(c, Some(550));
     }
 }

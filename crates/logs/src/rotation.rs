@@ -33,7 +33,10 @@ fn split(name: &str) -> (String, Age) {
         && num.bytes().all(|b| b.is_ascii_digit())
         && !base.is_empty()
     {
-        return (base.to_string(), Age::Numbered(std::cmp::Reverse(num.parse().unwrap_or(0))));
+        return (
+            base.to_string(),
+            Age::Numbered(std::cmp::Reverse(num.parse().unwrap_or(0))),
+        );
     }
     // base-YYYYMMDD[HH] or base.YYYYMMDD or base-YYYY-MM-DD
     for sep in ['-', '.', '_'] {
@@ -51,7 +54,11 @@ fn split(name: &str) -> (String, Age) {
         if sep == '-' && n.len() > 11 {
             let (base, tail) = n.split_at(n.len() - 11);
             let t = tail.as_bytes();
-            if t[0] == b'-' && t[5] == b'-' && t[8] == b'-' && tail[1..].bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            if t[0] == b'-'
+                && t[5] == b'-'
+                && t[8] == b'-'
+                && tail[1..].bytes().all(|b| b.is_ascii_digit() || b == b'-')
+            {
                 let digits: String = tail.chars().filter(|c| c.is_ascii_digit()).collect();
                 return (base.to_string(), Age::Dated(digits.parse().unwrap_or(0)));
             }
@@ -65,7 +72,10 @@ fn split(name: &str) -> (String, Age) {
 pub fn order(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut groups: Vec<(PathBuf, Vec<(Age, usize)>)> = Vec::new();
     for (i, p) in paths.iter().enumerate() {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let (base, age) = split(&name);
         let key = p.parent().unwrap_or(Path::new("")).join(&base);
         match groups.iter_mut().find(|g| g.0 == key) {
@@ -87,14 +97,27 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         let p: Vec<PathBuf> = v.iter().map(PathBuf::from).collect();
-        order(&p).into_iter().map(|p| p.to_string_lossy().into_owned()).collect()
+        order(&p)
+            .into_iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
     fn numbered_sets_oldest_first() {
         assert_eq!(
-            names(&["/var/log/mail.log", "/var/log/mail.log.1", "/var/log/mail.log.10.gz", "/var/log/mail.log.2.gz"]),
-            vec!["/var/log/mail.log.10.gz", "/var/log/mail.log.2.gz", "/var/log/mail.log.1", "/var/log/mail.log"]
+            names(&[
+                "/var/log/mail.log",
+                "/var/log/mail.log.1",
+                "/var/log/mail.log.10.gz",
+                "/var/log/mail.log.2.gz"
+            ]),
+            vec![
+                "/var/log/mail.log.10.gz",
+                "/var/log/mail.log.2.gz",
+                "/var/log/mail.log.1",
+                "/var/log/mail.log"
+            ]
         );
     }
 
@@ -104,7 +127,10 @@ mod tests {
             names(&["maillog", "maillog-20250302.gz", "maillog-20250301"]),
             vec!["maillog-20250301", "maillog-20250302.gz", "maillog"]
         );
-        assert_eq!(names(&["mail.log-2025-03-02", "mail.log-2025-03-01"]), vec!["mail.log-2025-03-01", "mail.log-2025-03-02"]);
+        assert_eq!(
+            names(&["mail.log-2025-03-02", "mail.log-2025-03-01"]),
+            vec!["mail.log-2025-03-01", "mail.log-2025-03-02"]
+        );
     }
 
     #[test]

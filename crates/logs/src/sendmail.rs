@@ -1,8 +1,8 @@
 //! Sendmail: `from=` (arrival), `to=... stat=Sent|Deferred|<failure>`, `DSN:` lines (bounces,
 //! delay warnings, `Cannot send message for N days` expiries), `ruleset=check_*` rejections.
 
-use memchr::memmem;
 use mailway_status::Reason;
+use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, NoticeKind, Span, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
@@ -14,7 +14,11 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 }
 
 fn split_id(m: &[u8]) -> Option<(&[u8], &[u8])> {
-    let n = m.iter().take(24).take_while(|c| c.is_ascii_alphanumeric()).count();
+    let n = m
+        .iter()
+        .take(24)
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
     if !(8..=20).contains(&n) || m.get(n) != Some(&b':') || m.get(n + 1) != Some(&b' ') {
         return None;
     }
@@ -41,7 +45,9 @@ fn kv<'b>(h: &'b [u8], key: &[u8]) -> Option<&'b [u8]> {
 
 fn strip_angle(v: &[u8]) -> &[u8] {
     let v = v.trim_ascii();
-    v.strip_prefix(b"<").map(|x| x.strip_suffix(b">").unwrap_or(x)).unwrap_or(v)
+    v.strip_prefix(b"<")
+        .map(|x| x.strip_suffix(b">").unwrap_or(x))
+        .unwrap_or(v)
 }
 
 /// `HH:MM:SS` or `D+HH:MM:SS` → seconds.
@@ -79,7 +85,10 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
             .unwrap_or(0);
         let mid = strip_angle(kv(rest, b"msgid=").unwrap_or(&[]));
         let relay = kv(rest, b"relay=").unwrap_or(&[]);
-        let local = relay.is_empty() || relay.starts_with(b"localhost") || relay.starts_with(b"root@localhost") || find(relay, b"@localhost").is_some();
+        let local = relay.is_empty()
+            || relay.starts_with(b"localhost")
+            || relay.starts_with(b"root@localhost")
+            || find(relay, b"@localhost").is_some();
         let (from, message_id, client) = (out.span(from), out.span(mid), out.span(relay));
         out.push(
             qid,
@@ -103,7 +112,10 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
     }
     // "QID: NEWQID: DSN: text" / "return to sender:" / "postmaster notify:" / "sender notify:"
     if let Some((child, r)) = split_id(rest) {
-        let (kind, text) = if let Some(t) = r.strip_prefix(b"DSN: ").or_else(|| r.strip_prefix(b"return to sender: ")) {
+        let (kind, text) = if let Some(t) = r
+            .strip_prefix(b"DSN: ")
+            .or_else(|| r.strip_prefix(b"return to sender: "))
+        {
             let k = if t.starts_with(b"Return receipt") || t.starts_with(b"Delivery receipt") {
                 NoticeKind::Success
             } else if t.starts_with(b"Warning: could not send message for past") {
@@ -173,8 +185,17 @@ fn ruleset(qid: Span, r: &[u8], out: &mut Out<'_>) -> LineClass {
     };
     let arg = strip_angle(kv(r, b"arg1=").unwrap_or(&[]));
     let client = kv(r, b"relay=").unwrap_or(&[]);
-    let (from, to) = if stage == Stage::Mail { (arg, &arg[..0]) } else { (&arg[..0], arg) };
-    let (reply, from, to, client) = (out.span(reply), out.span(from), out.span(to), out.span(client));
+    let (from, to) = if stage == Stage::Mail {
+        (arg, &arg[..0])
+    } else {
+        (&arg[..0], arg)
+    };
+    let (reply, from, to, client) = (
+        out.span(reply),
+        out.span(from),
+        out.span(to),
+        out.span(client),
+    );
     out.push(
         qid,
         Kind::Reject {
@@ -193,7 +214,16 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
     // to= may list several addresses: up to the next known key
     let v = &rest[3..];
     let mut end = v.len();
-    for k in [&b", ctladdr="[..], b", delay=", b", xdelay=", b", mailer=", b", pri=", b", relay=", b", dsn=", b", stat="] {
+    for k in [
+        &b", ctladdr="[..],
+        b", delay=",
+        b", xdelay=",
+        b", mailer=",
+        b", pri=",
+        b", relay=",
+        b", dsn=",
+        b", stat=",
+    ] {
         if let Some(i) = find(v, k) {
             end = end.min(i);
         }
@@ -207,7 +237,10 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
     };
     let (status, text): (Status, &[u8]) = if let Some(t) = stat.strip_prefix(b"Sent") {
         let t = t.trim_ascii();
-        let t = t.strip_prefix(b"(").map(|x| x.strip_suffix(b")").unwrap_or(x)).unwrap_or(t);
+        let t = t
+            .strip_prefix(b"(")
+            .map(|x| x.strip_suffix(b")").unwrap_or(x))
+            .unwrap_or(t);
         (Status::Sent, t)
     } else if let Some(t) = stat.strip_prefix(b"Deferred") {
         let t = t.strip_prefix(b":").unwrap_or(t).trim_ascii();
@@ -228,7 +261,9 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
         let h = relay.split(|&c| c == b' ').next().unwrap_or(&[]);
         let h = h.strip_suffix(b".").unwrap_or(h);
         if h.starts_with(b"[") {
-            h.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]")).unwrap_or(h)
+            h.strip_prefix(b"[")
+                .and_then(|x| x.strip_suffix(b"]"))
+                .unwrap_or(h)
         } else {
             h
         }
@@ -240,14 +275,20 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
         b"prog" => Transport::Pipe,
         _ => Transport::Other,
     };
-    let stage = if status == Status::Sent { Stage::Unknown } else { stage_of(text) };
+    let stage = if status == Status::Sent {
+        Stage::Unknown
+    } else {
+        stage_of(text)
+    };
     let (relay_s, host_s, text_s) = (out.span(relay), out.span(host), out.span(text));
     let (norm, reason) = if status == Status::Sent {
         (Span::EMPTY, Reason::Delivered)
     } else {
         let start = out.aux.len();
         let norm = out.aux_with(|a| normalize_into(text, a));
-        let reason = out.classifier.reason(status, dsn, text, &out.aux[start..], stage);
+        let reason = out
+            .classifier
+            .reason(status, dsn, text, &out.aux[start..], stage);
         (norm, reason)
     };
     let mut any = false;
@@ -277,7 +318,11 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
             }),
         );
     }
-    if any { LineClass::Event } else { LineClass::Unknown }
+    if any {
+        LineClass::Event
+    } else {
+        LineClass::Unknown
+    }
 }
 
 #[cfg(test)]

@@ -225,6 +225,7 @@ pub struct Summary {
     pending: Vec<PendingRaw>,
     expired_list: Vec<ExpiredRaw>,
     offset_cache: (i64, i64),
+    last_hour: (i64, HourAgg),
     /// Keep the list of expired messages (bounded by expiries, not by the log).
     pub keep_expired_list: bool,
 }
@@ -251,6 +252,7 @@ impl Summary {
             pending: Vec::new(),
             expired_list: Vec::new(),
             offset_cache: (i64::MIN, 0),
+            last_hour: (i64::MIN, HourAgg::default()),
             keep_expired_list: true,
         }
     }
@@ -268,7 +270,25 @@ impl Summary {
         }
         let off = self.offset_cache.1;
         let local_hour_start = (secs + off).div_euclid(3600) * 3600 - off;
-        self.hourly.entry(local_hour_start).or_default()
+        if self.last_hour.0 != local_hour_start {
+            self.flush_hour();
+            let cur = self.hourly.remove(&local_hour_start).unwrap_or_default();
+            self.last_hour = (local_hour_start, cur);
+        }
+        &mut self.last_hour.1
+    }
+
+    fn flush_hour(&mut self) {
+        if self.last_hour.0 != i64::MIN {
+            let (h, a) = std::mem::replace(&mut self.last_hour, (i64::MIN, HourAgg::default()));
+            let e = self.hourly.entry(h).or_default();
+            e.received += a.received;
+            e.delivered += a.delivered;
+            e.deferred += a.deferred;
+            e.bounced += a.bounced;
+            e.expired += a.expired;
+            e.rejected += a.rejected;
+        }
     }
 
     fn lifetime(&self, bounce: bool) -> i64 {
@@ -311,7 +331,9 @@ impl Sink for Summary {
             }
             Status::Deferred | Status::Bounced => {
                 let deferred = at.status == Status::Deferred;
-                if !deferred && (a.duplicate || (at.reason == Reason::Expired && m.mta != Mta::Postfix)) {
+                if !deferred
+                    && (a.duplicate || (at.reason == Reason::Expired && m.mta != Mta::Postfix))
+                {
                     return;
                 }
                 let h = self.hour(a.ts);
@@ -367,9 +389,13 @@ impl Sink for Summary {
         self.totals.expired += 1;
         self.hour(ts).expired += 1;
         for r in &msg.rcpts {
-            if r.state == RcptState::Expired && r.done_at == ts || r.state == RcptState::Expired && msg.mta != Mta::Postfix {
+            if r.state == RcptState::Expired && r.done_at == ts
+                || r.state == RcptState::Expired && msg.mta != Mta::Postfix
+            {
                 self.by_domain.entry(r.domain).or_default().expired += 1;
-                self.by_reason.entry(r.last_reason.unwrap_or(Reason::Expired)).or_default()[2] += 1;
+                self.by_reason
+                    .entry(r.last_reason.unwrap_or(Reason::Expired))
+                    .or_default()[2] += 1;
             }
         }
         if msg.rcpts.is_empty() {
@@ -467,7 +493,9 @@ impl Sink for Summary {
             match r.state {
                 RcptState::Delivered | RcptState::Forwarded => {
                     s.delivered += 1;
-                    let extra = (r.done_at.div_euclid(MICROS_PER_SEC) - r.first_defer.div_euclid(MICROS_PER_SEC)).max(0);
+                    let extra = (r.done_at.div_euclid(MICROS_PER_SEC)
+                        - r.first_defer.div_euclid(MICROS_PER_SEC))
+                    .max(0);
                     s.hist.add(extra as u64);
                 }
                 RcptState::Bounced => s.bounced += 1,
@@ -477,7 +505,11 @@ impl Sink for Summary {
             }
         }
         if fate == Fate::Pending {
-            let last = m.rcpts.iter().rev().find(|r| r.last_reason.is_some() && r.state == RcptState::Pending);
+            let last = m
+                .rcpts
+                .iter()
+                .rev()
+                .find(|r| r.last_reason.is_some() && r.state == RcptState::Pending);
             self.pending.push(PendingRaw {
                 qid: m.qid.to_string(),
                 host: m.host.to_string(),
@@ -790,12 +822,23 @@ fn name_or(names: &Names, id: u32, empty: &str) -> String {
         return empty.to_string();
     }
     let s = names.get(id);
-    if s.is_empty() { empty.to_string() } else { s.to_string() }
+    if s.is_empty() {
+        empty.to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 impl Summary {
     /// Builds the report. `first`/`last` are the log's first and last event times.
-    pub fn report(mut self, names: &Names, first: Option<i64>, last: i64, inputs: Vec<InputReport>) -> Report {
+    pub fn report(
+        mut self,
+        names: &Names,
+        first: Option<i64>,
+        last: i64,
+        inputs: Vec<InputReport>,
+    ) -> Report {
+        self.flush_hour();
         let zone = self.opts.zone.clone();
         let t = |v: i64| fmt_rfc3339(v, &zone);
         let secs = |v: i64| v.div_euclid(MICROS_PER_SEC);
@@ -819,8 +862,16 @@ impl Summary {
             })
             .collect();
         by_domain.sort_by(|a, b| {
-            (b.deferred_attempts + b.bounced + b.expired, b.delivered, &a.domain)
-                .cmp(&(a.deferred_attempts + a.bounced + a.expired, a.delivered, &b.domain))
+            (
+                b.deferred_attempts + b.bounced + b.expired,
+                b.delivered,
+                &a.domain,
+            )
+                .cmp(&(
+                    a.deferred_attempts + a.bounced + a.expired,
+                    a.delivered,
+                    &b.domain,
+                ))
         });
         let mut by_relay: Vec<RelayRow> = self
             .by_relay
@@ -835,7 +886,11 @@ impl Summary {
             })
             .collect();
         by_relay.sort_by(|a, b| {
-            (b.deferred_attempts + b.bounced, b.delivered, &a.relay).cmp(&(a.deferred_attempts + a.bounced, a.delivered, &b.relay))
+            (b.deferred_attempts + b.bounced, b.delivered, &a.relay).cmp(&(
+                a.deferred_attempts + a.bounced,
+                a.delivered,
+                &b.relay,
+            ))
         });
         let mut by_reason: Vec<ReasonRow> = self
             .by_reason
@@ -847,7 +902,10 @@ impl Summary {
                 expired: c[2],
             })
             .collect();
-        by_reason.sort_by(|a, b| (b.deferred_attempts + b.bounced + b.expired, &a.reason).cmp(&(a.deferred_attempts + a.bounced + a.expired, &b.reason)));
+        by_reason.sort_by(|a, b| {
+            (b.deferred_attempts + b.bounced + b.expired, &a.reason)
+                .cmp(&(a.deferred_attempts + a.bounced + a.expired, &b.reason))
+        });
         let mut by_stage: Vec<StageRow> = self
             .by_stage
             .iter()
@@ -857,7 +915,10 @@ impl Summary {
                 bounced: c[1],
             })
             .collect();
-        by_stage.sort_by(|a, b| (b.deferred_attempts + b.bounced, &a.stage).cmp(&(a.deferred_attempts + a.bounced, &b.stage)));
+        by_stage.sort_by(|a, b| {
+            (b.deferred_attempts + b.bounced, &a.stage)
+                .cmp(&(a.deferred_attempts + a.bounced, &b.stage))
+        });
         let mut deferral_texts = Vec::new();
         let mut bounce_texts = Vec::new();
         for (&id, a) in &self.texts {
@@ -879,7 +940,9 @@ impl Summary {
                 bounce_texts.push(row);
             }
         }
-        let by_count = |a: &TextRow, b: &TextRow| (b.attempts, b.recipients, &a.text).cmp(&(a.attempts, a.recipients, &b.text));
+        let by_count = |a: &TextRow, b: &TextRow| {
+            (b.attempts, b.recipients, &a.text).cmp(&(a.attempts, a.recipients, &b.text))
+        };
         deferral_texts.sort_by(by_count);
         bounce_texts.sort_by(by_count);
         let mut all = SelfRes::default();
@@ -900,7 +963,8 @@ impl Summary {
                 expired: s.expired,
                 deleted: s.deleted,
                 pending: s.pending,
-                resolved_share: (fin > 0).then(|| (s.delivered as f64 / fin as f64 * 1000.0).round() / 1000.0),
+                resolved_share: (fin > 0)
+                    .then(|| (s.delivered as f64 / fin as f64 * 1000.0).round() / 1000.0),
                 extra_delay_p50_s: s.hist.percentile(50),
                 extra_delay_p90_s: s.hist.percentile(90),
             }
@@ -1045,7 +1109,10 @@ mod tests {
         for v in [1023u64, 1024, 1025, 4095, 4096, 1 << 20, 86_400 * 5] {
             let b = DelayHist::bucket(v);
             let back = DelayHist::value(b);
-            assert!((back as f64 - v as f64).abs() / (v as f64) < 0.008, "{v} -> {back}");
+            assert!(
+                (back as f64 - v as f64).abs() / (v as f64) < 0.008,
+                "{v} -> {back}"
+            );
         }
         assert_eq!(DelayHist::value(DelayHist::bucket(901)), 901);
     }

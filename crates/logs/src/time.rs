@@ -317,7 +317,10 @@ impl Zone {
                     (sod % 60) as i8,
                     0,
                 );
-                match dt.ok().and_then(|dt| tz.to_ambiguous_timestamp(dt).compatible().ok()) {
+                match dt
+                    .ok()
+                    .and_then(|dt| tz.to_ambiguous_timestamp(dt).compatible().ok())
+                {
                     Some(ts) => naive - ts.as_second(),
                     None => 0,
                 }
@@ -500,12 +503,7 @@ pub fn fmt_duration(secs: i64) -> String {
     if secs < 0 {
         return format!("-{}", fmt_duration(-secs));
     }
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs / 3600 % 24,
-        secs / 60 % 60,
-        secs % 60,
-    );
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if d > 0 {
         if h > 0 {
             format!("{d}d {h}h")
@@ -582,7 +580,10 @@ mod tests {
     #[test]
     fn parses_rfc3164_variants() {
         let (t, n) = parse_rfc3164(b"Nov 27 19:36:35 vm postfix").unwrap();
-        assert_eq!((t.month, t.day, t.sod, n), (11, 27, 19 * 3600 + 36 * 60 + 35, 15));
+        assert_eq!(
+            (t.month, t.day, t.sod, n),
+            (11, 27, 19 * 3600 + 36 * 60 + 35, 15)
+        );
         let (t, n) = parse_rfc3164(b"Mar  1 00:00:01 mx1").unwrap();
         assert_eq!((t.month, t.day, t.sod, n), (3, 1, 1, 15));
         let (t, n) = parse_rfc3164(b"Nov 27 19:53:43.733626 vm").unwrap();
@@ -615,7 +616,10 @@ mod tests {
         let reference = days_from_civil(2026, 1, 2) * 86_400 + 12 * 3600;
         let h = YearHint::from_first(dec30, reference);
         assert_eq!(h.base_year, 2025);
-        assert_eq!(h.naive(dec30), days_from_civil(2025, 12, 30) * 86_400 + 23 * 3600);
+        assert_eq!(
+            h.naive(dec30),
+            days_from_civil(2025, 12, 30) * 86_400 + 23 * 3600
+        );
         assert_eq!(h.naive(jan2), days_from_civil(2026, 1, 2) * 86_400 + 3600);
         // a stamp slightly out of order stays in the first year
         let dec29 = parse_rfc3164(b"Dec 29 23:59:00").unwrap().0;

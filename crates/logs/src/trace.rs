@@ -26,7 +26,10 @@ impl Query {
     /// A queue id, Message-ID (`<...>` optional), sender or recipient address.
     pub fn new(q: &str) -> Self {
         let t = q.trim();
-        let t = t.strip_prefix('<').and_then(|x| x.strip_suffix('>')).unwrap_or(t);
+        let t = t
+            .strip_prefix('<')
+            .and_then(|x| x.strip_suffix('>'))
+            .unwrap_or(t);
         Self {
             raw: q.to_string(),
             norm: t.to_ascii_lowercase(),
@@ -40,7 +43,10 @@ impl Query {
 
     fn eq(&self, s: &str) -> bool {
         let s = s.trim();
-        let s = s.strip_prefix('<').and_then(|x| x.strip_suffix('>')).unwrap_or(s);
+        let s = s
+            .strip_prefix('<')
+            .and_then(|x| x.strip_suffix('>'))
+            .unwrap_or(s);
         s.len() == self.norm.len() && s.eq_ignore_ascii_case(&self.norm)
     }
 }
@@ -237,7 +243,10 @@ impl Tracer {
     /// oldest first, with times formatted in `zone`.
     pub fn finish(self, zone: &crate::time::Zone) -> Vec<Vec<MessageTrace>> {
         let mut by_serial = self.kept;
-        let serial_qid: FxHashMap<u64, String> = by_serial.values().map(|m| (m.serial, m.queue_id.clone())).collect();
+        let serial_qid: FxHashMap<u64, String> = by_serial
+            .values()
+            .map(|m| (m.serial, m.queue_id.clone()))
+            .collect();
         for m in by_serial.values_mut() {
             for e in &mut m.events {
                 e.time = crate::time::fmt_rfc3339(e.ts, zone);
@@ -265,7 +274,10 @@ impl Tracer {
             .into_values()
             .map(|mut members| {
                 members.sort_by_key(|s| (by_serial[s].arrival, *s));
-                members.iter().filter_map(|s| by_serial.remove(s)).collect::<Vec<_>>()
+                members
+                    .iter()
+                    .filter_map(|s| by_serial.remove(s))
+                    .collect::<Vec<_>>()
             })
             .collect();
         out.sort_by_key(|f| f.first().map_or(0, |m| m.arrival));
@@ -368,9 +380,12 @@ impl Sink for Tracer {
         };
         let mut hit = self.query.eq(&m.qid)
             || m.message_id.as_deref().is_some_and(|x| self.query.eq(x))
-            || m.sender.as_deref().is_some_and(|x| !x.is_empty() && self.query.eq(x));
+            || m.sender
+                .as_deref()
+                .is_some_and(|x| !x.is_empty() && self.query.eq(x));
         if let Kind::Attempt(a) = ev.kind {
-            hit |= self.query.eq(&chunk.text(a.rcpt)) || (!a.orig.is_empty() && self.query.eq(&chunk.text(a.orig)));
+            hit |= self.query.eq(&chunk.text(a.rcpt))
+                || (!a.orig.is_empty() && self.query.eq(&chunk.text(a.orig)));
         }
         if let Kind::Recipient(r) = ev.kind {
             hit |= self.query.eq(&chunk.text(r));
@@ -408,7 +423,9 @@ impl Sink for Tracer {
         // whether a success was a hand-off is known only now
         for e in &mut events {
             if matches!(e.kind, "handed-off" | "delivered") && e.related_queue_id.is_some() {
-                let fwd = m.rcpts.iter().any(|r| Some(&*r.addr) == e.recipient.as_deref() && r.state == RcptState::Forwarded);
+                let fwd = m.rcpts.iter().any(|r| {
+                    Some(&*r.addr) == e.recipient.as_deref() && r.state == RcptState::Forwarded
+                });
                 if fwd {
                     e.kind = "handed-off";
                 } else {
@@ -430,7 +447,10 @@ impl Sink for Tracer {
             fate,
             arrival: m.arrival_or_est(),
             last: m.last_ts,
-            parent: m.parent.map(link_name).or_else(|| self.parents.get(&m.serial).copied()),
+            parent: m
+                .parent
+                .map(link_name)
+                .or_else(|| self.parents.get(&m.serial).copied()),
             parent_relation: None,
             parent_queue_id: None,
             recipients: m

@@ -18,12 +18,17 @@ fn dir() -> Option<PathBuf> {
 
 fn ctx(f: Framing) -> ParseCtx {
     let reference = days_from_civil(2026, 1, 1) * 86_400;
-    ParseCtx::new(FrameCtx::new(f, ZoneCache::new(Zone::utc()), None, reference), InputFormat::Lines(f))
+    ParseCtx::new(
+        FrameCtx::new(f, ZoneCache::new(Zone::utc()), None, reference),
+        InputFormat::Lines(f),
+    )
 }
 
 /// Parses every non-comment line of a sample; returns (unknown MTA lines, skipped lines, events).
 fn check_file(name: &str, framing: Framing) -> (Vec<String>, Vec<String>, usize) {
-    let Some(d) = dir() else { return (vec![], vec![], 0) };
+    let Some(d) = dir() else {
+        return (vec![], vec![], 0);
+    };
     let text = std::fs::read_to_string(d.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut c = ctx(framing);
     let (mut unknown, mut skipped, mut events) = (Vec::new(), Vec::new(), 0);
@@ -52,10 +57,15 @@ fn fail2ban_postfix_sample() {
         let text = std::fs::read_to_string(d.join("fail2ban/postfix.log")).unwrap();
         let rejects = text
             .lines()
-            .filter(|l| !l.starts_with('#') && (l.contains(" reject: ") || l.contains("milter-reject: ")))
+            .filter(|l| {
+                !l.starts_with('#') && (l.contains(" reject: ") || l.contains("milter-reject: "))
+            })
             .count();
         assert!(rejects > 10);
-        assert!(events >= rejects, "{events} events for {rejects} rejections");
+        assert!(
+            events >= rejects,
+            "{events} events for {rejects} rejections"
+        );
     }
 }
 
@@ -75,7 +85,10 @@ fn fail2ban_sendmail_samples() {
         assert!(unknown.is_empty(), "{f}: unrecognised: {unknown:#?}");
         assert!(skipped.is_empty(), "{f}: skipped: {skipped:#?}");
         if f.contains("reject") && dir().is_some() {
-            assert!(events >= 10, "{f}: the check_rcpt rejections are events ({events})");
+            assert!(
+                events >= 10,
+                "{f}: the check_rcpt rejections are events ({events})"
+            );
         }
     }
 }
@@ -111,17 +124,28 @@ fn exim_test_suite_main_logs() {
         // the file also holds the scripted servers' output ("******** SERVER ********",
         // "250 OK"): Exim log lines start with a date
         let b = l.as_bytes();
-        if !(b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-') {
+        if !(b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-')
+        {
             continue;
         }
         let f: Vec<&str> = l
             .split(' ')
             .skip(2)
-            .filter(|t| !(t.starts_with('[') && t.ends_with(']') && t[1..t.len() - 1].bytes().all(|b| b.is_ascii_digit())))
-            .filter(|t| !(t.len() == 5 && t.starts_with(['+', '-']) && t[1..].bytes().all(|b| b.is_ascii_digit())))
+            .filter(|t| {
+                !(t.starts_with('[')
+                    && t.ends_with(']')
+                    && t[1..t.len() - 1].bytes().all(|b| b.is_ascii_digit()))
+            })
+            .filter(|t| {
+                !(t.len() == 5
+                    && t.starts_with(['+', '-'])
+                    && t[1..].bytes().all(|b| b.is_ascii_digit()))
+            })
             .take(2)
             .collect();
-        let is_flag = f.len() == 2 && mailway_logs::exim::is_id(f[0].as_bytes()) && ["<=", "=>", "->", ">>", "**", "=="].contains(&f[1]);
+        let is_flag = f.len() == 2
+            && mailway_logs::exim::is_id(f[0].as_bytes())
+            && ["<=", "=>", "->", ">>", "**", "=="].contains(&f[1]);
         if is_flag {
             flags += 1;
         }
@@ -139,8 +163,18 @@ fn exim_test_suite_main_logs() {
             }
         }
     }
-    assert!(unknown.is_empty(), "{} unrecognised, e.g. {:#?}", unknown.len(), &unknown[..unknown.len().min(10)]);
-    assert!(skipped.is_empty(), "{} skipped, e.g. {:#?}", skipped.len(), &skipped[..skipped.len().min(10)]);
+    assert!(
+        unknown.is_empty(),
+        "{} unrecognised, e.g. {:#?}",
+        unknown.len(),
+        &unknown[..unknown.len().min(10)]
+    );
+    assert!(
+        skipped.is_empty(),
+        "{} skipped, e.g. {:#?}",
+        skipped.len(),
+        &skipped[..skipped.len().min(10)]
+    );
     // every flag line is an arrival or an attempt
     assert_eq!(arrivals + attempts, flags);
     assert!(flags > 6000, "{flags}");
@@ -153,13 +187,24 @@ fn postfix_grok_pattern_messages() {
     let tdir = d.join("postfix-grok-patterns/test");
     let mut checked = 0;
     let mut unknown = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(&tdir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&tdir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         let y = std::fs::read_to_string(&p).unwrap();
-        let pattern = y.lines().find_map(|l| l.strip_prefix("pattern: ")).unwrap_or("").trim_matches('"');
+        let pattern = y
+            .lines()
+            .find_map(|l| l.strip_prefix("pattern: "))
+            .unwrap_or("")
+            .trim_matches('"');
         // whole-message patterns are named after the daemon: ^%{POSTFIX_SMTPD}$
-        let Some(daemon) = pattern.strip_prefix("^%{POSTFIX_").and_then(|x| x.strip_suffix("}$")) else {
+        let Some(daemon) = pattern
+            .strip_prefix("^%{POSTFIX_")
+            .and_then(|x| x.strip_suffix("}$"))
+        else {
             continue;
         };
         let daemon = match daemon {
@@ -184,12 +229,21 @@ fn postfix_grok_pattern_messages() {
         let mut c = ctx(Framing::Rfc3164);
         let (chunk, class) = parse_line(line.as_bytes(), &mut c);
         if matches!(class, LineClass::Unknown | LineClass::Skipped(_)) {
-            unknown.push(format!("{}: {line}", p.file_name().unwrap().to_string_lossy()));
+            unknown.push(format!(
+                "{}: {line}",
+                p.file_name().unwrap().to_string_lossy()
+            ));
             continue;
         }
         // the expected field split, where the test gives one
-        let expect_qid = y.lines().find_map(|l| l.trim().strip_prefix("postfix_queueid: ")).map(|v| v.trim_matches('"').to_string());
-        let expect_status = y.lines().find_map(|l| l.trim().strip_prefix("postfix_status: ")).map(|v| v.trim_matches('"').to_string());
+        let expect_qid = y
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("postfix_queueid: "))
+            .map(|v| v.trim_matches('"').to_string());
+        let expect_status = y
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("postfix_status: "))
+            .map(|v| v.trim_matches('"').to_string());
         if let Some(q) = expect_qid
             && let Some(e) = chunk.events.first()
         {
@@ -226,15 +280,44 @@ fn logwatch_postfix_td_lines() {
         // lines written by policy servers that share Postfix's log (postgrey, policyd-spf,
         // postfix-policyd-weight) are not Postfix messages
         const NOT_POSTFIX: &[&str] = &[
-            "SPF ", "testing:", "Mail From", "HELO check", "Policy action", ": SPF", ": : SPF", "[STATS]", "[LOGS", "[DNSBL]", "[RULES]",
-            "[CACHE]", "cleaning ", "delayed ", "Setting ", "Process Backgrounded", "20", "Binding ", "Couldn't unlink", "ignoring garbage",
-            "unrecognized request", "rm /var", "Resolved ", " action=", "Q action=", ": whitelisted", ": tarpit", "39053DC: SPF",
+            "SPF ",
+            "testing:",
+            "Mail From",
+            "HELO check",
+            "Policy action",
+            ": SPF",
+            ": : SPF",
+            "[STATS]",
+            "[LOGS",
+            "[DNSBL]",
+            "[RULES]",
+            "[CACHE]",
+            "cleaning ",
+            "delayed ",
+            "Setting ",
+            "Process Backgrounded",
+            "20",
+            "Binding ",
+            "Couldn't unlink",
+            "ignoring garbage",
+            "unrecognized request",
+            "rm /var",
+            "Resolved ",
+            " action=",
+            "Q action=",
+            ": whitelisted",
+            ": tarpit",
+            "39053DC: SPF",
         ];
         if raw.trim().is_empty() || NOT_POSTFIX.iter().any(|p| raw.starts_with(p)) {
             continue;
         }
         // Q, Q2, Q(12): a queue id; N: NOQUEUE; a bare "client=" line lost its queue id
-        let msg = if let Some(r) = raw.strip_prefix("Q(12) ").or_else(|| raw.strip_prefix("Q2 ")).or_else(|| raw.strip_prefix("Q ")) {
+        let msg = if let Some(r) = raw
+            .strip_prefix("Q(12) ")
+            .or_else(|| raw.strip_prefix("Q2 "))
+            .or_else(|| raw.strip_prefix("Q "))
+        {
             format!("ABCDE12345: {}", r.trim_start())
         } else if let Some(r) = raw.strip_prefix("N ") {
             format!("NOQUEUE: {}", r.trim_start())
@@ -243,7 +326,10 @@ fn logwatch_postfix_td_lines() {
         } else {
             raw.to_string()
         };
-        let msg = msg.strip_prefix("postfix/smtpd[24928]: ").unwrap_or(&msg).to_string();
+        let msg = msg
+            .strip_prefix("postfix/smtpd[24928]: ")
+            .unwrap_or(&msg)
+            .to_string();
         let line = format!("Jan  1 00:00:00 mail postfix/smtpd[1]: {msg}");
         let mut c = ctx(Framing::Rfc3164);
         let (_, class) = parse_line(line.as_bytes(), &mut c);
@@ -252,6 +338,10 @@ fn logwatch_postfix_td_lines() {
         }
         checked += 1;
     }
-    assert!(unknown.is_empty(), "{} unrecognised: {unknown:#?}", unknown.len());
+    assert!(
+        unknown.is_empty(),
+        "{} unrecognised: {unknown:#?}",
+        unknown.len()
+    );
     assert!(checked > 250, "{checked}");
 }

@@ -33,17 +33,34 @@ pub fn attempt(e: &TraceEvent, _m: &MessageTrace, lang: Lang) -> Vec<String> {
     r.command = e.stage.and_then(|s| s.command());
     let c = mailway_status::classify(&r);
     let temp = match (c.temporality, lang) {
-        (Temporality::Transient, Lang::En) => "temporary: the server keeps retrying until the queue lifetime ends",
-        (Temporality::Transient, Lang::Es) => "temporal: el servidor sigue reintentando hasta que vence el tiempo en cola",
-        (Temporality::Permanent, Lang::En) => "permanent: no more retries; the sender gets a bounce",
-        (Temporality::Permanent, Lang::Es) => "permanente: no hay más reintentos; el remitente recibe un rebote",
-        (_, Lang::En) => "no SMTP code: a connection or local problem, retried like a temporary error",
-        (_, Lang::Es) => "sin código SMTP: un problema de conexión o local, se reintenta como un error temporal",
+        (Temporality::Transient, Lang::En) => {
+            "temporary: the server keeps retrying until the queue lifetime ends"
+        }
+        (Temporality::Transient, Lang::Es) => {
+            "temporal: el servidor sigue reintentando hasta que vence el tiempo en cola"
+        }
+        (Temporality::Permanent, Lang::En) => {
+            "permanent: no more retries; the sender gets a bounce"
+        }
+        (Temporality::Permanent, Lang::Es) => {
+            "permanente: no hay más reintentos; el remitente recibe un rebote"
+        }
+        (_, Lang::En) => {
+            "no SMTP code: a connection or local problem, retried like a temporary error"
+        }
+        (_, Lang::Es) => {
+            "sin código SMTP: un problema de conexión o local, se reintenta como un error temporal"
+        }
     };
     let stage = e.stage.map(|s| s.as_str()).unwrap_or("unknown");
     let what = match lang {
         Lang::En => format!("reason {}, at {} stage; {}", c.reason.as_str(), stage, temp),
-        Lang::Es => format!("motivo {}, en la etapa {}; {}", c.reason.as_str(), stage, temp),
+        Lang::Es => format!(
+            "motivo {}, en la etapa {}; {}",
+            c.reason.as_str(),
+            stage,
+            temp
+        ),
     };
     vec![what]
 }

@@ -83,10 +83,21 @@ fn print_item(w: &mut dyn Write, it: &LiveItem, zone: &Zone, color: bool) -> std
                 "ALERT {t} message expired: {} from <{}> to {}{} after {} in the queue, returned to the sender{}",
                 it.queue_id.as_deref().unwrap_or("-"),
                 it.sender.as_deref().unwrap_or(""),
-                if it.recipients.is_empty() { "-".into() } else { it.recipients.join(", ") },
-                it.domain.as_deref().map(|d| format!(" ({d})")).unwrap_or_default(),
+                if it.recipients.is_empty() {
+                    "-".into()
+                } else {
+                    it.recipients.join(", ")
+                },
+                it.domain
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
                 fmt_duration(it.seconds.unwrap_or(0)),
-                if it.text.is_empty() { String::new() } else { format!("; last: {}", it.text) }
+                if it.text.is_empty() {
+                    String::new()
+                } else {
+                    format!("; last: {}", it.text)
+                }
             ),
             _ => format!(
                 "ALERT {t} deferral spike: {} deferrals to {} within {} (reason {}, {} stage){}",
@@ -95,7 +106,11 @@ fn print_item(w: &mut dyn Write, it: &LiveItem, zone: &Zone, color: bool) -> std
                 fmt_duration(it.seconds.unwrap_or(0)),
                 it.reason.map_or("undefined", |r| r.as_str()),
                 it.stage.map_or("unknown", |s| s.as_str()),
-                if it.text.is_empty() { String::new() } else { format!(": {}", it.text) }
+                if it.text.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", it.text)
+                }
             ),
         };
         return writeln!(w, "{}", paint(&msg, "bold-red", color));
@@ -107,7 +122,10 @@ fn print_item(w: &mut dyn Write, it: &LiveItem, zone: &Zone, color: bool) -> std
         "bounced" | "rejected" | "deleted" => paint(&status, "red", color),
         _ => status,
     };
-    let mut line = format!("{t}  {status}  {}", it.queue_id.as_deref().unwrap_or("NOQUEUE"));
+    let mut line = format!(
+        "{t}  {status}  {}",
+        it.queue_id.as_deref().unwrap_or("NOQUEUE")
+    );
     if !it.recipients.is_empty() {
         line.push_str(&format!("  {}", it.recipients.join(",")));
     }
@@ -117,9 +135,14 @@ fn print_item(w: &mut dyn Write, it: &LiveItem, zone: &Zone, color: bool) -> std
     if let Some(reason) = it.reason {
         line.push_str(&format!(
             "  [{}{}{}]",
-            it.dsn.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
+            it.dsn
+                .as_deref()
+                .map(|d| format!("{d} "))
+                .unwrap_or_default(),
             reason.as_str(),
-            it.stage.map(|s| format!(", {}", s.as_str())).unwrap_or_default()
+            it.stage
+                .map(|s| format!(", {}", s.as_str()))
+                .unwrap_or_default()
         ));
     }
     if !it.text.is_empty() && it.what != "delivered" {
@@ -134,14 +157,26 @@ pub(super) fn run(a: FollowArgs) -> anyhow::Result<ExitCode> {
     let window = duration("--window", &a.window)?;
     let path = a.file.clone();
     if path.is_dir() {
-        anyhow::bail!("{} is a directory: name the log file to follow", path.display());
+        anyhow::bail!(
+            "{} is a directory: name the log file to follow",
+            path.display()
+        );
     }
     let stdout = std::io::stdout();
     let color = !a.json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut monitor = Monitor::new(window, a.spike_threshold);
     monitor.all = a.all;
-    let mut correlator = Correlator::new(CorrelateOptions { queue_lifetime: lifetime }, monitor);
-    let mut tail = Tail { file: None, id: (0, 0), pos: 0 };
+    let mut correlator = Correlator::new(
+        CorrelateOptions {
+            queue_lifetime: lifetime,
+        },
+        monitor,
+    );
+    let mut tail = Tail {
+        file: None,
+        id: (0, 0),
+        pos: 0,
+    };
     let mut ctx: Option<ParseCtx> = None;
     let mut pending: Vec<Vec<u8>> = Vec::new();
     let mut partial: Vec<u8> = Vec::new();
@@ -149,6 +184,7 @@ pub(super) fn run(a: FollowArgs) -> anyhow::Result<ExitCode> {
     let mut waiting_said = false;
     let mut last_data = Instant::now();
     let mut line_no = 0u64;
+    let mut drained = false;
     let poll = Duration::from_millis(a.poll_ms.max(10));
     loop {
         if tail.file.is_none() {
@@ -191,7 +227,7 @@ pub(super) fn run(a: FollowArgs) -> anyhow::Result<ExitCode> {
             }
         }
         let mut buf = std::mem::take(&mut partial);
-        let n = tail.read_some(&mut buf)?;
+        let n = tail.read_some(&mut buf)? + usize::from(std::mem::take(&mut drained));
         if n > 0 {
             last_data = Instant::now();
         }
@@ -244,13 +280,33 @@ pub(super) fn run(a: FollowArgs) -> anyhow::Result<ExitCode> {
             // rotation or truncation?
             match std::fs::metadata(&path) {
                 Ok(m) if file_id(&m) != tail.id && tail.file.is_some() => {
-                    // the old file is drained (read returned 0): switch to the new one
-                    eprintln!("mailway: {} was rotated; following the new file", path.display());
+                    // lines written to the old file between our last read and the rename are
+                    // still to be read: drain it once more, then switch to the new one
+                    let mut rest = std::mem::take(&mut partial);
+                    tail.read_some(&mut rest)?;
+                    if !rest.is_empty() {
+                        if rest.last() != Some(&b'\n') {
+                            rest.push(b'\n');
+                        }
+                        partial = rest;
+                        // process what was drained before switching (next loop iteration reads
+                        // nothing more from the old file)
+                        let buf = std::mem::take(&mut partial);
+                        pending.push(buf);
+                        drained = true;
+                    }
+                    eprintln!(
+                        "mailway: {} was rotated; following the new file",
+                        path.display()
+                    );
                     tail.file = None;
                     continue;
                 }
                 Ok(m) if m.len() < tail.pos => {
-                    eprintln!("mailway: {} was truncated; reading from its start", path.display());
+                    eprintln!(
+                        "mailway: {} was truncated; reading from its start",
+                        path.display()
+                    );
                     if let Some(f) = tail.file.as_mut() {
                         f.seek(SeekFrom::Start(0))?;
                     }

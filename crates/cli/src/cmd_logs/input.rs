@@ -53,7 +53,10 @@ fn default_paths() -> Vec<PathBuf> {
         if let Ok(rd) = std::fs::read_dir(dir) {
             for e in rd.flatten() {
                 let n = e.file_name().to_string_lossy().into_owned();
-                if n == base || n.starts_with(&format!("{base}.")) || n.starts_with(&format!("{base}-")) {
+                if n == base
+                    || n.starts_with(&format!("{base}."))
+                    || n.starts_with(&format!("{base}-"))
+                {
                     v.push(e.path());
                 }
             }
@@ -90,7 +93,9 @@ pub fn open(paths: &[PathBuf], zone: &Zone) -> anyhow::Result<Inputs> {
         } else {
             paths = default_paths();
             if paths.is_empty() {
-                bail!("no input: name log files (e.g. /var/log/mail.log*) or pipe a log into standard input");
+                bail!(
+                    "no input: name log files (e.g. /var/log/mail.log*) or pipe a log into standard input"
+                );
             }
         }
     }
@@ -111,7 +116,11 @@ pub fn open(paths: &[PathBuf], zone: &Zone) -> anyhow::Result<Inputs> {
         }
         let meta = std::fs::metadata(&p).with_context(|| format!("cannot read {}", p.display()))?;
         if meta.is_dir() {
-            bail!("{} is a directory: name the log files in it (e.g. {}/mail.log*)", p.display(), p.display());
+            bail!(
+                "{} is a directory: name the log files in it (e.g. {}/mail.log*)",
+                p.display(),
+                p.display()
+            );
         }
         total += meta.len();
         let m = magic(&p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -121,13 +130,28 @@ pub fn open(paths: &[PathBuf], zone: &Zone) -> anyhow::Result<Inputs> {
             count: Arc::clone(&read),
         };
         let reader: Box<dyn Read + Send> = if m[..2] == [0x1f, 0x8b] {
-            Box::new(MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, counted)))
+            Box::new(MultiGzDecoder::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                counted,
+            )))
         } else if &m[..3] == b"BZh" {
-            bail!("{} is bzip2-compressed: decompress it first (bzcat {} | mailway logs ... -)", p.display(), p.display());
+            bail!(
+                "{} is bzip2-compressed: decompress it first (bzcat {} | mailway logs ... -)",
+                p.display(),
+                p.display()
+            );
         } else if m == [0xfd, b'7', b'z', b'X', b'Z', 0] {
-            bail!("{} is xz-compressed: decompress it first (xzcat {} | mailway logs ... -)", p.display(), p.display());
+            bail!(
+                "{} is xz-compressed: decompress it first (xzcat {} | mailway logs ... -)",
+                p.display(),
+                p.display()
+            );
         } else if m[..4] == [0x28, 0xb5, 0x2f, 0xfd] {
-            bail!("{} is zstd-compressed: decompress it first (zstdcat {} | mailway logs ... -)", p.display(), p.display());
+            bail!(
+                "{} is zstd-compressed: decompress it first (zstdcat {} | mailway logs ... -)",
+                p.display(),
+                p.display()
+            );
         } else if &m[..6] == b"LPKSHH" {
             bail!(
                 "{} is a binary systemd journal file: export it first (journalctl --file {} -o json | mailway logs ... -)",
@@ -137,7 +161,9 @@ pub fn open(paths: &[PathBuf], zone: &Zone) -> anyhow::Result<Inputs> {
         } else {
             Box::new(counted)
         };
-        let reference = meta.modified().unwrap_or_else(|_| std::time::SystemTime::now());
+        let reference = meta
+            .modified()
+            .unwrap_or_else(|_| std::time::SystemTime::now());
         sources.push(Source {
             name: p.display().to_string(),
             reader,

@@ -33,12 +33,19 @@ impl Table {
         let mut width = vec![0usize; n];
         for r in std::iter::once(&self.head).chain(self.rows.iter()) {
             for (i, c) in r.iter().enumerate().take(n) {
-                let len = if i == n - 1 { c.chars().count().min(max_last) } else { c.chars().count() };
+                let len = if i == n - 1 {
+                    c.chars().count().min(max_last)
+                } else {
+                    c.chars().count()
+                };
                 width[i] = width[i].max(len);
             }
         }
         let head = self.head.iter().any(|h| !h.is_empty());
-        for r in std::iter::once(&self.head).skip(usize::from(!head)).chain(self.rows.iter()) {
+        for r in std::iter::once(&self.head)
+            .skip(usize::from(!head))
+            .chain(self.rows.iter())
+        {
             let mut line = String::from("  ");
             for (i, c) in r.iter().enumerate().take(n) {
                 let c: String = if i == n - 1 && c.chars().count() > max_last {
@@ -66,7 +73,13 @@ impl Table {
 }
 
 fn opt_secs(v: Option<f64>) -> String {
-    v.map_or("-".into(), |s| if s < 60.0 { format!("{s:.1}s") } else { fmt_duration(s as i64) })
+    v.map_or("-".into(), |s| {
+        if s < 60.0 {
+            format!("{s:.1}s")
+        } else {
+            fmt_duration(s as i64)
+        }
+    })
 }
 
 fn opt_dur(v: Option<u64>) -> String {
@@ -74,16 +87,28 @@ fn opt_dur(v: Option<u64>) -> String {
 }
 
 fn term_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(120).max(60)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
+        .max(60)
 }
 
 fn short_time(s: &str) -> String {
     // "2026-11-27T19:36:37+00:00" → "2026-11-27 19:36:37"
-    s.get(..19).map(|x| x.replace('T', " ")).unwrap_or_else(|| s.to_string())
+    s.get(..19)
+        .map(|x| x.replace('T', " "))
+        .unwrap_or_else(|| s.to_string())
 }
 
 /// Writes the summary for people.
-pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: bool) -> std::io::Result<()> {
+pub fn summary(
+    w: &mut dyn Write,
+    r: &Report,
+    zone: &Zone,
+    top: usize,
+    verbose: bool,
+) -> std::io::Result<()> {
     let width = term_width();
     let t = &r.totals;
     let files = r.inputs.len();
@@ -99,13 +124,25 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
             files,
             if files == 1 { "" } else { "s" }
         )?,
-        _ => writeln!(w, "Mail log summary: no mail events found ({} lines read)", r.lines.total)?,
+        _ => writeln!(
+            w,
+            "Mail log summary: no mail events found ({} lines read)",
+            r.lines.total
+        )?,
     }
     writeln!(w)?;
     writeln!(w, "Totals")?;
     let mut tt = Table::new(&[("", false), ("", true), ("", false)]);
-    tt.row(vec!["received".into(), t.received.to_string(), "messages entered the queue".into()]);
-    tt.row(vec!["delivered".into(), t.delivered.to_string(), "recipient deliveries".into()]);
+    tt.row(vec![
+        "received".into(),
+        t.received.to_string(),
+        "messages entered the queue".into(),
+    ]);
+    tt.row(vec![
+        "delivered".into(),
+        t.delivered.to_string(),
+        "recipient deliveries".into(),
+    ]);
     tt.row(vec![
         "deferred".into(),
         t.deferred_attempts.to_string(),
@@ -115,7 +152,11 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
             if t.deferred_messages == 1 { "" } else { "s" }
         ),
     ]);
-    tt.row(vec!["bounced".into(), t.bounced.to_string(), "recipients failed permanently (sender notified)".into()]);
+    tt.row(vec![
+        "bounced".into(),
+        t.bounced.to_string(),
+        "recipients failed permanently (sender notified)".into(),
+    ]);
     tt.row(vec![
         "expired".into(),
         t.expired.to_string(),
@@ -126,14 +167,21 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
         r.rejections.rejected.to_string(),
         format!(
             "refused during the SMTP conversation{}",
-            if r.rejections.warnings > 0 { format!(" (plus {} warning-only)", r.rejections.warnings) } else { String::new() }
+            if r.rejections.warnings > 0 {
+                format!(" (plus {} warning-only)", r.rejections.warnings)
+            } else {
+                String::new()
+            }
         ),
     ]);
     let n = &r.notifications;
     tt.row(vec![
         "notifications".into(),
         (n.non_delivery + n.delay + n.success + n.postmaster).to_string(),
-        format!("{} non-delivery, {} delay warnings, {} success", n.non_delivery, n.delay, n.success),
+        format!(
+            "{} non-delivery, {} delay warnings, {} success",
+            n.non_delivery, n.delay, n.success
+        ),
     ]);
     if !r.pending.is_empty() {
         tt.row(vec![
@@ -175,7 +223,13 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
     if !r.by_relay.is_empty() {
         writeln!(w)?;
         writeln!(w, "By relay host")?;
-        let mut tb = Table::new(&[("relay", false), ("delivered", true), ("deferred", true), ("bounced", true), ("avg delay", true)]);
+        let mut tb = Table::new(&[
+            ("relay", false),
+            ("delivered", true),
+            ("deferred", true),
+            ("bounced", true),
+            ("avg delay", true),
+        ]);
         for d in r.by_relay.iter().take(top) {
             tb.row(vec![
                 d.relay.clone(),
@@ -191,9 +245,19 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
     if !r.by_reason.is_empty() {
         writeln!(w)?;
         writeln!(w, "Why (reason of failed attempts)")?;
-        let mut tb = Table::new(&[("reason", false), ("deferred", true), ("bounced", true), ("expired", true)]);
+        let mut tb = Table::new(&[
+            ("reason", false),
+            ("deferred", true),
+            ("bounced", true),
+            ("expired", true),
+        ]);
         for d in r.by_reason.iter().take(top) {
-            tb.row(vec![d.reason.clone(), d.deferred_attempts.to_string(), d.bounced.to_string(), d.expired.to_string()]);
+            tb.row(vec![
+                d.reason.clone(),
+                d.deferred_attempts.to_string(),
+                d.bounced.to_string(),
+                d.expired.to_string(),
+            ]);
         }
         tb.write(w, width)?;
     }
@@ -202,26 +266,46 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
         writeln!(w, "Where (SMTP stage of failed attempts)")?;
         let mut tb = Table::new(&[("stage", false), ("deferred", true), ("bounced", true)]);
         for d in &r.by_stage {
-            tb.row(vec![d.stage.clone(), d.deferred_attempts.to_string(), d.bounced.to_string()]);
+            tb.row(vec![
+                d.stage.clone(),
+                d.deferred_attempts.to_string(),
+                d.bounced.to_string(),
+            ]);
         }
         tb.write(w, width)?;
     }
-    for (title, rows) in [("Deferral texts (recipients normalised)", &r.deferral_texts), ("Bounce texts (recipients normalised)", &r.bounce_texts)] {
+    for (title, rows) in [
+        ("Deferral texts (recipients normalised)", &r.deferral_texts),
+        ("Bounce texts (recipients normalised)", &r.bounce_texts),
+    ] {
         if rows.is_empty() {
             continue;
         }
         writeln!(w)?;
         writeln!(w, "{title}")?;
-        let mut tb = Table::new(&[("attempts", true), ("rcpts", true), ("reason", false), ("text", false)]);
+        let mut tb = Table::new(&[
+            ("attempts", true),
+            ("rcpts", true),
+            ("reason", false),
+            ("text", false),
+        ]);
         for d in rows.iter().take(top) {
-            tb.row(vec![d.attempts.to_string(), d.recipients.to_string(), d.reason.clone(), d.text.clone()]);
+            tb.row(vec![
+                d.attempts.to_string(),
+                d.recipients.to_string(),
+                d.reason.clone(),
+                d.text.clone(),
+            ]);
         }
         tb.write(w, width.saturating_sub(40).max(40))?;
         more(w, rows.len(), top)?;
     }
     if !r.self_resolution.is_empty() {
         writeln!(w)?;
-        writeln!(w, "Do deferrals fix themselves? (recipients deferred at least once)")?;
+        writeln!(
+            w,
+            "Do deferrals fix themselves? (recipients deferred at least once)"
+        )?;
         let mut tb = Table::new(&[
             ("domain", false),
             ("deferred", true),
@@ -235,13 +319,18 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
         ]);
         for d in r.self_resolution.iter().take(top + 1) {
             tb.row(vec![
-                if d.domain == "*" { "(all)".into() } else { d.domain.clone() },
+                if d.domain == "*" {
+                    "(all)".into()
+                } else {
+                    d.domain.clone()
+                },
                 d.deferred.to_string(),
                 d.delivered.to_string(),
                 d.bounced.to_string(),
                 d.expired.to_string(),
                 d.pending.to_string(),
-                d.resolved_share.map_or("-".into(), |s| format!("{:.0}%", s * 100.0)),
+                d.resolved_share
+                    .map_or("-".into(), |s| format!("{:.0}%", s * 100.0)),
                 opt_dur(d.extra_delay_p50_s),
                 opt_dur(d.extra_delay_p90_s),
             ]);
@@ -255,7 +344,14 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
             "Still in the queue at the end of the log (queue lifetime {}), closest to expiry first",
             fmt_duration(r.queue_lifetime_s)
         )?;
-        let mut tb = Table::new(&[("queue id", false), ("age", true), ("time left", true), ("deferrals", true), ("recipients", false), ("last reason", false)]);
+        let mut tb = Table::new(&[
+            ("queue id", false),
+            ("age", true),
+            ("time left", true),
+            ("deferrals", true),
+            ("recipients", false),
+            ("last reason", false),
+        ]);
         for p in r.pending.iter().take(top) {
             let left = if p.time_left_s < 0 {
                 format!("overdue {}", fmt_duration(-p.time_left_s))
@@ -267,7 +363,17 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
                 rc = "-".into();
             }
             tb.row(vec![
-                format!("{}{}", p.queue_id, if p.held { " (held)" } else if p.expiring_soon { " !" } else { "" }),
+                format!(
+                    "{}{}",
+                    p.queue_id,
+                    if p.held {
+                        " (held)"
+                    } else if p.expiring_soon {
+                        " !"
+                    } else {
+                        ""
+                    }
+                ),
                 fmt_duration(p.age_s),
                 left,
                 p.deferrals.to_string(),
@@ -281,7 +387,13 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
     if !r.expired_messages.is_empty() {
         writeln!(w)?;
         writeln!(w, "Expired (returned to sender)")?;
-        let mut tb = Table::new(&[("queue id", false), ("in queue", true), ("deferrals", true), ("recipients", false), ("last text", false)]);
+        let mut tb = Table::new(&[
+            ("queue id", false),
+            ("in queue", true),
+            ("deferrals", true),
+            ("recipients", false),
+            ("last text", false),
+        ]);
         for e in r.expired_messages.iter().take(top) {
             tb.row(vec![
                 e.queue_id.clone(),
@@ -308,7 +420,17 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
             for h in &r.hourly {
                 let hh: usize = h.hour.get(11..13).and_then(|x| x.parse().ok()).unwrap_or(0);
                 let a = &mut agg[hh % 24];
-                for (i, v) in [h.received, h.delivered, h.deferred, h.bounced, h.expired, h.rejected].into_iter().enumerate() {
+                for (i, v) in [
+                    h.received,
+                    h.delivered,
+                    h.deferred,
+                    h.bounced,
+                    h.expired,
+                    h.rejected,
+                ]
+                .into_iter()
+                .enumerate()
+                {
                     a[i] += v;
                 }
             }
@@ -317,10 +439,25 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
             }
         } else {
             for h in &r.hourly {
-                rows.push((short_time(&h.hour)[..16].to_string(), [h.received, h.delivered, h.deferred, h.bounced, h.expired, h.rejected]));
+                rows.push((
+                    short_time(&h.hour)[..16].to_string(),
+                    [
+                        h.received,
+                        h.delivered,
+                        h.deferred,
+                        h.bounced,
+                        h.expired,
+                        h.rejected,
+                    ],
+                ));
             }
         }
-        let max = rows.iter().map(|r| r.1[1] + r.1[2] + r.1[3]).max().unwrap_or(1).max(1);
+        let max = rows
+            .iter()
+            .map(|r| r.1[1] + r.1[2] + r.1[3])
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let mut tb = Table::new(&[
             ("hour", false),
             ("received", true),
@@ -335,7 +472,16 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
             let bar_len = ((a[1] + a[2] + a[3]) * 30).div_ceil(max) as usize;
             let d = (a[1] * 30).div_ceil(max) as usize;
             let bar: String = "#".repeat(d.min(bar_len)) + &"-".repeat(bar_len.saturating_sub(d));
-            tb.row(vec![h, a[0].to_string(), a[1].to_string(), a[2].to_string(), a[3].to_string(), a[4].to_string(), a[5].to_string(), bar]);
+            tb.row(vec![
+                h,
+                a[0].to_string(),
+                a[1].to_string(),
+                a[2].to_string(),
+                a[3].to_string(),
+                a[4].to_string(),
+                a[5].to_string(),
+                bar,
+            ]);
         }
         tb.write(w, 40)?;
         writeln!(w, "  (# delivered, - deferred or bounced)")?;
@@ -349,7 +495,11 @@ pub fn summary(w: &mut dyn Write, r: &Report, zone: &Zone, top: usize, verbose: 
     )?;
     if verbose {
         for i in &r.inputs {
-            writeln!(w, "  {} ({}, {} bytes): {} lines, {} skipped, {} unrecognised", i.name, i.format, i.bytes, i.lines.total, i.lines.skipped, i.lines.unknown_mta)?;
+            writeln!(
+                w,
+                "  {} ({}, {} bytes): {} lines, {} skipped, {} unrecognised",
+                i.name, i.format, i.bytes, i.lines.total, i.lines.skipped, i.lines.unknown_mta
+            )?;
             for (n, why, text) in &i.lines.examples {
                 writeln!(w, "    line {}: {}: {}", n + 1, why, text)?;
             }

@@ -33,7 +33,12 @@ pub(super) fn run(a: TraceArgs) -> anyhow::Result<ExitCode> {
     let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
     let mut tracer = Tracer::new(Query::new(&a.query));
     tracer.limit = a.limit.max(1);
-    let mut c = Correlator::new(CorrelateOptions { queue_lifetime: lifetime }, tracer);
+    let mut c = Correlator::new(
+        CorrelateOptions {
+            queue_lifetime: lifetime,
+        },
+        tracer,
+    );
     let progress = !a.read.no_progress;
     super::with_progress(&inputs, progress, || pipeline::run(sources, &popts, &mut c))?;
     let (tracer, _names, _first, last) = c.finish();
@@ -52,9 +57,22 @@ pub(super) fn run(a: TraceArgs) -> anyhow::Result<ExitCode> {
         )?;
         writeln!(out)?;
     } else {
-        render(&mut out, &a.query, &stories, &rejections, &zone, last, lifetime, lang)?;
+        render(
+            &mut out,
+            &a.query,
+            &stories,
+            &rejections,
+            &zone,
+            last,
+            lifetime,
+            lang,
+        )?;
     }
-    Ok(if stories.is_empty() && rejections.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if stories.is_empty() && rejections.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn hhmmss(ts: i64, zone: &Zone) -> String {
@@ -73,14 +91,25 @@ fn render(
     lang: super::explain::Lang,
 ) -> std::io::Result<()> {
     if stories.is_empty() && rejections.is_empty() {
-        writeln!(w, "No message matches {query:?} (queue id, Message-ID, sender or recipient).")?;
+        writeln!(
+            w,
+            "No message matches {query:?} (queue id, Message-ID, sender or recipient)."
+        )?;
         return Ok(());
     }
     let n = stories.len();
     for (i, family) in stories.iter().enumerate() {
         for (k, m) in family.iter().enumerate() {
             if k == 0 {
-                writeln!(w, "━━ Message {} of {}: {} ({} on {}) ━━", i + 1, n, m.queue_id, m.mta, if m.host.is_empty() { "-" } else { &m.host })?;
+                writeln!(
+                    w,
+                    "━━ Message {} of {}: {} ({} on {}) ━━",
+                    i + 1,
+                    n,
+                    m.queue_id,
+                    m.mta,
+                    if m.host.is_empty() { "-" } else { &m.host }
+                )?;
             } else {
                 writeln!(w)?;
                 let rel = match m.parent_relation {
@@ -88,7 +117,13 @@ fn render(
                     Some(r) => format!("{} notification", r.replace('_', "-")),
                     None => "related message".to_string(),
                 };
-                writeln!(w, "  └─ {}: {} of {}", m.queue_id, rel, m.parent_queue_id.as_deref().unwrap_or("?"))?;
+                writeln!(
+                    w,
+                    "  └─ {}: {} of {}",
+                    m.queue_id,
+                    rel,
+                    m.parent_queue_id.as_deref().unwrap_or("?")
+                )?;
             }
             message(w, m, zone, end, lifetime, lang, k > 0)?;
         }
@@ -132,7 +167,10 @@ fn fate_words(m: &MessageTrace, end: i64, lifetime: i64) -> String {
     let in_queue = (m.last - m.arrival) / 1_000_000;
     let head = match m.fate {
         Fate::Removed | Fate::Completed => "done".to_string(),
-        Fate::Expired => format!("expired after {} in the queue; returned to the sender", fmt_duration(in_queue)),
+        Fate::Expired => format!(
+            "expired after {} in the queue; returned to the sender",
+            fmt_duration(in_queue)
+        ),
         Fate::Deleted => "deleted by an administrator".to_string(),
         Fate::Rejected => "rejected after the content was received (never queued)".to_string(),
         Fate::Discarded => "discarded".to_string(),
@@ -140,20 +178,40 @@ fn fate_words(m: &MessageTrace, end: i64, lifetime: i64) -> String {
             let age = (end - m.arrival) / 1_000_000;
             let left = lifetime - age;
             if left >= 0 {
-                format!("still in the queue at the end of the log ({} old, {} left before it expires)", fmt_duration(age), fmt_duration(left))
+                format!(
+                    "still in the queue at the end of the log ({} old, {} left before it expires)",
+                    fmt_duration(age),
+                    fmt_duration(left)
+                )
             } else {
-                format!("still in the queue at the end of the log ({} old, past the {} queue lifetime)", fmt_duration(age), fmt_duration(lifetime))
+                format!(
+                    "still in the queue at the end of the log ({} old, past the {} queue lifetime)",
+                    fmt_duration(age),
+                    fmt_duration(lifetime)
+                )
             }
         }
         Fate::Abandoned => "the client went away before the message was queued".to_string(),
         Fate::Lost => "no more lines about it (the log does not say how it ended)".to_string(),
         Fate::Replaced => "its queue id was reused before its end was logged".to_string(),
     };
-    if parts.is_empty() { head } else { format!("{head}: {}", parts.join(", ")) }
+    if parts.is_empty() {
+        head
+    } else {
+        format!("{head}: {}", parts.join(", "))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn message(w: &mut dyn Write, m: &MessageTrace, zone: &Zone, end: i64, lifetime: i64, lang: super::explain::Lang, nested: bool) -> std::io::Result<()> {
+fn message(
+    w: &mut dyn Write,
+    m: &MessageTrace,
+    zone: &Zone,
+    end: i64,
+    lifetime: i64,
+    lang: super::explain::Lang,
+    nested: bool,
+) -> std::io::Result<()> {
     let ind = if nested { "     " } else { "  " };
     if let Some(mid) = &m.message_id {
         writeln!(w, "{ind}Message-ID  <{mid}>")?;
@@ -162,8 +220,16 @@ fn message(w: &mut dyn Write, m: &MessageTrace, zone: &Zone, end: i64, lifetime:
         writeln!(
             w,
             "{ind}From        {}{}",
-            if s.is_empty() { "<> (a bounce or notification)" } else { s },
-            if m.size > 0 { format!("  ({} bytes)", m.size) } else { String::new() }
+            if s.is_empty() {
+                "<> (a bounce or notification)"
+            } else {
+                s
+            },
+            if m.size > 0 {
+                format!("  ({} bytes)", m.size)
+            } else {
+                String::new()
+            }
         )?;
     }
     let to: Vec<String> = m
@@ -181,7 +247,10 @@ fn message(w: &mut dyn Write, m: &MessageTrace, zone: &Zone, end: i64, lifetime:
         w,
         "{ind}Arrived     {}{}",
         hhmmss(m.arrival, zone),
-        m.client.as_deref().map(|c| format!(" from {c}")).unwrap_or_default()
+        m.client
+            .as_deref()
+            .map(|c| format!(" from {c}"))
+            .unwrap_or_default()
     )?;
     writeln!(w, "{ind}Fate        {}", fate_words(m, end, lifetime))?;
     writeln!(w)?;
@@ -191,14 +260,24 @@ fn message(w: &mut dyn Write, m: &MessageTrace, zone: &Zone, end: i64, lifetime:
         let t = hhmmss(e.ts, zone);
         let t = &t[11..];
         let line = match e.kind {
-            "received" => "received".to_string() + &m.client.as_deref().map(|c| format!(" from {c}")).unwrap_or_default(),
+            "received" => {
+                "received".to_string()
+                    + &m.client
+                        .as_deref()
+                        .map(|c| format!(" from {c}"))
+                        .unwrap_or_default()
+            }
             "message-id" => "Message-ID logged".into(),
             "queued" => "queued for delivery (queue manager took it)".into(),
             "delivered" | "deferred" | "bounced" | "expired" | "handed-off" => {
                 let rc = e.recipient.clone().unwrap_or_default();
                 let n = attempt_no.entry(rc.clone()).or_default();
                 *n += 1;
-                let via = e.relay.as_deref().map(|r| format!(" via {r}")).unwrap_or_default();
+                let via = e
+                    .relay
+                    .as_deref()
+                    .map(|r| format!(" via {r}"))
+                    .unwrap_or_default();
                 let reply = e.reply.as_deref().unwrap_or("");
                 match e.kind {
                     "delivered" => format!("delivered to <{rc}>{via} (attempt {n}): {reply}"),
@@ -213,7 +292,11 @@ fn message(w: &mut dyn Write, m: &MessageTrace, zone: &Zone, end: i64, lifetime:
             }
             "notification" => format!(
                 "{} generated: {}",
-                e.text.split(':').nth(1).map(str::trim).unwrap_or("notification"),
+                e.text
+                    .split(':')
+                    .nth(1)
+                    .map(str::trim)
+                    .unwrap_or("notification"),
                 e.related_queue_id.as_deref().unwrap_or("-")
             ),
             "removed" => "removed from the queue".into(),
@@ -232,7 +315,11 @@ fn message(w: &mut dyn Write, m: &MessageTrace, zone: &Zone, end: i64, lifetime:
         };
         writeln!(w, "{ind}{t}  {line}")?;
         if matches!(e.kind, "deferred" | "bounced" | "expired") && e.reply.is_some() {
-            let key = format!("{:?}{:?}", e.reason, e.reply.as_deref().map(|r| normalized(r)));
+            let key = format!(
+                "{:?}{:?}",
+                e.reason,
+                e.reply.as_deref().map(|r| normalized(r))
+            );
             if !explained.contains(&key) {
                 explained.push(key);
                 for l in super::explain::attempt(e, m, lang) {
