@@ -317,19 +317,25 @@ struct QKey {
 impl QKey {
     fn new(origin: u32, qid: &[u8]) -> Self {
         let mut b = [0u8; 27];
-        let len;
-        if qid.len() <= 27 {
+        let len = if qid.len() <= 27 {
             b[..qid.len()].copy_from_slice(qid);
-            len = qid.len() as u8;
+            qid.len() as u8
         } else {
             b[..11].copy_from_slice(&qid[..11]);
             b[11..19].copy_from_slice(&hash64(qid).to_le_bytes());
             b[19..27].copy_from_slice(&hash64(&qid[11..]).to_le_bytes());
-            len = 200;
-        }
+            200
+        };
         Self { origin, len, b }
     }
 }
+
+/// (host, MTA instance).
+type OriginKey = (Box<[u8]>, Box<[u8]>);
+
+/// Where the continuation of a hand-off is: in flight (slot), or closed (serial, arrival,
+/// whether it was counted as received).
+type HopChild = (Option<u32>, Option<(u64, Option<i64>, bool)>);
 
 struct Recent {
     serial: u64,
@@ -355,7 +361,7 @@ pub struct Correlator<S: Sink> {
     slab: Vec<Option<Msg>>,
     free: Vec<u32>,
     next_serial: u64,
-    origins: FxHashMap<(Box<[u8]>, Box<[u8]>), u32>,
+    origins: FxHashMap<OriginKey, u32>,
     origin_names: Vec<Box<str>>,
     last_origin: (Vec<u8>, Vec<u8>, u32),
     recent: FxHashMap<QKey, Recent>,
@@ -904,11 +910,11 @@ impl<S: Sink> Correlator<S> {
         let parent_serial = m.serial;
         // a hand-off to a content filter / next local instance whose continuation is already
         // known (re-injected before the 250 was logged, the usual order)
-        let mut hop_child: Option<(Option<u32>, Option<(u64, Option<i64>, bool)>)> = None;
+        let mut hop_child: Option<HopChild> = None;
         if a.status == Status::Sent && !a.hop.is_empty() {
             let child = chunk.bytes(a.hop);
             let host = self.origin_names[origin as usize].clone();
-            for (&(ref h, _), &oid) in &self.origins {
+            for ((h, _), &oid) in &self.origins {
                 if **h != *host.as_bytes() {
                     continue;
                 }

@@ -551,21 +551,18 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 return LineClass::Info;
             }
         }
-        b'u' => {
-            if r.starts_with(b"uid=") && find(r, b"from=").is_some() {
-                out.push(
-                    q,
-                    Kind::Received {
-                        client: crate::event::Span::EMPTY,
-                        local: true,
-                    },
-                );
-                return LineClass::Event;
-            }
+        b'u' if r.starts_with(b"uid=") && find(r, b"from=").is_some() => {
+            out.push(
+                q,
+                Kind::Received {
+                    client: crate::event::Span::EMPTY,
+                    local: true,
+                },
+            );
+            return LineClass::Event;
         }
         b'h' => {
-            if let Some(v) = r.strip_prefix(b"hold: ") {
-                let _ = v;
+            if r.starts_with(b"hold: ") {
                 out.push(q, Kind::Held);
                 return LineClass::Event;
             }
@@ -581,11 +578,9 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 return LineClass::Info;
             }
         }
-        b'd' => {
-            if r.starts_with(b"discard: ") {
-                out.push(q, Kind::Discarded);
-                return LineClass::Event;
-            }
+        b'd' if r.starts_with(b"discard: ") => {
+            out.push(q, Kind::Discarded);
+            return LineClass::Event;
         }
         b'l' | b'e' | b'i' | b'b' | b'S' | b'C' | b'D' | b'T' | b'E' | b'U' | b'A' | b'V'
         | b'P' | b'X' | b'L' => {

@@ -24,6 +24,7 @@ pub fn stage_of(text: &[u8]) -> Stage {
         .map(|i| i + 30)
         .or_else(|| find(text, b"from remote server after ").map(|i| i + 25))
         .or_else(|| find(text, b"error after ").map(|i| i + 12))
+        .or_else(|| find(text, b"timeout after ").map(|i| i + 14))
     {
         let r = &text[i..];
         if r.starts_with(b"initial connection") || r.starts_with(b"connection") {
@@ -45,10 +46,10 @@ pub fn stage_of(text: &[u8]) -> Stage {
         if find(r, b"TLS").is_some() {
             return Stage::Starttls;
         }
-        if let Some(j) = find(r, b"sending ") {
-            if let Some(s) = command_stage(&r[j + 8..]) {
-                return s;
-            }
+        if let Some(j) = find(r, b"sending ")
+            && let Some(s) = command_stage(&r[j + 8..])
+        {
+            return s;
         }
         if find(r, b"end of data").is_some() || find(r, b"message body").is_some() {
             return Stage::DataEnd;

@@ -389,9 +389,7 @@ impl Sink for Summary {
         self.totals.expired += 1;
         self.hour(ts).expired += 1;
         for r in &msg.rcpts {
-            if r.state == RcptState::Expired && r.done_at == ts
-                || r.state == RcptState::Expired && msg.mta != Mta::Postfix
-            {
+            if r.state == RcptState::Expired && (r.done_at == ts || msg.mta != Mta::Postfix) {
                 self.by_domain.entry(r.domain).or_default().expired += 1;
                 self.by_reason
                     .entry(r.last_reason.unwrap_or(Reason::Expired))

@@ -241,14 +241,14 @@ pub fn parse_iso(b: &[u8], sep_space: bool) -> Option<(DateTimeStamp, usize)> {
     if let Some((o, n)) = zone_suffix(b, i) {
         offset = Some(o);
         i += n;
-    } else if sep_space && b.get(i) == Some(&b' ') {
-        if let Some((o, n)) = zone_suffix(b, i + 1)
-            && n >= 5
-            && b.get(i + 1 + n).is_none_or(|c| *c == b' ')
-        {
-            offset = Some(o);
-            i += 1 + n;
-        }
+    } else if sep_space
+        && b.get(i) == Some(&b' ')
+        && let Some((o, n)) = zone_suffix(b, i + 1)
+        && n >= 5
+        && b.get(i + 1 + n).is_none_or(|c| *c == b' ')
+    {
+        offset = Some(o);
+        i += 1 + n;
     }
     Some((
         DateTimeStamp {

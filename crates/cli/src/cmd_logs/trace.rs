@@ -318,7 +318,7 @@ fn message(
             let key = format!(
                 "{:?}{:?}",
                 e.reason,
-                e.reply.as_deref().map(|r| normalized(r))
+                e.reply.as_deref().map(normalized)
             );
             if !explained.contains(&key) {
                 explained.push(key);
