@@ -117,9 +117,9 @@ struct TraceArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-    /// Language of explanations: en or es.
-    #[arg(long, default_value = "en", value_name = "LANG")]
-    lang: String,
+    /// Language of explanations: en or es (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
     /// Queue lifetime (for messages still pending at the end).
     #[arg(long, default_value = "5d", value_name = "DURATION")]
     queue_lifetime: String,

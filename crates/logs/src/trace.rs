@@ -94,6 +94,9 @@ pub struct TraceEvent {
     /// Queue id of the notification or next hop.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related_queue_id: Option<String>,
+    /// For failures: the explanation (`mailway explain`'s schema), filled by the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<mailway_status::explain::Explanation>,
 }
 
 /// A recipient's outcome.
@@ -341,6 +344,7 @@ fn trace_event(ev: &Event, chunk: &Chunk) -> TraceEvent {
         stage: None,
         delay_s: None,
         related_queue_id: None,
+        explanation: None,
     };
     match ev.kind {
         Kind::Attempt(a) => {

@@ -1,28 +1,31 @@
-//! Explanations of failed attempts for `trace` and `follow`, through `mailway_status`.
+//! Explanations of failed attempts for `trace`, through `mailway_status::explain` (the same
+//! knowledge as `mailway explain`).
+
+use std::collections::HashMap;
 
 use mailway_logs::trace::{MessageTrace, TraceEvent};
-use mailway_status::Temporality;
+pub use mailway_status::explain::Lang;
+use mailway_status::explain::{ExplainInput, Explanation, explain};
 
-/// Language of explanations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Spanish.
-    Es,
-}
-
-/// Parses `en` / `es`.
-pub fn lang(s: &str) -> anyhow::Result<Lang> {
-    match s.to_ascii_lowercase().as_str() {
-        "en" | "english" => Ok(Lang::En),
-        "es" | "spanish" | "español" => Ok(Lang::Es),
-        _ => anyhow::bail!("--lang: {s:?} is not a supported language (en, es)"),
+/// `--lang`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`).
+pub fn lang(s: Option<&str>) -> anyhow::Result<Lang> {
+    match s {
+        Some(v) => v
+            .parse::<Lang>()
+            .map_err(|e| anyhow::anyhow!("--lang: {e}")),
+        None => {
+            let env = |k: &str| std::env::var(k).ok();
+            Ok(Lang::from_env_values(
+                env("LC_ALL").as_deref(),
+                env("LC_MESSAGES").as_deref(),
+                env("LANG").as_deref(),
+            ))
+        }
     }
 }
 
-/// Lines explaining a failed attempt.
-pub fn attempt(e: &TraceEvent, _m: &MessageTrace, lang: Lang) -> Vec<String> {
+/// Explains one failed attempt.
+pub fn explain_event(e: &TraceEvent, m: &MessageTrace, lang: Lang) -> Explanation {
     let reply = e.reply.as_deref().unwrap_or("");
     let (code, rest) = mailway_logs::reply::remote_reply(reply.as_bytes());
     let mut r = mailway_status::parse_reply(&String::from_utf8_lossy(rest));
@@ -31,36 +34,78 @@ pub fn attempt(e: &TraceEvent, _m: &MessageTrace, lang: Lang) -> Vec<String> {
         r.status = d.parse().ok().or(r.status);
     }
     r.command = e.stage.and_then(|s| s.command());
-    let c = mailway_status::classify(&r);
-    let temp = match (c.temporality, lang) {
-        (Temporality::Transient, Lang::En) => {
-            "temporary: the server keeps retrying until the queue lifetime ends"
+    let mut input = ExplainInput::new(&r);
+    input.raw = Some(reply);
+    input.mta = Some(m.mta);
+    input.recipient = e.recipient.as_deref();
+    input.queue_id = Some(&m.queue_id);
+    let sender_domain = m
+        .sender
+        .as_deref()
+        .and_then(|s| s.rsplit_once('@'))
+        .map(|x| x.1);
+    input.sender_domain = sender_domain;
+    explain(&input, lang)
+}
+
+/// Fills `explanation` of every failed attempt (once per distinct reply and recipient domain).
+pub fn fill(stories: &mut [Vec<MessageTrace>], lang: Lang) {
+    let mut cache: HashMap<(String, Option<String>, String), Explanation> = HashMap::new();
+    for family in stories.iter_mut() {
+        for m in family.iter_mut() {
+            let snapshot = m.clone();
+            for e in m.events.iter_mut() {
+                if !matches!(e.kind, "deferred" | "bounced" | "expired") || e.reply.is_none() {
+                    continue;
+                }
+                let dom = e
+                    .recipient
+                    .as_deref()
+                    .and_then(|r| r.rsplit_once('@'))
+                    .map(|x| x.1.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let key = (e.reply.clone().unwrap_or_default(), e.dsn.clone(), dom);
+                let x = cache
+                    .entry(key)
+                    .or_insert_with(|| explain_event(e, &snapshot, lang))
+                    .clone();
+                e.explanation = Some(x);
+            }
         }
-        (Temporality::Transient, Lang::Es) => {
-            "temporal: el servidor sigue reintentando hasta que vence el tiempo en cola"
-        }
-        (Temporality::Permanent, Lang::En) => {
-            "permanent: no more retries; the sender gets a bounce"
-        }
-        (Temporality::Permanent, Lang::Es) => {
-            "permanente: no hay más reintentos; el remitente recibe un rebote"
-        }
-        (_, Lang::En) => {
-            "no SMTP code: a connection or local problem, retried like a temporary error"
-        }
-        (_, Lang::Es) => {
-            "sin código SMTP: un problema de conexión o local, se reintenta como un error temporal"
-        }
-    };
-    let stage = e.stage.map(|s| s.as_str()).unwrap_or("unknown");
-    let what = match lang {
-        Lang::En => format!("reason {}, at {} stage; {}", c.reason.as_str(), stage, temp),
-        Lang::Es => format!(
-            "motivo {}, en la etapa {}; {}",
-            c.reason.as_str(),
-            stage,
-            temp
-        ),
-    };
-    vec![what]
+    }
+}
+
+/// Lines for people: what it is, whether it fixes itself, the likeliest cause, what to do.
+pub fn lines(x: &Explanation, lang: Lang) -> Vec<String> {
+    let mut v = Vec::new();
+    let what = x.summary.first().cloned().unwrap_or_default();
+    v.push(format!(
+        "{} ({}): {}",
+        x.reason_title,
+        x.reason.as_str(),
+        what
+    ));
+    if let Some(r) = &x.retry {
+        v.push(r.clone());
+    } else {
+        v.push(x.temporality_text.clone());
+    }
+    if let Some(c) = x.causes.first() {
+        v.push(match lang {
+            Lang::Es => format!("causa probable: {}", c.text),
+            _ => format!("likely cause: {}", c.text),
+        });
+    }
+    if let Some(a) = x.admin_actions.first() {
+        let cmd = a
+            .command
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        v.push(match lang {
+            Lang::Es => format!("administrador: {}{cmd}", a.text),
+            _ => format!("admin: {}{cmd}", a.text),
+        });
+    }
+    v
 }

@@ -26,7 +26,7 @@ struct Output<'a> {
 pub(super) fn run(a: TraceArgs) -> anyhow::Result<ExitCode> {
     let zone = a.read.zone()?;
     let lifetime = duration("--queue-lifetime", &a.queue_lifetime)?;
-    let lang = super::explain::lang(&a.lang)?;
+    let lang = super::explain::lang(a.lang.as_deref())?;
     let popts = a.read.pipeline(&zone);
     let mut inputs = input::open(&a.files, &zone)?;
     let sources = std::mem::take(&mut inputs.sources);
@@ -43,7 +43,8 @@ pub(super) fn run(a: TraceArgs) -> anyhow::Result<ExitCode> {
     super::with_progress(&inputs, progress, || pipeline::run(sources, &popts, &mut c))?;
     let (tracer, _names, _first, last) = c.finish();
     let rejections = tracer.rejections.clone();
-    let stories = tracer.finish(&zone);
+    let mut stories = tracer.finish(&zone);
+    super::explain::fill(&mut stories, lang);
     let mut out = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(
@@ -315,15 +316,13 @@ fn message(
         };
         writeln!(w, "{ind}{t}  {line}")?;
         if matches!(e.kind, "deferred" | "bounced" | "expired") && e.reply.is_some() {
-            let key = format!(
-                "{:?}{:?}",
-                e.reason,
-                e.reply.as_deref().map(normalized)
-            );
+            let key = format!("{:?}{:?}", e.reason, e.reply.as_deref().map(normalized));
             if !explained.contains(&key) {
                 explained.push(key);
-                for l in super::explain::attempt(e, m, lang) {
-                    writeln!(w, "{ind}          ↳ {l}")?;
+                if let Some(x) = &e.explanation {
+                    for l in super::explain::lines(x, lang) {
+                        writeln!(w, "{ind}          ↳ {l}")?;
+                    }
                 }
             }
         }
