@@ -250,13 +250,14 @@ fn summary(a: SummaryArgs) -> anyhow::Result<ExitCode> {
     let (sink, names, first, last) = correlator.finish();
     let report = sink.report(&names, first, last, reports);
     let elapsed = started.elapsed();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if a.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
         render::summary(&mut out, &report, &zone, a.top, a.read.verbose)?;
     }
+    out.flush()?;
     if a.read.verbose {
         let bytes = read_counter.load(Ordering::Relaxed).max(total);
         eprintln!(

@@ -212,6 +212,9 @@ pub struct Msg {
     pub held: bool,
     /// Notifications generated about it.
     pub notices: u32,
+    /// When the MTA logged its removal from the queue (the state is kept a few seconds more
+    /// for lines logged out of order).
+    pub removed_at: Option<i64>,
     rcpt_index: Option<FxHashMap<Box<[u8]>, u32>>,
 }
 
@@ -354,6 +357,9 @@ struct PendingHop {
 
 const MICROS: i64 = 1_000_000;
 const HOUR: i64 = 3600 * MICROS;
+/// How long a removed message's state is kept for lines logged out of order (syslog interleaves
+/// processes; a delivery line can follow the queue manager's "removed" by a few seconds).
+const REMOVAL_GRACE: i64 = 10 * MICROS;
 
 /// The correlator.
 pub struct Correlator<S: Sink> {
@@ -369,6 +375,7 @@ pub struct Correlator<S: Sink> {
     pending_notices: FxHashMap<QKey, (u64, NoticeKind)>,
     serial_keys: FxHashMap<u64, QKey>,
     multi_host: Vec<bool>,
+    closing: std::collections::VecDeque<(i64, QKey, u64)>,
     next_sweep: i64,
     /// First and last event times seen.
     pub first_ts: Option<i64>,
@@ -397,6 +404,7 @@ impl<S: Sink> Correlator<S> {
             pending_notices: FxHashMap::default(),
             serial_keys: FxHashMap::default(),
             multi_host: Vec::new(),
+            closing: std::collections::VecDeque::new(),
             next_sweep: i64::MIN,
             first_ts: None,
             last_ts: i64::MIN,
@@ -477,6 +485,7 @@ impl<S: Sink> Correlator<S> {
             expired: None,
             held: false,
             notices: 0,
+            removed_at: None,
             rcpt_index: None,
         };
         let idx = match self.free.pop() {
@@ -563,6 +572,13 @@ impl<S: Sink> Correlator<S> {
         if self.first_ts.is_none_or(|f| ev.ts < f) {
             self.first_ts = Some(ev.ts);
         }
+        while let Some(&(t, k, serial)) = self.closing.front() {
+            if ev.ts - t < REMOVAL_GRACE {
+                break;
+            }
+            self.closing.pop_front();
+            self.close_removed(k, serial);
+        }
         if ev.ts >= self.next_sweep {
             if self.next_sweep != i64::MIN {
                 self.sweep(ev.ts);
@@ -584,7 +600,7 @@ impl<S: Sink> Correlator<S> {
             Kind::Received { client, local } => {
                 let idx = match existing {
                     Some(i) if self.progressed(i) => {
-                        self.finalize(key, Fate::Replaced);
+                        self.replace_existing(key);
                         self.create(key, ev, chunk, origin)
                     }
                     Some(i) => i,
@@ -606,7 +622,7 @@ impl<S: Sink> Correlator<S> {
                         if self.progressed(i)
                             || self.slab[i as usize].as_ref().unwrap().message_id.is_some() =>
                     {
-                        self.finalize(key, Fate::Replaced);
+                        self.replace_existing(key);
                         self.create(key, ev, chunk, origin)
                     }
                     Some(i) => i,
@@ -643,7 +659,7 @@ impl<S: Sink> Correlator<S> {
                     // Exchange logs RECEIVE again at each transport hop of the same message
                     Some(i) if ev.mta == Mta::Exchange => i,
                     Some(i) if self.progressed(i) => {
-                        self.finalize(key, Fate::Replaced);
+                        self.replace_existing(key);
                         self.create(key, ev, chunk, origin)
                     }
                     Some(i) => i,
@@ -765,18 +781,13 @@ impl<S: Sink> Correlator<S> {
                     return;
                 };
                 self.touch(i, ev.ts);
+                let m = self.slab[i as usize].as_mut().unwrap();
+                if m.removed_at.is_none() {
+                    m.removed_at = Some(ev.ts);
+                    self.closing.push_back((ev.ts, key, m.serial));
+                }
                 let m = self.slab[i as usize].as_ref().unwrap();
-                let fate = if m.expired.is_some() {
-                    Fate::Expired
-                } else if m.pending_rcpts().next().is_some() && m.mta == Mta::Postfix {
-                    // qmgr removes a message only when every recipient is done; pending
-                    // recipients mean an administrator deleted it (postsuper -d)
-                    Fate::Deleted
-                } else {
-                    Fate::Removed
-                };
                 self.sink.event(Some(m), ev, chunk, &self.names);
-                self.finalize(key, fate);
                 return;
             }
             Kind::Deleted | Kind::Discarded | Kind::ContentRejected { .. } => {
@@ -832,7 +843,46 @@ impl<S: Sink> Correlator<S> {
 
     fn progressed(&self, idx: u32) -> bool {
         let m = self.slab[idx as usize].as_ref().unwrap();
-        m.queued || m.attempts > 0 || m.expired.is_some()
+        m.queued || m.attempts > 0 || m.expired.is_some() || m.removed_at.is_some()
+    }
+
+    /// The fate of a message whose removal was logged.
+    fn removal_fate(m: &Msg) -> Fate {
+        if m.expired.is_some() {
+            Fate::Expired
+        } else if m.pending_rcpts().next().is_some() && m.mta == Mta::Postfix {
+            // qmgr removes a message only when every recipient is done; pending recipients
+            // mean an administrator deleted it (postsuper -d)
+            Fate::Deleted
+        } else {
+            Fate::Removed
+        }
+    }
+
+    /// Closes a removed message once its grace time is over (unless it was closed already).
+    fn close_removed(&mut self, key: QKey, serial: u64) {
+        let Some(&i) = self.msgs.get(&key) else {
+            return;
+        };
+        let Some(m) = self.slab[i as usize].as_ref() else {
+            return;
+        };
+        if m.serial != serial {
+            return;
+        }
+        let fate = Self::removal_fate(m);
+        self.finalize(key, fate);
+    }
+
+    /// The queue id starts a new message: close the previous one (removed, or its end not
+    /// logged: replaced).
+    fn replace_existing(&mut self, key: QKey) {
+        let Some(&i) = self.msgs.get(&key) else {
+            return;
+        };
+        let m = self.slab[i as usize].as_ref().unwrap();
+        let fate = if m.removed_at.is_some() { Self::removal_fate(m) } else { Fate::Replaced };
+        self.finalize(key, fate);
     }
 
     fn check_hop(&mut self, key: QKey, idx: u32) {
@@ -1100,7 +1150,9 @@ impl<S: Sink> Correlator<S> {
             let i = self.msgs[&k];
             let m = self.slab[i as usize].as_ref().unwrap();
             let all_final = !m.rcpts.is_empty() && m.rcpts.iter().all(|r| r.state.is_final());
-            let fate = if m.mta != Mta::Postfix && all_final {
+            let fate = if m.removed_at.is_some() {
+                Self::removal_fate(m)
+            } else if m.mta != Mta::Postfix && all_final {
                 if m.expired.is_some() {
                     Fate::Expired
                 } else {

@@ -51,7 +51,7 @@ impl Default for PipelineOptions {
     fn default() -> Self {
         Self {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            block_size: 4 << 20,
+            block_size: 2 << 20,
             zone: Zone::utc(),
             year: None,
             max_examples: 5,
@@ -172,7 +172,7 @@ pub fn run<S: Sink>(
     correlator: &mut Correlator<S>,
 ) -> Result<Vec<InputReport>, ReadError> {
     let threads = opts.threads.max(1);
-    let pool = threads * 3 + 2;
+    let pool = threads * 2 + 2;
     let (free_tx, free_rx) = sync_channel::<Chunk>(pool);
     for _ in 0..pool {
         free_tx.send(Chunk::default()).expect("pool");

@@ -9,83 +9,63 @@ use crate::event::{Attempt, Dsn, Kind, NoticeKind, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
 use crate::reply::{normalize_into, stage_of};
 
-const DAEMONS: &[&[u8]] = &[
-    b"smtpd",
-    b"smtp",
-    b"lmtp",
-    b"qmgr",
-    b"oqmgr",
-    b"cleanup",
-    b"local",
-    b"virtual",
-    b"pipe",
-    b"bounce",
-    b"defer",
-    b"trace",
-    b"error",
-    b"retry",
-    b"discard",
-    b"pickup",
-    b"postscreen",
-    b"dnsblog",
-    b"anvil",
-    b"scache",
-    b"tlsmgr",
-    b"tlsproxy",
-    b"master",
-    b"postsuper",
-    b"postqueue",
-    b"postdrop",
-    b"sendmail",
-    b"trivial-rewrite",
-    b"rewrite",
-    b"verify",
-    b"showq",
-    b"flush",
-    b"spawn",
-    b"proxymap",
-    b"proxywrite",
-    b"postfix-script",
-    b"postmap",
-    b"postalias",
-    b"postlog",
-    b"postmulti",
-    b"postconf",
-    b"postcat",
-    b"qmqpd",
-    b"nqmgr",
-    b"smtp-tls",
-];
-
-/// Daemons whose lines never carry delivery events.
-const INFO_ONLY: &[&[u8]] = &[
-    b"anvil",
-    b"scache",
-    b"tlsmgr",
-    b"tlsproxy",
-    b"master",
-    b"dnsblog",
-    b"trivial-rewrite",
-    b"rewrite",
-    b"verify",
-    b"showq",
-    b"flush",
-    b"spawn",
-    b"proxymap",
-    b"proxywrite",
-    b"postfix-script",
-    b"postmap",
-    b"postalias",
-    b"postmulti",
-    b"postconf",
-    b"postcat",
-    b"postqueue",
-    b"postlog",
-];
-
 /// Whether a program-name component is a Postfix daemon.
 pub fn is_daemon(d: &[u8]) -> bool {
-    DAEMONS.contains(&d)
+    matches!(
+        d,
+        b"smtpd"
+            | b"smtp"
+            | b"lmtp"
+            | b"qmgr"
+            | b"oqmgr"
+            | b"nqmgr"
+            | b"cleanup"
+            | b"local"
+            | b"virtual"
+            | b"pipe"
+            | b"bounce"
+            | b"defer"
+            | b"trace"
+            | b"error"
+            | b"retry"
+            | b"discard"
+            | b"pickup"
+            | b"postscreen"
+            | b"sendmail"
+            | b"postsuper"
+            | b"postdrop"
+            | b"qmqpd"
+            | b"smtp-tls"
+    ) || is_info_only(d)
+}
+
+/// Daemons whose lines never carry delivery events.
+fn is_info_only(d: &[u8]) -> bool {
+    matches!(
+        d,
+        b"anvil"
+            | b"scache"
+            | b"tlsmgr"
+            | b"tlsproxy"
+            | b"master"
+            | b"dnsblog"
+            | b"trivial-rewrite"
+            | b"rewrite"
+            | b"verify"
+            | b"showq"
+            | b"flush"
+            | b"spawn"
+            | b"proxymap"
+            | b"proxywrite"
+            | b"postfix-script"
+            | b"postmap"
+            | b"postalias"
+            | b"postmulti"
+            | b"postconf"
+            | b"postcat"
+            | b"postqueue"
+            | b"postlog"
+    )
 }
 
 #[inline]
@@ -128,7 +108,7 @@ pub fn split_qid(msg: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Parses one Postfix message.
 pub fn parse(msg: &[u8], daemon: &[u8], out: &mut Out<'_>) -> LineClass {
-    if INFO_ONLY.contains(&daemon) {
+    if is_info_only(daemon) {
         return LineClass::Info;
     }
     if daemon == b"postscreen" {
@@ -455,7 +435,18 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 let e = memchr::memchr(b'>', v).unwrap_or(v.len());
                 let from = &v[..e];
                 let tail = v.get(e + 1..).unwrap_or(&[]);
-                if find(tail, b"status=expired").is_some() {
+                // ", size=N, nrcpt=M (queue active)" or ", status=expired, returned to sender"
+                if let Some(t) = tail.strip_prefix(b", size=") {
+                    let (size, n) = num_prefix(t);
+                    let nrcpt = t
+                        .get(n..)
+                        .and_then(|r| r.strip_prefix(b", nrcpt="))
+                        .map_or(0, |r| num_prefix(r).0 as u32);
+                    let from = out.span(from);
+                    out.push(q, Kind::Queued { from, size, nrcpt });
+                    return LineClass::Event;
+                }
+                if tail.starts_with(b", status=expired") || find(tail, b"status=expired").is_some() {
                     out.push(q, Kind::Expired { forced: false });
                     return LineClass::Event;
                 }
@@ -463,10 +454,9 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                     out.push(q, Kind::Expired { forced: true });
                     return LineClass::Event;
                 }
-                let size = num_after(tail, b"size=").unwrap_or(0);
-                let nrcpt = num_after(tail, b"nrcpt=").unwrap_or(0) as u32;
-                let from = out.span(from);
-                if find(tail, b"size=").is_some() {
+                if let Some(size) = num_after(tail, b"size=") {
+                    let nrcpt = num_after(tail, b"nrcpt=").unwrap_or(0) as u32;
+                    let from = out.span(from);
                     out.push(q, Kind::Queued { from, size, nrcpt });
                     return LineClass::Event;
                 }
@@ -621,6 +611,20 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
 fn token(v: &[u8]) -> &[u8] {
     let n = v.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
     &v[..n]
+}
+
+/// Leading decimal number: (value, digits).
+fn num_prefix(h: &[u8]) -> (u64, usize) {
+    let mut n = 0u64;
+    let mut i = 0;
+    while let Some(&c) = h.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add((c - b'0') as u64);
+        i += 1;
+    }
+    (n, i)
 }
 
 fn num_after(h: &[u8], key: &[u8]) -> Option<u64> {

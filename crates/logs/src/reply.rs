@@ -281,6 +281,8 @@ impl Classifier {
         if status == Status::Sent {
             return Reason::Delivered;
         }
+        // the key: what classification depends on (codes, stage, the remote reply), without the
+        // host names and addresses in brackets that make each destination's text unique
         let key = &mut self.key;
         key.clear();
         if let Some(d) = dsn {
@@ -290,7 +292,17 @@ impl Classifier {
         }
         key.push(stage as u8);
         key.push(b'|');
-        key.extend_from_slice(norm);
+        let (code, rest) = remote_reply(norm);
+        key.extend_from_slice(&code.unwrap_or(0).to_le_bytes());
+        let mut depth = 0u32;
+        for &c in rest {
+            match c {
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => key.push(c),
+                _ => {}
+            }
+        }
         if let Some(r) = self.cache.get(key.as_slice()) {
             return *r;
         }

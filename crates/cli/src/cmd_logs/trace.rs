@@ -45,7 +45,7 @@ pub(super) fn run(a: TraceArgs) -> anyhow::Result<ExitCode> {
     let rejections = tracer.rejections.clone();
     let mut stories = tracer.finish(&zone);
     super::explain::fill(&mut stories, lang);
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if a.json {
         serde_json::to_writer_pretty(
             &mut out,
