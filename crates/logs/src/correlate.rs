@@ -881,7 +881,11 @@ impl<S: Sink> Correlator<S> {
             return;
         };
         let m = self.slab[i as usize].as_ref().unwrap();
-        let fate = if m.removed_at.is_some() { Self::removal_fate(m) } else { Fate::Replaced };
+        let fate = if m.removed_at.is_some() {
+            Self::removal_fate(m)
+        } else {
+            Fate::Replaced
+        };
         self.finalize(key, fate);
     }
 

@@ -446,7 +446,8 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                     out.push(q, Kind::Queued { from, size, nrcpt });
                     return LineClass::Event;
                 }
-                if tail.starts_with(b", status=expired") || find(tail, b"status=expired").is_some() {
+                if tail.starts_with(b", status=expired") || find(tail, b"status=expired").is_some()
+                {
                     out.push(q, Kind::Expired { forced: false });
                     return LineClass::Event;
                 }
