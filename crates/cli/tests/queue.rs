@@ -36,6 +36,9 @@ fn opts(dir: &std::path::Path) -> EngineOptions {
     // a port where nothing listens: messages stay deferred
     o.routes
         .insert("dest.test".into(), "127.0.40.9:9".parse().unwrap());
+    // the senders' domain too (notices), so nothing is ever looked up in the DNS
+    o.routes
+        .insert("example.org".into(), "127.0.40.9:9".parse().unwrap());
     o.timeouts.connect = Duration::from_millis(500);
     o
 }
@@ -239,6 +242,64 @@ fn running_daemon_over_the_api() {
             .arg(&spool),
     );
     assert!(out.contains("1 message(s) scheduled"), "{out}");
+    let show = stdout(
+        mailway()
+            .args(["queue", "show"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(show.contains("Message-ID:   <q1@example.org>"), "{show}");
+    assert!(show.contains("bob@dest.test"), "{show}");
+    assert!(show.contains("Subject: hello queue"), "{show}");
+    let js = stdout(
+        mailway()
+            .args(["queue", "show", "--json"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(
+        v["record"]["recipients"][0]["address"], "bob@dest.test",
+        "{js}"
+    );
+    // retry --all over the API: the daemon answers how many it rescheduled
+    let js = stdout(
+        mailway()
+            .args(["queue", "retry", "--all", "--json", "--spool"])
+            .arg(&spool),
+    );
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert!(v["retried"].as_u64().is_some(), "{js}");
+    // bounce over the API: a second message fails now, its sender gets a notice
+    let id2 = rt.block_on(async {
+        relay
+            .accept(
+                Envelope::new("carol@example.org", ["dan@dest.test"]),
+                MSG.to_vec(),
+            )
+            .await
+            .unwrap()
+    });
+    let out = stdout(
+        mailway()
+            .args(["queue", "bounce"])
+            .arg(id2.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    assert!(out.contains("failed (5.0.0)"), "{out}");
+    let ls = relay.list(&Default::default());
+    assert!(
+        !ls.iter().any(|m| m.id == id2),
+        "bounced message still queued"
+    );
+    assert!(
+        ls.iter()
+            .any(|m| m.sender.is_empty() && m.recipients[0].address == "carol@example.org"),
+        "no failure notice for carol: {ls:?}"
+    );
     let out = stdout(
         mailway()
             .args(["queue", "delete"])
@@ -247,7 +308,11 @@ fn running_daemon_over_the_api() {
             .arg(&spool),
     );
     assert!(out.contains("deleted"), "{out}");
-    assert_eq!(relay.queue_len(), 0);
+    let ls = relay.list(&Default::default());
+    assert!(
+        !ls.iter().any(|m| m.id == id),
+        "deleted message still queued"
+    );
     // a wrong --api address is a clear error
     let out = mailway()
         .args(["queue", "ls", "--api", "127.0.40.9:9", "--spool"])

@@ -1183,8 +1183,9 @@ impl Inner {
             sent += 1;
             if result.site_failure {
                 self.feedback(&domain, false, result.error.as_deref());
-            } else {
-                self.feedback(&domain, true, None);
+            } else if self.feedback(&domain, true, None) {
+                // Slow start: the window grew; open another connection if mail is waiting.
+                self.pump(&domain);
             }
             self.attempt_event(&job, Some(session.relay_name()), t0, session.tls());
             let broken = result.broken;
@@ -1230,7 +1231,8 @@ impl Inner {
         self.pump(&domain);
     }
 
-    /// Applies feedback; returns true when the destination just became dead.
+    /// Applies feedback; returns true when the destination just became dead (failure) or its
+    /// window just grew (success).
     fn feedback(&self, domain: &str, ok: bool, error: Option<&str>) -> bool {
         let now = self.clock.now();
         let mut st = self.lock();
@@ -1238,8 +1240,9 @@ impl Inner {
             return false;
         };
         if ok {
+            let before = d.fb.window();
             d.fb.on_success();
-            false
+            d.fb.window() > before
         } else {
             if let Some(e) = error {
                 d.last_error = Some(e.to_string());
