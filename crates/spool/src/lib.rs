@@ -50,7 +50,7 @@
 //!
 //! [`Spool::recover`] scans every bucket (two threads) and hands each message record to the
 //! caller; it reads records and file lengths, never contents, so 100,000 messages recover in
-//! well under five seconds (see `bench/relay-spool-scale.sh`). A `.msg` file whose prefix,
+//! well under five seconds (see `bench/spool-scale.sh`). A `.msg` file whose prefix,
 //! record or length is wrong is moved to `quarantine/` with a `.why` note and reported in the
 //! [`RecoveryReport`]; every other message recovers. A corrupt `.st` is quarantined and the
 //! message recovers from its accept-time record (undelivered recipients are retried, so some
