@@ -11,11 +11,17 @@
 #   peak RSS        mailway: the process's VmHWM; Postfix: the peak of the summed RSS of all its
 #                   processes (master, smtpd, cleanup, qmgr, smtp, ...), sampled every 100 ms;
 #   peak PSS        the same with PSS (shared pages divided among the processes mapping them),
-#                   the fairer figure for a multi-process MTA.
+#                   the fairer figure for a multi-process MTA;
+#   CPU ms/msg      user+system CPU time of the MTA's whole process tree (sampled every 100 ms,
+#                   per process the last value seen) divided by N: what each message costs, the
+#                   figure that decides throughput when the cores are shared with other work.
 # Durability is the same on both sides: mailway runs with its default `fsync = true` (temp file,
 # fsync, rename, fsync dir before 250), Postfix fsyncs its queue files before 250 as always.
 # Postfix runs as a private instance (own config, queue and data directories under the work
 # directory; smtpd on 127.0.30.11), never the system-wide one. Loopback only (127.0.30.0/24).
+# MAILWAY_BENCH_ARGS adds flags to `mailway serve` (diagnostics, e.g. `--config nofsync.toml`;
+# a comparison is only fair with the defaults). MAILWAY_PERF=1 records `perf` of mailway into
+# $CACHE/relay-perf.data.
 # Results are also written as JSON to $OUT (default /work/bench-cache/relay-vs-postfix.json).
 set -euo pipefail
 N=${1:-10000}
@@ -65,14 +71,17 @@ rss_sampler() { # root_pid stopfile outfile
 import os, sys, time
 root, stop, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 peak_rss = peak_pss = 0
+cpu = {}  # pid -> (start time, utime+stime ticks), last seen, for processes of the tree
 while not os.path.exists(stop):
-    parent, mem = {}, {}
+    parent, mem, ticks = {}, {}, {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/stat") as f:
-                parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                fields = f.read().rsplit(")", 1)[1].split()
+                parent[int(d)] = int(fields[1])
+                ticks[int(d)] = (int(fields[19]), int(fields[11]) + int(fields[12]))
             rss = pss = 0
             with open(f"/proc/{d}/smaps_rollup") as f:
                 for line in f:
@@ -90,12 +99,14 @@ while not os.path.exists(stop):
             if q == root:
                 total_rss += rss
                 total_pss += pss
+                if p in ticks:
+                    cpu[(p, ticks[p][0])] = ticks[p][1]
                 break
             q = parent.get(q, 0)
     peak_rss, peak_pss = max(peak_rss, total_rss), max(peak_pss, total_pss)
     time.sleep(0.1)
 with open(out, "w") as f:
-    f.write(f"{peak_rss} {peak_pss}\n")
+    f.write(f"{peak_rss} {peak_pss} {sum(cpu.values()) / os.sysconf('SC_CLK_TCK'):.2f}\n")
 PY
 }
 
@@ -119,8 +130,8 @@ run_case() { # name smtp_host smtp_port sink_port start_fn stop_fn
   if [ "$name" = mailway ]; then
     # VmHWM is the kernel's exact peak RSS of the single mailway process
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$MTA_PID/status")
-    read -r _ pss < "$W/$name-rss"
-    echo "$hwm $pss" > "$W/$name-rss"
+    read -r _ pss cpu < "$W/$name-rss"
+    echo "$hwm $pss $cpu" > "$W/$name-rss"
   fi
   "$6"   # stop the MTA
 }
@@ -129,9 +140,13 @@ run_case() { # name smtp_host smtp_port sink_port start_fn stop_fn
 start_mailway() {
   mkdir -p "$W/mailway"
   "$MAILWAY" serve --spool "$W/mailway/spool" --smtp 127.0.30.10:2525 --api 127.0.30.10:8025 \
-    --route "bench.test=127.0.30.9:2601" > "$W/mailway/out.log" 2>&1 &
+    --route "bench.test=127.0.30.9:2601" ${MAILWAY_BENCH_ARGS:-} > "$W/mailway/out.log" 2>&1 &
   MTA_PID=$!
   PIDS+=("$MTA_PID")
+  if [ -n "${MAILWAY_PERF:-}" ]; then
+    perf record -g -p "$MTA_PID" -o "$CACHE/relay-perf.data" >/dev/null 2>&1 &
+    PIDS+=("$!")
+  fi
 }
 stop_mailway() { kill -TERM "$MTA_PID" 2>/dev/null || true; wait "$MTA_PID" 2>/dev/null || true; }
 
@@ -189,7 +204,8 @@ res = {}
 for name in ("mailway", "postfix"):
     lg = json.load(open(f"{w}/{name}-loadgen.json"))
     sink = json.loads(open(f"{w}/{name}-sink.json").read().strip() or "{}")
-    rss_kb, pss_kb = (int(x) for x in open(f"{w}/{name}-rss").read().split())
+    rss_kb, pss_kb, cpu_s = open(f"{w}/{name}-rss").read().split()
+    rss_kb, pss_kb, cpu_s = int(rss_kb), int(pss_kb), float(cpu_s)
     e2e_secs = sink.get("last_unix", 0) - lg["start_unix"]
     res[name] = {
         "accepted": lg["accepted"], "refused": lg["refused"], "errors": lg["errors"],
@@ -200,6 +216,8 @@ for name in ("mailway", "postfix"):
         "latency_ms_p50": lg["latency_ms_p50"], "latency_ms_p99": lg["latency_ms_p99"],
         "peak_rss_mb": round(rss_kb / 1024, 1),
         "peak_pss_mb": round(pss_kb / 1024, 1),
+        "cpu_seconds": cpu_s,
+        "cpu_ms_per_message": round(cpu_s * 1000 / n, 2),
     }
 m, p = res["mailway"], res["postfix"]
 ratio = lambda a, b: round(a / b, 2) if b else float("inf")
@@ -208,6 +226,7 @@ res["ratio"] = {
     "accept": ratio(m["accept_rate"], p["accept_rate"]),
     "peak_rss": ratio(m["peak_rss_mb"], p["peak_rss_mb"]),
     "peak_pss": ratio(m["peak_pss_mb"], p["peak_pss_mb"]),
+    "cpu_per_message": ratio(m["cpu_ms_per_message"], p["cpu_ms_per_message"]),
 }
 res["params"] = {"messages": n, "concurrency": c, "size": size}
 json.dump(res, open(out, "w"), indent=2)
@@ -217,6 +236,7 @@ print(f"{'end-to-end msg/s':22}{m['end_to_end_rate']:>12.1f}{p['end_to_end_rate'
 print(f"{'accept msg/s':22}{m['accept_rate']:>12.1f}{p['accept_rate']:>12.1f}{res['ratio']['accept']:>8.2f}x")
 print(f"{'peak RSS MB (sum)':22}{m['peak_rss_mb']:>12.1f}{p['peak_rss_mb']:>12.1f}{res['ratio']['peak_rss']:>8.2f}x")
 print(f"{'peak PSS MB (sum)':22}{m['peak_pss_mb']:>12.1f}{p['peak_pss_mb']:>12.1f}{res['ratio']['peak_pss']:>8.2f}x")
+print(f"{'CPU ms per message':22}{m['cpu_ms_per_message']:>12.2f}{p['cpu_ms_per_message']:>12.2f}{res['ratio']['cpu_per_message']:>8.2f}x")
 print(f"{'accept p50/p99 ms':22}{m['latency_ms_p50']:>6.1f}/{m['latency_ms_p99']:<5.1f}{p['latency_ms_p50']:>6.1f}/{p['latency_ms_p99']:<5.1f}")
 print(f"{'delivered (dups)':22}{m['delivered_unique']:>8} ({m['duplicates']}){p['delivered_unique']:>8} ({p['duplicates']})")
 ok = all(r["delivered_unique"] == n and r["errors"] == 0 for r in (m, p))
