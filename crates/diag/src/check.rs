@@ -30,6 +30,7 @@ pub mod blocklist;
 pub mod dane;
 pub mod dkim;
 pub mod dmarc;
+pub mod dnssec;
 pub mod finding;
 pub mod i18n;
 pub mod ip;
@@ -253,7 +254,7 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
     );
     report.findings.extend(j);
     report.findings.extend(k);
-    let (a, b, c, d, e, g, h, i) = tokio::join!(
+    let (a, b, c, d, e, g, h, i, l) = tokio::join!(
         bounded(&cx, "mx", mail),
         bounded(&cx, "ns", ns::check(&cx)),
         bounded(&cx, "propagation", resolver::propagation(&cx)),
@@ -262,8 +263,9 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
         bounded(&cx, "dkim", dkim::check(&cx)),
         bounded(&cx, "tls-rpt", tlsrpt::check(&cx)),
         bounded(&cx, "bimi", bimi::check(&cx)),
+        bounded(&cx, "dnssec", dnssec::check(&cx)),
     );
-    for part in [a, b, c, d, e, g, h, i] {
+    for part in [a, b, c, d, e, g, h, i, l] {
         report.findings.extend(part);
     }
     finish(report, started, lang)

@@ -90,6 +90,14 @@ async fn good_test_has_no_error() {
     has(&r, "spf.ok", Severity::Ok);
     has(&r, "dmarc.ok", Severity::Ok);
     has(&r, "resolver.ok", Severity::Ok);
+    // DNSSEC: the lab signs good.test (ldns-signzone) and publishes its DS in its root zone;
+    // NSD does not validate, so the chain is verified by mailway itself
+    has(&r, "dnssec.ok", Severity::Ok);
+    assert_eq!(arg(&r, "dnssec.ok", "verified"), ["SOA, MX, TXT"]);
+    has(&r, "dnssec.resolver-not-validating", Severity::Info);
+    // an unsigned zone is a note, not a fault
+    let u = check("spf-loop.test").await;
+    has(&u, "dnssec.unsigned", Severity::Info);
     // the evidence names the server that answered
     let mx = r.with_id("mx.ok").next().unwrap();
     assert_eq!(mx.evidence[0].server.as_deref(), Some("127.0.10.53:53"));
@@ -293,6 +301,40 @@ async fn spanish_texts() {
     let f = r.with_id("mx.null-mixed").next().unwrap();
     assert!(f.title.contains("MX nulo"), "{}", f.title);
     assert!(f.fix.as_deref().unwrap_or("").contains("Quite"));
+    // every finding of every lab zone renders in both languages with all its arguments
+    // (Fluent writes a missing argument as "{$name}")
+    for zone in [
+        "good.test",
+        "spf-syntax.test",
+        "spf-void.test",
+        "dmarc-bad.test",
+        "dmarc-extrua.test",
+        "mx-noa.test",
+        "mx-private.test",
+        "sts-bad.test",
+        "soa-drift.test",
+        "lame.test",
+        "dkim.test",
+        "nomx.test",
+        "bl.test",
+    ] {
+        for lang in [Lang::Es, Lang::En] {
+            let r = check::run(&resolver(&[LAB_A]), CheckOptions::new(zone), lang).await;
+            for f in &r.findings {
+                let all = format!(
+                    "{} {} {}",
+                    f.title,
+                    f.explanation,
+                    f.fix.as_deref().unwrap_or("")
+                );
+                assert!(
+                    !all.contains('{') && f.title != f.id,
+                    "{zone} {lang:?} {}: {all}",
+                    f.id
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -337,6 +379,8 @@ async fn mta_sts_tls_rpt_bimi_dane_faults() {
     }
     let r = check("sts-bad.test").await;
     has(&r, "mta-sts.multiple", Severity::Error);
+    // each record's syntax is still checked: one of the two has a bad id
+    assert_eq!(arg(&r, "mta-sts.txt-syntax", "kind"), ["bad-id"]);
     assert_eq!(arg(&r, "tls-rpt.syntax", "kind"), ["bad-uri"]);
     assert!(arg(&r, "bimi.syntax", "kind").contains(&"logo-not-https"));
     assert_eq!(arg(&r, "dane.tlsa-invalid", "kind"), ["bad-length"]);

@@ -186,4 +186,77 @@ mod tests {
         assert!("fr".parse::<Lang>().is_err());
         assert_eq!(Lang::from_locale("es_AR.UTF-8"), Lang::Es);
     }
+
+    /// Every finding id written in the check sources (`"area.name"` literals) has a title, and
+    /// the same messages exist in English and Spanish.
+    #[test]
+    fn every_finding_id_in_the_sources_has_texts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![dir.join("check.rs")];
+        let mut stack = vec![dir.join("check")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let areas = [
+            "resolver",
+            "domain",
+            "mx",
+            "ns",
+            "propagation",
+            "dnssec",
+            "spf",
+            "dkim",
+            "dmarc",
+            "mta-sts",
+            "tls-rpt",
+            "dane",
+            "bimi",
+            "ip",
+            "blocklist",
+        ];
+        let mut ids = std::collections::BTreeSet::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for lit in text.split('"').skip(1).step_by(2) {
+                let Some((area, rest)) = lit.split_once('.') else {
+                    continue;
+                };
+                if areas.contains(&area)
+                    && !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    ids.insert(lit.to_string());
+                }
+            }
+        }
+        assert!(ids.len() > 100, "found only {} ids", ids.len());
+        let en = defined_ids(Lang::En);
+        let es = defined_ids(Lang::Es);
+        let missing: Vec<_> = ids
+            .iter()
+            .filter(|id| {
+                let m = message_id(id);
+                !en.contains(&m) || !es.contains(&m)
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "finding ids without en/es texts: {missing:?}"
+        );
+        for id in &ids {
+            for lang in [Lang::En, Lang::Es] {
+                let t = texts(lang, id, &[]);
+                assert!(!t.title.is_empty() && t.title != *id, "{id} ({lang:?})");
+            }
+        }
+    }
 }

@@ -57,35 +57,35 @@ pub async fn check_txt(cx: &Ctx) -> (Vec<Finding>, bool) {
         }
         Err(_) => Vec::new(),
     };
-    match records.len() {
-        0 => (
+    if records.is_empty() {
+        return (
             vec![Finding::new("mta-sts.none", Severity::Info).evidence(ev)],
             false,
-        ),
-        1 => {
-            let p = txt_problems(&records[0]);
-            let f: Vec<Finding> = p
-                .into_iter()
-                .map(|(kind, detail)| {
-                    Finding::new("mta-sts.txt-syntax", Severity::Error)
-                        .subject(detail.clone())
-                        .arg("kind", kind)
-                        .arg("detail", detail)
-                        .evidence(ev.clone())
-                })
-                .collect();
-            let ok = f.is_empty();
-            (f, ok)
-        }
-        n => (
-            vec![
-                Finding::new("mta-sts.multiple", Severity::Error)
-                    .arg("count", n)
-                    .evidence(ev),
-            ],
-            false,
-        ),
+        );
     }
+    // syntax errors of every record, also when there are several (all of them are reported,
+    // not just the first fault)
+    let mut f: Vec<Finding> = records
+        .iter()
+        .flat_map(|rec| txt_problems(rec))
+        .map(|(kind, detail)| {
+            Finding::new("mta-sts.txt-syntax", Severity::Error)
+                .subject(detail.clone())
+                .arg("kind", kind)
+                .arg("detail", detail)
+                .evidence(ev.clone())
+        })
+        .collect();
+    if records.len() > 1 {
+        f.push(
+            Finding::new("mta-sts.multiple", Severity::Error)
+                .arg("count", records.len())
+                .evidence(ev),
+        );
+        return (f, false);
+    }
+    let ok = f.is_empty();
+    (f, ok)
 }
 
 #[cfg(test)]

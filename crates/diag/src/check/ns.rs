@@ -20,7 +20,7 @@ fn ev(r: &Response) -> Evidence {
 }
 
 /// Finds the zone apex of the domain (the owner of the SOA), asking the resolver.
-async fn zone_of(cx: &Ctx) -> String {
+pub(crate) async fn zone_of(cx: &Ctx) -> String {
     let r = cx
         .resolver
         .query_recursive(&cx.domain, RecordType::SOA, QueryOptions::recursive())

@@ -150,6 +150,53 @@ propagation-mismatch = The resolvers disagree on { $query }
 propagation-ok = { $count } resolvers give the same answers
     .explain = SOA, NS, MX, SPF and DMARC answers agree between { $servers }.
 
+## DNSSEC
+
+dnssec-unsigned = { $zone } is not DNSSEC-signed
+    .explain = Answers for the domain (MX, SPF, DKIM, TLSA) carry no signatures, so a resolver cannot tell forged answers from real ones, and DANE cannot be used (RFC 7672 needs DNSSEC). Many domains are unsigned; this is a note, not a fault.
+    .fix = Enable DNSSEC signing at your DNS provider, then publish the DS record it gives you at your registrar.
+dnssec-no-ds = { $zone } is signed ({ $keys } DNSKEY), but the parent zone has no DS record
+    .explain = Without a DS at the parent, no chain of trust leads to the keys: validating resolvers treat the zone as unsigned, and DANE (TLSA) records are ignored.
+    .fix = Publish the DS record of the key-signing key at the registrar (your DNS provider shows it).
+dnssec-ds-without-keys = The parent publishes a DS for { $zone }, but the zone serves no DNSKEY
+    .explain = Validating resolvers (Google, Cloudflare, Quad9, most ISPs) expect signatures and find none: they answer SERVFAIL for every name of the domain. Senders cannot find the MX, defer the mail and finally bounce it (4.4.3, 4.4.7).
+    .fix = Re-enable signing at the DNS provider, or (if the zone moved to an unsigned provider) remove the DS at the registrar, then wait for the DS TTL.
+dnssec-ds-mismatch = No DS record of { $zone } matches its keys (DS key tags { $ds_tags }; DNSKEY tags { $key_tags })
+    .explain = The chain of trust is broken: validating resolvers cannot authenticate the key set and answer SERVFAIL for the whole domain, so senders cannot resolve the MX and mail is deferred, then bounced. Typical after a key rollover or a provider change without updating the DS.
+    .fix = Replace the DS at the registrar with the one for the current key-signing key (your DNS provider shows it).
+dnssec-keyset-not-signed = The DNSKEY set of { $zone } is not validly signed by the key its DS points at ({ $kind ->
+        [expired] signature expired { $detail }
+        [not-yet-valid] signature valid only from { $detail }
+        [bad-signature] signature does not verify: { $detail }
+        [no-key] signed only by key tags { $detail }
+        [unsupported-algorithm] algorithm { $detail } not supported
+       *[other] no signature
+    })
+    .explain = Validating resolvers cannot authenticate the zone keys and answer SERVFAIL for the domain: mail to it is deferred, then bounced.
+    .fix = Check the signer at your DNS provider (re-sign the zone, fix the key-signing key), or update the DS to the key that signs the key set.
+dnssec-rrsig-invalid = The signature of { $query } is not valid ({ $kind ->
+        [expired] expired { $detail }
+        [not-yet-valid] valid only from { $detail }
+        [bad-signature] does not verify: { $detail }
+        [no-key] made by key tags { $detail }, not in the key set
+        [unsupported-algorithm] algorithm { $detail } not supported
+       *[other] missing
+    })
+    .explain = Validating resolvers reject this answer (SERVFAIL): senders behind them cannot use it, and mail is deferred or misrouted.
+    .fix = Re-sign the zone (an expired signature usually means the signer stopped running), and check the clocks of the signing host.
+dnssec-rrsig-expiring = The signature of { $query } expires in { $hours } h ({ $expires })
+    .explain = If the zone is not re-signed before then, validating resolvers start answering SERVFAIL for it.
+    .fix = Check that the automatic re-signing of your DNS provider or signer runs.
+dnssec-ok = DNSSEC chain verified for { $zone }: DS → DNSKEY (key { $ksk }) → signatures of { $verified }, valid until { $until }
+    .explain = mailway checked the signatures itself, starting from the DS record the parent zone serves; the parent's own chain up to the root is trusted as the resolver gave it.
+dnssec-validated = The resolver { $server } validated the answers (AD bit)
+    .explain = A validating resolver checked the chain of trust from the root down to the domain.
+dnssec-resolver-not-validating = The resolver { $server } does not validate DNSSEC (no AD bit)
+    .explain = Its answers are not checked for forgery. mailway verified the zone's signatures itself (see the DNSSEC findings); use a validating resolver (such as unbound) with --resolver to check the whole chain up to the root.
+dnssec-lookup-failed = Could not look up { $query }: { $error }
+    .explain = The DNSSEC records could not be retrieved, so the signatures were not checked.
+    .fix = Check the name servers of the domain (see the name server findings) and retry.
+
 ## SPF
 
 spf-none = No SPF record

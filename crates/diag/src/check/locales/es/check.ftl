@@ -150,6 +150,53 @@ propagation-mismatch = Los resolutores no coinciden en { $query }
 propagation-ok = { $count } resolutores dan las mismas respuestas
     .explain = Las respuestas SOA, NS, MX, SPF y DMARC coinciden entre { $servers }.
 
+## DNSSEC
+
+dnssec-unsigned = { $zone } no está firmado con DNSSEC
+    .explain = Las respuestas del dominio (MX, SPF, DKIM, TLSA) no llevan firma, así que un resolutor no puede distinguir respuestas falsificadas de las reales, y no se puede usar DANE (el RFC 7672 exige DNSSEC). Muchos dominios no están firmados; es una nota, no un fallo.
+    .fix = Active la firma DNSSEC en su proveedor DNS y publique en el registrador el registro DS que le indique.
+dnssec-no-ds = { $zone } está firmado ({ $keys } DNSKEY), pero la zona padre no tiene registro DS
+    .explain = Sin DS en la zona padre ninguna cadena de confianza llega a las claves: los resolutores que validan tratan la zona como no firmada y los registros DANE (TLSA) se ignoran.
+    .fix = Publique en el registrador el DS de la clave de firma de claves (su proveedor DNS se lo muestra).
+dnssec-ds-without-keys = La zona padre publica un DS para { $zone }, pero la zona no sirve ninguna DNSKEY
+    .explain = Los resolutores que validan (Google, Cloudflare, Quad9, la mayoría de proveedores) esperan firmas y no las encuentran: responden SERVFAIL para cualquier nombre del dominio. Los remitentes no encuentran el MX, aplazan el correo y al final lo devuelven (4.4.3, 4.4.7).
+    .fix = Vuelva a activar la firma en el proveedor DNS o, si la zona se movió a un proveedor sin firma, quite el DS en el registrador y espere a que caduque su TTL.
+dnssec-ds-mismatch = Ningún registro DS de { $zone } coincide con sus claves (DS con etiquetas { $ds_tags }; DNSKEY { $key_tags })
+    .explain = La cadena de confianza está rota: los resolutores que validan no pueden autenticar las claves y responden SERVFAIL para todo el dominio, así que los remitentes no resuelven el MX y el correo se aplaza y luego se devuelve. Es típico tras un cambio de clave o de proveedor sin actualizar el DS.
+    .fix = Sustituya en el registrador el DS por el de la clave de firma de claves actual (su proveedor DNS se lo muestra).
+dnssec-keyset-not-signed = El conjunto DNSKEY de { $zone } no está bien firmado por la clave a la que apunta su DS ({ $kind ->
+        [expired] firma caducada el { $detail }
+        [not-yet-valid] firma válida solo desde { $detail }
+        [bad-signature] la firma no se verifica: { $detail }
+        [no-key] firmado solo por las etiquetas { $detail }
+        [unsupported-algorithm] algoritmo { $detail } no soportado
+       *[other] sin firma
+    })
+    .explain = Los resolutores que validan no pueden autenticar las claves de la zona y responden SERVFAIL para el dominio: el correo hacia él se aplaza y luego se devuelve.
+    .fix = Revise el firmador de su proveedor DNS (vuelva a firmar la zona, corrija la clave de firma de claves) o actualice el DS a la clave que firma el conjunto.
+dnssec-rrsig-invalid = La firma de { $query } no es válida ({ $kind ->
+        [expired] caducó el { $detail }
+        [not-yet-valid] válida solo desde { $detail }
+        [bad-signature] no se verifica: { $detail }
+        [no-key] hecha con las etiquetas { $detail }, que no están en el conjunto de claves
+        [unsupported-algorithm] algoritmo { $detail } no soportado
+       *[other] falta
+    })
+    .explain = Los resolutores que validan rechazan esta respuesta (SERVFAIL): los remitentes que los usan no pueden usarla, y el correo se aplaza o se desvía.
+    .fix = Vuelva a firmar la zona (una firma caducada suele indicar que el firmador dejó de ejecutarse) y revise el reloj del equipo que firma.
+dnssec-rrsig-expiring = La firma de { $query } caduca en { $hours } h ({ $expires })
+    .explain = Si la zona no se vuelve a firmar antes, los resolutores que validan empezarán a responder SERVFAIL.
+    .fix = Compruebe que funciona la refirma automática de su proveedor DNS o de su firmador.
+dnssec-ok = Cadena DNSSEC verificada para { $zone }: DS → DNSKEY (clave { $ksk }) → firmas de { $verified }, válidas hasta { $until }
+    .explain = mailway verificó las firmas por sí mismo, a partir del registro DS que sirve la zona padre; la cadena de la zona padre hasta la raíz se acepta tal como la dio el resolutor.
+dnssec-validated = El resolutor { $server } validó las respuestas (bit AD)
+    .explain = Un resolutor que valida comprobó la cadena de confianza desde la raíz hasta el dominio.
+dnssec-resolver-not-validating = El resolutor { $server } no valida DNSSEC (sin bit AD)
+    .explain = Sus respuestas no se comprueban contra falsificaciones. mailway verificó las firmas de la zona por sí mismo (ver los hallazgos DNSSEC); use un resolutor que valide (como unbound) con --resolver para comprobar toda la cadena hasta la raíz.
+dnssec-lookup-failed = No se pudo consultar { $query }: { $error }
+    .explain = No se pudieron obtener los registros DNSSEC, así que no se comprobaron las firmas.
+    .fix = Revise los servidores de nombres del dominio (ver los hallazgos de servidores de nombres) y vuelva a intentarlo.
+
 ## SPF
 
 spf-none = Sin registro SPF
