@@ -1126,3 +1126,75 @@ async fn notify_decides_delay_and_failure_notices() {
     queue_len(&h.relay, 0).await;
     h.relay.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn address_failover_v6_to_v4_and_dns_trouble_defers() {
+    use mailway_testkit::dns::Behavior;
+    // mx.dest.test has AAAA ::1 (nothing listens there on that port) and A 127.0.40.8 (the
+    // server): the IPv6 address is tried first, refused, and the IPv4 one takes the mail.
+    let peer = PeerScript::accept()
+        .on(free_addr("127.0.40.8").await)
+        .spawn()
+        .await;
+    let port = peer.addr().port();
+    assert!(
+        std::net::TcpStream::connect(("::1", port)).is_err(),
+        "something listens on [::1]:{port}"
+    );
+    let dns = TestDns::builder()
+        .zone(
+            "dest.test",
+            "@ 300 IN SOA ns.dest.test. h.dest.test. 1 60 60 600 60\n\
+             @ 300 IN NS ns.dest.test.\n\
+             @ 300 IN MX 10 mx.dest.test.\n\
+             mx 300 IN AAAA ::1\n\
+             mx 300 IN A 127.0.40.8\n",
+        )
+        .zone(
+            "flaky.test",
+            "@ 300 IN SOA ns.flaky.test. h.flaky.test. 1 60 60 600 60\n\
+             @ 300 IN NS ns.flaky.test.\n\
+             @ 300 IN MX 10 mx.flaky.test.\n",
+        )
+        .behavior("flaky.test", None, Behavior::ServFail)
+        .start()
+        .await
+        .unwrap();
+    let mut h = start_with(|o| o.delivery.port = port, Some(&dns)).await;
+    h.relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test", "carol@flaky.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    // The two destinations progress independently: collect both outcomes.
+    let (mut delivered, mut deferred) = (None, None);
+    while delivered.is_none() || deferred.is_none() {
+        let ev = wait(&mut h.rx, "outcomes", |e| {
+            matches!(e.kind.name(), "delivered" | "deferred" | "failed")
+        })
+        .await;
+        match ev.kind {
+            EventKind::Delivered { relay, rcpt, .. } => delivered = Some((rcpt, relay)),
+            EventKind::Deferred { rcpt, reply, .. } => deferred = Some((rcpt, reply)),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (rcpt, relay) = delivered.unwrap();
+    assert_eq!(rcpt, "bob@dest.test");
+    assert_eq!(
+        relay.as_deref(),
+        Some(format!("mx.dest.test [127.0.40.8]:{port}").as_str())
+    );
+    assert_eq!(peer.messages().len(), 1);
+    // SERVFAIL on the MX lookup: a temporary failure, retried, never a bounce.
+    let (rcpt, reply) = deferred.unwrap();
+    assert_eq!(rcpt, "carol@flaky.test");
+    assert!(
+        reply.contains("Name service error for name=flaky.test type=MX"),
+        "{reply}"
+    );
+    assert_eq!(h.relay.metrics().failed_total, 0);
+    h.relay.shutdown().await;
+}
