@@ -1003,7 +1003,7 @@ impl Inner {
                 dead_jobs.extend(d.queue.drain(..));
             } else {
                 if d.dead_until.take().is_some() {
-                    d.fb.revive();
+                    d.fb.revive(d.active);
                 }
                 let window = if self.opts.concurrency.rate_delay.is_zero() {
                     d.fb.window()
@@ -1240,9 +1240,7 @@ impl Inner {
             return false;
         };
         if ok {
-            let before = d.fb.window();
-            d.fb.on_success();
-            d.fb.window() > before
+            d.fb.on_success(d.active)
         } else {
             if let Some(e) = error {
                 d.last_error = Some(e.to_string());
@@ -1813,7 +1811,7 @@ impl Inner {
                 if let Some(dest) = st.dests.get_mut(d)
                     && dest.dead_until.take().is_some()
                 {
-                    dest.fb.revive();
+                    dest.fb.revive(dest.active);
                 }
             }
         }

@@ -224,8 +224,9 @@ impl Default for Timeouts {
 
 /// Per-destination concurrency and rate limits (Postfix's destination concurrency feedback:
 /// start at `initial` connections, add 1/window per success up to `destination_limit`, remove
-/// 1/window per connection-level failure; after `failed_cohort_limit` failed cohorts at
-/// concurrency 1 the destination is "dead" and its mail waits `dead_backoff`).
+/// 1/window per connection-level failure, the first one at once; after `failed_cohort_limit`
+/// failed cohorts without a success the destination is "dead" and its mail waits
+/// `dead_backoff`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConcurrencyOptions {
@@ -237,8 +238,8 @@ pub struct ConcurrencyOptions {
     pub destination_limit: u32,
     /// Most parallel connections overall. Default 100 (Postfix `default_process_limit`).
     pub total_limit: u32,
-    /// Failed cohorts at concurrency 1 before a destination is declared dead. `0` never
-    /// declares it dead. Default 1 (Postfix `destination_concurrency_failed_cohort_limit`).
+    /// Failed cohorts (a window's worth of consecutive connection failures) before a
+    /// destination is declared dead. `0` never declares it dead. Default 1 (Postfix `destination_concurrency_failed_cohort_limit`).
     pub failed_cohort_limit: u32,
     /// How long a dead destination's mail waits before it is tried again. Default `5m`.
     #[serde(with = "duration_serde")]

@@ -1198,3 +1198,107 @@ async fn address_failover_v6_to_v4_and_dns_trouble_defers() {
     assert_eq!(h.relay.metrics().failed_total, 0);
     h.relay.shutdown().await;
 }
+
+/// A server that allows `limit` sessions at a time and answers the others
+/// `421 4.7.0 Too many concurrent SMTP connections` at the greeting (as many MTAs do per
+/// client IP); the allowed sessions are passed through to `to`. Returns its address and the
+/// number of connections it refused.
+async fn connection_limiter(
+    limit: usize,
+    to: SocketAddr,
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use tokio::io::AsyncWriteExt;
+    let l = tokio::net::TcpListener::bind("127.0.40.10:0")
+        .await
+        .unwrap();
+    let addr = l.local_addr().unwrap();
+    let active = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let r = refused.clone();
+    tokio::spawn(async move {
+        while let Ok((mut c, _)) = l.accept().await {
+            if active.load(SeqCst) >= limit {
+                r.fetch_add(1, SeqCst);
+                let _ = c
+                    .write_all(b"421 4.7.0 mx.test.invalid Too many concurrent SMTP connections; try again later\r\n")
+                    .await;
+                let _ = c.shutdown().await;
+                continue;
+            }
+            active.fetch_add(1, SeqCst);
+            let active = active.clone();
+            tokio::spawn(async move {
+                if let Ok(mut up) = tokio::net::TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut c, &mut up).await;
+                }
+                active.fetch_sub(1, SeqCst);
+            });
+        }
+    });
+    (addr, refused)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_421_lowers_concurrency_and_mail_still_flows() {
+    // The server takes 2 sessions at a time and answers 421 to the rest. The destination
+    // starts at 5 connections: the 421s lower the window (the first at once), the two
+    // sessions keep delivering, the refused deliveries are retried, and everything arrives.
+    let peer = PeerScript::slow_data(Duration::from_millis(100))
+        .spawn()
+        .await;
+    let (addr, refused) = connection_limiter(2, peer.addr()).await;
+    let mut h = start(|o| {
+        route(o, "dest.test", addr);
+        o.concurrency.initial = 5;
+        o.concurrency.destination_limit = 10;
+        o.concurrency.failed_cohort_limit = 0; // watch the window, not the dead-site logic
+        o.delivery.max_recipients_per_transaction = 1;
+    })
+    .await;
+    let rcpts: Vec<String> = (0..20).map(|i| format!("u{i}@dest.test")).collect();
+    h.relay
+        .accept(Envelope::new("alice@example.org", rcpts), MSG.to_vec())
+        .await
+        .unwrap();
+    let mut windows = Vec::new();
+    let mut delivered = 0;
+    let mut deferred = 0;
+    while delivered + deferred < 20 {
+        let ev = wait(&mut h.rx, "outcomes", |e| {
+            matches!(e.kind.name(), "delivered" | "deferred")
+        })
+        .await;
+        if let Some(d) = h.relay.destinations().first() {
+            windows.push(d.window);
+        }
+        match &ev.kind {
+            EventKind::Delivered { .. } => delivered += 1,
+            EventKind::Deferred { reply, reason, .. } => {
+                assert!(reply.starts_with("421 4.7.0"), "{reply}");
+                assert_eq!(reason, "toomanyconn", "{reply}");
+                deferred += 1;
+            }
+            _ => unreachable!(),
+        }
+    }
+    assert!(refused.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    assert!(deferred > 0, "no 421 deferral");
+    assert!(delivered > 0, "the allowed sessions delivered nothing");
+    assert!(
+        windows.iter().any(|&w| w < 5),
+        "the window never went below the initial 5: {windows:?}"
+    );
+    // The deferred ones go out on retry (at most 2 at a time get through).
+    let mut rounds = 0;
+    while h.relay.queue_len() > 0 {
+        rounds += 1;
+        assert!(rounds < 20, "still queued after {rounds} retry rounds");
+        h.clock.advance(Duration::from_secs(4000));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(peer.messages().len(), 20);
+    assert!(peer.peak_connections() <= 2);
+    h.relay.shutdown().await;
+}
