@@ -186,6 +186,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// A progress bar on stderr while `f` runs, when stderr is a terminal and the input is large.
+/// Under `--verbose` (trace): skipped and unrecognised lines per input, with examples, on stderr.
+fn report_skipped(inputs: &[mailway_logs::summary::InputReport]) {
+    for i in inputs {
+        eprintln!(
+            "mailway: {} ({}, {} bytes): {} lines, {} skipped, {} unrecognised",
+            i.name, i.format, i.bytes, i.lines.total, i.lines.skipped, i.lines.unknown_mta
+        );
+        for (n, why, text) in &i.lines.examples {
+            eprintln!("  line {}: {}: {}", n + 1, why, text);
+        }
+    }
+}
+
 fn with_progress<T>(inputs: &input::Inputs, enabled: bool, f: impl FnOnce() -> T) -> T {
     let show = enabled && std::io::stderr().is_terminal() && inputs.total_bytes > 32 << 20;
     if !show {

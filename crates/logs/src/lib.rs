@@ -21,8 +21,12 @@
 //!
 //! [`pipeline::run`] drives 2-3 over many inputs: worker threads parse blocks in parallel, the
 //! correlator consumes them in order, and a fixed pool of blocks bounds memory. It reads from
-//! `Read` objects; opening files, decompressing and ordering rotated sets is the binary's job
-//! (see also the pure [`rotation::order`]).
+//! `Read` objects; [`input`] opens files (plain or gzip) and orders rotated sets
+//! ([`rotation::order`]).
+//!
+//! One call traces a message through log files (what `mailway logs trace` and
+//! `mailway doctor --log` use): [`trace::trace_files`] → [`trace::TraceReport`], each
+//! [`trace::MessageTrace`] with its [`attempts`](trace::MessageTrace::attempts) and fate.
 //!
 //! ```
 //! use mailway_logs::{Correlator, CorrelateOptions, Summary, SummaryOptions, parse_str};
@@ -49,6 +53,7 @@ pub mod exchange;
 pub mod exim;
 pub mod frame;
 pub mod hash;
+pub mod input;
 pub mod journal;
 pub mod monitor;
 pub mod parse;

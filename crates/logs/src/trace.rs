@@ -497,3 +497,231 @@ pub fn notice_words(k: NoticeKind) -> &'static str {
         NoticeKind::Postmaster => "copy of the failure to the postmaster",
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// One-call entry points (used by `mailway logs trace` and `mailway doctor --log`)
+
+/// Options of [`trace_files`] and [`trace_sources`].
+#[derive(Debug, Clone)]
+pub struct TraceOptions {
+    /// Zone of stamps without an offset (RFC 3164, `maillog_file`); times are shown in it.
+    pub zone: crate::time::Zone,
+    /// Year of the first year-less stamp of each input (else inferred from the file's mtime).
+    pub year: Option<i64>,
+    /// Queue lifetime in seconds (Postfix `maximal_queue_lifetime`, default 5 days).
+    pub queue_lifetime: i64,
+    /// Families of messages kept at most (the newest are kept).
+    pub limit: usize,
+    /// Explain every failed attempt (`TraceEvent::explanation`) in this language.
+    pub explain: Option<mailway_status::explain::Lang>,
+    /// Parser threads (default: the available cores).
+    pub threads: Option<usize>,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        Self {
+            zone: crate::time::Zone::utc(),
+            year: None,
+            queue_lifetime: 5 * 86_400,
+            limit: 10_000,
+            explain: None,
+            threads: None,
+        }
+    }
+}
+
+/// What [`trace_files`] found.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceReport {
+    /// The query, as given.
+    pub query: String,
+    /// Inputs read, in reading order.
+    pub inputs: Vec<String>,
+    /// Families of messages, oldest first: a message that matched (or whose relative matched),
+    /// followed by its content-filter hops and the notifications it caused.
+    pub stories: Vec<Vec<MessageTrace>>,
+    /// SMTP rejections of the address (never queued).
+    pub rejections: Vec<TraceEvent>,
+    /// Time of the last line read (UTC µs); `pending` messages are pending as of then.
+    #[serde(skip)]
+    pub end: Option<i64>,
+    /// Per input: format, lines read, skipped lines (with examples).
+    #[serde(skip)]
+    pub input_reports: Vec<crate::summary::InputReport>,
+}
+
+impl TraceReport {
+    /// Every message of every story.
+    pub fn messages(&self) -> impl Iterator<Item = &MessageTrace> {
+        self.stories.iter().flatten()
+    }
+
+    /// Nothing matched.
+    pub fn is_empty(&self) -> bool {
+        self.stories.is_empty() && self.rejections.is_empty()
+    }
+}
+
+impl MessageTrace {
+    /// The delivery attempts of the timeline, in order: events of kind `delivered`, `deferred`,
+    /// `bounced`, `expired` or `handed-off` with their `recipient`, `relay`, `dsn`, `reply`,
+    /// `stage`, `reason`, `delay_s` (and `explanation` when asked for).
+    pub fn attempts(&self) -> impl Iterator<Item = &TraceEvent> {
+        self.events.iter().filter(|e| e.is_attempt())
+    }
+}
+
+impl TraceEvent {
+    /// Whether the event is a delivery attempt (or the final give-up of a recipient).
+    pub fn is_attempt(&self) -> bool {
+        matches!(
+            self.kind,
+            "delivered" | "deferred" | "bounced" | "expired" | "handed-off"
+        ) && self.recipient.is_some()
+    }
+}
+
+/// Why a trace could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TraceError {
+    /// An input could not be opened.
+    #[error(transparent)]
+    Open(#[from] crate::input::OpenError),
+    /// An input could not be read.
+    #[error(transparent)]
+    Read(#[from] crate::pipeline::ReadError),
+    /// No input was given.
+    #[error("no log file given")]
+    NoInput,
+}
+
+/// Traces `query` (queue id, Message-ID with or without `<>`, sender or recipient address)
+/// through log files: plain or `.gz` (by content), rotated sets put in chronological order,
+/// any framing and MTA the crate reads (detected per file).
+///
+/// ```no_run
+/// use mailway_logs::trace::{TraceOptions, trace_files};
+///
+/// let report = trace_files(&["/var/log/mail.log".into()], "bob@example.com", &TraceOptions::default())?;
+/// for m in report.messages() {
+///     println!("{} {:?}", m.queue_id, m.fate);
+///     for a in m.attempts() {
+///         println!("  {} {} {:?} {:?} {:?}", a.time, a.kind, a.relay, a.dsn, a.reply);
+///     }
+/// }
+/// # Ok::<(), mailway_logs::trace::TraceError>(())
+/// ```
+pub fn trace_files(
+    paths: &[std::path::PathBuf],
+    query: &str,
+    opts: &TraceOptions,
+) -> Result<TraceReport, TraceError> {
+    if paths.is_empty() {
+        return Err(TraceError::NoInput);
+    }
+    let sources = crate::input::open_files(paths, &opts.zone)?;
+    Ok(trace_sources(sources, query, opts)?)
+}
+
+/// [`trace_files`] over already opened (and decompressed) sources, e.g. standard input or
+/// in-memory logs: `Source { name, reader: Box::new(std::io::Cursor::new(bytes)), reference_naive }`.
+pub fn trace_sources(
+    sources: Vec<crate::pipeline::Source>,
+    query: &str,
+    opts: &TraceOptions,
+) -> Result<TraceReport, crate::pipeline::ReadError> {
+    let popts = crate::pipeline::PipelineOptions {
+        zone: opts.zone.clone(),
+        year: opts.year,
+        threads: opts
+            .threads
+            .unwrap_or_else(|| crate::pipeline::PipelineOptions::default().threads),
+        ..Default::default()
+    };
+    let inputs: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let mut tracer = Tracer::new(Query::new(query));
+    tracer.limit = opts.limit.max(1);
+    let mut c = crate::correlate::Correlator::new(
+        crate::correlate::CorrelateOptions {
+            queue_lifetime: opts.queue_lifetime,
+        },
+        tracer,
+    );
+    let input_reports = crate::pipeline::run(sources, &popts, &mut c)?;
+    let (tracer, _names, first, last) = c.finish();
+    let rejections = tracer.rejections.clone();
+    let mut stories = tracer.finish(&opts.zone);
+    if let Some(lang) = opts.explain {
+        explain_failures(&mut stories, lang);
+    }
+    Ok(TraceReport {
+        query: query.to_string(),
+        inputs,
+        stories,
+        rejections,
+        end: first.map(|_| last),
+        input_reports,
+    })
+}
+
+/// Explains one failed attempt of `m` with `mailway_status::explain` (the knowledge of
+/// `mailway explain`), with the MTA, queue id, recipient and sender domain as context.
+pub fn explain_event(
+    e: &TraceEvent,
+    m: &MessageTrace,
+    lang: mailway_status::explain::Lang,
+) -> mailway_status::explain::Explanation {
+    use mailway_status::explain::{ExplainInput, explain};
+    let reply = e.reply.as_deref().unwrap_or("");
+    let (code, rest) = crate::reply::remote_reply(reply.as_bytes());
+    let mut r = mailway_status::parse_reply(&String::from_utf8_lossy(rest));
+    r.code = code.or(r.code);
+    if let Some(d) = &e.dsn {
+        r.status = d.parse().ok().or(r.status);
+    }
+    r.command = e.stage.and_then(|s| s.command());
+    let mut input = ExplainInput::new(&r);
+    input.raw = Some(reply);
+    input.mta = Some(m.mta);
+    input.recipient = e.recipient.as_deref();
+    input.queue_id = Some(&m.queue_id);
+    input.sender_domain = m
+        .sender
+        .as_deref()
+        .and_then(|s| s.rsplit_once('@'))
+        .map(|x| x.1);
+    explain(&input, lang)
+}
+
+/// Fills `explanation` of every failed attempt (computed once per distinct reply, status and
+/// recipient domain).
+pub fn explain_failures(stories: &mut [Vec<MessageTrace>], lang: mailway_status::explain::Lang) {
+    let mut cache: std::collections::HashMap<
+        (String, Option<String>, String),
+        mailway_status::explain::Explanation,
+    > = std::collections::HashMap::new();
+    for family in stories.iter_mut() {
+        for m in family.iter_mut() {
+            let snapshot = m.clone();
+            for e in m.events.iter_mut() {
+                if !matches!(e.kind, "deferred" | "bounced" | "expired") || e.reply.is_none() {
+                    continue;
+                }
+                let dom = e
+                    .recipient
+                    .as_deref()
+                    .and_then(|r| r.rsplit_once('@'))
+                    .map(|x| x.1.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let key = (e.reply.clone().unwrap_or_default(), e.dsn.clone(), dom);
+                let x = cache
+                    .entry(key)
+                    .or_insert_with(|| explain_event(e, &snapshot, lang))
+                    .clone();
+                e.explanation = Some(x);
+            }
+        }
+    }
+}

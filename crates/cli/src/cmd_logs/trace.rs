@@ -5,10 +5,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use mailway_logs::pipeline;
 use mailway_logs::time::{Zone, fmt_duration, fmt_local};
-use mailway_logs::trace::{MessageTrace, Query, TraceEvent, Tracer};
-use mailway_logs::{CorrelateOptions, Correlator, Fate, RcptState};
+use mailway_logs::trace::{MessageTrace, TraceEvent, TraceOptions, trace_sources};
+use mailway_logs::{Fate, RcptState};
 use serde::Serialize;
 
 use super::{TraceArgs, duration, input};
@@ -27,24 +26,25 @@ pub(super) fn run(a: TraceArgs) -> anyhow::Result<ExitCode> {
     let zone = a.read.zone()?;
     let lifetime = duration("--queue-lifetime", &a.queue_lifetime)?;
     let lang = super::explain::lang(a.lang.as_deref())?;
-    let popts = a.read.pipeline(&zone);
     let mut inputs = input::open(&a.files, &zone)?;
     let sources = std::mem::take(&mut inputs.sources);
-    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
-    let mut tracer = Tracer::new(Query::new(&a.query));
-    tracer.limit = a.limit.max(1);
-    let mut c = Correlator::new(
-        CorrelateOptions {
-            queue_lifetime: lifetime,
-        },
-        tracer,
-    );
+    let opts = TraceOptions {
+        zone: zone.clone(),
+        year: a.read.pipeline(&zone).year,
+        queue_lifetime: lifetime,
+        limit: a.limit.max(1),
+        explain: Some(lang),
+        threads: Some(a.read.pipeline(&zone).threads),
+    };
     let progress = !a.read.no_progress;
-    super::with_progress(&inputs, progress, || pipeline::run(sources, &popts, &mut c))?;
-    let (tracer, _names, _first, last) = c.finish();
-    let rejections = tracer.rejections.clone();
-    let mut stories = tracer.finish(&zone);
-    super::explain::fill(&mut stories, lang);
+    let report = super::with_progress(&inputs, progress, || {
+        trace_sources(sources, &a.query, &opts)
+    })?;
+    if a.read.verbose {
+        super::report_skipped(&report.input_reports);
+    }
+    let last = report.end.unwrap_or(0);
+    let (names, stories, rejections) = (report.inputs, report.stories, report.rejections);
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if a.json {
         serde_json::to_writer_pretty(
