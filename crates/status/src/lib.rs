@@ -743,6 +743,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reason_discriminants_follow_all() {
+        // rules.rs indexes per-reason tables by `reason as usize`.
+        for (i, r) in Reason::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, i, "{r}");
+        }
+    }
+
+    #[test]
     fn builtin_data_is_valid() {
         if let Err(e) = Classifier::check_builtin_data() {
             panic!("{e}");

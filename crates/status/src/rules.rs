@@ -249,6 +249,9 @@ pub(crate) struct RuleSet {
     pub hard_unless_transient: Vec<Reason>,
     pub not_bounce: Vec<Reason>,
     pub vague: Vec<Reason>,
+    /// Per reason (by discriminant): indices of its text rules in the primary and secondary
+    /// tables (for `unless_reason`).
+    by_reason: Vec<Vec<usize>>,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -263,6 +266,8 @@ impl std::fmt::Debug for RuleSet {
 pub(crate) struct TextHits {
     text: Vec<bool>,
     unless: Vec<bool>,
+    /// Per reason (by discriminant): whether a text rule of that reason holds; filled lazily.
+    reason_memo: std::cell::RefCell<Vec<Option<bool>>>,
 }
 
 impl TextHits {
@@ -287,6 +292,7 @@ impl RuleSet {
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
             vague: Vec::new(),
+            by_reason: Vec::new(),
         }
     }
 
@@ -473,7 +479,17 @@ impl RuleSet {
                     })?,
             )
         };
+        let mut by_reason = vec![Vec::new(); Reason::ALL.len()];
+        for (i, r) in rules.iter().enumerate() {
+            if r.has_text
+                && matches!(r.phase, Phase::Primary | Phase::Secondary)
+                && let Some(list) = by_reason.get_mut(r.reason as usize)
+            {
+                list.push(i);
+            }
+        }
         Ok(Self {
+            by_reason,
             rules,
             phrases: phrases_ac,
             phrase_owner,
@@ -492,6 +508,7 @@ impl RuleSet {
         let mut hits = TextHits {
             text: vec![false; n],
             unless: vec![false; n],
+            reason_memo: std::cell::RefCell::new(vec![None; Reason::ALL.len()]),
         };
         if let Some(ac) = &self.phrases {
             for m in ac.find_overlapping_iter(normalised) {
@@ -514,13 +531,20 @@ impl RuleSet {
 
     /// True when a text rule of `reason` (primary or secondary) holds on its own: its text and
     /// every other condition except `unless_reason`.
+    /// Memoised per text (in `hits`): each reason is worked out at most once per reply.
     fn reason_text_matched(&self, facts: &Facts<'_>, hits: &TextHits, reason: Reason) -> bool {
-        self.rules.iter().enumerate().any(|(i, r)| {
-            r.reason == reason
-                && r.has_text
-                && matches!(r.phase, Phase::Primary | Phase::Secondary)
-                && self.holds(i, facts, hits, false)
-        })
+        let slot = reason as usize;
+        if let Some(Some(known)) = hits.reason_memo.borrow().get(slot) {
+            return *known;
+        }
+        let matched = self.by_reason.get(slot).is_some_and(|list| {
+            list.iter()
+                .any(|&i| hits.text(i) && self.holds(i, facts, hits, false))
+        });
+        if let Some(m) = hits.reason_memo.borrow_mut().get_mut(slot) {
+            *m = Some(matched);
+        }
+        matched
     }
 
     /// Whether rule `i` holds; `unless_reason` is only checked when `deep` (one level).
