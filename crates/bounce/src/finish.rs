@@ -81,7 +81,16 @@ fn finish_one(
         );
     }
     let c = classify_delivery(&d, &diag);
-    let (reason, hard_bounce) = (c.reason, c.hard_bounce);
+    let (mut reason, hard_bounce) = (c.reason, c.hard_bounce);
+    // "Action: failed" with a transient status from Postfix or Exim: the message expired in the
+    // queue (they keep the last temporary error instead of writing 4.4.7).
+    if matches!(detector, "postfix" | "exim")
+        && d.action == Some(Action::Failed)
+        && d.status.is_some_and(|s| s.class == 4)
+        && matches!(reason, Reason::OnHold | Reason::Undefined)
+    {
+        reason = Reason::Expired;
+    }
     let reason_rule = if c.rule == "preset" {
         "recogniser".to_string()
     } else {
