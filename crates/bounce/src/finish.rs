@@ -60,6 +60,8 @@ fn finish_one(
         (s, _) => s,
     };
     if d.reply_code.is_none() {
+        // A code whose class contradicts the status ("550 4.4.7 QUEUE.Expired") is the
+        // reporting MTA's wrapper, not the remote server's reply.
         d.reply_code = find_reply_code(&diag).filter(|c| match d.status {
             Some(s) => (c / 100) as u8 == s.class || s.class == 2,
             None => true,
@@ -235,9 +237,18 @@ fn command_word(s: &str) -> Option<SmtpCommand> {
     })
 }
 
-/// The remote host named in texts like `host mx.example.org[192.0.2.1] said:` or
-/// `host mx.example.org [192.0.2.1]:`.
+/// The remote host named in texts like `host mx.example.org[192.0.2.1] said:`,
+/// `host mx.example.org [192.0.2.1]:` or `connect to mx.example.org[192.0.2.1]:25:`.
 pub fn remote_host_in(s: &str) -> Option<String> {
+    if let Some(p) = find_ci(s, "connect to ") {
+        let name: String = s[p + 11..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            .collect();
+        if name.contains('.') && !name.ends_with('.') && s[p + 11 + name.len()..].starts_with('[') {
+            return Some(name.to_ascii_lowercase());
+        }
+    }
     let p = find_ci(s, "host ")?;
     if p > 0 && s.as_bytes()[p - 1].is_ascii_alphanumeric() {
         return None;

@@ -73,12 +73,13 @@ pub fn squeeze(s: &str) -> String {
     out
 }
 
+// Bytes >= 0x80 belong to UTF-8 characters: internationalised addresses (RFC 6531/6532).
 fn is_local_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b)
+    b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b) || b >= 0x80
 }
 
 fn is_domain_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_' || b >= 0x80
 }
 
 /// Every e-mail address in `s`, in order, lower-cased domain, deduplicated.

@@ -300,6 +300,9 @@ fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         if d.command.is_none() {
             d.command = e.command;
         }
+        if d.reply_code.is_none() {
+            d.reply_code = e.reply_code;
+        }
         if d.remote_mta.is_none() {
             d.remote_mta = e.remote.clone();
         }
