@@ -1,0 +1,250 @@
+//! `mailway bounce` end to end: inputs (files, mbox, Maildir, directories, stdin), JSON Lines
+//! fields, the table, exit codes and bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bounce/tests/fixtures")
+        .join(name)
+}
+
+fn mailway() -> Command {
+    Command::cargo_bin("mailway").expect("binary")
+}
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+const FIELDS: &[&str] = &[
+    "file",
+    "recipient",
+    "original_recipient",
+    "action",
+    "status",
+    "reply_code",
+    "diagnostic_code",
+    "reason",
+    "hard_bounce",
+    "remote_mta",
+    "reporting_mta",
+    "smtp_command",
+    "last_attempt",
+    "will_retry_until",
+    "original_message_id",
+    "original_subject",
+    "original_from",
+    "detector",
+];
+
+#[test]
+fn json_lines_have_the_documented_fields() {
+    let out = mailway()
+        .args(["bounce", "--json"])
+        .arg(fixture("postfix-two-recipients.eml"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows = json_lines(&out);
+    assert_eq!(rows.len(), 2);
+    for f in FIELDS {
+        assert!(rows[0].get(f).is_some(), "field {f} missing: {}", rows[0]);
+    }
+    assert_eq!(rows[0]["recipient"], "luis@example.org");
+    assert_eq!(rows[0]["status"], "5.1.1");
+    assert_eq!(rows[0]["reply_code"], 550);
+    assert_eq!(rows[0]["reason"], "userunknown");
+    assert_eq!(rows[0]["hard_bounce"], true);
+    assert_eq!(rows[0]["smtp_command"], "RCPT");
+    assert_eq!(rows[0]["original_subject"], "Minutes of the Tuesday meeting");
+    assert_eq!(rows[1]["reason"], "mailboxfull");
+    assert_eq!(rows[1]["hard_bounce"], false);
+    assert!(rows[0]["file"].as_str().unwrap().ends_with("postfix-two-recipients.eml"));
+}
+
+#[test]
+fn table_is_aligned_and_exit_zero() {
+    let out = mailway()
+        .arg("bounce")
+        .arg(fixture("exim-two-recipients.eml"))
+        .arg(fixture("qmail-failure.eml"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("FILE"), "{text}");
+    assert_eq!(lines.len(), 5, "header + 4 records:\n{text}");
+    // every column starts at the same offset on every line
+    let col = lines[0].find("RECIPIENT").unwrap();
+    for l in &lines[1..] {
+        assert_eq!(&l[col - 2..col], "  ", "misaligned: {l}");
+        assert_ne!(&l[col..col + 1], " ", "misaligned: {l}");
+    }
+}
+
+#[test]
+fn nothing_recognised_exits_one() {
+    let a = mailway()
+        .args(["bounce", "--json"])
+        .arg(fixture("not-a-bounce.eml"))
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("not-a-bounce.eml: no bounce recognised"), "{err}");
+}
+
+#[test]
+fn stdin_and_mbox_with_from_quoting() {
+    let mbox = std::fs::read(fixture("two-bounces.mbox")).unwrap();
+    let out = mailway()
+        .args(["bounce", "--json", "-"])
+        .write_stdin(mbox)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows = json_lines(&out);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["file"], "<stdin>");
+    assert_eq!(rows[0]["msg"], 1);
+    assert_eq!(rows[1]["msg"], 2);
+    assert_eq!(rows[1]["recipient"], "full@example.org");
+    assert_eq!(rows[1]["reason"], "mailboxfull");
+}
+
+#[test]
+fn maildir_and_directories_are_walked() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    std::fs::copy(fixture("qmail-failure.eml"), md.join("cur/1.host:2,S")).unwrap();
+    std::fs::copy(fixture("exim-two-recipients.eml"), md.join("new/2.host")).unwrap();
+    // a message being written (tmp/) and Dovecot's index files are not read
+    std::fs::write(md.join("tmp/3.host"), b"half a message").unwrap();
+    std::fs::write(md.join("dovecot-uidlist"), b"3 V1 N2\n").unwrap();
+    let nested = dir.path().join("archive/2026");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::copy(fixture("postfix-two-recipients.eml"), nested.join("b.eml")).unwrap();
+    std::fs::write(dir.path().join(".hidden"), b"ignored").unwrap();
+
+    let out = mailway()
+        .args(["bounce", "--json", "-j", "2"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 6, "{}", String::from_utf8_lossy(&out.stderr));
+    let detectors: Vec<&str> = rows.iter().map(|r| r["detector"].as_str().unwrap()).collect();
+    assert_eq!(detectors, ["qmail", "qmail", "exim", "exim", "postfix", "postfix"]);
+}
+
+#[test]
+fn line_endings_do_not_matter() {
+    let lf = std::fs::read(fixture("sendmail-transcript.eml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let crlf: Vec<u8> = String::from_utf8(lf.clone())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    let cr: Vec<u8> = String::from_utf8(lf.clone())
+        .unwrap()
+        .replace('\n', "\r")
+        .into_bytes();
+    let mut outs = Vec::new();
+    for (name, bytes) in [("lf.eml", &lf), ("crlf.eml", &crlf), ("cr.eml", &cr)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let out = mailway()
+            .args(["bounce", "--json"])
+            .arg(&p)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let mut rows = json_lines(&out);
+        for r in &mut rows {
+            r.as_object_mut().unwrap().remove("file");
+        }
+        outs.push(rows);
+    }
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(outs[0], outs[2]);
+}
+
+#[test]
+fn bad_inputs_are_named_and_others_still_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("photo.eml");
+    std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let big = dir.path().join("huge.eml");
+    // a 100 MB file (sparse: costs no disk); refused before it is read
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(100 * 1024 * 1024)
+        .unwrap();
+    let missing = dir.path().join("no-such-file.eml");
+    let assert = mailway()
+        .args(["bounce", "--json"])
+        .arg(&binary)
+        .arg(&big)
+        .arg(&missing)
+        .arg(fixture("truncated-mime.eml"))
+        .arg(fixture("unknown-charset.eml"))
+        .assert()
+        .code(2);
+    let out = assert.get_output();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("photo.eml: binary data, not a mail message (PNG image)"), "{err}");
+    assert!(err.contains("huge.eml: file is 104857600 bytes, over the limit"), "{err}");
+    assert!(err.contains("no-such-file.eml: no such file or directory"), "{err}");
+    assert!(err.contains("truncated-mime.eml: truncated MIME"), "{err}");
+    assert!(err.contains("unknown-charset.eml: unknown charset \"x-klingon-8\""), "{err}");
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 2, "the two readable bounces still give records");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("secret.eml");
+    std::fs::copy(fixture("qmail-failure.eml"), &p).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&p).is_ok() {
+        return; // running as root: permissions are not enforced
+    }
+    let a = mailway().args(["bounce", "--json"]).arg(&p).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("secret.eml: permission denied"), "{err}");
+}
+
+#[test]
+fn max_size_option() {
+    let a = mailway()
+        .args(["bounce", "--max-size", "100"])
+        .arg(fixture("qmail-failure.eml"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("over the limit of 100 bytes"), "{err}");
+}
