@@ -258,7 +258,9 @@ fn collect(
         if let Some(cs) = charset_of(part)
             && !known_charset(&cs)
         {
-            let w = format!("unknown charset \"{cs}\" in a {ctype} part; read as UTF-8, undecodable bytes replaced");
+            let w = format!(
+                "unknown charset \"{cs}\" in a {ctype} part; read as UTF-8, undecodable bytes replaced"
+            );
             if !mail.warnings.contains(&w) {
                 mail.warnings.push(w);
             }

@@ -65,10 +65,18 @@ fn json_lines_have_the_documented_fields() {
     assert_eq!(rows[0]["reason"], "userunknown");
     assert_eq!(rows[0]["hard_bounce"], true);
     assert_eq!(rows[0]["smtp_command"], "RCPT");
-    assert_eq!(rows[0]["original_subject"], "Minutes of the Tuesday meeting");
+    assert_eq!(
+        rows[0]["original_subject"],
+        "Minutes of the Tuesday meeting"
+    );
     assert_eq!(rows[1]["reason"], "mailboxfull");
     assert_eq!(rows[1]["hard_bounce"], false);
-    assert!(rows[0]["file"].as_str().unwrap().ends_with("postfix-two-recipients.eml"));
+    assert!(
+        rows[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("postfix-two-recipients.eml")
+    );
 }
 
 #[test]
@@ -103,7 +111,10 @@ fn nothing_recognised_exits_one() {
         .code(1)
         .stdout("");
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(err.contains("not-a-bounce.eml: no bounce recognised"), "{err}");
+    assert!(
+        err.contains("not-a-bounce.eml: no bounce recognised"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -152,8 +163,14 @@ fn maildir_and_directories_are_walked() {
         .clone();
     let rows = json_lines(&out.stdout);
     assert_eq!(rows.len(), 6, "{}", String::from_utf8_lossy(&out.stderr));
-    let detectors: Vec<&str> = rows.iter().map(|r| r["detector"].as_str().unwrap()).collect();
-    assert_eq!(detectors, ["qmail", "qmail", "exim", "exim", "postfix", "postfix"]);
+    let detectors: Vec<&str> = rows
+        .iter()
+        .map(|r| r["detector"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        detectors,
+        ["qmail", "qmail", "exim", "exim", "postfix", "postfix"]
+    );
 }
 
 #[test]
@@ -213,11 +230,23 @@ fn bad_inputs_are_named_and_others_still_processed() {
         .code(2);
     let out = assert.get_output();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("photo.eml: binary data, not a mail message (PNG image)"), "{err}");
-    assert!(err.contains("huge.eml: file is 104857600 bytes, over the limit"), "{err}");
-    assert!(err.contains("no-such-file.eml: no such file or directory"), "{err}");
+    assert!(
+        err.contains("photo.eml: binary data, not a mail message (PNG image)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("huge.eml: file is 104857600 bytes, over the limit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no-such-file.eml: no such file or directory"),
+        "{err}"
+    );
     assert!(err.contains("truncated-mime.eml: truncated MIME"), "{err}");
-    assert!(err.contains("unknown-charset.eml: unknown charset \"x-klingon-8\""), "{err}");
+    assert!(
+        err.contains("unknown-charset.eml: unknown charset \"x-klingon-8\""),
+        "{err}"
+    );
     let rows = json_lines(&out.stdout);
     assert_eq!(rows.len(), 2, "the two readable bounces still give records");
 }
@@ -233,7 +262,11 @@ fn unreadable_file_is_an_error() {
     if std::fs::read(&p).is_ok() {
         return; // running as root: permissions are not enforced
     }
-    let a = mailway().args(["bounce", "--json"]).arg(&p).assert().code(2);
+    let a = mailway()
+        .args(["bounce", "--json"])
+        .arg(&p)
+        .assert()
+        .code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("secret.eml: permission denied"), "{err}");
 }

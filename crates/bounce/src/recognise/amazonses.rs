@@ -30,7 +30,8 @@ fn probe(m: &Mail) -> bool {
             && m.body.trim_start().starts_with("{\"notificationType\""))
 }
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses an Amazon SES report; shared with WorkMail and SES inbound.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     if let Some(json) = sns_json(&m.body) {
         return from_json(&json);
     }

@@ -127,7 +127,8 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
     ("was frozen on arrival by ", Reason::Expired),
 ];
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses an Exim(-like) report; shared with Exim-based providers.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let tp = third_party(m);
     let mut text = before_any(&m.body, BOUNDARIES);
     // Multipart Exim reports: the text part ends before the delivery-status fields.

@@ -18,7 +18,6 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     (contains_ci(&m.from, "mailer-daemon@") && contains_ci(&m.from, "gmx"))
-        || contains_ci(&m.from, "mailer-daemon@kundenserver")
         || m.has_header("envelope-to") && contains_ci(&m.from, "mailer-daemon@mail.gmx")
         || contains_ci(
             &m.body,
@@ -26,7 +25,8 @@ fn probe(m: &Mail) -> bool {
         )
 }
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses a GMX-style report; shared with 1&1.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(
         &m.body,
         &["--- the header of the original message is following. ---"],

@@ -11,13 +11,20 @@ use crate::mail::Mail;
 use crate::record::Action;
 
 pub mod activehunter;
+pub mod amavis;
 pub mod amazonses;
+pub mod amazonworkmail;
 pub mod apachejames;
 pub mod arf;
+pub mod barracuda;
+pub mod bigfoot;
 pub mod common;
+pub mod courier;
 pub mod domino;
 pub mod dragonfly;
+pub mod einsundeins;
 pub mod exchange2003;
+pub mod exchange2007;
 pub mod exim;
 pub mod ezweb;
 pub mod fallback;
@@ -31,17 +38,25 @@ pub mod imailserver;
 pub mod kddi;
 pub mod mailfoundry;
 pub mod mailmarshal;
+pub mod mailru;
+pub mod mcafee;
+pub mod messagingserver;
 pub mod mfilter;
 pub mod mimecast;
+pub mod mxlogic;
 pub mod notes;
 pub mod office365;
 pub mod opensmtpd;
+pub mod outlook;
 pub mod postfix;
 pub mod powermta;
 pub mod qmail;
+pub mod receivingses;
 pub mod rfc3464;
 pub mod rfc3834;
+pub mod sendgrid;
 pub mod sendmail;
+pub mod surfcontrol;
 pub mod trendmicro;
 pub mod v5sendmail;
 pub mod verizon;
@@ -49,6 +64,7 @@ pub mod x1;
 pub mod x2;
 pub mod x3;
 pub mod x6;
+pub mod yahoo;
 pub mod yandex;
 pub mod zoho;
 
@@ -104,6 +120,22 @@ pub struct Recogniser {
 /// then auto-replies.
 pub static ORDER: &[&Recogniser] = &[
     &arf::RECOGNISER,
+    &amazonworkmail::RECOGNISER,
+    &receivingses::RECOGNISER,
+    &mxlogic::RECOGNISER,
+    &mailru::RECOGNISER,
+    &yahoo::RECOGNISER,
+    &einsundeins::RECOGNISER,
+    &bigfoot::RECOGNISER,
+    &sendgrid::RECOGNISER,
+    &exchange2007::RECOGNISER,
+    &outlook::RECOGNISER,
+    &messagingserver::RECOGNISER,
+    &courier::RECOGNISER,
+    &mcafee::RECOGNISER,
+    &amavis::RECOGNISER,
+    &barracuda::RECOGNISER,
+    &surfcontrol::RECOGNISER,
     &amazonses::RECOGNISER,
     &dragonfly::RECOGNISER,
     &googlegroups::RECOGNISER,
@@ -143,6 +175,11 @@ pub static ORDER: &[&Recogniser] = &[
     &rfc3464::RECOGNISER,
     &rfc3834::RECOGNISER,
 ];
+
+/// The fallback recogniser's parse, for families that sometimes write free text.
+pub fn fallback_parse(m: &Mail) -> Option<Vec<Delivery>> {
+    (fallback::RECOGNISER.parse)(m)
+}
 
 /// The last resort, tried after everything else (see [`fallback`]).
 pub static LAST: &Recogniser = &fallback::RECOGNISER;

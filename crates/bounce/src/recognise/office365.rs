@@ -23,7 +23,8 @@ fn probe(m: &Mail) -> bool {
         && contains_ci(&m.body, "diagnostic information for administrators")
 }
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses an Exchange / Microsoft 365 report; shared with on-premises Exchange.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(
         &m.body,
         &["original message headers:", "content-type: message/rfc822"],

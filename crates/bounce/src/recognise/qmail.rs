@@ -128,7 +128,8 @@ const OWN_MESSAGES: &[(&str, Reason)] = &[
     ),
 ];
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses a qmail(-like) report; shared with qmail-based providers.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     parse_with(m, BOUNDARIES, STARTS)
 }
 

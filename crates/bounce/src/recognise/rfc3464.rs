@@ -18,7 +18,8 @@ fn probe(m: &Mail) -> bool {
     m.dsn.is_some() || contains_ci(&m.body, "final-recipient:")
 }
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses the standard report fields; shared with MTAs that write plain RFC 3464 reports.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     parse_standard(m)
 }
 

@@ -244,7 +244,8 @@ fn listed_recipients(text: &str) -> Vec<(String, String)> {
     out
 }
 
-fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+/// Parses a Sendmail(-like) report; shared with Sendmail-based providers.
+pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(&m.body, BOUNDARIES);
     let tr = from_any(text, &["----- transcript of session follows -----"])
         .map(transcript)

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Speed of `mailway bounce` against Sisimai (Debian's libsisimai-perl) on the same bounces,
+# and the large-message target (a 15 MB bounce analysed in < 100 ms with peak memory < 3x size).
+#
+#   bench/bounce-vs-sisimai.sh [COPIES]
+#
+# The corpus is ../shared/corpus/bounces/files/maildir/bsd (or $MAILWAY_SHARED/...), copied
+# COPIES times (default 10) under /work/bench-cache/bounce (outside the repo) so that process
+# start-up does not dominate. Sisimai is single-threaded; mailway is measured with all cores and
+# with one thread (-j 1). Prints messages/s for each and the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COPIES="${1:-10}"
+SHARED="${MAILWAY_SHARED:-$(cd .. && pwd)/shared}"
+SRC="$SHARED/corpus/bounces/files/maildir/bsd"
+CACHE="${BENCH_CACHE:-/work/bench-cache/bounce}"
+[ -d "$SRC" ] || { echo "corpus not found: $SRC" >&2; exit 2; }
+
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! perl -MSisimai -e 1 2>/dev/null; then
+  echo "== installing libsisimai-perl"
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q libsisimai-perl
+fi
+[ -x /usr/bin/time ] || sudo_ env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q time
+
+echo "== building mailway (release)"
+cargo build --release -q -p mailway
+MW="$PWD/target/release/mailway"
+
+# --- corpus ---------------------------------------------------------------------------------
+DIR="$CACHE/corpus-x$COPIES"
+if [ ! -d "$DIR" ]; then
+  mkdir -p "$DIR.tmp"
+  for i in $(seq 1 "$COPIES"); do
+    for f in "$SRC"/*.eml; do cp "$f" "$DIR.tmp/$i-$(basename "$f")"; done
+  done
+  mv "$DIR.tmp" "$DIR"
+fi
+N=$(find "$DIR" -type f | wc -l)
+echo "== corpus: $N messages ($COPIES x maildir/bsd) in $DIR"
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+
+# warm the page cache so both tools read from memory
+cat "$DIR"/* > /dev/null
+
+t0=$(now)
+perl -MSisimai -e 'my $v = Sisimai->make($ARGV[0]) // []; print STDERR scalar(@$v), " records\n"' "$DIR" 2>/tmp/sisimai.count
+t1=$(now)
+sis_t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+
+t0=$(now); "$MW" bounce --json -j 1 "$DIR" > /tmp/mailway-1.jsonl 2>/dev/null || true; t1=$(now)
+mw1_t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+t0=$(now); "$MW" bounce --json "$DIR" > /tmp/mailway-n.jsonl 2>/dev/null || true; t1=$(now)
+mwn_t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+
+sis_r=$(rate "$N" "$sis_t"); mw1_r=$(rate "$N" "$mw1_t"); mwn_r=$(rate "$N" "$mwn_t")
+cores=$(nproc)
+printf '\n%-34s %10s %12s %8s\n' "tool" "seconds" "messages/s" "records"
+printf '%-34s %10.2f %12s %8s\n' "Sisimai $(perl -MSisimai -e 'print $Sisimai::VERSION') (perl, 1 thread)" "$sis_t" "$sis_r" "$(cut -d' ' -f1 /tmp/sisimai.count)"
+printf '%-34s %10.2f %12s %8s\n' "mailway bounce (1 thread)" "$mw1_t" "$mw1_r" "$(wc -l < /tmp/mailway-1.jsonl)"
+printf '%-34s %10.2f %12s %8s\n' "mailway bounce ($cores threads)" "$mwn_t" "$mwn_r" "$(wc -l < /tmp/mailway-n.jsonl)"
+awk -v s="$sis_t" -v a="$mw1_t" -v b="$mwn_t" -v c="$cores" 'BEGIN {
+  printf "\nratio vs Sisimai: %.0fx (mailway 1 thread), %.0fx (mailway %d threads); target >= 50x\n", s / a, s / b, c }'
+
+# --- one 15 MB bounce ------------------------------------------------------------------------
+BIG="$CACHE/big-15mb.eml"
+if [ ! -f "$BIG" ]; then
+  python3 - "$BIG" <<'PY'
+import base64, os, sys, random
+random.seed(7)
+payload = bytes(random.getrandbits(8) for _ in range(11 * 1024 * 1024))   # 11 MiB attachment
+b64 = base64.encodebytes(payload).decode()
+head = """From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+To: sender@example.net
+Subject: Undelivered Mail Returned to Sender
+Date: Mon, 16 Mar 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="big"
+
+--big
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.net.
+
+<large@example.org>: host mx.example.org[192.0.2.50] said: 552 5.3.4 Message size
+    exceeds fixed maximum message size (in reply to end of DATA command)
+
+--big
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; large@example.org
+Action: failed
+Status: 5.3.4
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed maximum message size
+
+--big
+Content-Type: message/rfc822
+
+From: sender@example.net
+To: large@example.org
+Subject: The scans
+Message-ID: <scans@example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="inner"
+
+--inner
+Content-Type: text/plain
+
+See attached.
+
+--inner
+Content-Type: application/octet-stream; name="scans.tar"
+Content-Transfer-Encoding: base64
+Content-Disposition: attachment; filename="scans.tar"
+
+"""
+tail = "\n--inner--\n\n--big--\n"
+open(sys.argv[1], "w").write(head + b64 + tail)
+PY
+fi
+SIZE=$(stat -c %s "$BIG")
+"$MW" bounce --json "$BIG" > /dev/null   # warm cache
+best=999999
+for _ in 1 2 3 4 5; do
+  /usr/bin/time -v "$MW" bounce --json "$BIG" > /tmp/big.jsonl 2> /tmp/big.time
+  ms=$(awk -F': ' '/Elapsed \(wall clock\)/ { split($2, p, ":"); printf "%d", (p[1] * 60 + p[2]) * 1000 }' /tmp/big.time)
+  [ "$ms" -lt "$best" ] && best=$ms
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' /tmp/big.time)
+done
+rss_bytes=$((rss * 1024))
+echo
+echo "15 MB bounce: $(awk -v s="$SIZE" 'BEGIN { printf "%.1f MB", s / 1e6 }'), mailway best of 5: ${best} ms (target < 100 ms), peak RSS $(awk -v r="$rss_bytes" 'BEGIN { printf "%.1f MB", r / 1e6 }') = $(awk -v r="$rss_bytes" -v s="$SIZE" 'BEGIN { printf "%.2f", r / s }')x the message (target < 3x)"
+grep -q '"reason":"mesgtoobig"' /tmp/big.jsonl && echo "  record: $(cut -c1-160 /tmp/big.jsonl)"
+t0=$(now)
+if timeout 600 perl -MSisimai -e 'my $v = Sisimai->make($ARGV[0]) // []; print STDERR scalar(@$v), "\n"' "$BIG" 2>/dev/null; then
+  t1=$(now); echo "  Sisimai on the same message: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s", b - a }')"
+else
+  echo "  Sisimai on the same message: gave up after 600 s"
+fi

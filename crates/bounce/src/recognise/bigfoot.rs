@@ -1,0 +1,21 @@
+//! Bigfoot (forwarding service): Sendmail reports from bigfoot.com.
+
+use super::{Delivery, Recogniser};
+use crate::mail::Mail;
+#[allow(unused_imports)]
+use crate::text::contains_ci;
+
+/// The recogniser.
+pub static RECOGNISER: Recogniser = Recogniser {
+    name: "bigfoot",
+    probe,
+    parse,
+};
+
+fn probe(m: &Mail) -> bool {
+    contains_ci(&m.from, "@bigfoot.com")
+}
+
+fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    super::sendmail::parse(m)
+}

@@ -1,0 +1,31 @@
+//! Microsoft Exchange Server 2007–2019 (on premises): "Undeliverable:", "Non remis :", "Unzustellbar:" with a standard report and the administrators' diagnostic text.
+
+use super::{Delivery, Recogniser};
+use crate::mail::Mail;
+#[allow(unused_imports)]
+use crate::text::contains_ci;
+
+/// The recogniser.
+pub static RECOGNISER: Recogniser = Recogniser {
+    name: "exchange2007",
+    probe,
+    parse,
+};
+
+fn probe(m: &Mail) -> bool {
+    m.has_header("content-language")
+        && m.dsn.is_some()
+        && ([
+            "undeliverable:",
+            "non remis",
+            "unzustellbar:",
+            "non recapitabile:",
+            "no se puede entregar:",
+        ]
+        .iter()
+        .any(|p| crate::text::starts_with_ci(m.subject.trim(), p)))
+}
+
+fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    super::office365::parse(m)
+}

@@ -1,0 +1,21 @@
+//! McAfee Email Gateway / Email and Web Security appliances (`X-NAI-Header`).
+
+use super::{Delivery, Recogniser};
+use crate::mail::Mail;
+#[allow(unused_imports)]
+use crate::text::contains_ci;
+
+/// The recogniser.
+pub static RECOGNISER: Recogniser = Recogniser {
+    name: "mcafee",
+    probe,
+    parse,
+};
+
+fn probe(m: &Mail) -> bool {
+    m.has_header("x-nai-header")
+}
+
+fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    super::rfc3464::parse(m)
+}
