@@ -46,16 +46,23 @@ fn finish_one(
         diag = squeeze(&x);
     }
     // Status: a precise code in the diagnostic beats the report's Status field (which is often
-    // generic: 5.0.0, or 4.4.7 hiding the last real error); a generic one never does.
+    // generic: 5.0.0, or 4.4.7 hiding the last real error); a generic one never does. But when
+    // the diagnostic itself opens with the report's 4.4.7/5.4.7 ("550 4.4.7 QUEUE.Expired;
+    // message expired [Message=451 4.4.0 ...]"), the server really gave up with that code: the
+    // codes quoted after it are the last attempt's error, evidence rather than the status.
     let in_text = all_statuses(&diag);
     let text_status = in_text
         .iter()
         .copied()
         .find(|s| !is_generic_status(*s))
         .or_else(|| in_text.first().copied());
+    let confirmed = |s: mailway_status::EnhancedStatus| {
+        !(s.subject == 0 && s.detail == 0) && in_text.first() == Some(&s)
+    };
     d.status = match (d.status, text_status) {
         (s @ Some(_), _) if d.status_locked => s,
         (None, t) => t,
+        (Some(s), _) if confirmed(s) => Some(s),
         (Some(s), Some(t)) if t != s && !is_generic_status(t) => Some(t),
         (s, _) => s,
     };

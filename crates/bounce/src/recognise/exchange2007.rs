@@ -13,7 +13,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    m.has_header("content-language")
+    // Exchange Online writes the same report: leave it to the Microsoft 365 recogniser.
+    !super::office365::is_exchange_online(m)
+        && m.has_header("content-language")
         && m.dsn.is_some()
         && ([
             "undeliverable:",

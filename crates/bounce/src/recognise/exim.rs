@@ -227,11 +227,15 @@ pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         if delayed {
             d.action = Some(Action::Delayed);
         }
-        if d.reason.is_none() && !contains_ci(&d.diagnostic, "smtp error from remote") {
+        if d.reason.is_none() {
+            // Exim's own words decide, unless they only introduce a remote server's reply; but
+            // "retry timeout exceeded" before the last SMTP error means Exim gave up retrying:
+            // the message expired, and the SMTP error is the last attempt's evidence.
             let lower = d.diagnostic.to_ascii_lowercase();
+            let remote = lower.contains("smtp error from remote");
             d.reason = OWN_MESSAGES
                 .iter()
-                .find(|(p, _)| lower.contains(p))
+                .find(|(p, r)| lower.contains(p) && (!remote || *r == Reason::Expired))
                 .map(|(_, r)| *r);
         }
     }

@@ -23,6 +23,17 @@ fn probe(m: &Mail) -> bool {
         && contains_ci(&m.body, "diagnostic information for administrators")
 }
 
+/// Marks of Exchange Online (Microsoft 365) rather than an on-premises Exchange server: its
+/// cross-tenant headers, an `onmicrosoft.com` sender, or its `*.prod.outlook.com` hosts.
+pub fn is_exchange_online(m: &Mail) -> bool {
+    m.has_header("x-ms-exchange-crosstenant-originalarrivaltime")
+        || contains_ci(&m.from, ".onmicrosoft.com")
+        || m.header("message-id")
+            .is_some_and(|v| contains_ci(v, ".prod.outlook.com"))
+        || m.header("received")
+            .is_some_and(|v| contains_ci(v, ".prod.outlook.com"))
+}
+
 /// Parses an Exchange / Microsoft 365 report; shared with on-premises Exchange.
 pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     let text = before_any(

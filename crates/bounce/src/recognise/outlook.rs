@@ -2,7 +2,6 @@
 
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
-#[allow(unused_imports)]
 use crate::text::contains_ci;
 
 /// The recogniser.
@@ -19,5 +18,9 @@ fn probe(m: &Mail) -> bool {
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
+    // Outlook.com runs on Exchange Online: its NDRs have the same administrators' section.
+    if contains_ci(&m.body, "diagnostic information for administrators") {
+        return super::office365::parse(m);
+    }
     super::rfc3464::parse(m)
 }
