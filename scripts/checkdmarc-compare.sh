@@ -84,6 +84,91 @@ print("-" * 23 + "+" + "-" * 62 + "+" + "-" * 40)
 PY
 done
 echo
+# the deliberate faults of the lab (its README), and whether each tool reported each one
+python3 - "$OUT" <<'PY'
+import json, os, re, sys
+out = sys.argv[1]
+# zone, fault, regex over checkdmarc's error/warning texts, mailway finding id (+ text in the finding)
+FAULTS = [
+    ("spf-toomany.test", "11 DNS lookups (nested)", r"11/10", "spf.lookups-exceeded", ""),
+    ("spf-flat11.test", "11 DNS lookups (flat)", r"11/10", "spf.lookups-exceeded", ""),
+    ("spf-void.test", "3 void lookups", r"3/2 maximum void", "spf.void-exceeded", ""),
+    ("spf-loop.test", "redirect loop", r"[Rr]edirect loop", "spf.loop", ""),
+    ("spf-multi.test", "two SPF records", r"[Mm]ultiple SPF", "spf.multiple", ""),
+    ("spf-syntax.test", "ip4:192.0.2.300", r"192\.0\.2\.300", "spf.syntax", "192.0.2.300"),
+    ("spf-syntax.test", "unknown mechanism ip:", r"\bip:192|'ip'", "spf.syntax", "ip:192.0.2.26"),
+    ("spf-syntax.test", "~al", r"~al\b", "spf.syntax", "~al"),
+    ("spf-badinclude.test", "include without SPF", r"has no SPF|not have an SPF|SPF record does not exist", "spf.include-no-spf", ""),
+    ("spf-permissive.test", "+all", r"\+all", "spf.all-pass", ""),
+    ("spf-permissive.test", "ptr mechanism", r"\bptr\b", "spf.ptr", ""),
+    ("dmarc-bad.test", "p=rejectt", r"rejectt", "dmarc.syntax", "rejectt"),
+    ("dmarc-bad.test", "pct=150", r"\b150\b", "dmarc.syntax", "150"),
+    ("dmarc-bad.test", "adkim=x", r"adkim", "dmarc.syntax", "adkim"),
+    ("dmarc-bad.test", "unauthorised external rua", r"does not indicate that it accepts", "dmarc.external-unauthorized", ""),
+    ("dmarc-extrua.test", "pct (removed in RFC 9989)", r"pct tag was removed", "dmarc.pct-removed", ""),
+    ("dmarc-extrua.test", "rua to nullmx.test without authorisation", r"nullmx\.test does not indicate", "dmarc.external-unauthorized", "nullmx.test"),
+    ("dmarc-nov.test", "v=DMARC1 not first", r"(must|should) (be|begin|start).*v=DMARC1|v=DMARC1.*first", "dmarc.v-not-first", ""),
+    ("dmarc-multi.test", "two DMARC records", r"[Mm]ultiple DMARC", "dmarc.multiple", ""),
+    ("dmarc-nop.test", "missing ';' (no policy)", r"semicolon", "dmarc.syntax", "missing-semicolon"),
+    ("mx-cname.test", "MX target is a CNAME", r"CNAME", "mx.target-cname", ""),
+    ("nullmx-mixed.test", "null MX mixed with MX", r"[Nn]ull MX", "mx.null-mixed", ""),
+    ("mx-noa.test", "MX target without address", r"mx1\.mx-noa\.test", "mx.target-no-address", ""),
+    ("mx-noa.test", "MX target NXDOMAIN", r"gone\.mx-noa\.test", "mx.target-nxdomain", ""),
+    ("mx-ip.test", "MX target is an IP literal", r"192\.0\.2\.43", "mx.target-ip", ""),
+    ("nomx.test", "no MX (implicit MX)", r"[No]o MX|implicit", "mx.implicit", ""),
+    ("mx-private.test", "MX at 10.0.0.5 (private)", r"10\.0\.0\.5.*(private|reserved|not.*public)", "mx.address-special", "10.0.0.5"),
+    ("mx-private.test", "MX at 127.0.0.1 (loopback)", r"127\.0\.0\.1.*(loopback|reserved|not.*public)", "mx.address-special", "127.0.0.1"),
+    ("mx-private.test", "MX at 0.0.0.0", r"0\.0\.0\.0.*(unspecified|reserved|not.*public)", "mx.address-special", "0.0.0.0"),
+    ("dkim.test", "DKIM RSA 1024", r"DKIM", "dkim.rsa-1024", ""),
+    ("dkim.test", "DKIM revoked", r"DKIM", "dkim.revoked", ""),
+    ("dkim.test", "DKIM bad base64", r"DKIM", "dkim.syntax", "bad-base64"),
+    ("dkim.test", "DKIM bad version", r"DKIM", "dkim.syntax", "bad-version"),
+    ("dkim.test", "DKIM testing mode", r"DKIM", "dkim.testing", ""),
+    ("sts-bad.test", "two MTA-STS records", r"[Mm]ultiple MTA-STS", "mta-sts.multiple", ""),
+    ("sts-bad.test", "bad MTA-STS id", r"\bid\b", "mta-sts.txt-syntax", "bad-id"),
+    ("sts-bad.test", "TLS-RPT rua http:", r"not a valid SMTP TLS Reporting URI", "tls-rpt.syntax", ""),
+    ("sts-bad.test", "BIMI l= over http:", r"(BIMI|l=).*(HTTPS|https)", "bimi.syntax", ""),
+    ("sts-bad.test", "bad TLSA record", r"TLSA", "dane.tlsa-invalid", ""),
+    ("soa-drift.test", "SOA serials differ", r"serial", "ns.serial-mismatch", ""),
+    ("soa-drift.test", "NS sets differ", r"NS (set|record)s? (differ|mismatch)", "ns.nsset-mismatch", ""),
+    ("soa-drift.test", "MX differs between servers", r"MX.*(differ|mismatch)", "ns.data-mismatch", ""),
+    ("lame.test", "lame name server (REFUSED)", r"[Ll]ame|REFUSED", "ns.lame", ""),
+]
+def texts_cd(zone):
+    try:
+        d = json.load(open(os.path.join(out, f"{zone}.checkdmarc.json")))
+    except Exception:
+        return ""
+    if isinstance(d, list): d = d[0] if d else {}
+    items = []
+    for k, v in d.items():
+        if not isinstance(v, dict): continue
+        if v.get("error"): items.append(str(v["error"]))
+        items += [str(w) for w in (v.get("warnings") or [])]
+    return "\n".join(items)
+def found_mw(zone, fid, text):
+    try:
+        d = json.load(open(os.path.join(out, f"{zone}.mailway.json")))
+    except Exception:
+        return False
+    return any(f["id"] == fid and f["severity"] in ("warning", "error") and text in json.dumps(f, ensure_ascii=False)
+               for f in d.get("findings", []))
+n_cd = n_mw = 0
+print(f"{'deliberate fault (lab README)':<58} checkdmarc  mailway")
+for zone, fault, rx, fid, text in FAULTS:
+    a = bool(re.search(rx, texts_cd(zone)))
+    b = found_mw(zone, fid, text)
+    n_cd += a; n_mw += b
+    print(f"{zone + ': ' + fault:<58} {'found' if a else '-':<10}  {'found' if b else 'MISSED'}")
+print(f"deliberate faults found: checkdmarc {n_cd}/{len(FAULTS)}, mailway {n_mw}/{len(FAULTS)}")
+try:
+    g = json.load(open(os.path.join(out, "good.test.mailway.json")))
+    errs = [f["id"] for f in g["findings"] if f["severity"] == "error"]
+    print(f"good.test: mailway error findings: {errs or 'none'}")
+except Exception:
+    pass
+PY
+echo
 echo "total wall time, one process per domain ($(echo $ZONES | wc -w) domains):"
 printf '  checkdmarc: %.2f s\n  mailway:    %.2f s\n  ratio:      %.1fx\n' "$t_cd" "$t_mw" "$(echo "$t_cd / $t_mw" | bc -l)"
 echo "JSON outputs in $OUT"
