@@ -6,6 +6,16 @@
 # Usage: scripts/checkdmarc-compare.sh            (starts the lab if it is not running)
 #   MAILWAY=target/release/mailway  binary to use (default: built with cargo build --release)
 #   VENV=/tmp/mailway-checkdmarc-venv  CHECKDMARC_VERSION=6.0.4  ZONES="good.test ..."
+#
+# Last run (2026-11-28 02:05 UTC, lab on 127.0.10.53, checkdmarc 6.0.4, 27 zones, one process per
+# domain; machine shared with 6 builds, load average ~18 on 2 cores, so both figures are inflated):
+#   deliberate faults of the lab README found: checkdmarc 20/43, mailway 43/43
+#   (checkdmarc misses: SPF errors after the first, +all, DMARC errors after the first, v= not
+#   first, missing ';', private/loopback/0.0.0.0 MX, all DKIM, bad MTA-STS id, TLSA, SOA/NS/MX
+#   drift, lame NS; its BIMI l= error was not matched by the table in that run: 21/43 with the fix)
+#   good.test: no mailway error finding
+#   total wall time: checkdmarc 218.35 s, mailway 10.58 s (debug build) -> 20.6x
+#   (sum of mailway's own elapsed_ms over the 27 zones: 6.25 s; median 186 ms per zone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${MAILWAY_SHARED:-$(cd .. && pwd)/shared}"
@@ -127,7 +137,7 @@ FAULTS = [
     ("sts-bad.test", "two MTA-STS records", r"[Mm]ultiple MTA-STS", "mta-sts.multiple", ""),
     ("sts-bad.test", "bad MTA-STS id", r"\bid\b", "mta-sts.txt-syntax", "bad-id"),
     ("sts-bad.test", "TLS-RPT rua http:", r"not a valid SMTP TLS Reporting URI", "tls-rpt.syntax", ""),
-    ("sts-bad.test", "BIMI l= over http:", r"(BIMI|l=).*(HTTPS|https)", "bimi.syntax", ""),
+    ("sts-bad.test", "BIMI l= over http:", r"l tag value must be empty or a single HTTPS", "bimi.syntax", ""),
     ("sts-bad.test", "bad TLSA record", r"TLSA", "dane.tlsa-invalid", ""),
     ("soa-drift.test", "SOA serials differ", r"serial", "ns.serial-mismatch", ""),
     ("soa-drift.test", "NS sets differ", r"NS (set|record)s? (differ|mismatch)", "ns.nsset-mismatch", ""),
