@@ -18,7 +18,7 @@ use crate::capabilities::Capabilities;
 use crate::client_tls::{CertValidation, TlsClientConfig, TlsInfo, client_config, version_name};
 use crate::data::DotStuffer;
 use crate::error::{SmtpError, evidence};
-use crate::reply::{SmtpReply, parse_reply_line};
+use crate::reply::{ReplyReader, SmtpReply};
 use crate::timeouts::{Limits, Phase, Timeouts};
 
 /// Settings of one client connection.
@@ -188,7 +188,7 @@ enum Stream {
 /// ```
 pub struct SmtpClient {
     stream: Stream,
-    buf: Vec<u8>,
+    reader: ReplyReader,
     peer: SocketAddr,
     local: Option<SocketAddr>,
     config: ClientConfig,
@@ -263,7 +263,7 @@ impl SmtpClient {
         let local = tcp.local_addr().ok();
         let mut c = SmtpClient {
             stream: Stream::Plain(tcp),
-            buf: Vec::new(),
+            reader: ReplyReader::new(&config.limits),
             peer: addr,
             local,
             config,
@@ -435,34 +435,28 @@ impl SmtpClient {
 
     /// Reads one line (up to and including LF), bounded by `max_line_len`.
     async fn read_line(&mut self, phase: Phase) -> Result<Vec<u8>, SmtpError> {
-        let max = self.config.limits.max_line_len;
         let mut tmp = [0u8; 4096];
         loop {
-            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
-                if pos + 1 > max {
+            match self.reader.next_line() {
+                Ok(Some(line)) => return Ok(line),
+                Ok(None) => {}
+                Err(e) => {
                     return Err(SmtpError::Protocol {
                         phase,
-                        message: format!("reply line longer than {max} bytes"),
-                        bytes: evidence(&self.buf),
+                        message: e.message,
+                        bytes: e.bytes,
                     });
                 }
-                return Ok(self.buf.drain(..=pos).collect());
             }
-            if self.buf.len() >= max {
-                return Err(SmtpError::Protocol {
-                    phase,
-                    message: format!("reply line longer than {max} bytes"),
-                    bytes: evidence(&self.buf),
-                });
-            }
-            let n = self.read_some(phase, &mut tmp).await?;
+            let want = self.reader.room().clamp(1, tmp.len());
+            let n = self.read_some(phase, &mut tmp[..want]).await?;
             if n == 0 {
                 return Err(SmtpError::Closed {
                     phase,
-                    partial: evidence(&self.buf),
+                    partial: evidence(self.reader.buffered()),
                 });
             }
-            self.buf.extend_from_slice(&tmp[..n]);
+            self.reader.feed(&tmp[..n]);
         }
     }
 
@@ -471,37 +465,22 @@ impl SmtpClient {
         phase: Phase,
         command: SmtpCommand,
     ) -> Result<SmtpReply, SmtpError> {
-        let mut code = None;
-        let mut lines = Vec::new();
+        self.reader.reset();
         loop {
             let line = self.read_line(phase).await?;
             self.note(Direction::Server, &line);
-            let parsed = parse_reply_line(&line).map_err(|m| SmtpError::Protocol {
-                phase,
-                message: m.to_string(),
-                bytes: evidence(&line),
-            })?;
-            if lines.len() >= self.config.limits.max_reply_lines {
-                return Err(SmtpError::Protocol {
-                    phase,
-                    message: format!(
-                        "more than {} lines in one reply",
-                        self.config.limits.max_reply_lines
-                    ),
-                    bytes: evidence(&line),
-                });
-            }
-            code.get_or_insert(parsed.code);
-            lines.push(parsed.text);
-            if parsed.last {
-                break;
+            match self.reader.push_line(&line) {
+                Ok(Some(r)) => return Ok(SmtpReply::new(r.code, r.lines, Some(command))),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(SmtpError::Protocol {
+                        phase,
+                        message: e.message,
+                        bytes: e.bytes,
+                    });
+                }
             }
         }
-        Ok(SmtpReply::new(
-            code.unwrap_or_default(),
-            lines,
-            Some(command),
-        ))
     }
 
     async fn read_reply(
@@ -614,13 +593,13 @@ impl SmtpClient {
         if r.code != 220 {
             return Ok(r);
         }
-        if !self.buf.is_empty() {
+        if !self.reader.buffered().is_empty() {
             return Err(SmtpError::Protocol {
                 phase: Phase::Starttls,
                 message:
                     "data sent after the 220 to STARTTLS, before the TLS handshake (injection)"
                         .into(),
-                bytes: evidence(&self.buf),
+                bytes: evidence(self.reader.buffered()),
             });
         }
         let name = ServerName::try_from(server_name.trim_end_matches('.').to_string())

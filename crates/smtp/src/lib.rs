@@ -47,7 +47,7 @@ pub use client_cert::{CertificateInfo, hex, rfc3339, sha256, sha512};
 pub use client_tls::{CertValidation, TlsClientConfig, TlsInfo, TlsVerify};
 pub use data::{DotStuffer, unstuff_line};
 pub use error::SmtpError;
-pub use reply::{ReplyLine, SmtpReply, parse_reply_line};
+pub use reply::{ParsedReply, ReplyLine, ReplyReadError, ReplyReader, SmtpReply, parse_reply_line};
 pub use timeouts::{Limits, Phase, Timeouts};
 
 /// Re-exported so callers can name certificate types without depending on rustls directly.
