@@ -19,9 +19,9 @@ pub struct Args {
     /// Message to trace in the logs (queue id, Message-ID or recipient).
     #[arg(long)]
     pub message: Option<String>,
-    /// Language of the diagnosis: en or es.
-    #[arg(long, default_value = "en", value_parser = ["en", "es"])]
-    pub lang: String,
+    /// Language of the diagnosis: en or es (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
     /// Diagnose from the bounce alone (no DNS, no connections).
     #[arg(long)]
     pub no_probe: bool,
@@ -82,12 +82,16 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         ipv4_only: false,
         ipv6_only: false,
         transcript: false,
+        lang: a.lang.clone(),
         json: false,
     };
     let opts = DoctorOptions {
         probe: cmd_probe::options(&probe_args)?,
         no_probe: a.no_probe,
-        lang: if a.lang == "es" { Lang::Es } else { Lang::En },
+        lang: match cmd_probe::lang(a.lang.as_deref())? {
+            mailway_diag::probe::Lang::Es => Lang::Es,
+            mailway_diag::probe::Lang::En => Lang::En,
+        },
         sending_ip: a.ip,
         blocklists: (!a.blocklists.is_empty()).then(|| a.blocklists.clone()),
     };

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use mailway_diag::probe::{ProbeOptions, probe, render};
+use mailway_diag::probe::i18n::tr;
+use mailway_diag::probe::{Lang, ProbeOptions, probe, render};
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::{Timeouts, TlsPolicy};
 
@@ -57,9 +58,28 @@ pub struct Args {
     /// Print the SMTP transcript of each address too.
     #[arg(long)]
     pub transcript: bool,
+    /// Language of the findings and the report: es or en (default: from LC_ALL, LC_MESSAGES or
+    /// LANG).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
     /// JSON output (documented in docs/probe-json.md).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--lang`, else the locale environment (`LC_ALL`, `LC_MESSAGES`, `LANG`); English by default.
+pub fn lang(flag: Option<&str>) -> anyhow::Result<Lang> {
+    if let Some(l) = flag {
+        return l
+            .parse::<Lang>()
+            .map_err(|e| anyhow::anyhow!("--lang: {e}"));
+    }
+    let env = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    Ok(Lang::from_locale(&env))
 }
 
 /// This host's name, for EHLO.
@@ -133,6 +153,7 @@ pub fn options(a: &Args) -> anyhow::Result<ProbeOptions> {
         ipv4: !a.ipv6_only,
         ipv6: !a.ipv4_only,
         force_host: a.host,
+        lang: lang(a.lang.as_deref())?,
         ..Default::default()
     })
 }
@@ -161,7 +182,17 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         print!("{}", render(&report));
         if a.transcript {
             for ad in report.addresses() {
-                println!("\nTranscript {} [{}]:", ad.host, ad.address);
+                println!(
+                    "\n{}",
+                    tr(
+                        opts.lang,
+                        "ui-transcript",
+                        &[
+                            ("host", ad.host.clone()),
+                            ("address", ad.address.to_string())
+                        ]
+                    )
+                );
                 for l in &ad.transcript {
                     let dir = match l.dir {
                         mailway_smtp::Direction::Client => "C:",

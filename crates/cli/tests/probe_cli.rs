@@ -10,7 +10,11 @@ use assert_cmd::cargo::CommandCargoExt;
 use mailway_testkit::smtp::PeerScript;
 
 fn mailway() -> Command {
-    Command::cargo_bin("mailway").unwrap()
+    let mut c = Command::cargo_bin("mailway").unwrap();
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
+    c
 }
 
 fn in_ci() -> bool {
@@ -43,6 +47,48 @@ fn tarpit_timeline_and_exit_code() {
         text.contains("never sends its greeting (waited 500 ms)"),
         "{text}"
     );
+}
+
+#[test]
+fn spanish_with_lang_flag_and_from_the_locale() {
+    let peer = PeerScript::tarpit().start();
+    let target = peer.addr().to_string();
+    let base = [
+        "probe",
+        &target,
+        "--timeout",
+        "0.5",
+        "--resolver",
+        "127.0.0.1:9",
+        "--dns-timeout",
+        "0.2",
+    ];
+    let flag = mailway()
+        .args(base)
+        .args(["--lang", "es"])
+        .output()
+        .unwrap();
+    let env = mailway()
+        .args(base)
+        .env("LANG", "es_ES.UTF-8")
+        .output()
+        .unwrap();
+    for out in [flag, env] {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("Hallazgos:"), "{text}");
+        assert!(
+            text.contains("nunca envía su saludo (esperado 500 ms)"),
+            "{text}"
+        );
+    }
+    let bad = mailway()
+        .args(base)
+        .args(["--lang", "fr"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--lang"));
 }
 
 #[test]

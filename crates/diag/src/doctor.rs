@@ -174,10 +174,12 @@ pub async fn diagnose_bounce(
         return Err(DoctorError::NoRecipients(input.to_string()));
     }
     let mut probes = Vec::new();
+    let mut popts = opts.probe.clone();
+    popts.lang = check_lang(opts.lang);
     if !opts.no_probe {
         let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
         for d in &domains {
-            let mut po = opts.probe.clone();
+            let mut po = popts.clone();
             // Ask the server about the recipient itself: "user unknown" confirmed or not today.
             po.rcpt = recipients
                 .iter()
@@ -206,7 +208,7 @@ pub async fn diagnose_bounce(
             .collect();
         for m in mtas {
             if let Ok(t) = Target::parse(&m, true) {
-                probes.push(probe_target(resolver, t, &opts.probe).await);
+                probes.push(probe_target(resolver, t, &popts).await);
             }
         }
     }
@@ -536,7 +538,9 @@ pub async fn diagnose_domain(
     let t = Target::parse(domain, false)?;
     let mut probes = Vec::new();
     if !opts.no_probe {
-        probes.push(probe_target(resolver, t.clone(), &opts.probe).await);
+        let mut po = opts.probe.clone();
+        po.lang = check_lang(opts.lang);
+        probes.push(probe_target(resolver, t.clone(), &po).await);
     }
     let mut causes = rank(&[], &probes, opts.lang);
     let mut checks = Vec::new();
@@ -862,10 +866,19 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
     let tarpit = findings_with(probes, &["tarpit"]);
     if !tarpit.is_empty() {
         let mut expl = tarpit[0].message.clone();
+        let es = lang == Lang::Es;
         if let Some(u) = &retry_until {
-            expl.push_str(&format!("; your server keeps retrying until {u}"));
+            expl.push_str(&if es {
+                format!("; su servidor sigue reintentando hasta {u}")
+            } else {
+                format!("; your server keeps retrying until {u}")
+            });
         }
-        expl.push_str("; nothing is wrong on your side");
+        expl.push_str(if es {
+            "; no hay nada mal de su lado"
+        } else {
+            "; nothing is wrong on your side"
+        });
         add(
             if timeoutish { 95 } else { 80 },
             "destination_not_greeting",
@@ -991,7 +1004,11 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
         add(
             70,
             "destination_ok_now",
-            "every MX answers normally now; the timeouts in the bounce were temporary".into(),
+            if lang == Lang::Es {
+                "todos los MX responden con normalidad ahora; los tiempos agotados del rebote fueron temporales".into()
+            } else {
+                "every MX answers normally now; the timeouts in the bounce were temporary".into()
+            },
             Vec::new(),
             true,
         );

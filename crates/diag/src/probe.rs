@@ -7,6 +7,7 @@
 //! result is a [`ProbeReport`] (serialisable: the documented `--json`, see `docs/probe-json.md`)
 //! with [`Finding`]s; [`render`] makes the aligned human timeline.
 
+pub mod i18n;
 mod render;
 mod target;
 mod tls;
@@ -23,6 +24,7 @@ use mailway_smtp::{
 use mailway_status::SmtpCommand;
 use serde::Serialize;
 
+pub use i18n::Lang;
 pub use render::render;
 pub use target::{Target, TargetError};
 pub use tls::{
@@ -60,6 +62,8 @@ pub struct ProbeOptions {
     pub force_host: bool,
     /// Current time, Unix seconds (certificate expiry is judged against it).
     pub now: i64,
+    /// Language of the findings and of [`render`].
+    pub lang: Lang,
 }
 
 impl Default for ProbeOptions {
@@ -81,6 +85,7 @@ impl Default for ProbeOptions {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
+            lang: Lang::En,
         }
     }
 }
@@ -267,6 +272,8 @@ pub struct ProbeReport {
     pub findings: Vec<Finding>,
     /// Total probe duration (ms).
     pub total_ms: u64,
+    /// Language of the finding messages (`en` or `es`).
+    pub lang: Lang,
 }
 
 impl ProbeReport {
@@ -306,6 +313,7 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
         port25: None,
         findings: Vec::new(),
         total_ms: 0,
+        lang: opts.lang,
     };
     let mut findings = Vec::new();
     // 1. Which hosts.
@@ -328,14 +336,14 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
                     NullMx::Yes => findings.push(finding(
                         Severity::Error,
                         "null_mx",
-                        format!("{name} publishes a null MX (\"0 .\", RFC 7505): it accepts no mail at all"),
+                        i18n::tr(opts.lang, "null-mx", &[("name", name.clone())]),
                         None,
                         None,
                     )),
                     NullMx::Mixed => findings.push(finding(
                         Severity::Error,
                         "null_mx_mixed",
-                        format!("{name} mixes a null MX (\".\") with other MX records, which RFC 7505 §3 makes invalid"),
+                        i18n::tr(opts.lang, "null-mx-mixed", &[("name", name.clone())]),
                         None,
                         None,
                     )),
@@ -352,7 +360,7 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
                 findings.push(finding(
                     Severity::Warning,
                     "no_mx",
-                    format!("{name} has no MX record; senders fall back to its own A/AAAA (RFC 5321 §5.1)"),
+                    i18n::tr(opts.lang, "no-mx", &[("name", name.clone())]),
                     None,
                     None,
                 ));
@@ -365,15 +373,15 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
                 let (code, msg) = if e.is_nxdomain() {
                     (
                         "nxdomain",
-                        format!(
-                            "{name} does not exist in DNS (NXDOMAIN): mail to it bounces as host unknown"
-                        ),
+                        i18n::tr(opts.lang, "nxdomain", &[("name", name.clone())]),
                     )
                 } else {
                     (
                         "mx_lookup_failed",
-                        format!(
-                            "the MX lookup for {name} failed ({e}): senders defer and retry; check the domain's name servers"
+                        i18n::tr(
+                            opts.lang,
+                            "mx-lookup-failed",
+                            &[("name", name.clone()), ("error", e.to_string())],
                         ),
                     )
                 };
@@ -527,11 +535,15 @@ async fn lookup_tlsa(resolver: &Resolver, port: u16, host: &str) -> DaneReport {
     }
 }
 
-fn error_detail(e: &SmtpError) -> String {
+fn error_detail(e: &SmtpError, lang: Lang) -> String {
     match e {
-        SmtpError::TimedOut { phase, after } => format!(
-            "no answer within {} (waiting for {phase})",
-            human_duration(*after)
+        SmtpError::TimedOut { phase, after } => i18n::tr(
+            lang,
+            "detail-timeout",
+            &[
+                ("after", human_duration(*after)),
+                ("phase", phase.to_string()),
+            ],
         ),
         other => other.to_string(),
     }
@@ -598,7 +610,7 @@ async fn probe_address(
         b.matches_ptr = Some(ar.ptr.iter().any(|p| p.eq_ignore_ascii_case(&b.host)));
     }
     let chain = sess.chain.clone();
-    finish_session(&mut ar, sess, false);
+    finish_session(&mut ar, sess, false, opts.lang);
     // DANE against the presented chain.
     if let (Some(t), Some(d)) = (&mut ar.tls, tlsa) {
         let d = if d.verdict == "not_checked" {
@@ -643,7 +655,7 @@ async fn probe_address(
             retry_ar.timeline.clear();
             retry_ar.transcript.clear();
             let sess = session(host, ip, port, opts, &mut retry_ar, true).await;
-            finish_session(&mut retry_ar, sess, true);
+            finish_session(&mut retry_ar, sess, true, opts.lang);
             for mut st in retry_ar.timeline {
                 st.start_ms += offset;
                 ar.timeline.push(st);
@@ -843,7 +855,7 @@ fn step_detail(ar: &AddressReport, phase: Phase, ehlo_seen: &mut usize) -> Strin
     }
 }
 
-fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool) {
+fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool, lang: Lang) {
     let mut ehlo_seen = 0;
     if let Some(c) = &out.client {
         let timings = c.timings().to_vec();
@@ -853,13 +865,13 @@ fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool) {
             if Some(i) == last_err
                 && let Some(e) = &out.error
             {
-                detail = error_detail(e);
+                detail = error_detail(e, lang);
             }
             if t.phase == Phase::Starttls && t.code == Some(220) {
-                detail = "ready to start TLS".into();
+                detail = i18n::tr(lang, "detail-starttls", &[]);
             }
             if t.phase == Phase::Quit && t.error.is_none() {
-                detail = "bye".into();
+                detail = i18n::tr(lang, "detail-bye", &[]);
             }
             ar.timeline.push(Step {
                 phase: t.phase,
@@ -879,7 +891,7 @@ fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool) {
             duration_ms: out.connect_ms,
             code: None,
             outcome: e.kind().into(),
-            detail: error_detail(e),
+            detail: error_detail(e, lang),
             retry,
         });
     }
@@ -911,7 +923,7 @@ fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool) {
         }
         ar.outcome = outcome;
         ar.failed_phase = phase;
-        ar.error = Some(error_detail(e));
+        ar.error = Some(error_detail(e, lang));
     }
 }
 

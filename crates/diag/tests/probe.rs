@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use mailway_diag::probe::{ProbeOptions, ProbeReport, Severity, probe, render};
+use mailway_diag::probe::{Lang, ProbeOptions, ProbeReport, Severity, probe, render};
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::{CertificateInfo, Timeouts};
 use mailway_testkit::dns::TestDns;
@@ -381,4 +381,38 @@ async fn json_shape_is_stable() {
         f.iter()
             .any(|f| f["code"] == "no_starttls" && f["severity"] == "warning")
     );
+}
+
+#[tokio::test]
+async fn spanish_findings_and_report() {
+    let dns = TestDns::builder().start().await.unwrap();
+    let r = resolver(&dns).await;
+    let peer = PeerScript::tarpit().spawn().await;
+    let mut o = opts(peer.port());
+    o.lang = Lang::Es;
+    let rep = probe(&r, &peer.addr().to_string(), &o).await.unwrap();
+    let t = rep.findings.iter().find(|f| f.code == "tarpit").unwrap();
+    assert!(
+        t.message
+            .contains("acepta la conexión TCP pero nunca envía su saludo (esperado 800 ms)"),
+        "{}",
+        t.message
+    );
+    let text = render(&rep);
+    for want in [
+        "Prueba de la dirección 127.0.0.1, puerto",
+        "fase",
+        "TIMED_OUT: sin respuesta en 800 ms (esperando greeting)",
+        "Hallazgos:",
+        "ERROR  ninguna de las 1 dirección(es) completó una conversación SMTP",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("Findings:"), "{text}");
+    assert_eq!(serde_json::to_value(&rep).unwrap()["lang"], "es");
+    // The codes stay the same in every language.
+    o.lang = Lang::En;
+    let en = probe(&r, &peer.addr().to_string(), &o).await.unwrap();
+    assert_eq!(codes(&en), codes(&rep));
+    assert!(render(&en).contains("Findings:"));
 }

@@ -339,13 +339,23 @@ mod tests {
         assert_eq!(got[1].lines, vec!["b", "c"]);
         // Too long.
         r.feed(&[b'2'; 16]);
-        assert!(r.next_line().unwrap_err().message.contains("longer than 16"));
+        assert!(
+            r.next_line()
+                .unwrap_err()
+                .message
+                .contains("longer than 16")
+        );
         // Too many lines, changing code, garbage.
         let mut r = ReplyReader::new(&limits);
         for l in [&b"250-a\n"[..], b"250-a\n", b"250-a\n"] {
             assert!(r.push_line(l).unwrap().is_none());
         }
-        assert!(r.push_line(b"250 a\n").unwrap_err().message.contains("more than 3"));
+        assert!(
+            r.push_line(b"250 a\n")
+                .unwrap_err()
+                .message
+                .contains("more than 3")
+        );
         assert_eq!(r.pending_lines(), 0);
         assert!(r.push_line(b"250-a\n").unwrap().is_none());
         assert_eq!(r.push_line(b"550 a\n").unwrap().unwrap().code, 250);

@@ -2,15 +2,20 @@
 
 use std::fmt::Write as _;
 
+use super::i18n::{Lang, tr, ui};
 use super::{AddressReport, ProbeReport, Severity, Target};
 
-fn sev_label(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "ERROR",
-        Severity::Warning => "WARN ",
-        Severity::Info => "info ",
-        Severity::Ok => "ok   ",
-    }
+fn sev_label(lang: Lang, s: Severity) -> String {
+    let l = ui(
+        lang,
+        match s {
+            Severity::Error => "sev-error",
+            Severity::Warning => "sev-warning",
+            Severity::Info => "sev-info",
+            Severity::Ok => "sev-ok",
+        },
+    );
+    format!("{l:<5}")
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -23,14 +28,15 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-fn address(out: &mut String, a: &AddressReport) {
+fn address(out: &mut String, a: &AddressReport, lang: Lang) {
     let sock = match a.address {
         std::net::IpAddr::V6(v6) => format!("[{v6}]:{}", a.port),
         v4 => format!("{v4}:{}", a.port),
     };
     let ptr = if a.ptr.is_empty() {
         format!(
-            "PTR: none{}",
+            "PTR: {}{}",
+            ui(lang, "ptr-none"),
             a.ptr_error
                 .as_ref()
                 .map(|e| format!(" ({e})"))
@@ -42,8 +48,12 @@ fn address(out: &mut String, a: &AddressReport) {
     let _ = writeln!(out, "  {sock}  ({})  {ptr}", a.family);
     let _ = writeln!(
         out,
-        "    {:>8}  {:<14} {:>4}  {:>8}  detail",
-        "at", "phase", "code", "took"
+        "    {:>8}  {:<14} {:>4}  {:>8}  {}",
+        ui(lang, "col-at"),
+        ui(lang, "col-phase"),
+        ui(lang, "col-code"),
+        ui(lang, "col-took"),
+        ui(lang, "col-detail")
     );
     for s in &a.timeline {
         let phase = format!("{}{}", s.phase, if s.retry { "*" } else { "" });
@@ -64,64 +74,74 @@ fn address(out: &mut String, a: &AddressReport) {
         );
     }
     if a.timeline.iter().any(|s| s.retry) {
-        let _ = writeln!(out, "    (* = greylisting retry on a new connection)");
+        let _ = writeln!(out, "    {}", ui(lang, "retry-note"));
     }
     if let Some(t) = &a.tls {
         if let Some(c) = t.chain.first() {
-            let _ = writeln!(out, "    certificate: {}", c.subject);
+            let label = |k: &str| format!("{}:", ui(lang, k));
+            let _ = writeln!(out, "    {} {}", label("certificate"), c.subject);
             let _ = writeln!(
                 out,
-                "      SANs:      {}",
+                "      {:<10} {}",
+                label("sans"),
                 if c.sans.is_empty() {
-                    "(none)".into()
+                    ui(lang, "none")
                 } else {
                     c.sans.join(", ")
                 }
             );
             let _ = writeln!(
                 out,
-                "      issuer:    {}{}",
+                "      {:<10} {}{}",
+                label("issuer"),
                 c.issuer,
-                if c.self_signed { "  (self-signed)" } else { "" }
+                if c.self_signed {
+                    format!("  {}", ui(lang, "self-signed"))
+                } else {
+                    String::new()
+                }
             );
             if let Some(l) = &t.leaf {
                 let _ = writeln!(
                     out,
-                    "      valid:     {} .. {}  ({})",
+                    "      {:<10} {} .. {}  ({})",
+                    label("valid"),
                     c.not_before_utc,
                     c.not_after_utc,
                     if l.expired {
-                        "EXPIRED".to_string()
+                        ui(lang, "expired")
                     } else if l.not_yet_valid {
-                        "NOT YET VALID".to_string()
+                        ui(lang, "not-yet-valid")
                     } else {
-                        format!("{} days left", l.days_left)
+                        tr(lang, "ui-days-left", &[("days", l.days_left.to_string())])
                     }
                 );
                 let _ = writeln!(
                     out,
-                    "      name:      {} {}",
+                    "      {:<10} {} {}",
+                    label("name"),
                     t.server_name,
                     if l.host_match {
-                        "matches"
+                        ui(lang, "matches")
                     } else {
-                        "DOES NOT match"
+                        ui(lang, "no-match")
                     }
                 );
             }
         }
         let v = match &t.validation {
-            mailway_smtp::CertValidation::Valid => "valid".to_string(),
+            mailway_smtp::CertValidation::Valid => ui(lang, "pki-valid"),
             mailway_smtp::CertValidation::Invalid { problem, .. } => {
-                format!("not valid ({problem})")
+                tr(lang, "ui-pki-invalid", &[("problem", problem.to_string())])
             }
-            mailway_smtp::CertValidation::NotChecked => "not checked".into(),
+            mailway_smtp::CertValidation::NotChecked => ui(lang, "pki-not-checked"),
         };
-        let _ = writeln!(out, "      web PKI:   {v}");
+        let _ = writeln!(out, "      {:<10} {v}", format!("{}:", ui(lang, "webpki")));
         if let Some(d) = &t.dane {
             let _ = writeln!(
                 out,
-                "      DANE:      {} ({}{})",
+                "      {:<10} {} ({}{})",
+                "DANE:",
                 d.verdict,
                 d.name,
                 if d.records.is_empty() {
@@ -134,27 +154,41 @@ fn address(out: &mut String, a: &AddressReport) {
     }
 }
 
-/// Renders a report as text: header, per host and address a timeline, then the findings.
+/// Renders a report as text (in the report's language): header, per host and address a
+/// timeline, then the findings.
 pub fn render(r: &ProbeReport) -> String {
+    let lang = r.lang;
     let mut out = String::new();
     let what = match &r.target {
-        Target::Domain { name } => format!("mail domain {name}"),
-        Target::Host { name, .. } => format!("host {name}"),
-        Target::Ip { ip, .. } => format!("address {ip}"),
+        Target::Domain { name } => tr(lang, "ui-domain", &[("name", name.clone())]),
+        Target::Host { name, .. } => tr(lang, "ui-host", &[("name", name.clone())]),
+        Target::Ip { ip, .. } => tr(lang, "ui-address", &[("ip", ip.to_string())]),
     };
-    let _ = writeln!(out, "Probe of {what}, port {}", r.port);
+    let _ = writeln!(
+        out,
+        "{}",
+        tr(
+            lang,
+            "ui-title",
+            &[("what", what), ("port", r.port.to_string())]
+        )
+    );
     match r.source.as_str() {
         "mx" => {
-            let _ = writeln!(out, "MX: {}", r.mx.join(", "));
+            let _ = writeln!(out, "{}", tr(lang, "ui-mx", &[("list", r.mx.join(", "))]));
         }
         "implicit_mx" => {
-            let _ = writeln!(out, "MX: none (using the domain's own A/AAAA)");
+            let _ = writeln!(out, "{}", ui(lang, "mx-implicit"));
         }
         "none" => {
             let _ = writeln!(
                 out,
-                "MX: lookup failed: {}",
-                r.mx_error.clone().unwrap_or_default()
+                "{}",
+                tr(
+                    lang,
+                    "ui-mx-failed",
+                    &[("error", r.mx_error.clone().unwrap_or_default())]
+                )
             );
         }
         _ => {}
@@ -167,18 +201,22 @@ pub fn render(r: &ProbeReport) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "{}{pref}", h.host);
         for e in &h.resolve_errors {
-            let _ = writeln!(out, "  address lookup: {e}");
+            let _ = writeln!(
+                out,
+                "  {}",
+                tr(lang, "ui-address-lookup", &[("error", e.clone())])
+            );
         }
         for a in &h.addresses {
-            address(&mut out, a);
+            address(&mut out, a, lang);
         }
     }
     if let Some(p) = &r.port25 {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "Port {} check (every address timed out on it):",
-            p.port
+            "{}",
+            tr(lang, "ui-port-check", &[("port", p.port.to_string())])
         );
         for a in &p.attempts {
             let _ = writeln!(
@@ -189,10 +227,15 @@ pub fn render(r: &ProbeReport) -> String {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "Findings:");
+    let _ = writeln!(out, "{}", ui(lang, "findings"));
     for f in &r.findings {
-        let _ = writeln!(out, "  {}  {}", sev_label(f.severity), f.message);
+        let _ = writeln!(out, "  {}  {}", sev_label(lang, f.severity), f.message);
     }
-    let _ = writeln!(out, "\n(total {} ms)", r.total_ms);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{}",
+        tr(lang, "ui-total", &[("ms", r.total_ms.to_string())])
+    );
     out
 }

@@ -2,6 +2,7 @@
 
 use mailway_smtp::{Phase, SmtpReply};
 
+use super::i18n::tr;
 use super::{AddressReport, Finding, ProbeOptions, ProbeReport, Severity, finding, human_duration};
 
 /// True when a 4xx reply looks like greylisting: the text says grey/graylist, or it is
@@ -60,10 +61,15 @@ fn socket(a: &AddressReport) -> String {
 }
 
 fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Finding>) {
+    let lang = opts.lang;
     let host = Some(a.host.as_str());
     let addr = Some(a.address.to_string());
     let label = addr_label(a);
-    let f = |sev, code: &str, msg: String| finding(sev, code, msg, host, addr.clone());
+    let f = |sev, code: &str, msg: &str, args: &[(&str, String)]| {
+        let mut all = vec![("label", label.clone())];
+        all.extend(args.iter().cloned());
+        finding(sev, code, tr(lang, msg, &all), host, addr.clone())
+    };
     let failed_ms = a
         .timeline
         .iter()
@@ -71,91 +77,60 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
         .map(|s| s.duration_ms)
         .unwrap_or(0);
     let failed_ms = a.waited_ms.unwrap_or(failed_ms);
+    let waited = ("waited", secs(failed_ms));
+    let err = ("error", a.error.clone().unwrap_or_default());
+    let phase_of = |p: Option<Phase>| ("phase", p.map(|p| p.to_string()).unwrap_or_default());
     match (a.outcome.as_str(), a.failed_phase) {
         ("ok", _) => {}
-        ("timed_out", Some(Phase::Greeting)) => out.push(f(
-            Severity::Error,
-            "tarpit",
-            format!(
-                "{label} accepts the TCP connection but never sends its greeting (waited {}) — the classic cause of \"4.4.7 delivery time expired\": the server is overloaded or down, or a filter is tarpitting this client",
-                secs(failed_ms)
-            ),
-        )),
+        ("timed_out", Some(Phase::Greeting)) => {
+            out.push(f(Severity::Error, "tarpit", "tarpit", &[waited]))
+        }
         ("timed_out", Some(Phase::Connect)) => out.push(f(
             Severity::Error,
             "connect_timeout",
-            format!(
-                "{label} does not answer the TCP connection (no reply within {}): packets are dropped by a firewall on either side, or the host is down",
-                secs(failed_ms)
-            ),
+            "connect-timeout",
+            &[waited],
         )),
-        ("timed_out", Some(p)) => out.push(f(
+        ("timed_out", p) => out.push(f(
             Severity::Error,
             "timeout",
-            format!("{label} stopped answering during {p} (waited {})", secs(failed_ms)),
+            "timeout",
+            &[phase_of(p), waited],
         )),
         ("refused", _) => out.push(f(
             Severity::Error,
             "refused",
-            format!(
-                "{label} refuses the connection: nothing listens on port {} (the mail server is down, or this is not a mail server)",
-                a.port
-            ),
+            "refused",
+            &[("port", a.port.to_string())],
         )),
         ("unreachable", _) if a.address.is_ipv6() => out.push(f(
             Severity::Warning,
             "ipv6_unavailable",
-            format!(
-                "{label}: IPv6 is not usable from this host ({}); only IPv4 addresses can be probed from here",
-                a.error.clone().unwrap_or_default()
-            ),
+            "ipv6-unavailable",
+            &[err],
         )),
-        ("unreachable", _) => out.push(f(
-            Severity::Error,
-            "unreachable",
-            format!("{label} is unreachable: {}", a.error.clone().unwrap_or_default()),
-        )),
-        ("reset", p) => out.push(f(
-            Severity::Error,
-            "reset",
-            format!(
-                "{label} reset the connection during {} — a crashing server, a connection limit, or a middlebox",
-                p.map(|p| p.to_string()).unwrap_or_default()
-            ),
-        )),
-        ("closed", p) => out.push(f(
-            Severity::Error,
-            "closed",
-            format!(
-                "{label} closed the connection during {}",
-                p.map(|p| p.to_string()).unwrap_or_default()
-            ),
-        )),
+        ("unreachable", _) => out.push(f(Severity::Error, "unreachable", "unreachable", &[err])),
+        ("reset", p) => out.push(f(Severity::Error, "reset", "reset", &[phase_of(p)])),
+        ("closed", p) => out.push(f(Severity::Error, "closed", "closed", &[phase_of(p)])),
         ("protocol", p) => out.push(f(
             Severity::Error,
             "not_smtp",
-            format!(
-                "{label} does not speak SMTP properly during {}: {}",
-                p.map(|p| p.to_string()).unwrap_or_default(),
-                a.error.clone().unwrap_or_default()
-            ),
+            "not-smtp",
+            &[phase_of(p), err],
         )),
-        ("tls", _) => out.push(f(
-            Severity::Error,
-            "tls_failed",
-            format!(
-                "{label}: the TLS handshake failed: {}",
-                a.error.clone().unwrap_or_default()
-            ),
-        )),
+        ("tls", _) => out.push(f(Severity::Error, "tls_failed", "tls-failed", &[err])),
         ("tls_unavailable", _) => out.push(f(
             Severity::Error,
             "starttls_required_missing",
-            format!("{label} does not offer STARTTLS, and --tls required was asked"),
+            "starttls-required-missing",
+            &[],
         )),
         ("rejected", p) => {
             let b = a.banner.as_ref().map(|b| b.reply.clone());
-            let transient = a.error.as_deref().is_some_and(|e| e.contains(" 4") || e.contains(": 4"));
+            let transient = a
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains(" 4") || e.contains(": 4"));
             let sev = if transient || b.as_ref().is_some_and(|r| r.is_transient()) {
                 Severity::Warning
             } else {
@@ -166,21 +141,9 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
             } else {
                 "rejected"
             };
-            out.push(f(
-                sev,
-                code,
-                format!(
-                    "{label} refuses service at {}: {}",
-                    p.map(|p| p.to_string()).unwrap_or_default(),
-                    a.error.clone().unwrap_or_default()
-                ),
-            ));
+            out.push(f(sev, code, "rejected", &[phase_of(p), err]));
         }
-        (other, _) => out.push(f(
-            Severity::Error,
-            other,
-            format!("{label}: {}", a.error.clone().unwrap_or_default()),
-        )),
+        (other, _) => out.push(f(Severity::Error, other, "other", &[err])),
     }
     // Banner vs PTR.
     if let Some(b) = &a.banner {
@@ -188,19 +151,14 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
             (_, Some(false)) => out.push(f(
                 Severity::Info,
                 "banner_ptr_mismatch",
-                format!(
-                    "{label} announces itself as {:?} but the address's PTR is {}",
-                    b.host,
-                    a.ptr.join(", ")
-                ),
+                "banner-ptr-mismatch",
+                &[("banner", b.host.clone()), ("ptr", a.ptr.join(", "))],
             )),
             (Some(e), None) if a.ptr.is_empty() => out.push(f(
                 Severity::Warning,
                 "no_ptr",
-                format!(
-                    "{} has no usable PTR record ({e}); many receivers distrust such hosts",
-                    a.address
-                ),
+                "no-ptr",
+                &[("address", a.address.to_string()), ("error", e.clone())],
             )),
             _ => {}
         }
@@ -208,59 +166,56 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
     // Capabilities.
     if let Some(k) = &a.capabilities {
         if !k.starttls && opts.tls != mailway_smtp::TlsPolicy::None && a.outcome == "ok" {
-            out.push(f(
-                Severity::Warning,
-                "no_starttls",
-                format!("{label} does not offer STARTTLS: mail to it travels unencrypted"),
-            ));
+            out.push(f(Severity::Warning, "no_starttls", "no-starttls", &[]));
         }
         if let Some(n) = k.size.filter(|n| *n > 0) {
             out.push(f(
                 Severity::Info,
                 "size_limit",
-                format!(
-                    "{label} accepts messages up to {n} bytes ({:.1} MB)",
-                    n as f64 / 1e6
-                ),
+                "size-limit",
+                &[
+                    ("bytes", n.to_string()),
+                    ("mb", format!("{:.1}", n as f64 / 1e6)),
+                ],
             ));
         }
     }
     // TLS and certificate.
     if let Some(t) = &a.tls {
+        let first = t.chain.first();
+        let subj = first.map(|c| c.subject.clone()).unwrap_or_default();
         if let Some(l) = &t.leaf {
-            let subj = t
-                .chain
-                .first()
-                .map(|c| c.subject.clone())
-                .unwrap_or_default();
             if l.expired {
                 out.push(f(
                     Severity::Error,
                     "cert_expired",
-                    format!(
-                        "{label}: the certificate ({subj}) expired on {} — senders that verify (MTA-STS, DANE) will not deliver",
-                        t.chain.first().map(|c| c.not_after_utc.clone()).unwrap_or_default()
-                    ),
+                    "cert-expired",
+                    &[
+                        ("subject", subj.clone()),
+                        (
+                            "date",
+                            first.map(|c| c.not_after_utc.clone()).unwrap_or_default(),
+                        ),
+                    ],
                 ));
             } else if l.days_left < 14 {
                 out.push(f(
                     Severity::Warning,
                     "cert_expires_soon",
-                    format!("{label}: the certificate expires in {} days", l.days_left),
+                    "cert-expires-soon",
+                    &[("days", l.days_left.to_string())],
                 ));
             }
             if !l.host_match {
                 out.push(f(
                     Severity::Warning,
                     "cert_name_mismatch",
-                    format!(
-                        "{label}: the certificate ({subj}, SANs: {}) does not name {}",
-                        t.chain
-                            .first()
-                            .map(|c| c.sans.join(", "))
-                            .unwrap_or_default(),
-                        t.server_name
-                    ),
+                    "cert-name-mismatch",
+                    &[
+                        ("subject", subj.clone()),
+                        ("sans", first.map(|c| c.sans.join(", ")).unwrap_or_default()),
+                        ("name", t.server_name.clone()),
+                    ],
                 ));
             }
         }
@@ -268,7 +223,11 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
             mailway_smtp::CertValidation::Valid => out.push(f(
                 Severity::Ok,
                 "cert_valid",
-                format!("{label}: {} with a certificate valid for {} (web PKI)", t.version, t.server_name),
+                "cert-valid",
+                &[
+                    ("version", t.version.clone()),
+                    ("name", t.server_name.clone()),
+                ],
             )),
             mailway_smtp::CertValidation::Invalid { problem, message } => out.push(f(
                 if t.leaf.as_ref().is_some_and(|l| l.self_signed) {
@@ -277,39 +236,35 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
                     Severity::Warning
                 },
                 "cert_untrusted",
-                format!(
-                    "{label}: the certificate does not validate against web PKI roots ({problem}: {message}); fine for opportunistic TLS, fatal for MTA-STS"
-                ),
+                "cert-untrusted",
+                &[("problem", problem.to_string()), ("error", message.clone())],
             )),
             mailway_smtp::CertValidation::NotChecked => {}
         }
         if let Some(d) = &t.dane {
+            let name = ("name", d.name.clone());
             match d.verdict.as_str() {
                 "match" => out.push(f(
                     Severity::Ok,
                     "dane_match",
-                    format!(
-                        "{label}: the certificate matches the TLSA record {} at {}{}",
-                        d.matched.join(", "),
-                        d.name,
-                        if d.dnssec_authenticated { "" } else { " (answer not DNSSEC-validated by the resolver used)" }
-                    ),
+                    if d.dnssec_authenticated {
+                        "dane-match"
+                    } else {
+                        "dane-match-unvalidated"
+                    },
+                    &[("matched", d.matched.join(", ")), name],
                 )),
                 "no_match" => out.push(f(
                     Severity::Error,
                     "dane_mismatch",
-                    format!(
-                        "{label}: TLSA records exist at {} but none matches the certificate: DANE-verifying senders (Postfix with dane, Exim) will defer mail (4.7.5)",
-                        d.name
-                    ),
+                    "dane-mismatch",
+                    &[name],
                 )),
                 "unusable" => out.push(f(
                     Severity::Warning,
                     "dane_unusable",
-                    format!(
-                        "{label}: the TLSA records at {} use only PKIX usages (0/1), which SMTP senders ignore (RFC 7672 §3.1.3)",
-                        d.name
-                    ),
+                    "dane-unusable",
+                    &[name],
                 )),
                 _ => {}
             }
@@ -326,30 +281,33 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
                 Severity::Error
             },
             "mail_rejected",
-            format!("{label} refuses the sender: {m}"),
+            "mail-rejected",
+            &[("reply", m.to_string())],
         ));
     }
     if let Some(g) = &a.greylisting {
-        let msg = match (&g.retry, g.waited_s) {
-            (_, 0) => format!(
-                "{label} greylists: \"{}\" (retry disabled with --greylist-wait 0); a real sender is accepted on a later retry",
-                g.first
+        let first = ("first", g.first.to_string());
+        let wait = ("wait", g.waited_s.to_string());
+        let (msg, args) = match (&g.retry, g.waited_s) {
+            (_, 0) => ("greylisting-no-retry", vec![first]),
+            (Some(r), _) if g.passed => (
+                "greylisting-passed",
+                vec![first, wait, ("retry", r.to_string())],
             ),
-            (Some(r), w) if g.passed => format!(
-                "{label} greylists: first RCPT got \"{}\", the retry after {w} s was accepted ({r}) — delays of minutes are normal for first-time senders",
-                g.first
+            (Some(r), _) => (
+                "greylisting-still-refused",
+                vec![first, wait, ("retry", r.to_string())],
             ),
-            (Some(r), w) => format!(
-                "{label} greylists: first RCPT got \"{}\", and the retry after {w} s was still refused ({r}); its greylisting delay is longer",
-                g.first
-            ),
-            (None, w) => format!(
-                "{label} greylists: first RCPT got \"{}\"; the retry after {w} s failed: {}",
-                g.first,
-                g.retry_error.clone().unwrap_or_default()
+            (None, _) => (
+                "greylisting-retry-failed",
+                vec![
+                    first,
+                    wait,
+                    ("error", g.retry_error.clone().unwrap_or_default()),
+                ],
             ),
         };
-        out.push(f(Severity::Info, "greylisting", msg));
+        out.push(f(Severity::Info, "greylisting", msg, &args));
     } else if let Some(r) = &a.rcpt
         && !r.is_positive()
     {
@@ -360,26 +318,33 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
                 Severity::Error
             },
             "rcpt_rejected",
-            format!("{label} refuses the recipient: {r}"),
+            "rcpt-rejected",
+            &[("reply", r.to_string())],
         ));
     } else if let Some(r) = &a.rcpt {
         out.push(f(
             Severity::Ok,
             "rcpt_accepted",
-            format!("{label} accepts the recipient: {r}"),
+            "rcpt-accepted",
+            &[("reply", r.to_string())],
         ));
     }
 }
 
 /// All findings of a report (the address ones, then the global ones).
 pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding> {
+    let lang = opts.lang;
     let mut out = Vec::new();
     for h in &report.hosts {
         for e in &h.resolve_errors {
             out.push(finding(
                 Severity::Error,
                 "address_lookup_failed",
-                format!("{}: {e}", h.host),
+                tr(
+                    lang,
+                    "address-lookup-failed",
+                    &[("host", h.host.clone()), ("error", e.clone())],
+                ),
                 Some(&h.host),
                 None,
             ));
@@ -390,10 +355,13 @@ pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding
             out.push(finding(
                 Severity::Warning,
                 "tlsa_lookup_failed",
-                format!(
-                    "the TLSA lookup {} failed ({}): DANE-verifying senders defer mail when TLSA cannot be resolved",
-                    d.name,
-                    d.error.clone().unwrap_or_default()
+                tr(
+                    lang,
+                    "tlsa-lookup-failed",
+                    &[
+                        ("name", d.name.clone()),
+                        ("error", d.error.clone().unwrap_or_default()),
+                    ],
                 ),
                 Some(&h.host),
                 None,
@@ -405,33 +373,36 @@ pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding
     }
     let all: Vec<&AddressReport> = report.addresses().collect();
     let ok = all.iter().filter(|a| a.outcome == "ok").count();
+    let port = ("port", report.port.to_string());
     if let Some(p) = &report.port25 {
+        let pport = ("port", p.port.to_string());
         if p.blocked {
             let answered: Vec<String> = p
                 .attempts
                 .iter()
                 .filter(|a| a.outcome == "ok" || a.outcome == "refused")
                 .map(|a| {
-                    format!(
-                        "{} port {} ({})",
-                        a.address,
-                        a.port,
+                    tr(
+                        lang,
                         if a.outcome == "ok" {
-                            "connected"
+                            "port25-connected"
                         } else {
-                            "refused: the host answered"
-                        }
+                            "port25-answered"
+                        },
+                        &[
+                            ("address", a.address.to_string()),
+                            ("port", a.port.to_string()),
+                        ],
                     )
                 })
                 .collect();
             out.push(finding(
                 Severity::Error,
                 "port25_blocked",
-                format!(
-                    "outbound port {} looks blocked from this host (firewall or ISP): every address timed out on port {}, while {}",
-                    p.port,
-                    p.port,
-                    answered.join(", ")
+                tr(
+                    lang,
+                    "port25-blocked",
+                    &[pport, ("answered", answered.join(", "))],
                 ),
                 None,
                 None,
@@ -440,11 +411,20 @@ pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding
             out.push(finding(
                 Severity::Info,
                 "hosts_silent",
-                format!(
-                    "every address timed out on port {} and also on ports {}: the hosts are down or unreachable from here (not only port {} blocked)",
-                    p.port,
-                    opts.fallback_ports.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
-                    p.port
+                tr(
+                    lang,
+                    "hosts-silent",
+                    &[
+                        pport,
+                        (
+                            "ports",
+                            opts.fallback_ports
+                                .iter()
+                                .map(|p| p.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    ],
                 ),
                 None,
                 None,
@@ -459,11 +439,14 @@ pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding
         out.push(finding(
             Severity::Error,
             "no_working_mx",
-            format!(
-                "none of the {} address(es) completed an SMTP conversation on port {}: mail to {} cannot be delivered from here now",
-                all.len(),
-                report.port,
-                report.target.name()
+            tr(
+                lang,
+                "no-working-mx",
+                &[
+                    ("count", all.len().to_string()),
+                    port,
+                    ("name", report.target.name()),
+                ],
             ),
             None,
             None,
@@ -472,9 +455,10 @@ pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding
         out.push(finding(
             Severity::Warning,
             "some_mx_failing",
-            format!(
-                "{ok} of {} address(es) work; senders retry the others first and may see delays",
-                all.len()
+            tr(
+                lang,
+                "some-mx-failing",
+                &[("ok", ok.to_string()), ("count", all.len().to_string())],
             ),
             None,
             None,
@@ -483,7 +467,7 @@ pub(crate) fn findings(report: &ProbeReport, opts: &ProbeOptions) -> Vec<Finding
         out.push(finding(
             Severity::Ok,
             "smtp_ok",
-            format!("{ok} address(es) answered SMTP on port {}", report.port),
+            tr(lang, "smtp-ok", &[("ok", ok.to_string()), port]),
             None,
             None,
         ));

@@ -1,0 +1,133 @@
+//! Localised texts of the probe (Fluent, like `mailway check` and `mailway-status`): finding
+//! messages and report labels in `src/probe/locales/{en,es}/probe.ftl`, embedded at compile
+//! time. Message ids are `probe-<name>`; a missing Spanish message falls back to English.
+
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+pub use crate::check::Lang;
+
+const EN: &str = include_str!("locales/en/probe.ftl");
+const ES: &str = include_str!("locales/es/probe.ftl");
+
+struct Bundles {
+    en: FluentBundle<FluentResource>,
+    es: FluentBundle<FluentResource>,
+}
+
+fn bundle(lang: &str, text: &'static str) -> FluentBundle<FluentResource> {
+    let id = lang.parse().unwrap_or_default();
+    let mut b = FluentBundle::new_concurrent(vec![id]);
+    b.set_use_isolating(false);
+    let res = match FluentResource::try_new(text.to_string()) {
+        Ok(r) => r,
+        // a broken .ftl is caught by the unit test below; keep what parsed
+        Err((r, _)) => r,
+    };
+    let _ = b.add_resource(res);
+    b
+}
+
+fn bundles() -> &'static Bundles {
+    static B: OnceLock<Bundles> = OnceLock::new();
+    B.get_or_init(|| Bundles {
+        en: bundle("en", EN),
+        es: bundle("es", ES),
+    })
+}
+
+fn format(b: &FluentBundle<FluentResource>, id: &str, args: &FluentArgs) -> Option<String> {
+    let pattern = b.get_message(id)?.value()?;
+    let mut errors = Vec::new();
+    Some(
+        b.format_pattern(pattern, Some(args), &mut errors)
+            .into_owned(),
+    )
+}
+
+/// The text `probe-<name>` in `lang` with `args` (English fallback, then the id itself).
+pub fn tr(lang: Lang, name: &str, args: &[(&str, String)]) -> String {
+    let mut fargs = FluentArgs::new();
+    for (k, v) in args {
+        fargs.set(*k, FluentValue::from(v.as_str()));
+    }
+    let id = format!("probe-{name}");
+    let bs = bundles();
+    let primary = match lang {
+        Lang::En => &bs.en,
+        Lang::Es => &bs.es,
+    };
+    format(primary, &id, &fargs)
+        .or_else(|| format(&bs.en, &id, &fargs))
+        .unwrap_or(id)
+}
+
+/// A label without arguments.
+pub fn ui(lang: Lang, name: &str) -> String {
+    tr(lang, &format!("ui-{name}"), &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<String> {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("probe-") && l.contains(" ="))
+            .filter_map(|l| l.split(" =").next())
+            .map(|s| s.trim().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn ftl_files_parse_and_match() {
+        for (name, text) in [("en", EN), ("es", ES)] {
+            if let Err((_, errs)) = FluentResource::try_new(text.to_string()) {
+                panic!("{name}/probe.ftl has errors: {errs:?}");
+            }
+        }
+        assert_eq!(ids(EN), ids(ES), "en and es define different messages");
+        // every variable used in English is used in Spanish too
+        for id in ids(EN) {
+            let vars = |t: &str| -> Vec<String> {
+                let line = t
+                    .lines()
+                    .find(|l| l.starts_with(&format!("{id} =")))
+                    .unwrap_or("");
+                let mut v: Vec<String> = line
+                    .split("{ $")
+                    .skip(1)
+                    .filter_map(|s| s.split(' ').next())
+                    .map(str::to_string)
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            assert_eq!(vars(EN), vars(ES), "{id}: variables differ");
+        }
+    }
+
+    #[test]
+    fn formats_with_arguments_and_falls_back() {
+        let a = [
+            ("label", "mx1 [192.0.2.1:25]".to_string()),
+            ("port", "25".into()),
+        ];
+        assert_eq!(
+            tr(Lang::Es, "refused", &a),
+            "mx1 [192.0.2.1:25] rechaza la conexión: nada escucha en el puerto 25 (el servidor de correo está caído, o no es un servidor de correo)"
+        );
+        assert!(tr(Lang::En, "refused", &a).starts_with("mx1 [192.0.2.1:25] refuses"));
+        assert_eq!(
+            tr(Lang::Es, "no-such-message", &[]),
+            "probe-no-such-message"
+        );
+        assert_eq!(ui(Lang::Es, "findings"), "Hallazgos:");
+    }
+}

@@ -1,0 +1,112 @@
+# mailway probe — textos de los hallazgos y etiquetas del informe (español).
+# Id del mensaje = "probe-" + el código del hallazgo con "_" cambiado por "-" (las variantes añaden un sufijo).
+
+## MX y direcciones
+
+probe-null-mx = { $name } publica un MX nulo ("0 .", RFC 7505): no acepta ningún correo
+probe-null-mx-mixed = { $name } mezcla un MX nulo (".") con otros registros MX, lo que la RFC 7505 §3 declara inválido
+probe-no-mx = { $name } no tiene registro MX; los remitentes usan su propio A/AAAA (RFC 5321 §5.1)
+probe-nxdomain = { $name } no existe en el DNS (NXDOMAIN): el correo hacia él rebota como host desconocido
+probe-mx-lookup-failed = la consulta MX de { $name } falló ({ $error }): los remitentes aplazan y reintentan; revise los servidores de nombres del dominio
+probe-address-lookup-failed = { $host }: { $error }
+probe-tlsa-lookup-failed = la consulta TLSA { $name } falló ({ $error }): los remitentes que verifican DANE aplazan el correo cuando no pueden resolver TLSA
+
+## resultado de la conexión
+
+probe-tarpit = { $label } acepta la conexión TCP pero nunca envía su saludo (esperado { $waited }) — la causa clásica de "4.4.7 delivery time expired": el servidor está sobrecargado o caído, o un filtro aplica tarpit a este cliente
+probe-connect-timeout = { $label } no responde a la conexión TCP (sin respuesta en { $waited }): un cortafuegos de alguno de los dos lados descarta los paquetes, o el equipo está caído
+probe-timeout = { $label } dejó de responder durante { $phase } (esperado { $waited })
+probe-refused = { $label } rechaza la conexión: nada escucha en el puerto { $port } (el servidor de correo está caído, o no es un servidor de correo)
+probe-ipv6-unavailable = { $label }: IPv6 no se puede usar desde este equipo ({ $error }); desde aquí solo se pueden probar direcciones IPv4
+probe-unreachable = { $label } es inalcanzable: { $error }
+probe-reset = { $label } reinició la conexión durante { $phase } — un servidor que falla, un límite de conexiones o un equipo intermedio
+probe-closed = { $label } cerró la conexión durante { $phase }
+probe-not-smtp = { $label } no habla SMTP correctamente durante { $phase }: { $error }
+probe-tls-failed = { $label }: falló la negociación TLS: { $error }
+probe-starttls-required-missing = { $label } no ofrece STARTTLS, y se pidió --tls required
+probe-rejected = { $label } rechaza el servicio en { $phase }: { $error }
+probe-other = { $label }: { $error }
+
+## saludo, capacidades, TLS
+
+probe-banner-ptr-mismatch = { $label } se presenta como "{ $banner }" pero el PTR de la dirección es { $ptr }
+probe-no-ptr = { $address } no tiene un registro PTR utilizable ({ $error }); muchos receptores desconfían de esos equipos
+probe-no-starttls = { $label } no ofrece STARTTLS: el correo hacia él viaja sin cifrar
+probe-size-limit = { $label } acepta mensajes de hasta { $bytes } bytes ({ $mb } MB)
+probe-cert-expired = { $label }: el certificado ({ $subject }) caducó el { $date } — los remitentes que verifican (MTA-STS, DANE) no entregarán
+probe-cert-expires-soon = { $label }: el certificado caduca en { $days } días
+probe-cert-name-mismatch = { $label }: el certificado ({ $subject }, SANs: { $sans }) no nombra a { $name }
+probe-cert-valid = { $label }: { $version } con un certificado válido para { $name } (PKI web)
+probe-cert-untrusted = { $label }: el certificado no se valida contra las raíces de la PKI web ({ $problem }: { $error }); vale para TLS oportunista, es fatal para MTA-STS
+probe-dane-match = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name }
+probe-dane-match-unvalidated = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name } (respuesta no validada con DNSSEC por el resolutor usado)
+probe-dane-mismatch = { $label }: hay registros TLSA en { $name } pero ninguno coincide con el certificado: los remitentes que verifican DANE (Postfix con dane, Exim) aplazarán el correo (4.7.5)
+probe-dane-unusable = { $label }: los registros TLSA en { $name } solo usan usos PKIX (0/1), que los remitentes SMTP ignoran (RFC 7672 §3.1.3)
+
+## MAIL, RCPT, listas grises
+
+probe-mail-rejected = { $label } rechaza al remitente: { $reply }
+probe-rcpt-rejected = { $label } rechaza al destinatario: { $reply }
+probe-rcpt-accepted = { $label } acepta al destinatario: { $reply }
+probe-greylisting-no-retry = { $label } aplica lista gris: "{ $first }" (reintento desactivado con --greylist-wait 0); un remitente real es aceptado en un reintento posterior
+probe-greylisting-passed = { $label } aplica lista gris: el primer RCPT recibió "{ $first }", el reintento tras { $wait } s fue aceptado ({ $retry }) — retrasos de minutos son normales para remitentes nuevos
+probe-greylisting-still-refused = { $label } aplica lista gris: el primer RCPT recibió "{ $first }", y el reintento tras { $wait } s siguió rechazado ({ $retry }); su espera de lista gris es más larga
+probe-greylisting-retry-failed = { $label } aplica lista gris: el primer RCPT recibió "{ $first }"; el reintento tras { $wait } s falló: { $error }
+
+## informe completo
+
+probe-port25-blocked = el puerto { $port } de salida parece bloqueado desde este equipo (cortafuegos o ISP): todas las direcciones agotaron el tiempo en el puerto { $port }, mientras que { $answered }
+probe-port25-connected = { $address } puerto { $port } (conectó)
+probe-port25-answered = { $address } puerto { $port } (rechazado: el equipo respondió)
+probe-hosts-silent = todas las direcciones agotaron el tiempo en el puerto { $port } y también en los puertos { $ports }: los equipos están caídos o inalcanzables desde aquí (no solo el puerto { $port } bloqueado)
+probe-no-working-mx = ninguna de las { $count } dirección(es) completó una conversación SMTP en el puerto { $port }: el correo a { $name } no se puede entregar desde aquí ahora
+probe-some-mx-failing = { $ok } de { $count } dirección(es) funcionan; los remitentes reintentan primero las demás y pueden sufrir retrasos
+probe-smtp-ok = { $ok } dirección(es) respondieron SMTP en el puerto { $port }
+
+## detalles de la línea de tiempo
+
+probe-detail-starttls = listo para iniciar TLS
+probe-detail-bye = adiós
+probe-detail-timeout = sin respuesta en { $after } (esperando { $phase })
+
+## etiquetas del informe
+
+probe-ui-title = Prueba de { $what }, puerto { $port }
+probe-ui-domain = el dominio de correo { $name }
+probe-ui-host = el equipo { $name }
+probe-ui-address = la dirección { $ip }
+probe-ui-mx = MX: { $list }
+probe-ui-mx-implicit = MX: ninguno (se usa el A/AAAA del propio dominio)
+probe-ui-mx-failed = MX: la consulta falló: { $error }
+probe-ui-address-lookup = consulta de direcciones: { $error }
+probe-ui-ptr-none = ninguno
+probe-ui-col-at = en
+probe-ui-col-phase = fase
+probe-ui-col-code = cód.
+probe-ui-col-took = duró
+probe-ui-col-detail = detalle
+probe-ui-retry-note = (* = reintento por lista gris en una conexión nueva)
+probe-ui-certificate = certificado
+probe-ui-sans = SANs
+probe-ui-issuer = emisor
+probe-ui-valid = validez
+probe-ui-name = nombre
+probe-ui-webpki = PKI web
+probe-ui-none = (ninguno)
+probe-ui-self-signed = (autofirmado)
+probe-ui-expired = CADUCADO
+probe-ui-not-yet-valid = AÚN NO VÁLIDO
+probe-ui-days-left = quedan { $days } días
+probe-ui-matches = coincide
+probe-ui-no-match = NO coincide
+probe-ui-pki-valid = válido
+probe-ui-pki-invalid = no válido ({ $problem })
+probe-ui-pki-not-checked = no comprobado
+probe-ui-port-check = Comprobación del puerto { $port } (todas las direcciones agotaron el tiempo en él):
+probe-ui-findings = Hallazgos:
+probe-ui-total = (total { $ms } ms)
+probe-ui-transcript = Transcripción { $host } [{ $address }]:
+probe-ui-sev-error = ERROR
+probe-ui-sev-warning = AVISO
+probe-ui-sev-info = info
+probe-ui-sev-ok = ok
