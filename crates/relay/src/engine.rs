@@ -116,6 +116,7 @@ impl RelayBuilder {
             shutdown: shutdown_tx,
             recovery: Mutex::new(RecoveryReport::default()),
             offline: self.offline,
+            drain: tokio::sync::Semaphore::new(8),
         });
         // Recover: keep only compact metadata per message.
         let rec_inner = inner.clone();
@@ -459,6 +460,9 @@ pub(crate) struct Inner {
     shutdown: watch::Sender<bool>,
     recovery: Mutex<RecoveryReport>,
     offline: bool,
+    /// Bounds the tasks that defer the queue of a dead destination (each holds a record while
+    /// it works), so a large queue to a dead site is worked through, not loaded all at once.
+    drain: tokio::sync::Semaphore,
 }
 
 #[derive(Default)]
@@ -660,9 +664,11 @@ pub(crate) struct InFlight {
 
 enum Loaded {
     No,
+    /// The record; the content only once something needs it (a transaction, a notice), so
+    /// deferring a large queue without connecting never reads the messages themselves.
     Yes {
         rec: Box<MessageRecord>,
-        content: Arc<Vec<u8>>,
+        content: Option<Arc<Vec<u8>>>,
     },
     /// Deleted or bounced while jobs were running: their outcomes are dropped.
     Gone,
@@ -1035,6 +1041,7 @@ impl Inner {
         if !dead_jobs.is_empty() {
             let me = self.clone();
             tokio::spawn(async move {
+                let _permit = me.drain.acquire().await;
                 let reason = {
                     let st = me.lock();
                     st.dests
@@ -1291,31 +1298,56 @@ impl Inner {
             .unwrap_or_default()
     }
 
-    /// Loads (once per message) what a transaction needs.
-    async fn job_txn(&self, job: &Job) -> Option<Txn> {
-        let mut g = job.flight.data.lock().await;
-        if matches!(*g, Loaded::No) {
-            let id = job.id;
-            let loaded = self
-                .blocking(move |s| {
-                    Ok::<_, mailway_spool::SpoolError>((s.load(&id)?, s.read_content(&id)?))
-                })
-                .await;
-            match loaded {
-                Ok((rec, content)) => {
+    /// Loads the record of a message being worked on (and its content when `with_content`),
+    /// once; a message that cannot be read is `Gone` for its jobs.
+    async fn ensure_loaded(&self, id: QueueId, g: &mut Loaded, with_content: bool) {
+        if matches!(g, Loaded::No) {
+            match self.blocking(move |s| s.load(&id)).await {
+                Ok(rec) => {
                     *g = Loaded::Yes {
                         rec: Box::new(rec),
-                        content: Arc::new(content),
+                        content: None,
                     }
                 }
                 Err(e) => {
-                    tracing::error!(id = %job.id, "cannot load message for delivery: {e}");
+                    tracing::error!(%id, "cannot load message: {e}");
                     *g = Loaded::Gone;
+                    return;
                 }
             }
         }
+        if with_content
+            && let Loaded::Yes { content, .. } = g
+            && self.content_of(id, content).await.is_none()
+        {
+            *g = Loaded::Gone;
+        }
+    }
+
+    /// The content of a message being worked on, read on first use.
+    async fn content_of(
+        &self,
+        id: QueueId,
+        slot: &mut Option<Arc<Vec<u8>>>,
+    ) -> Option<Arc<Vec<u8>>> {
+        if slot.is_none() {
+            match self.blocking(move |s| s.read_content(&id)).await {
+                Ok(c) => *slot = Some(Arc::new(c)),
+                Err(e) => tracing::error!(%id, "cannot read message content: {e}"),
+            }
+        }
+        slot.clone()
+    }
+
+    /// Loads (once per message) what a transaction needs.
+    async fn job_txn(&self, job: &Job) -> Option<Txn> {
+        let mut g = job.flight.data.lock().await;
+        self.ensure_loaded(job.id, &mut g, true).await;
         match &*g {
-            Loaded::Yes { rec, content } => Some(Txn {
+            Loaded::Yes {
+                rec,
+                content: Some(content),
+            } => Some(Txn {
                 sender: rec.envelope.sender.clone(),
                 ret: rec.envelope.ret,
                 envid: rec.envelope.envid.clone(),
@@ -1342,26 +1374,7 @@ impl Inner {
         remote_dsn: bool,
     ) {
         let mut g = job.flight.data.lock().await;
-        if matches!(*g, Loaded::No) {
-            let id = job.id;
-            match self
-                .blocking(move |s| {
-                    Ok::<_, mailway_spool::SpoolError>((s.load(&id)?, s.read_content(&id)?))
-                })
-                .await
-            {
-                Ok((rec, content)) => {
-                    *g = Loaded::Yes {
-                        rec: Box::new(rec),
-                        content: Arc::new(content),
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(id = %job.id, "cannot load message: {e}");
-                    *g = Loaded::Gone;
-                }
-            }
-        }
+        self.ensure_loaded(job.id, &mut g, false).await;
         let now = self.clock.now();
         let mut pending = Pending::default();
         if let Loaded::Yes { rec, content } = &mut *g {
@@ -1547,7 +1560,7 @@ impl Inner {
     async fn send_final_dsns(
         &self,
         rec: &mut MessageRecord,
-        content: &Arc<Vec<u8>>,
+        content: &mut Option<Arc<Vec<u8>>>,
         now: SystemTime,
         out: &mut Pending,
     ) {
@@ -1586,7 +1599,10 @@ impl Inner {
         } else {
             DsnKind::Success
         };
-        if self.queue_dsn(rec, content, &idx, kind, now, out).await {
+        let Some(content) = self.content_of(rec.id, content).await else {
+            return; // not readable now: the notice goes out with a later state change
+        };
+        if self.queue_dsn(rec, &content, &idx, kind, now, out).await {
             for i in idx {
                 rec.recipients[i].dsn_done = true;
             }
@@ -1663,25 +1679,7 @@ impl Inner {
         };
         {
             let mut g = flight.data.lock().await;
-            if matches!(*g, Loaded::No) {
-                match self
-                    .blocking(move |s| {
-                        Ok::<_, mailway_spool::SpoolError>((s.load(&id)?, s.read_content(&id)?))
-                    })
-                    .await
-                {
-                    Ok((rec, content)) => {
-                        *g = Loaded::Yes {
-                            rec: Box::new(rec),
-                            content: Arc::new(content),
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(%id, "cannot load message: {e}");
-                        *g = Loaded::Gone;
-                    }
-                }
-            }
+            self.ensure_loaded(id, &mut g, false).await;
             if let Loaded::Yes { rec, content } = &mut *g
                 && !rec.envelope.sender.is_empty()
             {
@@ -1698,9 +1696,14 @@ impl Inner {
                     .map(|(i, _)| i)
                     .collect();
                 let mut pending = Pending::default();
-                if !idx.is_empty()
+                let body = if idx.is_empty() {
+                    None
+                } else {
+                    self.content_of(id, content).await
+                };
+                if let Some(body) = body
                     && self
-                        .queue_dsn(rec, content, &idx, DsnKind::Delay, now, &mut pending)
+                        .queue_dsn(rec, &body, &idx, DsnKind::Delay, now, &mut pending)
                         .await
                 {
                     for &i in &idx {
@@ -1869,9 +1872,9 @@ impl Inner {
                 command: None,
             });
         }
-        let content = Arc::new(content);
+        let mut content = Some(Arc::new(content));
         let mut pending = Pending::default();
-        self.send_final_dsns(&mut rec, &content, now, &mut pending)
+        self.send_final_dsns(&mut rec, &mut content, now, &mut pending)
             .await;
         let res = self.blocking(move |s| s.remove(&id)).await;
         self.unclaim(id, Some(&rec));

@@ -48,7 +48,7 @@
 //!
 //! # Recovery
 //!
-//! [`Spool::recover`] scans every bucket (two threads) and hands each message record to the
+//! [`Spool::recover`] scans every bucket (four threads) and hands each message record to the
 //! caller; it reads records and file lengths, never contents, so 100,000 messages recover in
 //! well under five seconds (see `bench/spool-scale.sh`). A `.msg` file whose prefix,
 //! record or length is wrong is moved to `quarantine/` with a `.why` note and reported in the

@@ -466,7 +466,7 @@ impl Spool {
     /// files that cannot be read (reported), and calls `each` with every message that recovers.
     ///
     /// Reads only the small records, never the contents (except to check their length), with
-    /// two threads; keeps nothing in memory itself, so the caller decides what to keep.
+    /// four threads; keeps nothing in memory itself, so the caller decides what to keep.
     pub fn recover(
         &self,
         mut each: impl FnMut(MessageRecord),
@@ -493,7 +493,8 @@ impl Spool {
             }
         }
         buckets.sort();
-        let threads = 2usize;
+        // I/O bound when the page cache is cold: more readers than cores.
+        let threads = 4usize;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Found>(1024);
         let result = std::thread::scope(|s| {
             let mut handles = Vec::new();
@@ -620,44 +621,41 @@ fn scan_bucket(dir: &Path, tx: &std::sync::mpsc::SyncSender<Found>) -> Result<()
             let _ = tx.send(Found::Orphan { path: st });
             continue;
         }
-        // Always check the content file: its header must parse and its length must match.
-        let head = File::open(&msg)
-            .map_err(|e| SpoolError::io("open", &msg, e))
-            .and_then(|f| read_header(f, &msg));
-        let (head_rec, bytes) = match head {
-            Ok((rec, _hlen, blen)) if rec.id == id => (rec, blen),
-            Ok((rec, _, _)) => {
-                let _ = tx.send(Found::Bad {
-                    path: msg,
-                    reason: format!("record says id {}, file name says {id}", rec.id),
-                });
-                continue;
-            }
-            Err(e) => {
-                let _ = tx.send(Found::Bad {
-                    path: msg,
-                    reason: e.to_string(),
-                });
-                if has_st {
+        if has_st {
+            // The current record is the .st; of the .msg only the prefix and the length are
+            // checked (a cheap read of its first line), unless the .st turns out unusable.
+            let checked = File::open(&msg)
+                .map_err(|e| SpoolError::io("open", &msg, e))
+                .and_then(|f| check_prefix(f, &msg));
+            let bytes = match checked {
+                Ok(blen) => blen,
+                Err(e) => {
+                    let _ = tx.send(Found::Bad {
+                        path: msg,
+                        reason: e.to_string(),
+                    });
                     let _ = tx.send(Found::Bad {
                         path: st,
                         reason: format!("its message file {id}.msg was corrupt"),
                     });
+                    continue;
                 }
-                continue;
-            }
-        };
-        if has_st {
+            };
             let parsed = fs::read(&st)
                 .map_err(|e| e.to_string())
                 .and_then(|b| {
                     serde_json::from_slice::<MessageRecord>(&b).map_err(|e| e.to_string())
                 })
                 .and_then(|r| {
-                    if r.id == id {
-                        Ok(r)
-                    } else {
+                    if r.id != id {
                         Err(format!("record says id {}, file name says {id}", r.id))
+                    } else if r.size != bytes {
+                        Err(format!(
+                            "record says {} bytes, the message file holds {bytes}",
+                            r.size
+                        ))
+                    } else {
+                        Ok(r)
                     }
                 });
             match parsed {
@@ -667,22 +665,61 @@ fn scan_bucket(dir: &Path, tx: &std::sync::mpsc::SyncSender<Found>) -> Result<()
                         bytes,
                     });
                 }
-                Err(reason) => {
-                    let _ = tx.send(Found::StateReset {
-                        rec: Box::new(head_rec),
-                        bytes,
-                        st_path: st,
-                        reason: format!(
-                            "corrupt state file ({reason}); message recovered from its accept-time record"
-                        ),
-                    });
-                }
+                Err(reason) => match File::open(&msg)
+                    .map_err(|e| SpoolError::io("open", &msg, e))
+                    .and_then(|f| read_header(f, &msg))
+                {
+                    Ok((head_rec, _, _)) if head_rec.id == id => {
+                        let _ = tx.send(Found::StateReset {
+                            rec: Box::new(head_rec),
+                            bytes,
+                            st_path: st,
+                            reason: format!(
+                                "corrupt state file ({reason}); message recovered from its accept-time record"
+                            ),
+                        });
+                    }
+                    Ok((head_rec, _, _)) => {
+                        let _ = tx.send(Found::Bad {
+                            path: msg,
+                            reason: format!("record says id {}, file name says {id}", head_rec.id),
+                        });
+                        let _ = tx.send(Found::Bad { path: st, reason });
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Found::Bad {
+                            path: msg,
+                            reason: e.to_string(),
+                        });
+                        let _ = tx.send(Found::Bad { path: st, reason });
+                    }
+                },
             }
-        } else {
-            let _ = tx.send(Found::Record {
-                rec: Box::new(head_rec),
-                bytes,
-            });
+            continue;
+        }
+        // Only the accept-time record: its header must parse and its length must match.
+        let head = File::open(&msg)
+            .map_err(|e| SpoolError::io("open", &msg, e))
+            .and_then(|f| read_header(f, &msg));
+        match head {
+            Ok((rec, _hlen, blen)) if rec.id == id => {
+                let _ = tx.send(Found::Record {
+                    rec: Box::new(rec),
+                    bytes: blen,
+                });
+            }
+            Ok((rec, _, _)) => {
+                let _ = tx.send(Found::Bad {
+                    path: msg,
+                    reason: format!("record says id {}, file name says {id}", rec.id),
+                });
+            }
+            Err(e) => {
+                let _ = tx.send(Found::Bad {
+                    path: msg,
+                    reason: e.to_string(),
+                });
+            }
         }
     }
     Ok(())
@@ -720,13 +757,40 @@ fn read_prefix(r: &mut impl BufRead, path: &Path) -> Result<(usize, u64), SpoolE
     Ok((hlen, blen))
 }
 
+/// Checks the first line of a message file against the file's length; returns the content
+/// length. Reads one small block, not the message.
+fn check_prefix(f: File, path: &Path) -> Result<u64, SpoolError> {
+    let file_len = f
+        .metadata()
+        .map_err(|e| SpoolError::io("stat", path, e))?
+        .len();
+    let mut r = BufReader::with_capacity(MAX_PREFIX, f);
+    let mut prefix_len = 0usize;
+    let (hlen, blen) = {
+        let mut counting = CountingRead {
+            inner: &mut r,
+            n: &mut prefix_len,
+        };
+        read_prefix(&mut counting, path)?
+    };
+    let expected = prefix_len as u64 + hlen as u64 + 1 + blen;
+    if expected != file_len {
+        return Err(SpoolError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("file is {file_len} bytes, its header says {expected} (truncated?)"),
+        });
+    }
+    Ok(blen)
+}
+
 /// Reads and checks the header of a message file: (record, header length, content length).
 fn read_header(f: File, path: &Path) -> Result<(MessageRecord, usize, u64), SpoolError> {
     let file_len = f
         .metadata()
         .map_err(|e| SpoolError::io("stat", path, e))?
         .len();
-    let mut r = BufReader::with_capacity(8192, f);
+    // Small reads: the record is short; the content after it is not needed here.
+    let mut r = BufReader::with_capacity(2048, f);
     let mut prefix_len = 0usize;
     let (hlen, blen) = {
         let mut counting = CountingRead {

@@ -105,7 +105,7 @@ fn refuses_a_foreign_directory() {
 fn corrupt_files_are_quarantined_and_the_rest_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let ids;
-    let (truncated, garbage, bad_state, orphan_state);
+    let (truncated, garbage, bad_state, orphan_state, truncated_with_state);
     {
         let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
         ids = store(&spool, 10);
@@ -124,6 +124,12 @@ fn corrupt_files_are_quarantined_and_the_rest_recovers() {
         let rec = spool.load(&ids[4]).unwrap();
         spool.update(&rec).unwrap();
         fs::remove_file(spool.msg_path(&ids[4])).unwrap();
+        // 6. a truncated message file that has a state file: both go (the content is gone)
+        truncated_with_state = spool.msg_path(&ids[5]);
+        let rec = spool.load(&ids[5]).unwrap();
+        spool.update(&rec).unwrap();
+        let data = fs::read(&truncated_with_state).unwrap();
+        fs::write(&truncated_with_state, &data[..data.len() - 1]).unwrap();
         // 5. a stray file and an unfinished temporary write
         fs::write(spool.msg_path(&ids[0]).with_file_name("README"), "hello").unwrap();
         fs::write(dir.path().join("tmp").join("x.msg.1.1"), "half").unwrap();
@@ -133,7 +139,7 @@ fn corrupt_files_are_quarantined_and_the_rest_recovers() {
     let want: Vec<_> = ids
         .iter()
         .copied()
-        .filter(|id| *id != ids[1] && *id != ids[2] && *id != ids[4])
+        .filter(|id| *id != ids[1] && *id != ids[2] && *id != ids[4] && *id != ids[5])
         .collect();
     assert_eq!(got, want);
     assert_eq!(report.state_reset, 1);
@@ -144,7 +150,7 @@ fn corrupt_files_are_quarantined_and_the_rest_recovers() {
         .iter()
         .map(|q| q.original.clone())
         .collect();
-    for p in [&truncated, &garbage, &bad_state] {
+    for p in [&truncated, &garbage, &bad_state, &truncated_with_state] {
         assert!(
             originals.contains(p),
             "{} not quarantined: {originals:?}",
@@ -152,7 +158,7 @@ fn corrupt_files_are_quarantined_and_the_rest_recovers() {
         );
         assert!(!p.exists());
     }
-    assert_eq!(report.quarantined.len(), 4, "{:#?}", report.quarantined);
+    assert_eq!(report.quarantined.len(), 6, "{:#?}", report.quarantined);
     for q in &report.quarantined {
         assert!(q.moved_to.exists());
         assert!(q.moved_to.starts_with(dir.path().join("quarantine")));
