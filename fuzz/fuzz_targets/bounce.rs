@@ -8,9 +8,15 @@ use mailway_bounce::{analyze_with, input, Options};
 fuzz_target!(|data: &[u8]| {
     let opts = Options { max_size: 1 << 20 };
     if let Ok(a) = analyze_with(data, &opts) {
-        // every record must serialise (the CLI prints them)
         for r in &a.records {
-            let _ = r.recipient.len();
+            // a status, when there is one, is a real class (2, 4 or 5)
+            if let Some(s) = r.status {
+                assert!(matches!(s.class, 2 | 4 | 5), "status class {}", s.class);
+            }
+            // a reply code is a three-digit SMTP code
+            if let Some(c) = r.reply_code {
+                assert!((200..600).contains(&c), "reply code {c}");
+            }
         }
     }
     for m in input::split_mbox(data) {
