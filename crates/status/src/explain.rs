@@ -689,10 +689,19 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
     let item = |prefix: &str, id: &str, with_command: bool| Item {
         id: id.to_string(),
         text: text(lang, &format!("{prefix}-{id}")),
-        command: if with_command {
-            ADVICE.admin_command.get(id).map(|t| fill(t))
-        } else {
+        command: if !with_command {
             None
+        } else if id == "retry-intervals"
+            && let Some(mta) = input.mta
+        {
+            // Another MTA's retry schedule: `mailway queue why` only knows mailway's own queue.
+            // Its logs show the attempts; a hosted provider's schedule is not the reader's.
+            match mta {
+                "office365" | "gmail" => None,
+                _ => ADVICE.admin_command.get("trace-logs").map(|t| fill(t)),
+            }
+        } else {
+            ADVICE.admin_command.get(id).map(|t| fill(t))
         },
     };
     let causes = advice
@@ -1082,6 +1091,26 @@ mod tests {
                 .any(|a| a.command.as_deref() == Some("mailway check example.org"))
         );
         assert_eq!(e.reported_by.as_ref().map(|r| r.sends_447), Some(false));
+        // Postfix's retry schedule is read in its logs, not in mailway's own queue
+        let retry = |e: &Explanation| {
+            e.admin_actions
+                .iter()
+                .find(|a| a.id == "retry-intervals")
+                .map(|a| a.command.clone())
+        };
+        input.queue_id = Some("4F2A81C0D3");
+        let e = explain(&input, Lang::En);
+        assert_eq!(
+            retry(&e),
+            Some(Some("mailway logs trace 4F2A81C0D3".to_string()))
+        );
+        input.mta = Some("office365");
+        assert_eq!(retry(&explain(&input, Lang::En)), Some(None));
+        input.mta = None;
+        assert_eq!(
+            retry(&explain(&input, Lang::En)),
+            Some(Some("mailway queue why 4F2A81C0D3".to_string()))
+        );
     }
 
     #[test]
