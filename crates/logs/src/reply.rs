@@ -282,7 +282,7 @@ impl Classifier {
             return Reason::Delivered;
         }
         // the key: what classification depends on (codes, stage, the remote reply), without the
-        // host names and addresses in brackets that make each destination's text unique
+        // host names and addresses that make each destination's text unique
         let key = &mut self.key;
         key.clear();
         if let Some(d) = dsn {
@@ -294,6 +294,7 @@ impl Classifier {
         key.push(b'|');
         let (code, rest) = remote_reply(norm);
         key.extend_from_slice(&code.unwrap_or(0).to_le_bytes());
+        let body_from = key.len();
         let mut depth = 0u32;
         for &c in rest {
             match c {
@@ -303,6 +304,36 @@ impl Classifier {
                 _ => {}
             }
         }
+        // host and domain names (a token with a letter and a dot: `mx3.example.com`,
+        // `name=example.nl`, a URL naming the domain) make each destination's text unique
+        // without changing its class; they are left out of the key
+        let mut w = body_from;
+        let mut i = body_from;
+        let n = key.len();
+        while i < n {
+            let c = key[i];
+            if c == b' ' || c == b'(' || c == b')' || c == b',' || c == b';' {
+                key[w] = c;
+                w += 1;
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            let (mut dot, mut alpha) = (false, false);
+            while j < n && !matches!(key[j], b' ' | b'(' | b')' | b',' | b';') {
+                dot |= key[j] == b'.';
+                alpha |= key[j].is_ascii_alphabetic();
+                j += 1;
+            }
+            // keep the token's trailing ':' (e.g. `mx.example.com:` before the reply)
+            let hostish = dot && alpha && key[j - 1] != b'.';
+            if !hostish {
+                key.copy_within(i..j, w);
+                w += j - i;
+            }
+            i = j;
+        }
+        key.truncate(w);
         if let Some(r) = self.cache.get(key.as_slice()) {
             return *r;
         }
