@@ -2,7 +2,7 @@
 # Speed of `mailway bounce` against Sisimai (Debian's libsisimai-perl) on the same bounces,
 # and the large-message target (a 15 MB bounce analysed in < 100 ms with peak memory < 3x size).
 #
-#   bench/bounce-vs-sisimai.sh [COPIES]
+#   bench/bounce-vs-sisimai.sh [COPIES]      (MAILWAY_BIN=path skips the release build)
 #
 # The corpus is ../shared/corpus/bounces/files/maildir/bsd (or $MAILWAY_SHARED/...), copied
 # COPIES times (default 10) under /work/bench-cache/bounce (outside the repo) so that process
@@ -23,9 +23,13 @@ if ! perl -MSisimai -e 1 2>/dev/null; then
 fi
 [ -x /usr/bin/time ] || sudo_ env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q time
 
-echo "== building mailway (release)"
-cargo build --release -q -p mailway
-MW="$PWD/target/release/mailway"
+if [ -n "${MAILWAY_BIN:-}" ]; then
+  MW="$MAILWAY_BIN"   # an already built release binary
+else
+  echo "== building mailway (release)"
+  cargo build --release -q -p mailway
+  MW="$PWD/target/release/mailway"
+fi
 
 # --- corpus ---------------------------------------------------------------------------------
 DIR="$CACHE/corpus-x$COPIES"
