@@ -690,6 +690,8 @@ struct Dest {
     dead_until: Option<SystemTime>,
     last_error: Option<String>,
     notify: Arc<TokioNotify>,
+    /// A task is deferring this (dead) destination's queue.
+    draining: bool,
 }
 
 impl Dest {
@@ -967,6 +969,7 @@ impl Inner {
                         dead_until: None,
                         last_error: None,
                         notify: Arc::new(TokioNotify::new()),
+                        draining: false,
                     });
                     dest.queue.push_back(Job {
                         id,
@@ -996,7 +999,7 @@ impl Inner {
     /// allow, or defers its queue when it is dead.
     fn pump(self: &Arc<Self>, domain: &str) {
         let now = self.clock.now();
-        let mut dead_jobs = Vec::new();
+        let mut start_drain = false;
         let mut spawn = 0;
         {
             let mut st = self.lock();
@@ -1006,7 +1009,11 @@ impl Inner {
                 return;
             };
             if is_dead(d.dead_until, now) {
-                dead_jobs.extend(d.queue.drain(..));
+                // One task per dead destination defers its queue, job by job.
+                if !d.draining && !d.queue.is_empty() {
+                    d.draining = true;
+                    start_drain = true;
+                }
             } else {
                 if d.dead_until.take().is_some() {
                     d.fb.revive(d.active);
@@ -1038,31 +1045,56 @@ impl Inner {
             let dom = domain.to_string();
             tokio::spawn(async move { me.worker(dom).await });
         }
-        if !dead_jobs.is_empty() {
+        if start_drain {
             let me = self.clone();
-            tokio::spawn(async move {
-                let _permit = me.drain.acquire().await;
-                let reason = {
-                    let st = me.lock();
-                    st.dests
-                        .get(&dead_jobs[0].domain)
-                        .and_then(|d| d.last_error.clone())
-                        .unwrap_or_else(|| "destination unavailable".into())
-                };
-                for job in dead_jobs {
-                    let fail = ConnectFailure::dead_destination(&reason, me.clock.now());
-                    let outcomes = job
-                        .rcpts
-                        .iter()
-                        .map(|&idx| Outcome {
-                            idx,
-                            result: fail.outcome(),
-                        })
-                        .collect();
-                    me.finish_job(job, outcomes, None, false).await;
-                }
-            });
+            let dom = domain.to_string();
+            tokio::spawn(async move { me.drain_dead(dom).await });
         }
+    }
+
+    /// Defers the queued jobs of a dead destination without connecting, one at a time, while
+    /// it stays dead (then hands the rest back to `pump`).
+    async fn drain_dead(self: Arc<Self>, domain: String) {
+        let _permit = self.drain.acquire().await;
+        loop {
+            let now = self.clock.now();
+            let next = {
+                let mut st = self.lock();
+                match st.dests.get_mut(&domain) {
+                    Some(d) if is_dead(d.dead_until, now) => match d.queue.pop_front() {
+                        Some(job) => Some((
+                            job,
+                            d.last_error
+                                .clone()
+                                .unwrap_or_else(|| "destination unavailable".into()),
+                        )),
+                        None => {
+                            d.draining = false;
+                            None
+                        }
+                    },
+                    Some(d) => {
+                        d.draining = false;
+                        None
+                    }
+                    None => None,
+                }
+            };
+            let Some((job, reason)) = next else {
+                break;
+            };
+            let fail = ConnectFailure::dead_destination(&reason, now);
+            let outcomes = job
+                .rcpts
+                .iter()
+                .map(|&idx| Outcome {
+                    idx,
+                    result: fail.outcome(),
+                })
+                .collect();
+            self.finish_job(job, outcomes, None, false).await;
+        }
+        self.pump(&domain);
     }
 
     fn take_job(&self, domain: &str) -> Option<Job> {
@@ -1109,8 +1141,9 @@ impl Inner {
             }
             // Forget idle destinations that are not dead (Postfix drops idle queues too).
             let now = self.clock.now();
-            st.dests
-                .retain(|_, d| d.active > 0 || !d.queue.is_empty() || is_dead(d.dead_until, now));
+            st.dests.retain(|_, d| {
+                d.active > 0 || d.draining || !d.queue.is_empty() || is_dead(d.dead_until, now)
+            });
             st.dests
                 .iter()
                 .filter(|(_, d)| !d.queue.is_empty())
