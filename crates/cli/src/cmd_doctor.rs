@@ -13,9 +13,10 @@ pub struct Args {
     /// A bounce message file (`-` for stdin), or a mail domain.
     #[arg(required_unless_present = "log")]
     pub input: Option<String>,
-    /// Log files to trace a message in (with --message). Not available yet: see README.
+    /// Mail log files (plain, rotated, .gz; Postfix, Exim, Sendmail, Exchange) to trace the
+    /// message in (with --message): its deferred/failed recipients and relays are diagnosed.
     #[arg(long, num_args = 1.., requires = "message")]
-    pub log: Vec<String>,
+    pub log: Vec<std::path::PathBuf>,
     /// Message to trace in the logs (queue id, Message-ID or recipient).
     #[arg(long)]
     pub message: Option<String>,
@@ -60,12 +61,16 @@ pub struct Args {
 
 /// Runs `mailway doctor`. Exit 0: no cause found; 1: causes found; 2: could not run.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    if !a.log.is_empty() {
+    if !a.log.is_empty() && a.input.is_some() {
         anyhow::bail!(
-            "--log/--message: tracing a message through logs needs the mailway-logs trace API, which is not available in this build yet; run `mailway doctor BOUNCE_FILE` or `mailway doctor DOMAIN`"
+            "give either a bounce file / domain or --log FILES --message QUERY, not both"
         );
     }
-    let input = a.input.clone().unwrap_or_default();
+    let input = a
+        .input
+        .clone()
+        .or_else(|| a.message.clone())
+        .unwrap_or_default();
     let probe_args = cmd_probe::Args {
         target: input.clone(),
         from: None,
@@ -96,7 +101,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         blocklists: (!a.blocklists.is_empty()).then(|| a.blocklists.clone()),
     };
     let path = std::path::Path::new(&input);
-    let raw = if input == "-" {
+    let stories = if a.log.is_empty() {
+        None
+    } else {
+        let zone = mailway_logs::time::Zone::system();
+        let sources = mailway_logs::input::open_files(&a.log, &zone).context("--log")?;
+        let popts = mailway_logs::pipeline::PipelineOptions {
+            zone,
+            ..Default::default()
+        };
+        Some(mailway_diag::doctor::trace_logs(sources, &input, &popts).context("--log")?)
+    };
+    let raw = if stories.is_some() {
+        None
+    } else if input == "-" {
         let mut b = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).context("reading stdin")?;
         Some(b)
@@ -110,9 +128,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let d = rt.block_on(async {
         let resolver = cmd_probe::resolver(&a.resolver, Some(a.dns_timeout))?;
-        let d = match &raw {
-            Some(raw) => diagnose_bounce(&resolver, &input, raw, &opts).await?,
-            None => diagnose_domain(&resolver, &input, &opts).await?,
+        let d = match (&stories, &raw) {
+            (Some(st), _) => {
+                mailway_diag::doctor::diagnose_log(&resolver, &input, st, &opts).await?
+            }
+            (None, Some(raw)) => diagnose_bounce(&resolver, &input, raw, &opts).await?,
+            (None, None) => diagnose_domain(&resolver, &input, &opts).await?,
         };
         anyhow::Ok(d)
     })?;

@@ -380,3 +380,86 @@ fn probes_a_real_postfix_with_starttls() {
     assert_eq!(a["rcpt"]["code"], 554, "{a:#}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn doctor_traces_a_message_in_a_log() {
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../diag/tests/fixtures/doctor-tarpit.log"
+    );
+    let out = mailway()
+        .args([
+            "doctor",
+            "--log",
+            log,
+            "--message",
+            "<20261127100001.1@sender.test>",
+            "--no-probe",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "log");
+    assert_eq!(v["recipients"].as_array().unwrap().len(), 2, "{v:#}");
+    let codes: Vec<&str> = v["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"user_unknown"), "{codes:?}");
+    // Human, Spanish.
+    let out = mailway()
+        .args([
+            "doctor",
+            "--log",
+            log,
+            "--message",
+            "bob@logdoc.test",
+            "--no-probe",
+        ])
+        .args(["--lang", "es"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Diagnóstico de bob@logdoc.test"), "{text}");
+    assert!(text.contains("log: "), "{text}");
+    // Not in the log, and a missing file: clear errors, exit 2.
+    let out = mailway()
+        .args([
+            "doctor",
+            "--log",
+            log,
+            "--message",
+            "nobody@x.test",
+            "--no-probe",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no message in the logs matches"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = mailway()
+        .args([
+            "doctor",
+            "--log",
+            "/nonexistent/mail.log",
+            "--message",
+            "x",
+            "--no-probe",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/mail.log"));
+}

@@ -6,6 +6,7 @@
 //! sender and the admin can do, in English or Spanish. The resolver and ports come from
 //! [`DoctorOptions`], so it runs offline against loopback peers in tests.
 
+mod log;
 mod sending;
 
 use std::collections::BTreeSet;
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 use crate::probe::{ProbeOptions, ProbeReport, Severity, Target, probe_target};
 
+pub use log::{recipients_from_trace, trace_logs};
 pub use sending::{SendingSide, mta_name, sending_side};
 
 /// Output language.
@@ -65,6 +67,10 @@ pub struct RecipientInfo {
     pub remote_mta: Option<String>,
     /// Until when the sending server retries (delay notices).
     pub will_retry_until: Option<String>,
+    /// Where this comes from, line by line (log lines for `--log`; empty for a bounce, whose
+    /// fields are the evidence).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 /// One likely cause, with evidence and advice.
@@ -93,7 +99,7 @@ pub struct Cause {
 pub struct Diagnosis {
     /// What was diagnosed (file name or domain).
     pub input: String,
-    /// `bounce` or `domain`.
+    /// `bounce`, `log` or `domain`.
     pub kind: String,
     /// The recipients found in the bounce.
     pub recipients: Vec<RecipientInfo>,
@@ -132,6 +138,14 @@ pub enum DoctorError {
     /// The domain is not valid.
     #[error(transparent)]
     BadDomain(#[from] crate::probe::TargetError),
+    /// No message in the logs matches the query.
+    #[error("no message in the logs matches {0:?} (a queue id, Message-ID, sender or recipient)")]
+    NotInLog(String),
+    /// The message was found but no recipient is deferred, bounced or expired.
+    #[error(
+        "{0}: every recipient of the matching message(s) was delivered (or is not failing): nothing to diagnose"
+    )]
+    NothingFailed(String),
 }
 
 fn info_of(r: &BounceRecord) -> Option<RecipientInfo> {
@@ -150,6 +164,7 @@ fn info_of(r: &BounceRecord) -> Option<RecipientInfo> {
         diagnostic: r.diagnostic_code.clone(),
         remote_mta: r.remote_mta.clone(),
         will_retry_until: r.will_retry_until.clone(),
+        evidence: Vec::new(),
     })
 }
 
@@ -173,6 +188,69 @@ pub async fn diagnose_bounce(
     if recipients.is_empty() {
         return Err(DoctorError::NoRecipients(input.to_string()));
     }
+    let side = {
+        let domains: Vec<String> = recipients.iter().map(|r| r.domain.clone()).collect();
+        let remotes: Vec<String> = recipients
+            .iter()
+            .filter_map(|r| r.remote_mta.clone())
+            .collect();
+        let reporting = analysis
+            .records
+            .iter()
+            .find_map(|r| r.reporting_mta.clone());
+        sending_side(raw, &domains, &remotes, reporting.as_deref())
+    };
+    diagnose_recipients(
+        resolver,
+        input,
+        "bounce",
+        recipients,
+        side,
+        analysis.warnings,
+        opts,
+    )
+    .await
+}
+
+/// Diagnoses a message traced through mail logs (`mailway_logs::trace`'s stories for the
+/// query `input`): the recipients still deferred, bounced or expired, the relays the log
+/// names, with the log lines as evidence.
+pub async fn diagnose_log(
+    resolver: &Resolver,
+    input: &str,
+    stories: &[Vec<mailway_logs::trace::MessageTrace>],
+    opts: &DoctorOptions,
+) -> Result<Diagnosis, DoctorError> {
+    if stories.is_empty() {
+        return Err(DoctorError::NotInLog(input.to_string()));
+    }
+    let (recipients, sender) = recipients_from_trace(stories);
+    if recipients.is_empty() {
+        return Err(DoctorError::NothingFailed(input.to_string()));
+    }
+    let sender_domain = sender
+        .as_deref()
+        .and_then(|s| s.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+    let side = SendingSide {
+        sender_source: sender_domain
+            .as_ref()
+            .map(|_| "envelope sender in the log".to_string()),
+        sender_domain,
+        ..Default::default()
+    };
+    diagnose_recipients(resolver, input, "log", recipients, side, Vec::new(), opts).await
+}
+
+async fn diagnose_recipients(
+    resolver: &Resolver,
+    input: &str,
+    kind: &str,
+    recipients: Vec<RecipientInfo>,
+    mut side: SendingSide,
+    warnings: Vec<String>,
+    opts: &DoctorOptions,
+) -> Result<Diagnosis, DoctorError> {
     let mut probes = Vec::new();
     let mut popts = opts.probe.clone();
     popts.lang = check_lang(opts.lang);
@@ -189,21 +267,16 @@ pub async fn diagnose_bounce(
                 probes.push(probe_target(resolver, t, &po).await);
             }
         }
-        // The remote MTA the bounce names, when it is not one of the probed hosts.
+        // The remote MTA named (bounce) or the relay of the attempts (log), when it is not one
+        // of the probed hosts.
         let probed: BTreeSet<String> = probes
             .iter()
             .flat_map(|p| p.hosts.iter().map(|h| h.host.to_ascii_lowercase()))
             .collect();
         let mtas: BTreeSet<String> = recipients
             .iter()
-            .filter_map(|r| r.remote_mta.clone())
-            .map(|m| {
-                m.trim()
-                    .trim_start_matches("dns;")
-                    .trim()
-                    .trim_matches(['[', ']'])
-                    .to_ascii_lowercase()
-            })
+            .filter_map(|r| r.remote_mta.as_deref())
+            .map(mta_name)
             .filter(|m| !m.is_empty() && !probed.contains(m))
             .collect();
         for m in mtas {
@@ -214,18 +287,6 @@ pub async fn diagnose_bounce(
     }
     let mut causes = rank(&recipients, &probes, opts.lang);
     let mut checks = Vec::new();
-    let mut side = {
-        let domains: Vec<String> = recipients.iter().map(|r| r.domain.clone()).collect();
-        let remotes: Vec<String> = recipients
-            .iter()
-            .filter_map(|r| r.remote_mta.clone())
-            .collect();
-        let reporting = analysis
-            .records
-            .iter()
-            .find_map(|r| r.reporting_mta.clone());
-        sending_side(raw, &domains, &remotes, reporting.as_deref())
-    };
     if let Some(ip) = opts.sending_ip {
         side.ip = Some(ip);
         side.ip_source = Some("given with --ip".into());
@@ -270,9 +331,9 @@ pub async fn diagnose_bounce(
     rerank(&mut causes);
     Ok(Diagnosis {
         input: input.to_string(),
-        kind: "bounce".into(),
+        kind: kind.into(),
         recipients,
-        warnings: analysis.warnings,
+        warnings,
         probes,
         checks,
         sending: Some(side),
@@ -811,8 +872,11 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
     let retry_until = recipients.iter().find_map(|r| r.will_retry_until.clone());
     let bounce_evidence: Vec<String> = recipients
         .iter()
-        .map(|r| {
-            format!(
+        .flat_map(|r| {
+            if !r.evidence.is_empty() {
+                return r.evidence.clone();
+            }
+            vec![format!(
                 "bounce: {} {} {}{}",
                 r.recipient,
                 r.action.clone().unwrap_or_else(|| "?".into()),
@@ -821,7 +885,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
                     .as_ref()
                     .map(|d| format!(" ({d})"))
                     .unwrap_or_default()
-            )
+            )]
         })
         .collect();
     let mut add = |score: u32,

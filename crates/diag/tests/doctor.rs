@@ -309,3 +309,151 @@ async fn sending_ip_from_the_reporting_mta_of_a_local_dsn() {
     assert!(spf.title.contains("192.0.2.26"));
     assert!(!d.causes.iter().any(|c| c.code == "sending_ip_listed"));
 }
+
+fn trace_fixture(query: &str) -> Vec<Vec<mailway_logs::trace::MessageTrace>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/doctor-tarpit.log"
+    );
+    let sources = mailway_logs::input::open_files(
+        &[std::path::PathBuf::from(path)],
+        &mailway_logs::time::Zone::utc(),
+    )
+    .unwrap();
+    let popts = mailway_logs::pipeline::PipelineOptions {
+        year: Some(2026),
+        threads: 1,
+        ..Default::default()
+    };
+    mailway_diag::doctor::trace_logs(sources, query, &popts).unwrap()
+}
+
+#[tokio::test]
+async fn message_traced_in_a_log_with_a_tarpit_relay() {
+    let peer = PeerScript::tarpit()
+        .on(SocketAddr::from(([127, 0, 20, 45], 0)))
+        .spawn()
+        .await;
+    let dns = TestDns::builder()
+        .zone(
+            "logdoc.test",
+            "@ 300 IN SOA ns.logdoc.test. h.logdoc.test. 1 3600 900 604800 300
+@ 300 IN MX 10 mx1
+mx1 300 IN A 127.0.20.45",
+        )
+        .start()
+        .await
+        .unwrap();
+    let r =
+        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
+            .unwrap();
+    // By queue id, by Message-ID and by recipient: the same message.
+    for q in [
+        "4F1A2B3C4D",
+        "<20261127100001.1@sender.test>",
+        "bob@logdoc.test",
+    ] {
+        let stories = trace_fixture(q);
+        let (rs, sender) = mailway_diag::doctor::recipients_from_trace(&stories);
+        assert_eq!(sender.as_deref(), Some("alice@sender.test"), "{q}");
+        let mut names: Vec<&str> = rs.iter().map(|r| r.recipient.as_str()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["bob@logdoc.test", "dave@logdoc.test"],
+            "{q}: {rs:#?}"
+        );
+    }
+    let stories = trace_fixture("4F1A2B3C4D");
+    let d = mailway_diag::doctor::diagnose_log(&r, "4F1A2B3C4D", &stories, &opts(peer.port()))
+        .await
+        .unwrap();
+    assert_eq!(d.kind, "log");
+    let who = |a: &str| d.recipients.iter().find(|r| r.recipient == a).unwrap();
+    let bob = who("bob@logdoc.test");
+    assert_eq!(bob.action.as_deref(), Some("delayed"));
+    assert_eq!(bob.status.as_deref(), Some("4.4.2"));
+    assert_eq!(bob.remote_mta.as_deref(), Some("mx1.logdoc.test"));
+    assert_eq!(bob.evidence.len(), 3, "{:?}", bob.evidence);
+    assert!(bob.evidence[0].contains("timed out while receiving the initial server greeting"));
+    let dave = who("dave@logdoc.test");
+    assert_eq!(dave.action.as_deref(), Some("failed"));
+    assert_eq!(dave.reason, "userunknown");
+    // The tarpit is the top cause, with the probe and the log lines as evidence.
+    let top = &d.causes[0];
+    assert_eq!(top.code, "destination_not_greeting", "{:#?}", d.causes);
+    assert!(
+        top.evidence.iter().any(|e| e.starts_with("probe: ")),
+        "{:?}",
+        top.evidence
+    );
+    assert!(
+        top.evidence
+            .iter()
+            .any(|e| e.starts_with("log: ") && e.contains("10:55:01") && e.contains("4.4.2")),
+        "{:?}",
+        top.evidence
+    );
+    assert!(d.causes.iter().any(|c| c.code == "user_unknown"));
+    // The probe asked about the recipient at the MX named in the log.
+    assert_eq!(d.probes.len(), 1);
+    assert_eq!(d.probes[0].hosts[0].host, "mx1.logdoc.test");
+    let text = render(&d);
+    assert!(text.contains("log: 2026-11-27"), "{text}");
+    // Not found / nothing failing: clear errors.
+    let e = mailway_diag::doctor::diagnose_log(
+        &r,
+        "nope@x.test",
+        &trace_fixture("nope@x.test"),
+        &opts(peer.port()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("no message in the logs matches"),
+        "{e}"
+    );
+    let e = mailway_diag::doctor::diagnose_log(
+        &r,
+        "5A5A5A5A5A",
+        &trace_fixture("5A5A5A5A5A"),
+        &opts(peer.port()),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("was delivered"), "{e}");
+}
+
+/// The real Postfix lab run (../shared/logs/postfix-lab): a message to the tarpit, deferred
+/// again and again, traced and diagnosed from the bounce data alone (--no-probe: the lab's
+/// addresses are not ours to connect to here).
+#[tokio::test]
+async fn postfix_lab_tarpit_message() {
+    let Some(shared) = mailway_testkit::shared::shared_dir() else {
+        return;
+    };
+    let path = shared.join("logs/postfix-lab/syslog-traditional.log");
+    let sources =
+        mailway_logs::input::open_files(&[path], &mailway_logs::time::Zone::utc()).unwrap();
+    let popts = mailway_logs::pipeline::PipelineOptions {
+        year: Some(2026),
+        threads: 1,
+        ..Default::default()
+    };
+    let stories = mailway_diag::doctor::trace_logs(sources, "CA222BC709", &popts).unwrap();
+    let dns = TestDns::builder().start().await.unwrap();
+    let r = Resolver::new(ResolverConfig::new([dns.addr()])).unwrap();
+    let mut o = opts(25);
+    o.no_probe = true;
+    let d = mailway_diag::doctor::diagnose_log(&r, "CA222BC709", &stories, &o)
+        .await
+        .unwrap();
+    let info = d
+        .recipients
+        .iter()
+        .find(|x| x.recipient == "info@tarpit.test")
+        .unwrap_or_else(|| panic!("{:#?}", d.recipients));
+    assert_eq!(info.remote_mta.as_deref(), Some("mx.tarpit.test"));
+    assert!(info.evidence.len() >= 3, "{:?}", info.evidence);
+    assert!(!d.causes.is_empty());
+}
