@@ -1085,6 +1085,34 @@ impl Summary {
     }
 }
 
+/// The `mailway logs summary` report of log files in one call (plain or `.gz` by content,
+/// rotated sets ordered oldest first, formats detected per file), e.g. for `mailway monitor
+/// --log`. `year` fixes the year of year-less stamps (else each file's mtime decides).
+pub fn summary_files(
+    paths: &[std::path::PathBuf],
+    opts: &SummaryOptions,
+    year: Option<i64>,
+) -> Result<Report, crate::trace::TraceError> {
+    if paths.is_empty() {
+        return Err(crate::trace::TraceError::NoInput);
+    }
+    let sources = crate::input::open_files(paths, &opts.zone)?;
+    let popts = crate::pipeline::PipelineOptions {
+        zone: opts.zone.clone(),
+        year,
+        ..Default::default()
+    };
+    let mut c = crate::correlate::Correlator::new(
+        crate::correlate::CorrelateOptions {
+            queue_lifetime: opts.queue_lifetime.max(opts.bounce_queue_lifetime),
+        },
+        Summary::new(opts.clone()),
+    );
+    let inputs = crate::pipeline::run(sources, &popts, &mut c)?;
+    let (s, names, first, last) = c.finish();
+    Ok(s.report(&names, first, last, inputs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

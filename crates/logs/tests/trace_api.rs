@@ -140,3 +140,19 @@ fn explanations_on_request_and_clear_errors() {
         Err(TraceError::NoInput)
     ));
 }
+
+#[test]
+fn summary_files_matches_the_lab_totals() {
+    let Some(dir) = lab() else { return };
+    let r = mailway_logs::summary::summary_files(
+        &[dir.join("syslog-rfc3339.log")],
+        &mailway_logs::SummaryOptions::default(),
+        Some(2026),
+    )
+    .unwrap();
+    // expiries counted independently, on the raw lines
+    let raw = std::fs::read_to_string(dir.join("syslog-rfc3339.log")).unwrap();
+    let expired = raw.lines().filter(|l| l.contains("status=expired")).count() as u64;
+    assert_eq!(r.totals.expired, expired);
+    assert!(r.totals.received > 0 && r.totals.delivered > 0);
+}
