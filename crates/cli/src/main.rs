@@ -13,6 +13,7 @@ mod cmd_check;
 mod cmd_doctor;
 mod cmd_explain;
 mod cmd_logs;
+mod cmd_monitor;
 pub(crate) mod cmd_probe;
 mod cmd_queue;
 mod cmd_serve;
@@ -43,6 +44,8 @@ enum Command {
     Serve(cmd_serve::Args),
     /// Inspect and act on the relay's queue.
     Queue(cmd_queue::Args),
+    /// Web dashboard with plots: mailway's queue, a Postfix queue and mail logs.
+    Monitor(cmd_monitor::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Doctor(a) => cmd_doctor::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Queue(a) => cmd_queue::run(a),
+        Command::Monitor(a) => cmd_monitor::run(a),
     };
     match result {
         Ok(code) => code,
