@@ -40,7 +40,10 @@ mod error;
 pub mod metrics;
 pub mod queue_api;
 
-<<<<<<< HEAD
+// Owned by the dashboard: `mailway monitor` (static page + /api/monitor/... JSON).
+pub mod dashboard;
+pub mod dashboard_sources;
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -121,8 +124,3 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests;
-=======
-// Owned by the dashboard: `mailway monitor` (static page + /api/monitor/... JSON).
-pub mod dashboard;
-pub mod dashboard_sources;
->>>>>>> c6d9676 (monitor: mailway-monitor crate (queue stats, postqueue -j, API listing, log view, history), dashboard routes + embedded page, mailway monitor CLI, tests, docs)
