@@ -122,7 +122,8 @@ fn log_loader(
     warn: String,
 ) -> impl Fn(&[PathBuf]) -> Result<Value, String> + Send + Sync {
     move |files: &[PathBuf]| {
-        let exe = std::env::current_exe().map_err(|e| format!("cannot find mailway itself: {e}"))?;
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find mailway itself: {e}"))?;
         let out = Command::new(exe)
             .args(["logs", "summary", "--json", "--no-progress", "--tz", &tz])
             .args(["--queue-lifetime", &lifetime, "--warn-within", &warn])
@@ -153,10 +154,11 @@ fn build(args: &Args) -> anyhow::Result<DashboardConfig> {
     let warn = duration("--warn-within", &args.warn_within)?;
     let mailway: Option<Box<dyn QueueSource>> = match (&args.api, &args.spool) {
         (Some(api), spool) => {
-            let token = args
-                .token
-                .clone()
-                .or_else(|| spool.as_ref().and_then(|s| read_token(&s.join("api-token"))));
+            let token = args.token.clone().or_else(|| {
+                spool
+                    .as_ref()
+                    .and_then(|s| read_token(&s.join("api-token")))
+            });
             Some(Box::new(MailwayApi::new(api, token)))
         }
         (None, Some(spool)) if Spool::is_locked(spool) => {
@@ -177,20 +179,17 @@ fn build(args: &Args) -> anyhow::Result<DashboardConfig> {
         }
         (None, None) => None,
     };
-    let postfix: Option<Box<dyn QueueSource>> =
-        if args.postfix || args.postfix_config_dir.is_some() {
-            if let Some(d) = &args.postfix_config_dir
-                && !d.join("main.cf").is_file()
-            {
-                bail!(
-                    "--postfix-config-dir {}: no main.cf there",
-                    d.display()
-                );
-            }
-            Some(Box::new(Postqueue::new(args.postfix_config_dir.clone())))
-        } else {
-            None
-        };
+    let postfix: Option<Box<dyn QueueSource>> = if args.postfix || args.postfix_config_dir.is_some()
+    {
+        if let Some(d) = &args.postfix_config_dir
+            && !d.join("main.cf").is_file()
+        {
+            bail!("--postfix-config-dir {}: no main.cf there", d.display());
+        }
+        Some(Box::new(Postqueue::new(args.postfix_config_dir.clone())))
+    } else {
+        None
+    };
     for f in &args.logs {
         if f.as_os_str() != "-" && !f.exists() {
             bail!("--log {}: no such file", f.display());
@@ -282,9 +281,20 @@ fn print_text(all: &Value) {
                 "  {} received, {} delivered, {} deferred attempts, {} bounced, {} expired",
                 t["received"], t["delivered"], t["deferred_attempts"], t["bounced"], t["expired"]
             );
-            let hours = v["deferrals_per_hour"]["labels"].as_array().cloned().unwrap_or_default();
-            let vals = v["deferrals_per_hour"]["values"].as_array().cloned().unwrap_or_default();
-            let max = vals.iter().filter_map(Value::as_u64).max().unwrap_or(0).max(1);
+            let hours = v["deferrals_per_hour"]["labels"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let vals = v["deferrals_per_hour"]["values"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let max = vals
+                .iter()
+                .filter_map(Value::as_u64)
+                .max()
+                .unwrap_or(0)
+                .max(1);
             for (h, n) in hours.iter().zip(vals.iter()) {
                 let n = n.as_u64().unwrap_or(0);
                 println!(
@@ -311,7 +321,9 @@ fn at_risk(all: &Value) -> bool {
         || (!all["postfix"].is_null() && q("postfix"))
         || (!l.is_null()
             && (!l["error"].is_null()
-                || l["view"]["expiring"].as_array().is_some_and(|a| !a.is_empty())))
+                || l["view"]["expiring"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty())))
 }
 
 /// Runs `mailway monitor`.

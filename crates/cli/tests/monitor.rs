@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use mailway_spool::{
-    Envelope, LastReply, MessageRecord, RcptState, Spool, SpoolOptions,
-};
+use mailway_spool::{Envelope, LastReply, MessageRecord, RcptState, Spool, SpoolOptions};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mailway");
@@ -59,13 +57,14 @@ fn make_spool(dir: &Path) -> Vec<String> {
     for (age, sender, rcpts, reply) in specs {
         let arrival = ago(age);
         let id = spool.new_id(arrival);
+        let content = b"Subject: t\r\n\r\nx\r\n";
         let mut rec = MessageRecord::new(
             id,
             arrival,
             Envelope::new(sender, rcpts.iter().copied()),
-            12,
+            content.len() as u64,
         );
-        spool.store(&rec, b"Subject: t\r\n\r\nx\r\n").unwrap();
+        spool.store(&rec, content).unwrap();
         if let Some(text) = reply {
             for r in &mut rec.recipients {
                 r.state = RcptState::Deferred;
@@ -122,7 +121,12 @@ fn start_monitor(args: &[&str]) -> Monitor {
     else {
         let mut err = String::new();
         let _ = child.kill();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
         panic!("mailway monitor did not start: {line:?} {err}");
     };
     Monitor { child, url }
@@ -199,7 +203,10 @@ fn once_json_reads_a_stopped_spool() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("3 messages, 4 recipients waiting"), "{text}");
-    assert!(text.contains(&format!("close to expiry: {}", ids[0])), "{text}");
+    assert!(
+        text.contains(&format!("close to expiry: {}", ids[0])),
+        "{text}"
+    );
 }
 
 #[test]
@@ -212,7 +219,10 @@ fn bad_arguments_are_named() {
             .env_remove("MAILWAY_SPOOL")
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let (code, err) = run(&["--once"]);
     assert_eq!(code, Some(2));
@@ -241,7 +251,10 @@ fn serves_pages_and_json_over_http() {
     assert_eq!(s, 200);
     assert!(ct.starts_with("text/html"), "{ct}");
     assert!(html.contains(r#"<script src="/assets/app.js""#));
-    assert!(!html.contains("http://") && !html.contains("https://"), "no external resources");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external resources"
+    );
     let (s, ct, js) = http_get(&format!("{}assets/app.js", m.url));
     assert_eq!((s, ct.starts_with("text/javascript")), (200, true));
     assert!(!js.contains("https://") && !js.contains("innerHTML"));
@@ -395,7 +408,10 @@ fn browser_renders_queue_table_and_plots() {
     }
     let m = start_monitor(&args);
     let dom = chromium_dom(&m.url);
-    assert!(dom.contains("data-rendered=\""), "the script did not render:\n{dom}");
+    assert!(
+        dom.contains("data-rendered=\""),
+        "the script did not render:\n{dom}"
+    );
 
     let q = section(&dom, r#"id="queue-mailway""#, "</section>");
     // Spanish labels (--lang es)
@@ -416,11 +432,21 @@ fn browser_renders_queue_table_and_plots() {
     assert_eq!(age.matches("<rect class=\"bar\"").count(), 3, "{age}");
     // by domain: refused.test (2), greylist.test (1), ok.test (1)
     let dom_chart = section(q, r#"class="chart domains""#, "</svg>");
-    assert_eq!(dom_chart.matches("<rect class=\"bar").count(), 3, "{dom_chart}");
-    assert!(dom_chart.contains(r#"data-label="refused.test" data-value="2""#), "{dom_chart}");
+    assert_eq!(
+        dom_chart.matches("<rect class=\"bar").count(),
+        3,
+        "{dom_chart}"
+    );
+    assert!(
+        dom_chart.contains(r#"data-label="refused.test" data-value="2""#),
+        "{dom_chart}"
+    );
     // close to expiry: the old message
     let exp = section(q, r#"class="expiring""#, "</table>");
-    assert!(exp.contains(ids[0].as_str()) && !exp.contains(ids[1].as_str()), "{exp}");
+    assert!(
+        exp.contains(ids[0].as_str()) && !exp.contains(ids[1].as_str()),
+        "{exp}"
+    );
 
     if with_logs {
         let l = section(&dom, r#"id="logs""#, "</section>");

@@ -237,7 +237,10 @@ fn label(t: i64, off: i64, prev_day: Option<i64>) -> String {
 
 impl LogView {
     /// Builds the view from the summary's JSON value.
-    pub fn from_report(report: &serde_json::Value, opts: &LogViewOptions) -> Result<Self, ReportError> {
+    pub fn from_report(
+        report: &serde_json::Value,
+        opts: &LogViewOptions,
+    ) -> Result<Self, ReportError> {
         let r = ReportIn::deserialize(report)?;
         // hourly, gaps filled
         let mut hours: Vec<(i64, i64, &HourIn)> = r
@@ -248,7 +251,9 @@ impl LogView {
         hours.sort_by_key(|h| h.0);
         let mut hourly: Vec<HourPoint> = Vec::new();
         if let (Some(first), Some(last)) = (hours.first(), hours.last()) {
-            let start = first.0.max(last.0 - (opts.max_hours.max(1) as i64 - 1) * 3600);
+            let start = first
+                .0
+                .max(last.0 - (opts.max_hours.max(1) as i64 - 1) * 3600);
             let mut it = hours.iter().peekable();
             let mut off = first.1;
             let mut t = start;
@@ -422,7 +427,10 @@ mod tests {
         });
         let v = LogView::from_report(&r, &LogViewOptions::default()).unwrap();
         assert_eq!(v.deferrals_per_hour.values, vec![4, 0, 0, 1]);
-        assert_eq!(v.deferrals_per_hour.labels, ["27 21:00", "22:00", "23:00", "28 00:00"]);
+        assert_eq!(
+            v.deferrals_per_hour.labels,
+            ["27 21:00", "22:00", "23:00", "28 00:00"]
+        );
         assert_eq!(v.hourly[0].hour, "2026-11-27T21:00:00+01:00");
         assert_eq!(v.hourly[0].bounced, 1);
         assert_eq!(v.hourly[2].delivered, 1);

@@ -82,14 +82,20 @@ pub fn parse_api_list(body: &[u8]) -> Result<Vec<QueueEntry>, ApiError> {
     let mut out = Vec::with_capacity(l.messages.len());
     for m in l.messages {
         let time = |field: &'static str, v: &str| {
-            parse_rfc3339(v).map(|(t, _)| t).ok_or_else(|| ApiError::Time {
-                id: m.id.clone(),
-                field,
-                value: v.to_string(),
-            })
+            parse_rfc3339(v)
+                .map(|(t, _)| t)
+                .ok_or_else(|| ApiError::Time {
+                    id: m.id.clone(),
+                    field,
+                    value: v.to_string(),
+                })
         };
         let arrival = time("arrival", &m.arrival)?;
-        let expires = m.expires.as_deref().map(|v| time("expires", v)).transpose()?;
+        let expires = m
+            .expires
+            .as_deref()
+            .map(|v| time("expires", v))
+            .transpose()?;
         let next_attempt = m
             .next_attempt
             .as_deref()
@@ -166,14 +172,23 @@ mod tests {
         ));
         let bad = br#"{"messages":[{"id":"1","arrival":"yesterday","recipients":[]}]}"#;
         let err = parse_api_list(bad).unwrap_err().to_string();
-        assert!(err.contains("arrival") && err.contains("yesterday"), "{err}");
+        assert!(
+            err.contains("arrival") && err.contains("yesterday"),
+            "{err}"
+        );
         assert!(parse_api_list(b"").is_err());
     }
 
     #[test]
     fn states() {
-        assert_eq!(message_state(false, false, &["pending", "delivered"]), "pending");
-        assert_eq!(message_state(false, false, &["delivered", "failed"]), "done");
+        assert_eq!(
+            message_state(false, false, &["pending", "delivered"]),
+            "pending"
+        );
+        assert_eq!(
+            message_state(false, false, &["delivered", "failed"]),
+            "done"
+        );
         assert_eq!(message_state(false, true, &["deferred"]), "hold");
         assert_eq!(message_state(true, false, &["deferred"]), "active");
         assert_eq!(message_state(false, false, &[]), "pending");

@@ -115,7 +115,10 @@ pub fn parse_postqueue_json(text: &str) -> Parsed {
 /// Reads `postconf -h maximal_queue_lifetime bounce_queue_lifetime` output (two lines, Postfix
 /// time units; a bare number means days, as in Postfix) into seconds.
 pub fn parse_lifetimes(postconf_output: &str) -> Option<(i64, i64)> {
-    let mut it = postconf_output.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut it = postconf_output
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     let one = |s: &str| -> Option<i64> {
         if s.bytes().all(|b| b.is_ascii_digit()) {
             s.parse::<i64>().ok()?.checked_mul(86_400)

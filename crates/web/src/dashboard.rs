@@ -206,9 +206,8 @@ impl Dashboard {
                     return;
                 }
             }
-            let result = (logs.load)(&logs.files).and_then(|v| {
-                LogView::from_report(&v, &cfg.log_view).map_err(|e| e.to_string())
-            });
+            let result = (logs.load)(&logs.files)
+                .and_then(|v| LogView::from_report(&v, &cfg.log_view).map_err(|e| e.to_string()));
             let mut st = lock(&self.inner.logs);
             st.updated = Some(format_rfc3339(now, 0));
             st.fingerprint = fp;
@@ -490,7 +489,12 @@ mod tests {
     #[tokio::test]
     async fn endpoints() {
         let fake = Arc::new(Mutex::new(Ok(vec![
-            msg("A", 100, "a@one.test", Some("connect to mx.one.test[192.0.2.1]:25: Connection refused")),
+            msg(
+                "A",
+                100,
+                "a@one.test",
+                Some("connect to mx.one.test[192.0.2.1]:25: Connection refused"),
+            ),
             msg("B", 900, "b@two.test", None),
         ])));
         struct Shared(Arc<Mutex<Result<Vec<QueueEntry>, String>>>);
@@ -530,7 +534,10 @@ mod tests {
         assert!(ct.starts_with("text/javascript"));
         assert!(body.contains("/api/monitor/all"));
         let (s, ct, _) = get(&app, "/assets/style.css").await;
-        assert_eq!((s, ct.as_str()), (StatusCode::OK, "text/css; charset=utf-8"));
+        assert_eq!(
+            (s, ct.as_str()),
+            (StatusCode::OK, "text/css; charset=utf-8")
+        );
 
         let (s, ct, body) = get(&app, "/api/monitor/queue/mailway").await;
         assert_eq!(s, StatusCode::OK);
@@ -551,10 +558,7 @@ mod tests {
         let (s, _, body) = get(&app, "/api/monitor/logs").await;
         assert_eq!(s, StatusCode::OK);
         let v: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(
-            v["view"]["deferrals_per_hour"]["values"],
-            json!([3, 0, 1])
-        );
+        assert_eq!(v["view"]["deferrals_per_hour"]["values"], json!([3, 0, 1]));
 
         // a failing source keeps the last good data and says why
         *lock(&fake) = Err("daemon down".into());
