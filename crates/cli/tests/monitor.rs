@@ -33,7 +33,8 @@ fn have(program: &str, path: &str) -> bool {
 }
 
 /// A stopped spool with three messages: one deferred for 4.5 days (close to expiry), one
-/// greylisted 10 minutes ago, one pending for 2 hours. Returns their ids in that order.
+/// pending for 2 hours, one greylisted 10 minutes ago. Returns their ids in that order (oldest
+/// first, as the dashboard lists them).
 fn make_spool(dir: &Path) -> Vec<String> {
     let spool = Spool::open(dir, SpoolOptions::default()).unwrap();
     let now = SystemTime::now();
@@ -46,13 +47,13 @@ fn make_spool(dir: &Path) -> Vec<String> {
             &["x@refused.test", "y@refused.test"],
             Some("connect to mx.refused.test[127.0.0.5]:25: Connection refused"),
         ),
+        (7200, "carol@lab.test", &["z@ok.test"], None),
         (
             600,
             "bob@lab.test",
             &["dave@greylist.test"],
             Some("450 4.2.0 <dave@greylist.test>: Recipient address rejected: Greylisted"),
         ),
-        (7200, "carol@lab.test", &["z@ok.test"], None),
     ];
     for (age, sender, rcpts, reply) in specs {
         let arrival = ago(age);
@@ -425,7 +426,7 @@ fn browser_renders_queue_table_and_plots() {
         assert!(row.contains(id.as_str()), "{row} should list {id}");
     }
     assert!(rows[0].contains("x@refused.test, y@refused.test"));
-    assert!(rows[1].contains("Greylisted"));
+    assert!(rows[2].contains("Greylisted"));
     // the age plot: 6 buckets, 3 non-empty
     let age = section(q, r#"class="chart age""#, "</svg>");
     assert_eq!(age.matches("<rect class=\"bar").count(), 6, "{age}");
