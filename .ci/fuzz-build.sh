@@ -4,7 +4,7 @@
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run <target> -- -max_total_time=600
 # cargo-fuzz needs nightly flags; on the fixed stable toolchain RUSTC_BOOTSTRAP=1 enables them.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 [ -f fuzz/Cargo.toml ] || exit 0
 echo "== cargo fuzz build (all targets, --dev)"
 RUSTC_BOOTSTRAP=1 cargo fuzz build --dev
