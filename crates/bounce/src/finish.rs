@@ -63,6 +63,12 @@ fn finish_one(
         (s @ Some(_), _) if d.status_locked => s,
         (None, t) => t,
         (Some(s), _) if confirmed(s) => Some(s),
+        // "Status: 5.4.7" (gave up: delivery time expired) quoting the last attempt's
+        // transient reply ("450 4.2.1 ...") in the diagnostic: the message failed on expiry,
+        // the quoted code is evidence, not the status.
+        (Some(s), Some(t)) if s.class == 5 && s.subject == 4 && s.detail == 7 && t.class == 4 => {
+            Some(s)
+        }
         (Some(s), Some(t)) if t != s && !is_generic_status(t) => Some(t),
         (s, _) => s,
     };
