@@ -60,7 +60,8 @@ struct Bundles {
     es: FluentBundle<FluentResource>,
 }
 
-fn bundle(lang: &str, text: &'static str) -> FluentBundle<FluentResource> {
+/// A Fluent bundle for `lang` from an embedded `.ftl` text (shared with the probe's texts).
+pub(crate) fn bundle(lang: &str, text: &'static str) -> FluentBundle<FluentResource> {
     let id = lang.parse().unwrap_or_default();
     let mut b = FluentBundle::new_concurrent(vec![id]);
     b.set_use_isolating(false);

@@ -8,6 +8,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 pub use crate::check::Lang;
+use crate::check::i18n::bundle;
 
 const EN: &str = include_str!("locales/en/probe.ftl");
 const ES: &str = include_str!("locales/es/probe.ftl");
@@ -15,19 +16,6 @@ const ES: &str = include_str!("locales/es/probe.ftl");
 struct Bundles {
     en: FluentBundle<FluentResource>,
     es: FluentBundle<FluentResource>,
-}
-
-fn bundle(lang: &str, text: &'static str) -> FluentBundle<FluentResource> {
-    let id = lang.parse().unwrap_or_default();
-    let mut b = FluentBundle::new_concurrent(vec![id]);
-    b.set_use_isolating(false);
-    let res = match FluentResource::try_new(text.to_string()) {
-        Ok(r) => r,
-        // a broken .ftl is caught by the unit test below; keep what parsed
-        Err((r, _)) => r,
-    };
-    let _ = b.add_resource(res);
-    b
 }
 
 fn bundles() -> &'static Bundles {
