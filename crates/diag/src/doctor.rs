@@ -6,6 +6,7 @@
 //! sender and the admin can do, in English or Spanish. The resolver and ports come from
 //! [`DoctorOptions`], so it runs offline against loopback peers in tests.
 
+mod i18n;
 mod log;
 mod sending;
 
@@ -19,7 +20,7 @@ use serde::Serialize;
 
 use crate::probe::{ProbeOptions, ProbeReport, Severity, Target, probe_target};
 
-pub use log::{recipients_from_trace, trace_logs};
+pub use log::{recipients_from_trace, recipients_from_trace_in, trace_logs};
 pub use sending::{SendingSide, mta_name, sending_side};
 
 /// Output language.
@@ -224,7 +225,7 @@ pub async fn diagnose_log(
     if stories.is_empty() {
         return Err(DoctorError::NotInLog(input.to_string()));
     }
-    let (recipients, sender) = recipients_from_trace(stories);
+    let (recipients, sender) = recipients_from_trace_in(stories, opts.lang);
     if recipients.is_empty() {
         return Err(DoctorError::NothingFailed(input.to_string()));
     }
@@ -233,9 +234,7 @@ pub async fn diagnose_log(
         .and_then(|s| s.rsplit_once('@'))
         .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
     let side = SendingSide {
-        sender_source: sender_domain
-            .as_ref()
-            .map(|_| "envelope sender in the log".to_string()),
+        sender_via: sender_domain.as_ref().map(|_| "log".to_string()),
         sender_domain,
         ..Default::default()
     };
@@ -251,6 +250,7 @@ async fn diagnose_recipients(
     warnings: Vec<String>,
     opts: &DoctorOptions,
 ) -> Result<Diagnosis, DoctorError> {
+    side.localize(opts.lang);
     let mut probes = Vec::new();
     let mut popts = opts.probe.clone();
     popts.lang = check_lang(opts.lang);
@@ -289,7 +289,8 @@ async fn diagnose_recipients(
     let mut checks = Vec::new();
     if let Some(ip) = opts.sending_ip {
         side.ip = Some(ip);
-        side.ip_source = Some("given with --ip".into());
+        side.ip_source = Some(i18n::tr(opts.lang, "ip-from-flag", &[]));
+        side.ip_via = Some("option".into());
     }
     let mut sender_check = None;
     if !opts.no_probe {
@@ -301,14 +302,22 @@ async fn diagnose_recipients(
             && let Some(ip) = a.records.first()
         {
             side.ip = Some(*ip);
-            side.ip_source = Some(format!(
-                "Reporting-MTA {name} (the sending server) resolves to {}",
-                a.records
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            side.ip_source = Some(i18n::tr(
+                opts.lang,
+                "ip-from-reporting-mta",
+                &[
+                    ("name", name.clone()),
+                    (
+                        "addresses",
+                        a.records
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ],
             ));
+            side.ip_via = Some("reporting_mta".into());
         }
         if let Some(ip) = side.ip
             && let Some(domain) = side
@@ -390,9 +399,13 @@ fn add_sender_causes(
     });
     let requireptr = recipients.iter().any(|r| r.reason == "requireptr");
     let authfail = recipients.iter().any(|r| r.reason == "authfailure");
-    let ip_ev = format!(
-        "sending IP {ip}: {}",
-        side.ip_source.clone().unwrap_or_default()
+    let ip_ev = i18n::tr(
+        lang,
+        "ev-sending-ip",
+        &[
+            ("ip", ip.to_string()),
+            ("source", side.ip_source.clone().unwrap_or_default()),
+        ],
     );
     let ev_of = |ids: &[&str], min: S| -> Vec<String> {
         report
@@ -400,7 +413,7 @@ fn add_sender_causes(
             .iter()
             .filter(|f| ids.contains(&f.id) && f.severity >= min)
             .map(|f| {
-                let mut s = format!("check: {} — {}", f.title, f.explanation);
+                let mut s = check_evidence(lang, f);
                 for e in f.evidence.iter().take(2) {
                     s.push_str(&format!(
                         " [{} → {}{}]",
@@ -417,57 +430,29 @@ fn add_sender_causes(
             })
             .collect()
     };
-    let es = lang == Lang::Es;
-    let mut push = |code: &str,
-                    likelihood: &str,
-                    title: String,
-                    found: Vec<String>,
-                    sender: &str,
-                    admin: String| {
+    let args = [("ip", ip.to_string()), ("domain", report.domain.clone())];
+    let mut push = |code: &str, likelihood: &str, found: Vec<String>| {
         if found.is_empty() {
             return;
         }
+        let t = i18n::cause(lang, code, &args);
         let mut evidence = vec![ip_ev.clone()];
         evidence.extend(found.iter().cloned());
         causes.push(Cause {
             rank: 0,
             code: code.into(),
             likelihood: likelihood.into(),
-            title,
+            title: t.title,
             explanation: found[0].clone(),
             evidence,
-            sender: sender.into(),
-            admin,
+            sender: t.sender,
+            admin: t.admin,
         });
     };
-    let listed = ev_of(&["blocklist.listed"], S::Warning);
     push(
         "sending_ip_listed",
         if blocked { "high" } else { "medium" },
-        if es {
-            format!("Su IP de envío {ip} está en una lista de bloqueo")
-        } else {
-            format!("Your sending IP {ip} is on a DNS blocklist")
-        },
-        listed,
-        if es {
-            "Reenvíe este diagnóstico a su administrador de correo; mientras tanto use otro servidor de envío."
-        } else {
-            "Forward this diagnosis to your mail admin; meanwhile send through another server."
-        },
-        if es {
-            format!(
-                "Busque por qué {ip} fue listada (relay abierto, cuenta comprometida, spam), corríjalo y pida la exclusión en cada lista; `mailway check --ip {ip} DOMINIO` para volver a comprobar."
-            )
-        } else {
-            format!(
-                "Find out why {ip} was listed (open relay, compromised account, spam), fix it and request delisting from each list; re-check with `mailway check --ip {ip} DOMAIN`."
-            )
-        },
-    );
-    let ptr = ev_of(
-        &["ip.ptr-missing", "ip.fcrdns-mismatch", "ip.ptr-generic"],
-        S::Warning,
+        ev_of(&["blocklist.listed"], S::Warning),
     );
     push(
         "sending_ip_no_fcrdns",
@@ -478,57 +463,43 @@ fn add_sender_causes(
         } else {
             "low"
         },
-        if es {
-            format!("Su IP de envío {ip} no tiene un DNS inverso correcto (PTR/FCrDNS)")
-        } else {
-            format!("Your sending IP {ip} lacks proper reverse DNS (PTR/FCrDNS)")
-        },
-        ptr,
-        if es {
-            "Reenvíe este diagnóstico a su administrador de correo."
-        } else {
-            "Forward this diagnosis to your mail admin."
-        },
-        if es {
-            format!(
-                "Pida a quien le asigna {ip} (ISP/proveedor cloud) un PTR con el nombre de su servidor de correo, y que ese nombre resuelva de vuelta a {ip}."
-            )
-        } else {
-            format!(
-                "Ask whoever assigns {ip} (ISP/cloud provider) for a PTR naming your mail server, and make that name resolve back to {ip}."
-            )
-        },
+        ev_of(
+            &["ip.ptr-missing", "ip.fcrdns-mismatch", "ip.ptr-generic"],
+            S::Warning,
+        ),
     );
-    let spf = ev_of(&["spf.result"], S::Warning);
     push(
         "sending_ip_not_in_spf",
         if authfail || blocked { "high" } else { "low" },
-        if es {
-            format!("SPF de {} no autoriza su IP de envío {ip}", report.domain)
-        } else {
-            format!(
-                "{}'s SPF does not authorise your sending IP {ip}",
-                report.domain
-            )
-        },
-        spf,
-        if es {
-            "Reenvíe este diagnóstico a su administrador de correo."
-        } else {
-            "Forward this diagnosis to your mail admin."
-        },
-        if es {
-            format!(
-                "Añada {ip} (o su servidor con ip4:/a:/include:) al registro SPF de {}.",
-                report.domain
-            )
-        } else {
-            format!(
-                "Add {ip} (or its server, with ip4:/a:/include:) to {}'s SPF record.",
-                report.domain
-            )
-        },
+        ev_of(&["spf.result"], S::Warning),
     );
+}
+
+/// A check finding as evidence: `check: title — explanation`.
+fn check_evidence(lang: Lang, f: &crate::check::finding::Finding) -> String {
+    i18n::tr(
+        lang,
+        "ev-check",
+        &[
+            ("title", f.title.clone()),
+            ("explanation", f.explanation.clone()),
+        ],
+    )
+}
+
+/// `failed` / `fallido`, ... (the DSN action of a recipient).
+fn action_label(lang: Lang, action: Option<&str>) -> String {
+    match action {
+        None => "?".into(),
+        Some(a) => {
+            let t = i18n::ui(lang, &format!("action-{a}"));
+            if t.starts_with("doctor-") {
+                a.to_string()
+            } else {
+                t
+            }
+        }
+    }
 }
 
 async fn run_checks(
@@ -551,41 +522,21 @@ fn add_check_causes(causes: &mut Vec<Cause>, checks: &[crate::check::Report], la
             .findings
             .iter()
             .filter(|f| f.severity == S::Error)
-            .map(|f| format!("check: {} — {}", f.title, f.explanation))
+            .map(|f| check_evidence(lang, f))
             .collect();
         if errs.is_empty() {
             continue;
         }
-        let (title, sender, admin) = match lang {
-            Lang::En => (
-                format!("{} has DNS or mail-authentication errors", c.domain),
-                "Forward this diagnosis to the recipient's mail admin.".to_string(),
-                format!(
-                    "Fix the errors `mailway check {}` lists (each has its fix).",
-                    c.domain
-                ),
-            ),
-            Lang::Es => (
-                format!(
-                    "{} tiene errores de DNS o de autenticación de correo",
-                    c.domain
-                ),
-                "Reenvíe este diagnóstico al administrador de correo del destinatario.".to_string(),
-                format!(
-                    "Corrija los errores que lista `mailway check {}` (cada uno con su arreglo).",
-                    c.domain
-                ),
-            ),
-        };
+        let t = i18n::cause(lang, "domain_check_errors", &[("domain", c.domain.clone())]);
         causes.push(Cause {
             rank: causes.len() + 1,
             code: "domain_check_errors".into(),
             likelihood: "low".into(),
-            title,
+            title: t.title,
             explanation: errs.first().cloned().unwrap_or_default(),
             evidence: errs,
-            sender,
-            admin,
+            sender: t.sender,
+            admin: t.admin,
         });
     }
 }
@@ -623,234 +574,6 @@ pub async fn diagnose_domain(
     })
 }
 
-struct Text {
-    title: (&'static str, &'static str),
-    sender: (&'static str, &'static str),
-    admin: (&'static str, &'static str),
-}
-
-fn text(code: &str) -> Text {
-    let t = |title, sender, admin| Text {
-        title,
-        sender,
-        admin,
-    };
-    match code {
-        "destination_not_greeting" => t(
-            (
-                "The destination server accepts connections but never greets",
-                "El servidor de destino acepta conexiones pero nunca saluda",
-            ),
-            (
-                "Nothing is wrong on your side. Your server keeps retrying; if the message expires, send it again later or reach the recipient another way.",
-                "No hay nada mal de su lado. Su servidor sigue reintentando; si el mensaje caduca, vuelva a enviarlo más tarde o contacte al destinatario por otra vía.",
-            ),
-            (
-                "The remote MTA is overloaded, down or tarpitting: tell the recipient's admin (postmaster@). Check that your IP is not on their blocklist; keep the queue lifetime (e.g. Postfix maximal_queue_lifetime) long enough.",
-                "El MTA remoto está sobrecargado, caído o aplicando tarpit: avise al administrador del destinatario (postmaster@). Compruebe que su IP no está en su lista de bloqueo; mantenga una vida de cola suficiente (p. ej. maximal_queue_lifetime de Postfix).",
-            ),
-        ),
-        "port25_blocked" => t(
-            (
-                "Outbound port 25 is blocked from this host",
-                "El puerto 25 de salida está bloqueado desde este equipo",
-            ),
-            (
-                "Send through your provider's submission server (port 587) instead of delivering directly.",
-                "Envíe a través del servidor de envío de su proveedor (puerto 587) en lugar de entregar directamente.",
-            ),
-            (
-                "Open outbound TCP 25 in the firewall or ask the ISP/cloud provider to unblock it, or relay through a smarthost on 587/465.",
-                "Abra el TCP 25 de salida en el cortafuegos o pida al ISP/proveedor cloud que lo desbloquee, o use un smarthost en 587/465.",
-            ),
-        ),
-        "destination_unreachable" => t(
-            (
-                "The destination mail servers do not answer",
-                "Los servidores de correo de destino no responden",
-            ),
-            (
-                "Wait and resend later; if it persists, contact the recipient another way.",
-                "Espere y reenvíe más tarde; si persiste, contacte al destinatario por otra vía.",
-            ),
-            (
-                "TCP connections time out: a firewall drops them or the hosts are down. Check routing from your server (traceroute -T -p 25) and tell the recipient's admin.",
-                "Las conexiones TCP expiran: un cortafuegos las descarta o los equipos están caídos. Revise la ruta desde su servidor (traceroute -T -p 25) y avise al administrador del destinatario.",
-            ),
-        ),
-        "destination_refused" => t(
-            (
-                "The destination mail servers refuse connections",
-                "Los servidores de correo de destino rechazan las conexiones",
-            ),
-            (
-                "Resend later; the recipient's mail service seems down.",
-                "Reenvíe más tarde; el servicio de correo del destinatario parece caído.",
-            ),
-            (
-                "Nothing listens on port 25 at the MX addresses: the MTA is stopped or the MX records point to the wrong hosts.",
-                "Nada escucha en el puerto 25 de los MX: el MTA está detenido o los registros MX apuntan a equipos equivocados.",
-            ),
-        ),
-        "domain_has_no_mail" => t(
-            (
-                "The recipient's domain cannot receive mail",
-                "El dominio del destinatario no puede recibir correo",
-            ),
-            (
-                "Check the address for typos (the domain part).",
-                "Revise la dirección por si hay errores (la parte del dominio).",
-            ),
-            (
-                "The domain does not exist, publishes a null MX, or its MX hosts have no address: fix its DNS.",
-                "El dominio no existe, publica un MX nulo o sus MX no tienen dirección: corrija su DNS.",
-            ),
-        ),
-        "dns_failure" => t(
-            (
-                "The recipient's DNS is failing",
-                "El DNS del destinatario está fallando",
-            ),
-            (
-                "Wait: delivery is retried automatically.",
-                "Espere: la entrega se reintenta automáticamente.",
-            ),
-            (
-                "The MX lookup fails (SERVFAIL/timeout): check the domain's name servers and DNSSEC.",
-                "La consulta MX falla (SERVFAIL/timeout): revise los servidores de nombres del dominio y DNSSEC.",
-            ),
-        ),
-        "greylisting" => t(
-            (
-                "The destination greylists first-time senders",
-                "El destino aplica listas grises a remitentes nuevos",
-            ),
-            (
-                "Nothing to do: the delay is normal and the retry is accepted.",
-                "Nada que hacer: la demora es normal y el reintento se acepta.",
-            ),
-            (
-                "Make sure your server retries from the same IP within minutes (Postfix does).",
-                "Asegúrese de que su servidor reintenta desde la misma IP en pocos minutos (Postfix lo hace).",
-            ),
-        ),
-        "tls_problem" => t(
-            (
-                "A TLS/certificate problem at the destination",
-                "Un problema de TLS/certificado en el destino",
-            ),
-            (
-                "Tell the recipient their mail server's certificate needs attention.",
-                "Avise al destinatario de que el certificado de su servidor necesita atención.",
-            ),
-            (
-                "Renew the certificate, fix the TLSA records (DANE) or the name mismatch; verifying senders defer mail meanwhile.",
-                "Renueve el certificado, corrija los registros TLSA (DANE) o la discrepancia de nombre; los remitentes que verifican retrasan el correo mientras tanto.",
-            ),
-        ),
-        "user_unknown" => t(
-            (
-                "The recipient address does not exist",
-                "La dirección del destinatario no existe",
-            ),
-            (
-                "Check the address for typos; ask the recipient for the right one. Do not resend to the same address.",
-                "Revise la dirección por si hay errores; pida al destinatario la correcta. No reenvíe a la misma dirección.",
-            ),
-            (
-                "Remove the address from lists; if it should exist, check the recipient server's user tables.",
-                "Elimine la dirección de las listas; si debería existir, revise las tablas de usuarios del servidor destinatario.",
-            ),
-        ),
-        "mailbox_full" => t(
-            (
-                "The recipient's mailbox is full",
-                "El buzón del destinatario está lleno",
-            ),
-            (
-                "Tell the recipient another way; resend later.",
-                "Avise al destinatario por otra vía; reenvíe más tarde.",
-            ),
-            ("Nothing on the sending side.", "Nada del lado del envío."),
-        ),
-        "message_too_big" => t(
-            (
-                "The message is larger than the destination accepts",
-                "El mensaje es más grande de lo que acepta el destino",
-            ),
-            (
-                "Send smaller attachments or a link.",
-                "Envíe adjuntos más pequeños o un enlace.",
-            ),
-            (
-                "Compare your message size with the destination's SIZE limit (shown in the probe).",
-                "Compare el tamaño del mensaje con el límite SIZE del destino (mostrado en la prueba).",
-            ),
-        ),
-        "sender_blocked" => t(
-            (
-                "The destination blocks your server or message",
-                "El destino bloquea su servidor o su mensaje",
-            ),
-            (
-                "Contact the recipient another way; forward the bounce to your mail admin.",
-                "Contacte al destinatario por otra vía; reenvíe el rebote a su administrador de correo.",
-            ),
-            (
-                "Run `mailway check` on your domain and sending IP: PTR/FCrDNS, SPF, DKIM, DMARC, blocklists; then request delisting.",
-                "Ejecute `mailway check` sobre su dominio e IP de envío: PTR/FCrDNS, SPF, DKIM, DMARC, listas de bloqueo; luego pida la exclusión.",
-            ),
-        ),
-        "expired" => t(
-            (
-                "Delivery kept failing until the message expired",
-                "La entrega falló hasta que el mensaje caducó",
-            ),
-            (
-                "Resend the message; if it fails again, contact the recipient another way.",
-                "Reenvíe el mensaje; si vuelve a fallar, contacte al destinatario por otra vía.",
-            ),
-            (
-                "Look at the sending server's logs for the deferral reason of each attempt (`mailway logs trace`).",
-                "Mire en los registros del servidor de envío el motivo de cada aplazamiento (`mailway logs trace`).",
-            ),
-        ),
-        "destination_ok_now" => t(
-            (
-                "The destination works now: the failure was temporary",
-                "El destino funciona ahora: el fallo fue temporal",
-            ),
-            ("Send the message again.", "Vuelva a enviar el mensaje."),
-            (
-                "Nothing is broken now; if it recurs, capture a probe while it happens.",
-                "Nada está roto ahora; si se repite, haga una prueba mientras ocurre.",
-            ),
-        ),
-        _ => t(
-            (
-                "The destination rejected the message",
-                "El destino rechazó el mensaje",
-            ),
-            (
-                "Read the server's words below; forward the bounce to your mail admin.",
-                "Lea las palabras del servidor abajo; reenvíe el rebote a su administrador de correo.",
-            ),
-            (
-                "Use `mailway explain` on the diagnostic code for details.",
-                "Use `mailway explain` con el código de diagnóstico para más detalles.",
-            ),
-        ),
-    }
-}
-
-fn pick(lang: Lang, t: (&'static str, &'static str)) -> String {
-    match lang {
-        Lang::En => t.0,
-        Lang::Es => t.1,
-    }
-    .to_string()
-}
-
 fn findings_with<'a>(probes: &'a [ProbeReport], codes: &[&str]) -> Vec<&'a crate::probe::Finding> {
     probes
         .iter()
@@ -876,15 +599,21 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             if !r.evidence.is_empty() {
                 return r.evidence.clone();
             }
-            vec![format!(
-                "bounce: {} {} {}{}",
-                r.recipient,
-                r.action.clone().unwrap_or_else(|| "?".into()),
-                r.status.clone().unwrap_or_default(),
-                r.diagnostic
-                    .as_ref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default()
+            vec![i18n::tr(
+                lang,
+                "ev-bounce",
+                &[
+                    ("recipient", r.recipient.clone()),
+                    ("action", action_label(lang, r.action.as_deref())),
+                    ("status", r.status.clone().unwrap_or_default()),
+                    (
+                        "diagnostic",
+                        r.diagnostic
+                            .as_ref()
+                            .map(|d| format!(" ({d})"))
+                            .unwrap_or_default(),
+                    ),
+                ],
             )]
         })
         .collect();
@@ -893,7 +622,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
                    explanation: String,
                    mut evidence: Vec<String>,
                    with_bounce: bool| {
-        let t = text(code);
+        let t = i18n::cause(lang, code, &[]);
         if with_bounce {
             evidence.extend(bounce_evidence.iter().cloned());
         }
@@ -903,17 +632,17 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
                 rank: 0,
                 code: code.to_string(),
                 likelihood: String::new(),
-                title: pick(lang, t.title),
+                title: t.title,
                 explanation,
                 evidence,
-                sender: pick(lang, t.sender),
-                admin: pick(lang, t.admin),
+                sender: t.sender,
+                admin: t.admin,
             },
         ));
     };
     let ev = |fs: &[&crate::probe::Finding]| {
         fs.iter()
-            .map(|f| format!("probe: {}", f.message))
+            .map(|f| i18n::tr(lang, "ev-probe", &[("message", f.message.clone())]))
             .collect::<Vec<_>>()
     };
     // Live evidence from the probes.
@@ -930,19 +659,14 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
     let tarpit = findings_with(probes, &["tarpit"]);
     if !tarpit.is_empty() {
         let mut expl = tarpit[0].message.clone();
-        let es = lang == Lang::Es;
         if let Some(u) = &retry_until {
-            expl.push_str(&if es {
-                format!("; su servidor sigue reintentando hasta {u}")
-            } else {
-                format!("; your server keeps retrying until {u}")
-            });
+            expl.push_str(&i18n::tr(
+                lang,
+                "tarpit-retry-until",
+                &[("until", u.clone())],
+            ));
         }
-        expl.push_str(if es {
-            "; no hay nada mal de su lado"
-        } else {
-            "; nothing is wrong on your side"
-        });
+        expl.push_str(&i18n::tr(lang, "tarpit-not-your-fault", &[]));
         add(
             if timeoutish { 95 } else { 80 },
             "destination_not_greeting",
@@ -1068,11 +792,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
         add(
             70,
             "destination_ok_now",
-            if lang == Lang::Es {
-                "todos los MX responden con normalidad ahora; los tiempos agotados del rebote fueron temporales".into()
-            } else {
-                "every MX answers normally now; the timeouts in the bounce were temporary".into()
-            },
+            i18n::tr(lang, "ok-now", &[]),
             Vec::new(),
             true,
         );
@@ -1096,28 +816,26 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
         .collect()
 }
 
-/// Renders a diagnosis as text.
+/// Renders a diagnosis as text (in the diagnosis's language).
 pub fn render(d: &Diagnosis) -> String {
     use std::fmt::Write as _;
-    let es = d.lang == Lang::Es;
+    let lang = d.lang;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {}",
-        if es {
-            "Diagnóstico de"
-        } else {
-            "Diagnosis of"
-        },
-        d.input
+        "{}",
+        i18n::tr(lang, "ui-title", &[("input", d.input.clone())])
     );
     for r in &d.recipients {
         let _ = writeln!(
             out,
             "  {} {}  {}  {}{}",
-            if es { "destinatario" } else { "recipient" },
+            i18n::ui(lang, "recipient"),
             r.recipient,
-            r.action.clone().unwrap_or_default(),
+            r.action
+                .as_deref()
+                .map(|a| action_label(lang, Some(a)))
+                .unwrap_or_default(),
             r.status.clone().unwrap_or_default(),
             r.diagnostic
                 .as_ref()
@@ -1130,67 +848,36 @@ pub fn render(d: &Diagnosis) -> String {
             let _ = writeln!(
                 out,
                 "  {} {ip}  ({})",
-                if es { "IP de envío" } else { "sending IP" },
+                i18n::ui(lang, "sending-ip"),
                 sd.ip_source.clone().unwrap_or_default()
             );
         }
         if let Some(dom) = &sd.sender_domain {
-            let _ = writeln!(
-                out,
-                "  {} {dom}",
-                if es {
-                    "dominio del remitente"
-                } else {
-                    "sender domain"
-                }
-            );
+            let _ = writeln!(out, "  {} {dom}", i18n::ui(lang, "sender-domain"));
         }
     }
     for w in &d.warnings {
-        let _ = writeln!(out, "  note: {w}");
+        let _ = writeln!(out, "  {}: {w}", i18n::ui(lang, "note"));
     }
     let _ = writeln!(out);
     if d.causes.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            if es {
-                "No se encontró ninguna causa: todo parece funcionar."
-            } else {
-                "No cause found: everything checked works."
-            }
-        );
+        let _ = writeln!(out, "{}", i18n::ui(lang, "no-cause"));
     }
     for c in &d.causes {
-        let lk = match (es, c.likelihood.as_str()) {
-            (true, "high") => "alta",
-            (true, "medium") => "media",
-            (true, _) => "baja",
-            (false, l) => l,
-        };
+        let lk = i18n::ui(lang, &format!("likelihood-{}", c.likelihood));
         let _ = writeln!(
             out,
             "{}. {}  [{}: {lk}]",
             c.rank,
             c.title,
-            if es { "probabilidad" } else { "likelihood" }
+            i18n::ui(lang, "likelihood")
         );
         let _ = writeln!(out, "   {}", c.explanation);
         for e in &c.evidence {
             let _ = writeln!(out, "   - {e}");
         }
-        let _ = writeln!(
-            out,
-            "   {}: {}",
-            if es { "Remitente" } else { "Sender" },
-            c.sender
-        );
-        let _ = writeln!(
-            out,
-            "   {}: {}",
-            if es { "Administrador" } else { "Admin" },
-            c.admin
-        );
+        let _ = writeln!(out, "   {}: {}", i18n::ui(lang, "sender"), c.sender);
+        let _ = writeln!(out, "   {}: {}", i18n::ui(lang, "admin"), c.admin);
         let _ = writeln!(out);
     }
     for p in &d.probes {

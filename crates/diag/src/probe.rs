@@ -500,7 +500,11 @@ async fn resolve_host(
         None => not_found += 1,
     }
     if ips.is_empty() && errs.is_empty() && not_found == 2 {
-        errs.push(format!("{host} has no A or AAAA record"));
+        errs.push(i18n::tr(
+            opts.lang,
+            "error-no-address",
+            &[("host", host.to_string())],
+        ));
     }
     (ips, errs)
 }
@@ -536,17 +540,7 @@ async fn lookup_tlsa(resolver: &Resolver, port: u16, host: &str) -> DaneReport {
 }
 
 fn error_detail(e: &SmtpError, lang: Lang) -> String {
-    match e {
-        SmtpError::TimedOut { phase, after } => i18n::tr(
-            lang,
-            "detail-timeout",
-            &[
-                ("after", human_duration(*after)),
-                ("phase", phase.to_string()),
-            ],
-        ),
-        other => other.to_string(),
-    }
+    i18n::smtp_error(lang, e)
 }
 
 /// `300 s`, `1.5 s`, `250 ms`.
@@ -815,9 +809,9 @@ async fn session(
     }
 }
 
-fn step_detail(ar: &AddressReport, phase: Phase, ehlo_seen: &mut usize) -> String {
+fn step_detail(ar: &AddressReport, phase: Phase, ehlo_seen: &mut usize, lang: Lang) -> String {
     match phase {
-        Phase::Connect => "connected".into(),
+        Phase::Connect => i18n::tr(lang, "detail-connected", &[]),
         Phase::Greeting => ar
             .banner
             .as_ref()
@@ -832,7 +826,7 @@ fn step_detail(ar: &AddressReport, phase: Phase, ehlo_seen: &mut usize) -> Strin
             };
             match caps {
                 Some(k) if k.esmtp => k.keywords().join(", "),
-                Some(_) => "HELO only (no ESMTP extensions)".into(),
+                Some(_) => i18n::tr(lang, "detail-helo-only", &[]),
                 None => String::new(),
             }
         }
@@ -861,7 +855,7 @@ fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool, lang: La
         let timings = c.timings().to_vec();
         let last_err = timings.iter().rposition(|t| t.error.is_some());
         for (i, t) in timings.iter().enumerate() {
-            let mut detail = step_detail(ar, t.phase, &mut ehlo_seen);
+            let mut detail = step_detail(ar, t.phase, &mut ehlo_seen, lang);
             if Some(i) == last_err
                 && let Some(e) = &out.error
             {
@@ -897,7 +891,7 @@ fn finish_session(ar: &mut AddressReport, out: SessionOut, retry: bool, lang: La
     }
     if retry {
         if let Some(e) = &out.error {
-            ar.error = Some(e.to_string());
+            ar.error = Some(error_detail(e, lang));
         }
         return;
     }

@@ -9,13 +9,43 @@ use mailway_diag::probe::ProbeOptions;
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::Timeouts;
 use mailway_testkit::dns::TestDns;
-use mailway_testkit::smtp::PeerScript;
+use mailway_testkit::smtp::{PeerScript, RunningPeer};
 
 fn dsn(rcpt: &str, status: &str, diag: &str, action: &str) -> Vec<u8> {
     format!(
         "From: MAILER-DAEMON@sender.test\r\nTo: alice@sender.test\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.sender.test\r\nArrival-Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nFinal-Recipient: rfc822; {rcpt}\r\nOriginal-Recipient: rfc822;{rcpt}\r\nAction: {action}\r\nStatus: {status}\r\nDiagnostic-Code: X-Postfix; {diag}\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: alice@sender.test\r\nTo: {rcpt}\r\nSubject: hello\r\nMessage-ID: <1@sender.test>\r\n\r\n--B--\r\n"
     )
     .into_bytes()
+}
+
+/// A resolver asking only `dns`.
+fn resolver(dns: &TestDns) -> Resolver {
+    Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
+        .unwrap()
+}
+
+/// A tarpit (accepts TCP, never greets) on `ip` as the only MX (`mx1`) of `domain`, served by
+/// an in-process DNS server, and a resolver asking it.
+async fn tarpit_domain(domain: &str, ip: [u8; 4]) -> (RunningPeer, TestDns, Resolver) {
+    let peer = PeerScript::tarpit()
+        .on(SocketAddr::from((ip, 0)))
+        .spawn()
+        .await;
+    let [a, b, c, d] = ip;
+    let dns = TestDns::builder()
+        .zone(
+            domain,
+            &format!(
+                "@ 300 IN SOA ns.{domain}. h.{domain}. 1 3600 900 604800 300
+@ 300 IN MX 10 mx1
+mx1 300 IN A {a}.{b}.{c}.{d}"
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    let r = resolver(&dns);
+    (peer, dns, r)
 }
 
 fn opts(port: u16) -> DoctorOptions {
@@ -35,23 +65,7 @@ fn opts(port: u16) -> DoctorOptions {
 
 #[tokio::test]
 async fn expired_bounce_with_tarpit_destination() {
-    let peer = PeerScript::tarpit()
-        .on(SocketAddr::from(([127, 0, 20, 41], 0)))
-        .spawn()
-        .await;
-    let dns = TestDns::builder()
-        .zone(
-            "doctor.test",
-            "@ 300 IN SOA ns.doctor.test. h.doctor.test. 1 3600 900 604800 300
-@ 300 IN MX 10 mx1
-mx1 300 IN A 127.0.20.41",
-        )
-        .start()
-        .await
-        .unwrap();
-    let r =
-        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
-            .unwrap();
+    let (peer, _dns, r) = tarpit_domain("doctor.test", [127, 0, 20, 41]).await;
     let raw = dsn(
         "bob@doctor.test",
         "4.4.7",
@@ -180,9 +194,7 @@ async fn sending_ip_from_received_headers_is_checked() {
         .spawn()
         .await;
     let dns = sending_dns("127.0.20.42").await;
-    let r =
-        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
-            .unwrap();
+    let r = resolver(&dns);
     // Rejected by the recipient's server after it recorded the sending IP in Received:.
     let raw = "From: MAILER-DAEMON@mx.rcpt.test\r\nTo: alice@sender.test\r\nSubject: Undeliverable\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nYour message was rejected.\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.rcpt.test\r\n\r\nFinal-Recipient: rfc822; bob@rcpt.test\r\nAction: failed\r\nStatus: 5.7.1\r\nDiagnostic-Code: smtp; 550 5.7.1 Service unavailable; Client host [192.0.2.25] blocked using zen.bl.test\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nReceived: from mail.sender.test (mail.sender.test [192.0.2.25])\r\n\tby mx.rcpt.test (Postfix) with ESMTPS id 4Xyz\r\n\tfor <bob@rcpt.test>; Mon, 23 Nov 2026 10:00:00 +0000\r\nReceived: from [10.1.2.3] (laptop [10.1.2.3])\r\n\tby mail.sender.test (Postfix) with ESMTPSA id 4Abc;\r\n\tMon, 23 Nov 2026 09:59:59 +0000\r\nFrom: Alice <alice@sender.test>\r\nTo: bob@rcpt.test\r\nSubject: hi\r\n\r\n--B--\r\n";
     let mut o = opts(peer.port());
@@ -248,8 +260,50 @@ async fn sending_ip_from_received_headers_is_checked() {
         .unwrap();
     assert_eq!(
         d.causes[0].title,
-        "Su IP de envío 192.0.2.25 está en una lista de bloqueo"
+        "Su IP de envío 192.0.2.25 figura en una lista de bloqueo DNS"
     );
+    let side = d.sending.as_ref().unwrap();
+    assert!(
+        side.ip_source
+            .as_deref()
+            .unwrap()
+            .contains("el registro que hizo el servidor receptor"),
+        "{side:?}"
+    );
+    assert_eq!(side.ip_via.as_deref(), Some("received"));
+    assert_eq!(
+        side.sender_source.as_deref(),
+        Some("Return-Path del mensaje devuelto")
+    );
+    let text = render(&d);
+    for es in [
+        "Diagnóstico de blocked.eml",
+        "IP de envío 192.0.2.25",
+        "dominio del remitente sender.test",
+        "probabilidad: alta",
+        "Remitente: Reenvíe este diagnóstico",
+        "Administrador: ",
+        "El SPF de sender.test no autoriza su IP de envío 192.0.2.25",
+        "rebote: bob@rcpt.test fallido 5.7.1",
+    ] {
+        assert!(text.contains(es), "no {es:?} in:\n{text}");
+    }
+    for en in [
+        "sending IP",
+        "receiving server's record",
+        "likelihood",
+        "Sender:",
+        "Admin:",
+        "Forward this diagnosis",
+        "blocklist",
+        "does not authorise",
+        "bounce: ",
+        "check: ",
+        "probe: ",
+        "recipient ",
+    ] {
+        assert!(!text.contains(en), "English {en:?} in:\n{text}");
+    }
     // --ip overrides the headers; --no-probe runs no check.
     o.sending_ip = Some("198.51.100.9".parse().unwrap());
     o.lang = Lang::En;
@@ -279,9 +333,7 @@ async fn sending_ip_from_the_reporting_mta_of_a_local_dsn() {
         .spawn()
         .await;
     let dns = sending_dns("127.0.20.43").await;
-    let r =
-        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
-            .unwrap();
+    let r = resolver(&dns);
     // A Postfix DSN written by the sending server (Reporting-MTA mx.sender.test) itself.
     let raw = dsn(
         "bob@rcpt.test",
@@ -330,23 +382,7 @@ fn trace_fixture(query: &str) -> Vec<Vec<mailway_logs::trace::MessageTrace>> {
 
 #[tokio::test]
 async fn message_traced_in_a_log_with_a_tarpit_relay() {
-    let peer = PeerScript::tarpit()
-        .on(SocketAddr::from(([127, 0, 20, 45], 0)))
-        .spawn()
-        .await;
-    let dns = TestDns::builder()
-        .zone(
-            "logdoc.test",
-            "@ 300 IN SOA ns.logdoc.test. h.logdoc.test. 1 3600 900 604800 300
-@ 300 IN MX 10 mx1
-mx1 300 IN A 127.0.20.45",
-        )
-        .start()
-        .await
-        .unwrap();
-    let r =
-        Resolver::new(ResolverConfig::new([dns.addr()]).with_timeout(Duration::from_millis(500)))
-            .unwrap();
+    let (peer, _dns, r) = tarpit_domain("logdoc.test", [127, 0, 20, 45]).await;
     // By queue id, by Message-ID and by recipient: the same message.
     for q in [
         "4F1A2B3C4D",

@@ -394,7 +394,7 @@ async fn spanish_findings_and_report() {
     let t = rep.findings.iter().find(|f| f.code == "tarpit").unwrap();
     assert!(
         t.message
-            .contains("acepta la conexión TCP pero nunca envía su saludo (esperado 800 ms)"),
+            .contains("acepta la conexión TCP pero nunca envía su saludo (tras esperar 800 ms)"),
         "{}",
         t.message
     );
@@ -402,13 +402,21 @@ async fn spanish_findings_and_report() {
     for want in [
         "Prueba de la dirección 127.0.0.1, puerto",
         "fase",
-        "TIMED_OUT: sin respuesta en 800 ms (esperando greeting)",
+        "SIN RESPUESTA: sin respuesta en 800 ms (fase de saludo)",
         "Hallazgos:",
         "ERROR  ninguna de las 1 dirección(es) completó una conversación SMTP",
     ] {
         assert!(text.contains(want), "{want:?} missing from:\n{text}");
     }
-    assert!(!text.contains("Findings:"), "{text}");
+    for en in [
+        "Findings:",
+        "TIMED_OUT",
+        "greeting",
+        "waiting for",
+        "connect ",
+    ] {
+        assert!(!text.contains(en), "English {en:?} in:\n{text}");
+    }
     assert_eq!(serde_json::to_value(&rep).unwrap()["lang"], "es");
     // The codes stay the same in every language.
     o.lang = Lang::En;

@@ -55,14 +55,26 @@ fn is_failure(e: &TraceEvent) -> bool {
     matches!(e.kind, "deferred" | "bounced" | "expired")
 }
 
-fn line(e: &TraceEvent) -> String {
-    format!("log: {} {}: {}", e.time, e.program, e.text)
+fn line(e: &TraceEvent, lang: super::Lang) -> String {
+    super::i18n::tr(
+        lang,
+        "ev-log",
+        &[("line", format!("{} {}: {}", e.time, e.program, e.text))],
+    )
 }
 
 /// The failed or delayed recipients of the traced messages (see the module doc), and the
 /// envelope sender of the first one.
 pub fn recipients_from_trace(
     stories: &[Vec<MessageTrace>],
+) -> (Vec<RecipientInfo>, Option<String>) {
+    recipients_from_trace_in(stories, super::Lang::En)
+}
+
+/// [`recipients_from_trace`] with the evidence summaries in `lang` (log lines stay as logged).
+pub fn recipients_from_trace_in(
+    stories: &[Vec<MessageTrace>],
+    lang: super::Lang,
 ) -> (Vec<RecipientInfo>, Option<String>) {
     let mut out: Vec<RecipientInfo> = Vec::new();
     let mut sender = None;
@@ -94,17 +106,30 @@ pub fn recipients_from_trace(
                 .collect();
             let last = evs.iter().rev().find(|e| e.recipient.is_some()).copied();
             let mut evidence: Vec<String> = if evs.len() > MAX_LINES {
-                let mut v: Vec<String> = evs[..2].iter().map(|e| line(e)).collect();
-                v.push(format!("log: … {} more attempts …", evs.len() - MAX_LINES));
-                v.extend(evs[evs.len() - (MAX_LINES - 2)..].iter().map(|e| line(e)));
+                let mut v: Vec<String> = evs[..2].iter().map(|e| line(e, lang)).collect();
+                v.push(super::i18n::tr(
+                    lang,
+                    "ev-log-more",
+                    &[("count", (evs.len() - MAX_LINES).to_string())],
+                ));
+                v.extend(
+                    evs[evs.len() - (MAX_LINES - 2)..]
+                        .iter()
+                        .map(|e| line(e, lang)),
+                );
                 v
             } else {
-                evs.iter().map(|e| line(e)).collect()
+                evs.iter().map(|e| line(e, lang)).collect()
             };
             if evidence.is_empty() {
-                evidence.push(format!(
-                    "log: {} in queue {} ({} deferrals)",
-                    addr, m.queue_id, r.deferrals
+                evidence.push(super::i18n::tr(
+                    lang,
+                    "ev-log-in-queue",
+                    &[
+                        ("recipient", addr.clone()),
+                        ("queue", m.queue_id.clone()),
+                        ("deferrals", r.deferrals.to_string()),
+                    ],
                 ));
             }
             if sender.is_none() {

@@ -22,14 +22,26 @@ use serde::Serialize;
 pub struct SendingSide {
     /// The sending IP, when known.
     pub ip: Option<IpAddr>,
-    /// Where the IP comes from (`Received: from … by …` or `Reporting-MTA …`).
+    /// Where the IP comes from, in words (`Received: from … by …` or `Reporting-MTA …`), in
+    /// the diagnosis's language.
     pub ip_source: Option<String>,
+    /// Where the IP comes from, as a stable code: `received` (a `Received:` header of the
+    /// returned message), `reporting_mta` (the address of the Reporting-MTA) or `option`
+    /// (given with `--ip`).
+    pub ip_via: Option<String>,
     /// The sender's domain (envelope sender or From of the original).
     pub sender_domain: Option<String>,
-    /// Where the sender's domain comes from.
+    /// Where the sender's domain comes from, in words, in the diagnosis's language.
     pub sender_source: Option<String>,
+    /// Where the sender's domain comes from, as a stable code: `x_postfix_sender`,
+    /// `return_path`, `from` (of the returned message), `bounce_to` (the bounce's `To`) or
+    /// `log` (the envelope sender in the mail log).
+    pub sender_via: Option<String>,
     /// The reporting MTA (host name, without `dns;`).
     pub reporting_mta: Option<String>,
+    /// The `Received:` hop that gave the IP: (`from` host, `by` host).
+    #[serde(skip)]
+    pub(crate) received_hop: Option<(String, String)>,
 }
 
 impl SendingSide {
@@ -40,6 +52,38 @@ impl SendingSide {
             return None;
         }
         self.reporting_mta.as_deref()
+    }
+
+    /// Writes `ip_source` and `sender_source` in `lang` from the stable codes (`ip_via`,
+    /// `sender_via`); a source set by the doctor itself (`reporting_mta`, `option`) is kept.
+    pub fn localize(&mut self, lang: super::Lang) {
+        if let (Some("received"), Some(ip), Some((from, by))) =
+            (self.ip_via.as_deref(), self.ip, &self.received_hop)
+        {
+            self.ip_source = Some(super::i18n::tr(
+                lang,
+                "ip-from-received",
+                &[
+                    (
+                        "from",
+                        if from.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{from} ")
+                        },
+                    ),
+                    ("ip", ip.to_string()),
+                    ("by", by.clone()),
+                ],
+            ));
+        }
+        if let Some(v) = &self.sender_via {
+            self.sender_source = Some(super::i18n::tr(
+                lang,
+                &format!("sender-from-{}", v.replace('_', "-")),
+                &[],
+            ));
+        }
     }
 }
 
@@ -141,12 +185,12 @@ pub fn sending_side(
     // The sender's domain.
     let sender = field(&text, "X-Postfix-Sender")
         .and_then(|s| domain_of(&s))
-        .map(|d| (d, "X-Postfix-Sender"))
+        .map(|d| (d, "x_postfix_sender"))
         .or_else(|| {
             origs.iter().find_map(|o| {
                 o.return_address()
                     .and_then(domain_of)
-                    .map(|d| (d, "Return-Path of the returned message"))
+                    .map(|d| (d, "return_path"))
             })
         })
         .or_else(|| {
@@ -155,7 +199,7 @@ pub fn sending_side(
                     .and_then(|a| a.first())
                     .and_then(|a| a.address())
                     .and_then(domain_of)
-                    .map(|d| (d, "From of the returned message"))
+                    .map(|d| (d, "from"))
             })
         })
         .or_else(|| {
@@ -163,11 +207,11 @@ pub fn sending_side(
                 .and_then(|a| a.first())
                 .and_then(|a| a.address())
                 .and_then(domain_of)
-                .map(|d| (d, "To of the bounce"))
+                .map(|d| (d, "bounce_to"))
         });
     if let Some((d, src)) = sender {
         side.sender_domain = Some(d);
-        side.sender_source = Some(src.to_string());
+        side.sender_via = Some(src.to_string());
     }
     // The sending IP, from the receiving side's Received: header.
     let remote: Vec<String> = remote_mtas.iter().map(|m| mta_name(m)).collect();
@@ -211,19 +255,13 @@ pub fn sending_side(
             if receiver {
                 let from = rec.from().map(host_name).unwrap_or_default();
                 side.ip = Some(ip);
-                side.ip_source = Some(format!(
-                    "Received: from {}{} by {by} (the receiving server's record of the sending IP)",
-                    if from.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{from} ")
-                    },
-                    format_args!("[{ip}]")
-                ));
+                side.ip_via = Some("received".into());
+                side.received_hop = Some((from, by));
                 break 'outer;
             }
         }
     }
+    side.localize(super::Lang::En);
     side
 }
 
@@ -325,6 +363,7 @@ mod tests {
         let s = sending_side(&raw, &[], &[], None);
         assert_eq!(s.sender_domain.as_deref(), Some("lists.sender.test"));
         assert_eq!(s.sender_source.as_deref(), Some("X-Postfix-Sender"));
+        assert_eq!(s.sender_via.as_deref(), Some("x_postfix_sender"));
         let s = sending_side(b"\xff\xfe garbage", &[], &[], None);
         assert_eq!(s.ip, None);
         assert_eq!(mta_name("dns; MX.Example.COM."), "mx.example.com");

@@ -57,6 +57,113 @@ pub fn ui(lang: Lang, name: &str) -> String {
     tr(lang, &format!("ui-{name}"), &[])
 }
 
+/// The name of an SMTP phase (`greeting` / `saludo`, `mail` / `MAIL FROM`).
+pub fn phase(lang: Lang, p: mailway_smtp::Phase) -> String {
+    tr(
+        lang,
+        &format!("phase-{}", p.as_str().replace('_', "-")),
+        &[],
+    )
+}
+
+/// The label of a failed step's outcome (an error kind such as `timed_out`), upper case.
+pub fn outcome(lang: Lang, kind: &str) -> String {
+    let id = format!("outcome-{}", kind.replace('_', "-"));
+    let t = tr(lang, &id, &[]);
+    if t == format!("probe-{id}") {
+        kind.to_uppercase()
+    } else {
+        t
+    }
+}
+
+/// The label of a port-25 check attempt's outcome (`ok` = TCP connected).
+pub fn alt_outcome(lang: Lang, kind: &str) -> String {
+    let id = format!("alt-{}", kind.replace('_', "-"));
+    let t = tr(lang, &id, &[]);
+    if t == format!("probe-{id}") {
+        kind.to_string()
+    } else {
+        t
+    }
+}
+
+/// The label of a DANE verdict (`match`, `no_match`, ...).
+pub fn dane_verdict(lang: Lang, verdict: &str) -> String {
+    let id = format!("dane-verdict-{}", verdict.replace('_', "-"));
+    let t = tr(lang, &id, &[]);
+    if t == format!("probe-{id}") {
+        verdict.to_string()
+    } else {
+        t
+    }
+}
+
+/// An SMTP client error in words, in `lang` (the technical detail — the operating system's or
+/// the TLS library's message, the offending bytes — is quoted as is).
+pub fn smtp_error(lang: Lang, e: &mailway_smtp::SmtpError) -> String {
+    use mailway_smtp::SmtpError as E;
+    let ph = |p: &mailway_smtp::Phase| ("phase", phase(lang, *p));
+    match e {
+        E::Refused { addr } => tr(lang, "error-refused", &[("addr", addr.to_string())]),
+        E::Unreachable { addr, source } => tr(
+            lang,
+            "error-unreachable",
+            &[("addr", addr.to_string()), ("error", source.to_string())],
+        ),
+        E::TimedOut { phase: p, after } => tr(
+            lang,
+            "detail-timeout",
+            &[("after", super::human_duration(*after)), ph(p)],
+        ),
+        E::Reset { phase: p } => tr(lang, "error-reset", &[ph(p)]),
+        E::Closed { phase: p, partial } if partial.is_empty() => tr(lang, "error-closed", &[ph(p)]),
+        E::Closed { phase: p, partial } => tr(
+            lang,
+            "error-closed-partial",
+            &[
+                ph(p),
+                ("partial", format!("{:?}", String::from_utf8_lossy(partial))),
+            ],
+        ),
+        E::Tls { phase: p, message } => tr(lang, "error-tls", &[ph(p), ("error", message.clone())]),
+        E::Protocol {
+            phase: p,
+            message,
+            bytes,
+        } => tr(
+            lang,
+            "error-protocol",
+            &[
+                ph(p),
+                ("error", message.clone()),
+                ("bytes", format!("{:?}", String::from_utf8_lossy(bytes))),
+            ],
+        ),
+        E::Io { phase: p, source } => tr(lang, "error-io", &[ph(p), ("error", source.to_string())]),
+        E::Rejected { reply } => tr(
+            lang,
+            "error-rejected",
+            &[
+                (
+                    "command",
+                    reply
+                        .command()
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or_else(|| "command".into()),
+                ),
+                ("reply", reply.to_string()),
+            ],
+        ),
+        E::NotSupported { extension } => tr(
+            lang,
+            "error-not-supported",
+            &[("extension", extension.to_string())],
+        ),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

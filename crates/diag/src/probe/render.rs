@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::i18n::{Lang, tr, ui};
+use super::i18n::{self, Lang, tr, ui};
 use super::{AddressReport, ProbeReport, Severity, Target};
 
 fn sev_label(lang: Lang, s: Severity) -> String {
@@ -48,7 +48,7 @@ fn address(out: &mut String, a: &AddressReport, lang: Lang) {
     let _ = writeln!(out, "  {sock}  ({})  {ptr}", a.family);
     let _ = writeln!(
         out,
-        "    {:>8}  {:<14} {:>4}  {:>8}  {}",
+        "    {:>8}  {:<16} {:>4}  {:>8}  {}",
         ui(lang, "col-at"),
         ui(lang, "col-phase"),
         ui(lang, "col-code"),
@@ -56,16 +56,20 @@ fn address(out: &mut String, a: &AddressReport, lang: Lang) {
         ui(lang, "col-detail")
     );
     for s in &a.timeline {
-        let phase = format!("{}{}", s.phase, if s.retry { "*" } else { "" });
+        let phase = format!(
+            "{}{}",
+            i18n::phase(lang, s.phase),
+            if s.retry { "*" } else { "" }
+        );
         let code = s.code.map(|c| c.to_string()).unwrap_or_default();
         let detail = if s.outcome == "ok" {
             s.detail.clone()
         } else {
-            format!("{}: {}", s.outcome.to_uppercase(), s.detail)
+            format!("{}: {}", i18n::outcome(lang, &s.outcome), s.detail)
         };
         let _ = writeln!(
             out,
-            "    {:>6} ms  {:<14} {:>4}  {:>5} ms  {}",
+            "    {:>6} ms  {:<16} {:>4}  {:>5} ms  {}",
             s.start_ms,
             phase,
             code,
@@ -142,7 +146,7 @@ fn address(out: &mut String, a: &AddressReport, lang: Lang) {
                 out,
                 "      {:<10} {} ({}{})",
                 "DANE:",
-                d.verdict,
+                i18n::dane_verdict(lang, &d.verdict),
                 d.name,
                 if d.records.is_empty() {
                     String::new()
@@ -222,7 +226,10 @@ pub fn render(r: &ProbeReport) -> String {
             let _ = writeln!(
                 out,
                 "  {}:{}  {}  {} ms",
-                a.address, a.port, a.outcome, a.ms
+                a.address,
+                a.port,
+                i18n::alt_outcome(lang, &a.outcome),
+                a.ms
             );
         }
     }

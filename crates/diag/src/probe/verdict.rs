@@ -79,7 +79,12 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
     let failed_ms = a.waited_ms.unwrap_or(failed_ms);
     let waited = ("waited", secs(failed_ms));
     let err = ("error", a.error.clone().unwrap_or_default());
-    let phase_of = |p: Option<Phase>| ("phase", p.map(|p| p.to_string()).unwrap_or_default());
+    let phase_of = |p: Option<Phase>| {
+        (
+            "phase",
+            p.map(|p| super::i18n::phase(lang, p)).unwrap_or_default(),
+        )
+    };
     match (a.outcome.as_str(), a.failed_phase) {
         ("ok", _) => {}
         ("timed_out", Some(Phase::Greeting)) => {

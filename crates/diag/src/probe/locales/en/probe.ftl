@@ -110,3 +110,67 @@ probe-ui-sev-error = ERROR
 probe-ui-sev-warning = WARN
 probe-ui-sev-info = info
 probe-ui-sev-ok = ok
+
+## phase names (timeline and findings)
+
+probe-phase-connect = connect
+probe-phase-greeting = greeting
+probe-phase-ehlo = ehlo
+probe-phase-helo = helo
+probe-phase-starttls = starttls
+probe-phase-tls-handshake = tls_handshake
+probe-phase-auth = auth
+probe-phase-mail = mail
+probe-phase-rcpt = rcpt
+probe-phase-data-init = data_init
+probe-phase-data-block = data_block
+probe-phase-data-term = data_term
+probe-phase-rset = rset
+probe-phase-noop = noop
+probe-phase-quit = quit
+
+## outcome of a failed step (upper case in the timeline)
+
+probe-outcome-timed-out = TIMED_OUT
+probe-outcome-refused = REFUSED
+probe-outcome-unreachable = UNREACHABLE
+probe-outcome-reset = RESET
+probe-outcome-closed = CLOSED
+probe-outcome-tls = TLS
+probe-outcome-protocol = PROTOCOL
+probe-outcome-io = IO
+probe-outcome-rejected = REJECTED
+probe-outcome-not-supported = NOT_SUPPORTED
+probe-outcome-tls-unavailable = TLS_UNAVAILABLE
+probe-outcome-invalid-input = INVALID_INPUT
+
+## outcome of a port-25 check attempt
+
+probe-alt-ok = connected
+probe-alt-refused = refused
+probe-alt-unreachable = unreachable
+probe-alt-timed-out = timed out
+
+## DANE verdicts
+
+probe-dane-verdict-match = match
+probe-dane-verdict-no-match = no match
+probe-dane-verdict-unusable = unusable
+probe-dane-verdict-no-records = no records
+probe-dane-verdict-lookup-failed = lookup failed
+
+## errors in the timeline and the findings
+
+probe-detail-connected = connected
+probe-detail-helo-only = HELO only (no ESMTP extensions)
+probe-error-refused = connection to { $addr } refused
+probe-error-unreachable = { $addr } is unreachable: { $error }
+probe-error-reset = connection reset by peer during { $phase }
+probe-error-closed = connection closed by peer during { $phase }
+probe-error-closed-partial = connection closed by peer during { $phase } after a partial line { $partial }
+probe-error-tls = TLS failure during { $phase }: { $error }
+probe-error-protocol = protocol error during { $phase }: { $error } (offending bytes: { $bytes })
+probe-error-io = I/O error during { $phase }: { $error }
+probe-error-rejected = { $command } rejected: { $reply }
+probe-error-not-supported = the server does not support { $extension }
+probe-error-no-address = { $host } has no A or AAAA record

@@ -13,18 +13,18 @@ probe-tlsa-lookup-failed = la consulta TLSA { $name } falló ({ $error }): los r
 
 ## resultado de la conexión
 
-probe-tarpit = { $label } acepta la conexión TCP pero nunca envía su saludo (esperado { $waited }) — la causa clásica de "4.4.7 delivery time expired": el servidor está sobrecargado o caído, o un filtro aplica tarpit a este cliente
+probe-tarpit = { $label } acepta la conexión TCP pero nunca envía su saludo (tras esperar { $waited }) — la causa clásica de "4.4.7 delivery time expired": el servidor está sobrecargado o caído, o un filtro aplica tarpit a este cliente
 probe-connect-timeout = { $label } no responde a la conexión TCP (sin respuesta en { $waited }): un cortafuegos de alguno de los dos lados descarta los paquetes, o el equipo está caído
-probe-timeout = { $label } dejó de responder durante { $phase } (esperado { $waited })
+probe-timeout = { $label } dejó de responder en la fase de { $phase } (tras esperar { $waited })
 probe-refused = { $label } rechaza la conexión: nada escucha en el puerto { $port } (el servidor de correo está caído, o no es un servidor de correo)
 probe-ipv6-unavailable = { $label }: IPv6 no se puede usar desde este equipo ({ $error }); desde aquí solo se pueden probar direcciones IPv4
 probe-unreachable = { $label } es inalcanzable: { $error }
-probe-reset = { $label } reinició la conexión durante { $phase } — un servidor que falla, un límite de conexiones o un equipo intermedio
-probe-closed = { $label } cerró la conexión durante { $phase }
-probe-not-smtp = { $label } no habla SMTP correctamente durante { $phase }: { $error }
+probe-reset = { $label } reinició la conexión en la fase de { $phase } — un servidor que falla, un límite de conexiones o un equipo intermedio
+probe-closed = { $label } cerró la conexión en la fase de { $phase }
+probe-not-smtp = { $label } no habla SMTP correctamente en la fase de { $phase }: { $error }
 probe-tls-failed = { $label }: falló la negociación TLS: { $error }
 probe-starttls-required-missing = { $label } no ofrece STARTTLS, y se pidió --tls required
-probe-rejected = { $label } rechaza el servicio en { $phase }: { $error }
+probe-rejected = { $label } rechaza el servicio en la fase de { $phase }: { $error }
 probe-other = { $label }: { $error }
 
 ## saludo, capacidades, TLS
@@ -67,14 +67,14 @@ probe-smtp-ok = { $ok } dirección(es) respondieron SMTP en el puerto { $port }
 
 probe-detail-starttls = listo para iniciar TLS
 probe-detail-bye = adiós
-probe-detail-timeout = sin respuesta en { $after } (esperando { $phase })
+probe-detail-timeout = sin respuesta en { $after } (fase de { $phase })
 
 ## etiquetas del informe
 
-probe-ui-title = Prueba de { $what }, puerto { $port }
-probe-ui-domain = el dominio de correo { $name }
-probe-ui-host = el equipo { $name }
-probe-ui-address = la dirección { $ip }
+probe-ui-title = Prueba { $what }, puerto { $port }
+probe-ui-domain = del dominio de correo { $name }
+probe-ui-host = del equipo { $name }
+probe-ui-address = de la dirección { $ip }
 probe-ui-mx = MX: { $list }
 probe-ui-mx-implicit = MX: ninguno (se usa el A/AAAA del propio dominio)
 probe-ui-mx-failed = MX: la consulta falló: { $error }
@@ -110,3 +110,67 @@ probe-ui-sev-error = ERROR
 probe-ui-sev-warning = AVISO
 probe-ui-sev-info = info
 probe-ui-sev-ok = ok
+
+## nombres de las fases (línea de tiempo y hallazgos)
+
+probe-phase-connect = conexión
+probe-phase-greeting = saludo
+probe-phase-ehlo = EHLO
+probe-phase-helo = HELO
+probe-phase-starttls = STARTTLS
+probe-phase-tls-handshake = negociación TLS
+probe-phase-auth = AUTH
+probe-phase-mail = MAIL FROM
+probe-phase-rcpt = RCPT TO
+probe-phase-data-init = DATA
+probe-phase-data-block = envío de datos
+probe-phase-data-term = fin de DATA
+probe-phase-rset = RSET
+probe-phase-noop = NOOP
+probe-phase-quit = QUIT
+
+## resultado de un paso fallido (en mayúsculas en la línea de tiempo)
+
+probe-outcome-timed-out = SIN RESPUESTA
+probe-outcome-refused = RECHAZADA
+probe-outcome-unreachable = INALCANZABLE
+probe-outcome-reset = REINICIADA
+probe-outcome-closed = CERRADA
+probe-outcome-tls = ERROR TLS
+probe-outcome-protocol = ERROR DE PROTOCOLO
+probe-outcome-io = ERROR DE E/S
+probe-outcome-rejected = RECHAZADO
+probe-outcome-not-supported = NO ADMITIDO
+probe-outcome-tls-unavailable = SIN STARTTLS
+probe-outcome-invalid-input = ENTRADA NO VÁLIDA
+
+## resultado de un intento de la comprobación del puerto 25
+
+probe-alt-ok = conecta
+probe-alt-refused = rechazada
+probe-alt-unreachable = inalcanzable
+probe-alt-timed-out = sin respuesta
+
+## veredictos DANE
+
+probe-dane-verdict-match = coincide
+probe-dane-verdict-no-match = no coincide
+probe-dane-verdict-unusable = inutilizable
+probe-dane-verdict-no-records = sin registros
+probe-dane-verdict-lookup-failed = la consulta falló
+
+## errores en la línea de tiempo y en los hallazgos
+
+probe-detail-connected = conectado
+probe-detail-helo-only = solo HELO (sin extensiones ESMTP)
+probe-error-refused = { $addr } rechazó la conexión
+probe-error-unreachable = { $addr } es inalcanzable: { $error }
+probe-error-reset = el otro extremo reinició la conexión en la fase de { $phase }
+probe-error-closed = el otro extremo cerró la conexión en la fase de { $phase }
+probe-error-closed-partial = el otro extremo cerró la conexión en la fase de { $phase } tras una línea incompleta { $partial }
+probe-error-tls = fallo de TLS en la fase de { $phase }: { $error }
+probe-error-protocol = error de protocolo en la fase de { $phase }: { $error } (bytes problemáticos: { $bytes })
+probe-error-io = error de E/S en la fase de { $phase }: { $error }
+probe-error-rejected = { $command } rechazado: { $reply }
+probe-error-not-supported = el servidor no admite { $extension }
+probe-error-no-address = { $host } no tiene ningún registro A ni AAAA

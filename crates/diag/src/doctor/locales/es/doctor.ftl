@@ -1,0 +1,113 @@
+# mailway doctor — causas, consejos y etiquetas del informe (español).
+# Una causa es `doctor-cause-<código>` (código con "_" cambiado por "-"): su valor es el título,
+# `.sender` lo que puede hacer el remitente, `.admin` lo que puede hacer el administrador de correo.
+
+## causas a partir de las pruebas y del rebote
+
+doctor-cause-destination-not-greeting = El servidor de destino acepta conexiones pero nunca saluda
+    .sender = No hay nada mal de su lado. Su servidor sigue reintentando; si el mensaje caduca, vuelva a enviarlo más tarde o contacte al destinatario por otra vía.
+    .admin = El MTA remoto está sobrecargado, caído o aplicando tarpit: avise al administrador del destinatario (postmaster@). Compruebe que su IP no está en su lista de bloqueo; mantenga una vida de cola suficiente (p. ej. maximal_queue_lifetime de Postfix).
+doctor-cause-port25-blocked = El puerto 25 de salida está bloqueado desde este equipo
+    .sender = Envíe a través del servidor de envío de su proveedor (puerto 587) en lugar de entregar directamente.
+    .admin = Abra el TCP 25 de salida en el cortafuegos o pida al ISP/proveedor cloud que lo desbloquee, o use un smarthost en 587/465.
+doctor-cause-destination-unreachable = Los servidores de correo de destino no responden
+    .sender = Espere y reenvíe más tarde; si persiste, contacte al destinatario por otra vía.
+    .admin = Las conexiones TCP agotan el tiempo de espera: un cortafuegos las descarta o los equipos están caídos. Revise la ruta desde su servidor (traceroute -T -p 25) y avise al administrador del destinatario.
+doctor-cause-destination-refused = Los servidores de correo de destino rechazan las conexiones
+    .sender = Reenvíe más tarde; el servicio de correo del destinatario parece caído.
+    .admin = Nada escucha en el puerto 25 de los MX: el MTA está detenido o los registros MX apuntan a equipos equivocados.
+doctor-cause-domain-has-no-mail = El dominio del destinatario no puede recibir correo
+    .sender = Revise que la dirección no tenga errores (la parte del dominio).
+    .admin = El dominio no existe, publica un MX nulo o sus MX no tienen dirección: corrija su DNS.
+doctor-cause-dns-failure = El DNS del destinatario está fallando
+    .sender = Espere: la entrega se reintenta automáticamente.
+    .admin = La consulta MX falla (SERVFAIL o tiempo agotado): revise los servidores de nombres del dominio y DNSSEC.
+doctor-cause-greylisting = El destino aplica listas grises a los remitentes nuevos
+    .sender = No hay nada que hacer: la demora es normal y el reintento se acepta.
+    .admin = Asegúrese de que su servidor reintenta desde la misma IP en pocos minutos (Postfix lo hace).
+doctor-cause-tls-problem = Un problema de TLS o de certificado en el destino
+    .sender = Avise al destinatario de que el certificado de su servidor de correo necesita atención.
+    .admin = Renueve el certificado, corrija los registros TLSA (DANE) o la discrepancia de nombre; mientras tanto, los remitentes que verifican aplazan el correo.
+doctor-cause-user-unknown = La dirección del destinatario no existe
+    .sender = Revise que la dirección no tenga errores y pida al destinatario la correcta. No vuelva a enviar a la misma dirección.
+    .admin = Quite la dirección de sus listas; si debería existir, revise las tablas de usuarios del servidor destinatario.
+doctor-cause-mailbox-full = El buzón del destinatario está lleno
+    .sender = Avise al destinatario por otra vía y reenvíe más tarde.
+    .admin = No hay nada que hacer del lado del envío.
+doctor-cause-message-too-big = El mensaje es más grande de lo que acepta el destino
+    .sender = Envíe adjuntos más pequeños o un enlace.
+    .admin = Compare el tamaño del mensaje con el límite SIZE del destino (lo muestra la prueba).
+doctor-cause-sender-blocked = El destino bloquea su servidor o su mensaje
+    .sender = Contacte al destinatario por otra vía y reenvíe el rebote a su administrador de correo.
+    .admin = Ejecute `mailway check` sobre su dominio y su IP de envío (PTR/FCrDNS, SPF, DKIM, DMARC, listas de bloqueo) y luego pida la exclusión de las listas.
+doctor-cause-expired = La entrega falló una y otra vez hasta que el mensaje caducó
+    .sender = Vuelva a enviar el mensaje; si falla de nuevo, contacte al destinatario por otra vía.
+    .admin = Busque en los registros del servidor de envío el motivo de cada aplazamiento (`mailway logs trace`).
+doctor-cause-destination-ok-now = El destino funciona ahora: el fallo fue temporal
+    .sender = Vuelva a enviar el mensaje.
+    .admin = Ahora no hay nada roto; si vuelve a ocurrir, haga una prueba mientras sucede.
+doctor-cause-rejected = El destino rechazó el mensaje
+    .sender = Lea abajo la respuesta del servidor y reenvíe el rebote a su administrador de correo.
+    .admin = Use `mailway explain` con el código de diagnóstico para ver los detalles.
+
+## causas a partir de la comprobación del dominio del destinatario
+
+doctor-cause-domain-check-errors = { $domain } tiene errores de DNS o de autenticación de correo
+    .sender = Reenvíe este diagnóstico al administrador de correo del destinatario.
+    .admin = Corrija los errores que lista `mailway check { $domain }` (cada uno indica su solución).
+
+## causas a partir de la IP de envío (mailway check --ip del dominio del remitente)
+
+doctor-cause-sending-ip-listed = Su IP de envío { $ip } figura en una lista de bloqueo DNS
+    .sender = Reenvíe este diagnóstico a su administrador de correo; mientras tanto, envíe a través de otro servidor.
+    .admin = Averigüe por qué se incluyó { $ip } en la lista (relay abierto, cuenta comprometida, spam), corríjalo y pida la exclusión en cada lista; vuelva a comprobarlo con `mailway check --ip { $ip } { $domain }`.
+doctor-cause-sending-ip-no-fcrdns = Su IP de envío { $ip } no tiene un DNS inverso correcto (PTR/FCrDNS)
+    .sender = Reenvíe este diagnóstico a su administrador de correo.
+    .admin = Pida a quien le asigna { $ip } (su ISP o proveedor cloud) un PTR con el nombre de su servidor de correo, y haga que ese nombre resuelva de vuelta a { $ip }.
+doctor-cause-sending-ip-not-in-spf = El SPF de { $domain } no autoriza su IP de envío { $ip }
+    .sender = Reenvíe este diagnóstico a su administrador de correo.
+    .admin = Añada { $ip } (o su servidor, con ip4:/a:/include:) al registro SPF de { $domain }.
+
+## explicaciones y pruebas
+
+doctor-tarpit-retry-until = ; su servidor seguirá reintentando hasta { $until }
+doctor-tarpit-not-your-fault = ; no hay nada mal de su lado
+doctor-ok-now = todos los MX responden con normalidad ahora; los tiempos agotados del rebote fueron pasajeros
+doctor-ev-bounce = rebote: { $recipient } { $action } { $status }{ $diagnostic }
+doctor-ev-probe = prueba: { $message }
+doctor-ev-check = comprobación: { $title } — { $explanation }
+doctor-ev-sending-ip = IP de envío { $ip }: { $source }
+doctor-ev-log = registro: { $line }
+doctor-ev-log-more = registro: … { $count } intentos más …
+doctor-ev-log-in-queue = registro: { $recipient } en la cola { $queue } ({ $deferrals } aplazamientos)
+
+## de dónde salen la IP de envío y el dominio del remitente
+
+doctor-ip-from-received = Received: from { $from }[{ $ip }] by { $by } (el registro que hizo el servidor receptor de la IP que le envió el mensaje)
+doctor-ip-from-reporting-mta = el Reporting-MTA { $name } (el servidor de envío) resuelve a { $addresses }
+doctor-ip-from-flag = indicada con --ip
+doctor-sender-from-x-postfix-sender = X-Postfix-Sender
+doctor-sender-from-return-path = Return-Path del mensaje devuelto
+doctor-sender-from-from = From del mensaje devuelto
+doctor-sender-from-bounce-to = To del rebote
+doctor-sender-from-log = remitente del sobre en el registro
+
+## etiquetas del informe
+
+doctor-ui-title = Diagnóstico de { $input }
+doctor-ui-recipient = destinatario
+doctor-ui-sending-ip = IP de envío
+doctor-ui-sender-domain = dominio del remitente
+doctor-ui-note = nota
+doctor-ui-no-cause = No se encontró ninguna causa: todo lo comprobado funciona.
+doctor-ui-likelihood = probabilidad
+doctor-ui-likelihood-high = alta
+doctor-ui-likelihood-medium = media
+doctor-ui-likelihood-low = baja
+doctor-ui-sender = Remitente
+doctor-ui-admin = Administrador
+doctor-ui-action-failed = fallido
+doctor-ui-action-delayed = retrasado
+doctor-ui-action-delivered = entregado
+doctor-ui-action-relayed = reenviado
+doctor-ui-action-expanded = expandido
