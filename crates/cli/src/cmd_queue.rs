@@ -353,7 +353,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if json {
                 print_json(&mut out, &w)?;
             } else {
-                render_why(&mut out, &w, backend.is_local())?;
+                render_why(&mut out, &w, backend.is_local(), lang)?;
             }
         }
         Cmd::Retry { id, all } => {
@@ -682,26 +682,265 @@ fn render_show(out: &mut dyn Write, d: &MessageDetail, now: SystemTime) -> anyho
     Ok(())
 }
 
-fn render_why(out: &mut dyn Write, w: &WhyReport, local: bool) -> anyhow::Result<()> {
-    writeln!(out, "{}: {}", w.id, w.summary)?;
+/// The texts of `queue why` (Fluent, `src/cmd_queue/{en,es}.ftl`, embedded at compile time).
+mod text {
+    use std::sync::OnceLock;
+    use std::time::{Duration, SystemTime};
+
+    use fluent_bundle::concurrent::FluentBundle;
+    use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+    use mailway_status::explain::Lang;
+
+    pub(super) const EN: &str = include_str!("cmd_queue/en.ftl");
+    pub(super) const ES: &str = include_str!("cmd_queue/es.ftl");
+
+    fn bundle(lang: &str, text: &'static str) -> FluentBundle<FluentResource> {
+        let mut b = FluentBundle::new_concurrent(vec![lang.parse().unwrap_or_default()]);
+        b.set_use_isolating(false);
+        let res = FluentResource::try_new(text.to_string()).unwrap_or_else(|(r, _)| r);
+        let _ = b.add_resource(res);
+        b
+    }
+
+    fn bundles() -> &'static (FluentBundle<FluentResource>, FluentBundle<FluentResource>) {
+        static B: OnceLock<(FluentBundle<FluentResource>, FluentBundle<FluentResource>)> =
+            OnceLock::new();
+        B.get_or_init(|| (bundle("en", EN), bundle("es", ES)))
+    }
+
+    /// An argument: text or a number (numbers choose plural forms).
+    pub(super) enum A {
+        S(String),
+        N(u64),
+    }
+
+    /// The message `queue-<name>` in `lang` (English fallback, then the id).
+    pub(super) fn tr(lang: Lang, name: &str, args: &[(&str, A)]) -> String {
+        let mut fa = FluentArgs::new();
+        for (k, v) in args {
+            match v {
+                A::S(s) => fa.set(*k, FluentValue::from(s.as_str())),
+                A::N(n) => fa.set(*k, FluentValue::from(*n)),
+            }
+        }
+        let id = format!("queue-{name}");
+        let (en, es) = bundles();
+        let primary = if lang == Lang::Es { es } else { en };
+        [primary, en]
+            .into_iter()
+            .find_map(|b| {
+                let p = b.get_message(&id)?.value()?;
+                let mut errors = Vec::new();
+                Some(b.format_pattern(p, Some(&fa), &mut errors).into_owned())
+            })
+            .unwrap_or(id)
+    }
+
+    /// `3 days 4 hours`, `25 minutes`, `40 seconds` (the relay's rounding).
+    pub(super) fn approx(lang: Lang, d: Duration) -> String {
+        let s = d.as_secs();
+        let unit = |name: &str, n: u64| tr(lang, name, &[("n", A::N(n))]);
+        let two = |big: &str, nb: u64, small: &str, ns: u64| {
+            if ns > 0 {
+                format!("{} {}", unit(big, nb), unit(small, ns))
+            } else {
+                unit(big, nb)
+            }
+        };
+        if s >= 86400 {
+            two("days", s / 86400, "hours", (s % 86400) / 3600)
+        } else if s >= 3600 {
+            two("hours", s / 3600, "minutes", (s % 3600) / 60)
+        } else if s >= 60 {
+            unit("minutes", s / 60)
+        } else {
+            unit("seconds", s)
+        }
+    }
+
+    /// `in 4 minutes (2026-11-28 05:00:00Z)`, `3 hours ago (…)`, `now (…)`.
+    pub(super) fn when(lang: Lang, t: SystemTime, now: SystemTime) -> String {
+        let stamp = ("stamp", A::S(super::stamp(t)));
+        match t.duration_since(now) {
+            Ok(d) if d.as_secs() == 0 => tr(lang, "now", &[stamp]),
+            Ok(d) => tr(lang, "in", &[("duration", A::S(approx(lang, d))), stamp]),
+            Err(e) => tr(
+                lang,
+                "ago",
+                &[("duration", A::S(approx(lang, e.duration()))), stamp],
+            ),
+        }
+    }
+}
+
+/// The summary line of `why` in `lang`, from the report's fields.
+fn why_summary(w: &WhyReport, lang: Lang, now: SystemTime) -> String {
+    use text::{A, tr, when};
+    let waiting = w.recipients.iter().filter(|r| !r.state.is_final()).count();
+    if waiting == 0 {
+        return tr(lang, "summary-final", &[]);
+    }
+    tr(
+        lang,
+        "summary",
+        &[
+            (
+                "age",
+                A::S(text::approx(
+                    lang,
+                    now.duration_since(w.arrival).unwrap_or_default(),
+                )),
+            ),
+            ("waiting", A::N(waiting as u64)),
+            ("total", A::N(w.recipients.len() as u64)),
+            (
+                "next",
+                A::S(
+                    w.next_attempt
+                        .map(|t| when(lang, t, now))
+                        .unwrap_or_else(|| tr(lang, "not-scheduled", &[])),
+                ),
+            ),
+            ("expires", A::S(when(lang, w.expires, now))),
+        ],
+    )
+}
+
+/// One recipient's story in `lang`, from the report's fields.
+fn why_recipient(
+    r: &mailway_relay::RcptWhy,
+    expires: SystemTime,
+    lang: Lang,
+    now: SystemTime,
+) -> String {
+    use text::{A, tr, when};
+    let s = |v: &str| A::S(v.to_string());
+    let at = |t: Option<SystemTime>| {
+        t.map(|t| when(lang, t, now))
+            .unwrap_or_else(|| tr(lang, "earlier", &[]))
+    };
+    let mut parts = Vec::new();
+    match r.state {
+        RcptState::Delivered => match (&r.last_reply_from, &r.last_reply) {
+            (Some(m), Some(reply)) => parts.push(tr(
+                lang,
+                "delivered-by",
+                &[
+                    ("mta", s(m)),
+                    ("when", A::S(at(r.last_attempt))),
+                    ("reply", s(reply)),
+                ],
+            )),
+            _ => parts.push(tr(lang, "delivered", &[("when", A::S(at(r.last_attempt)))])),
+        },
+        RcptState::Failed => {
+            parts.push(tr(lang, "failed", &[("attempts", A::N(r.attempts.into()))]));
+            match (&r.last_reply, &r.last_reply_from) {
+                (Some(reply), Some(m)) => parts.push(tr(
+                    lang,
+                    "last-reply-from",
+                    &[("reply", s(reply)), ("mta", s(m))],
+                )),
+                (Some(reply), None) => parts.push(tr(lang, "last-reply", &[("reply", s(reply))])),
+                _ => {}
+            }
+        }
+        RcptState::Pending | RcptState::Deferred => {
+            match &r.last_reply {
+                None => parts.push(tr(lang, "not-tried", &[])),
+                Some(reply) => {
+                    parts.push(tr(
+                        lang,
+                        "deferred",
+                        &[
+                            ("when", A::S(at(r.last_attempt))),
+                            ("attempts", A::N(r.attempts.into())),
+                        ],
+                    ));
+                    // A classified reply is a server's; otherwise a local error.
+                    match (&r.last_reply_from, r.classification.is_some()) {
+                        (Some(m), true) => parts.push(tr(
+                            lang,
+                            "server-said",
+                            &[("mta", s(m)), ("reply", s(reply))],
+                        )),
+                        (None, true) => parts.push(tr(lang, "last-reply", &[("reply", s(reply))])),
+                        (_, false) => parts.push(tr(
+                            lang,
+                            "local-error",
+                            &[("reply", s(reply.trim_end_matches('.')))],
+                        )),
+                    }
+                    if let Some(srv) = &r.last_server_reply {
+                        parts.push(tr(lang, "last-server-reply", &[("reply", s(srv))]));
+                    }
+                }
+            }
+            if let Some(t) = r.next_attempt {
+                parts.push(tr(
+                    lang,
+                    "next-attempt",
+                    &[("when", A::S(when(lang, t, now)))],
+                ));
+            }
+            parts.push(tr(
+                lang,
+                "expires",
+                &[("when", A::S(when(lang, expires, now)))],
+            ));
+        }
+    }
+    parts.join(" ")
+}
+
+fn render_why(out: &mut dyn Write, w: &WhyReport, local: bool, lang: Lang) -> anyhow::Result<()> {
+    use text::tr;
+    let now = SystemTime::now();
+    // English: the relay's own words (they also say when a message is held, a destination
+    // suspended, or a delay warning due); other languages: the same facts from the fields.
+    let english = lang == Lang::En;
+    let summary = if english {
+        w.summary.clone()
+    } else {
+        why_summary(w, lang, now)
+    };
+    writeln!(out, "{}: {}", w.id, summary)?;
     if local {
-        writeln!(
-            out,
-            "(the relay is not running: nothing is tried until `mailway serve` starts)"
-        )?;
+        writeln!(out, "{}", tr(lang, "not-running", &[]))?;
     }
     for r in &w.recipients {
-        writeln!(out, "\n{} — {}", r.address, r.state.as_str())?;
-        for line in wrap(&r.explanation, 92) {
+        writeln!(
+            out,
+            "\n{} — {}",
+            r.address,
+            tr(lang, &format!("state-{}", r.state.as_str()), &[])
+        )?;
+        let story = if english {
+            r.explanation.clone()
+        } else {
+            why_recipient(r, w.expires, lang, now)
+        };
+        for line in wrap(&story, 92) {
             writeln!(out, "  {line}")?;
         }
         if let Some(c) = &r.classification {
+            let temporality = match c.temporality {
+                mailway_status::Temporality::Transient => "transient",
+                mailway_status::Temporality::Permanent => "permanent",
+                mailway_status::Temporality::Success => "success",
+                mailway_status::Temporality::Unknown => "unknown",
+            };
             writeln!(
                 out,
-                "  Classification: {} ({:?}{})",
+                "  {}: {} ({}{})",
+                tr(lang, "classification", &[]),
                 c.reason,
-                c.temporality,
-                if c.hard_bounce { ", hard bounce" } else { "" }
+                tr(lang, &format!("temporality-{temporality}"), &[]),
+                if c.hard_bounce {
+                    format!(", {}", tr(lang, "hard-bounce", &[]))
+                } else {
+                    String::new()
+                }
             )?;
         }
         if let Some(x) = &r.reply_explained {
@@ -711,13 +950,13 @@ fn render_why(out: &mut dyn Write, w: &WhyReport, local: bool) -> anyhow::Result
                 }
             }
             if !x.causes.is_empty() {
-                writeln!(out, "  Likely causes:")?;
+                writeln!(out, "  {}", tr(lang, "likely-causes", &[]))?;
                 for c in x.causes.iter().take(3) {
                     writeln!(out, "    - {}", c.text)?;
                 }
             }
             if !x.admin_actions.is_empty() {
-                writeln!(out, "  What the admin can do:")?;
+                writeln!(out, "  {}", tr(lang, "admin-can-do", &[]))?;
                 for a in x.admin_actions.iter().take(3) {
                     match &a.command {
                         Some(cmd) => writeln!(out, "    - {} ({cmd})", a.text)?,
@@ -746,4 +985,42 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(t: &str) -> Vec<String> {
+        let mut v: Vec<String> = t
+            .lines()
+            .filter(|l| l.starts_with("queue-"))
+            .filter_map(|l| l.split(" =").next())
+            .map(|s| s.trim().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn texts_parse_and_both_languages_define_the_same_messages() {
+        for t in [text::EN, text::ES] {
+            assert!(fluent_bundle::FluentResource::try_new(t.to_string()).is_ok());
+        }
+        assert_eq!(ids(text::EN), ids(text::ES));
+    }
+
+    #[test]
+    fn durations_and_plurals() {
+        let d = |s| Duration::from_secs(s);
+        assert_eq!(
+            text::approx(Lang::Es, d(3 * 86400 + 7200)),
+            "3 días 2 horas"
+        );
+        assert_eq!(text::approx(Lang::Es, d(60)), "1 minuto");
+        assert_eq!(text::approx(Lang::En, d(3600 + 60)), "1 hour 1 minute");
+        let now = SystemTime::UNIX_EPOCH + d(1_800_000_000);
+        assert!(text::when(Lang::Es, now + d(240), now).starts_with("dentro de 4 minutos ("));
+        assert!(text::when(Lang::Es, now - d(7200), now).starts_with("hace 2 horas ("));
+    }
 }

@@ -109,6 +109,38 @@ fn offline_spool() {
     );
     assert!(why.contains("Not tried yet"), "{why}");
     assert!(why.contains("not running"), "{why}");
+    let why = stdout(
+        mailway()
+            .args(["queue", "why", "--lang", "es"])
+            .arg(a.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    let flat = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    for es in [
+        "En la cola desde hace",
+        "queda 1 de 1 destinatario por entregar",
+        "caduca dentro de 4 días",
+        "el relay no está en marcha",
+        "bob@dest.test — pendiente",
+        "Todavía no se ha intentado.",
+        "Si sigue fallando, el mensaje caduca dentro de",
+    ] {
+        assert!(flat.contains(es), "no {es:?} in:\n{why}");
+    }
+    for en in [
+        "Queued",
+        "still to deliver",
+        "Next attempt",
+        "expires",
+        "not running",
+        "pending",
+        "Not tried yet",
+        " days",
+        " ago",
+    ] {
+        assert!(!why.contains(en), "English {en:?} in:\n{why}");
+    }
 
     let r = stdout(
         mailway()
@@ -220,11 +252,42 @@ fn running_daemon_over_the_api() {
             .arg("--spool")
             .arg(&spool),
     );
-    assert!(
-        why.contains("failed temporarily") && why.contains("Connection refused"),
-        "{why}"
+    let flat = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    for es in [
+        "bob@dest.test — aplazado",
+        "Sigue en la cola porque el último intento, hace ",
+        "falló de forma temporal (intentos hasta ahora: 1)",
+        "Connection refused",
+        "Próximo intento: dentro de ",
+        "Si sigue fallando, el mensaje caduca dentro de 4 días",
+    ] {
+        assert!(flat.contains(es), "no {es:?} in:\n{why}");
+    }
+    for en in [
+        "failed temporarily",
+        "Still in the queue",
+        "Next attempt",
+        "expires",
+        "Queued",
+        "deferred",
+        "Likely causes",
+        "What the admin can do",
+        "Classification",
+        "not running",
+    ] {
+        assert!(!why.contains(en), "English {en:?} in:\n{why}");
+    }
+    let why_en = stdout(
+        mailway()
+            .args(["queue", "why", "--lang", "en"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool),
     );
-    assert!(!why.contains("not running"), "{why}");
+    assert!(
+        why_en.contains("failed temporarily") && why_en.contains("Connection refused"),
+        "{why_en}"
+    );
     let js = stdout(
         mailway()
             .args(["queue", "why", "--json"])
