@@ -10,10 +10,12 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, bail};
+use mailway_logs::SummaryOptions;
+use mailway_logs::time::Zone;
 use mailway_monitor::StatsOptions;
 use mailway_monitor::time::{human_duration, parse_duration};
 use mailway_spool::Spool;
@@ -115,33 +117,13 @@ fn default_lang(arg: Option<&str>) -> anyhow::Result<String> {
     Ok("en".into())
 }
 
-/// Summarises logs with `mailway logs summary --json` (this same binary), read as JSON.
-fn log_loader(
-    tz: String,
-    lifetime: String,
-    warn: String,
-) -> impl Fn(&[PathBuf]) -> Result<Value, String> + Send + Sync {
+/// Summarises logs in-process with `mailway_logs::summary::summary_files` (the report of
+/// `mailway logs summary --json`), as JSON for the dashboard's log view.
+fn log_loader(opts: SummaryOptions) -> impl Fn(&[PathBuf]) -> Result<Value, String> + Send + Sync {
     move |files: &[PathBuf]| {
-        let exe =
-            std::env::current_exe().map_err(|e| format!("cannot find mailway itself: {e}"))?;
-        let out = Command::new(exe)
-            .args(["logs", "summary", "--json", "--no-progress", "--tz", &tz])
-            .args(["--queue-lifetime", &lifetime, "--warn-within", &warn])
-            .arg("--")
-            .args(files)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run mailway logs summary: {e}"))?;
-        // exit 1 only means "messages expired or close to expiry"
-        if !matches!(out.status.code(), Some(0 | 1)) {
-            let err = String::from_utf8_lossy(&out.stderr);
-            return Err(format!(
-                "mailway logs summary failed: {}",
-                err.trim().trim_start_matches("mailway: error: ")
-            ));
-        }
-        serde_json::from_slice(&out.stdout)
-            .map_err(|e| format!("mailway logs summary gave no JSON report: {e}"))
+        let report = mailway_logs::summary::summary_files(files, &opts, None)
+            .map_err(|e| format!("log summary: {e}"))?;
+        serde_json::to_value(&report).map_err(|e| format!("log summary: {e}"))
     }
 }
 
@@ -198,13 +180,15 @@ fn build(args: &Args) -> anyhow::Result<DashboardConfig> {
             bail!("--log -: the dashboard re-reads its logs, standard input cannot be re-read");
         }
     }
+    let zone = Zone::parse(&args.tz).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
     let logs = (!args.logs.is_empty()).then(|| LogSource {
         files: args.logs.clone(),
-        load: Box::new(log_loader(
-            args.tz.clone(),
-            args.queue_lifetime.clone(),
-            args.warn_within.clone(),
-        )),
+        load: Box::new(log_loader(SummaryOptions {
+            queue_lifetime: lifetime,
+            bounce_queue_lifetime: lifetime,
+            warn_within: warn,
+            zone,
+        })),
     });
     if mailway.is_none() && postfix.is_none() && logs.is_none() {
         bail!(

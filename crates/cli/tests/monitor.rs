@@ -6,11 +6,12 @@
 //! they fail (CI installs both: .ci/apt-packages.txt).
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use mailway_spool::{Envelope, LastReply, MessageRecord, RcptState, Spool, SpoolOptions};
+use mailway_testkit::postfix::{PostfixConfig, PrivatePostfix};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mailway");
@@ -312,24 +313,19 @@ Nov 27 13:10:03 mx postfix/smtp[106]: 1A2B3C4D5E: to=<bob@greylist.test>, relay=
     std::fs::write(path, l).unwrap();
 }
 
-/// True when `mailway logs summary` works in this build (the logs crate may land later).
-fn logs_summary_available(log: &Path) -> bool {
+/// `mailway logs summary --json` of `log` (what the monitor computes in-process).
+fn logs_summary(log: &Path) -> Value {
     let out = Command::new(BIN)
         .args(["logs", "summary", "--json", "--tz", "UTC"])
         .arg(log)
         .output()
         .unwrap();
-    if serde_json::from_slice::<Value>(&out.stdout).is_ok() {
-        return true;
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("not implemented"),
-        "mailway logs summary failed: {err}"
-    );
-    assert!(!under_ci(), "mailway logs summary must work under CI");
-    eprintln!("skipping the log part: `mailway logs summary` is not in this build yet");
-    false
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "mailway logs summary: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 #[test]
@@ -337,9 +333,6 @@ fn logs_become_hourly_plots() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("mail.log");
     write_log(&log);
-    if !logs_summary_available(&log) {
-        return;
-    }
     let out = Command::new(BIN)
         .args(["monitor", "--once", "--json", "--tz", "UTC", "--log"])
         .arg(&log)
@@ -356,6 +349,18 @@ fn logs_become_hourly_plots() {
     assert_eq!(view["deferrals_by_domain"]["labels"][0], "refused.test");
     assert_eq!(view["deferrals_by_domain"]["values"][0], 2);
     assert_eq!(view["totals"]["deferred_attempts"], 3);
+    // The in-process summary is the report `mailway logs summary --json` prints.
+    let cli = logs_summary(&log);
+    for k in [
+        "received",
+        "delivered",
+        "deferred_attempts",
+        "bounced",
+        "expired",
+    ] {
+        assert_eq!(view["totals"][k], cli["totals"][k], "{k}: {view} vs {cli}");
+    }
+    assert_eq!(view["queue_lifetime_s"], cli["queue_lifetime_s"]);
 }
 
 fn chromium_dom(url: &str) -> String {
@@ -400,13 +405,16 @@ fn browser_renders_queue_table_and_plots() {
     let ids = make_spool(dir.path().join("spool").as_path());
     let log = dir.path().join("mail.log");
     write_log(&log);
-    let with_logs = logs_summary_available(&log);
     let spool = dir.path().join("spool").to_string_lossy().to_string();
     let logs = log.to_string_lossy().to_string();
-    let mut args = vec!["--spool", spool.as_str(), "--lang", "es"];
-    if with_logs {
-        args.extend(["--log", logs.as_str()]);
-    }
+    let args = vec![
+        "--spool",
+        spool.as_str(),
+        "--lang",
+        "es",
+        "--log",
+        logs.as_str(),
+    ];
     let m = start_monitor(&args);
     let dom = chromium_dom(&m.url);
     assert!(
@@ -449,78 +457,20 @@ fn browser_renders_queue_table_and_plots() {
         "{exp}"
     );
 
-    if with_logs {
-        let l = section(&dom, r#"id="logs""#, "</section>");
-        assert!(l.contains("Aplazamientos por hora"));
-        let hourly = section(l, r#"id="logs-hourly""#, "</svg>");
-        assert_eq!(hourly.matches("<rect class=\"bar").count(), 4, "{hourly}");
-        assert!(hourly.contains(r#"data-value="2""#) && hourly.contains(r#"data-value="1""#));
-    }
+    let l = section(&dom, r#"id="logs""#, "</section>");
+    assert!(l.contains("Aplazamientos por hora"));
+    let hourly = section(l, r#"id="logs-hourly""#, "</svg>");
+    assert_eq!(hourly.matches("<rect class=\"bar").count(), 4, "{hourly}");
+    assert!(hourly.contains(r#"data-value="2""#) && hourly.contains(r#"data-value="1""#));
 }
 
-struct Postfix {
-    dir: tempfile::TempDir,
-}
-
-impl Postfix {
-    fn etc(&self) -> PathBuf {
-        self.dir.path().join("etc")
-    }
-}
-
-impl Drop for Postfix {
-    fn drop(&mut self) {
-        let _ = Command::new("postfix")
-            .arg("-c")
-            .arg(self.etc())
-            .arg("stop")
-            .output();
-    }
-}
-
-/// A private Postfix on 127.0.60.1 whose mail all goes to a closed port on 127.0.60.2 (so it
-/// is deferred: "Connection refused"). None when it cannot start (outside CI).
-fn start_postfix() -> Option<Postfix> {
-    let dir = tempfile::Builder::new()
-        .prefix("mailway-monitor-postfix")
-        .tempdir()
-        .ok()?;
-    let p = dir.path();
-    std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).ok()?;
-    for d in ["etc", "queue", "data"] {
-        std::fs::create_dir_all(p.join(d)).ok()?;
-    }
-    let ok = |cmd: &mut Command| -> Option<()> {
-        let out = cmd.output().ok()?;
-        if out.status.success() {
-            Some(())
-        } else {
-            eprintln!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-            None
-        }
-    };
-    ok(Command::new("chown").args(["postfix", &p.join("data").to_string_lossy()]))?;
-    let master = std::fs::read_to_string("/etc/postfix/master.cf").ok()?;
-    // no smtpd: this instance only queues and tries to deliver
-    let master: String = master
-        .lines()
-        .filter(|l| !l.starts_with("smtp      inet"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(p.join("etc/master.cf"), master).ok()?;
-    let d = p.display();
-    std::fs::write(
-        p.join("etc/main.cf"),
-        format!(
-            "compatibility_level = 3.6
-queue_directory = {d}/queue
-data_directory = {d}/data
-mail_owner = postfix
-setgid_group = postdrop
-syslog_name = postfix-mailway-monitor-test
-maillog_file = {d}/maillog
-maillog_file_prefixes = {d}
-myhostname = postfix.monitor.test
+/// A private Postfix (no smtpd) whose mail all goes to a closed port on 127.0.60.2 (so it is
+/// deferred: "Connection refused"), sending from 127.0.60.1. None when it cannot start
+/// (outside CI).
+fn start_postfix() -> Option<PrivatePostfix> {
+    PostfixConfig::new("monitor")
+        .main(
+            "myhostname = postfix.monitor.test
 mydomain = monitor.test
 myorigin = monitor.test
 mydestination =
@@ -533,24 +483,14 @@ smtp_dns_support_level = disabled
 smtp_connect_timeout = 5s
 maximal_queue_lifetime = 2d
 bounce_queue_lifetime = 1d
-alias_maps =
-alias_database =
-biff = no
-"
-        ),
-    )
-    .ok()?;
-    let etc = p.join("etc");
-    ok(Command::new("postconf")
-        .arg("-c")
-        .arg(&etc)
-        .args(["-F", "*/*/chroot = n"]))?;
-    ok(Command::new("postfix").arg("-c").arg(&etc).arg("check"))?;
-    ok(Command::new("postfix").arg("-c").arg(&etc).arg("start"))?;
-    Some(Postfix { dir })
+",
+        )
+        .start()
+        .map_err(|e| eprintln!("{e}"))
+        .ok()
 }
 
-fn send(pf: &Postfix, from: &str, to: &[&str]) {
+fn send(pf: &PrivatePostfix, from: &str, to: &[&str]) {
     let mut child = Command::new("/usr/sbin/sendmail")
         .arg("-C")
         .arg(pf.etc())

@@ -3,10 +3,10 @@
 //! namespace without IPv6.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
+use mailway_testkit::postfix::{self, PostfixConfig, PrivatePostfix};
 use mailway_testkit::smtp::PeerScript;
 
 fn mailway() -> Command {
@@ -21,23 +21,32 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
+/// `mailway probe TARGET` with no usable DNS (the targets are addresses) and `extra` flags.
+fn probe_offline(target: &str, extra: &[&str]) -> Command {
+    let mut c = mailway();
+    c.args([
+        "probe",
+        target,
+        "--resolver",
+        "127.0.0.1:9",
+        "--dns-timeout",
+        "0.2",
+    ])
+    .args(extra);
+    c
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn tarpit_timeline_and_exit_code() {
     let peer = PeerScript::tarpit().start();
-    let out = mailway()
-        .args([
-            "probe",
-            &peer.addr().to_string(),
-            "--timeout",
-            "0.5",
-            "--resolver",
-            "127.0.0.1:9",
-            "--dns-timeout",
-            "0.2",
-        ])
+    let out = probe_offline(&peer.addr().to_string(), &["--timeout", "0.5"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = text_of(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("TIMED_OUT: no answer within 500 ms (waiting for greeting)"),
@@ -53,51 +62,104 @@ fn tarpit_timeline_and_exit_code() {
 fn spanish_with_lang_flag_and_from_the_locale() {
     let peer = PeerScript::tarpit().start();
     let target = peer.addr().to_string();
-    let base = [
-        "probe",
-        &target,
-        "--timeout",
-        "0.5",
-        "--resolver",
-        "127.0.0.1:9",
-        "--dns-timeout",
-        "0.2",
-    ];
-    let flag = mailway()
-        .args(base)
-        .args(["--lang", "es"])
+    let flag = probe_offline(&target, &["--timeout", "0.5", "--lang", "es"])
         .output()
         .unwrap();
-    let env = mailway()
-        .args(base)
+    let env = probe_offline(&target, &["--timeout", "0.5"])
         .env("LANG", "es_ES.UTF-8")
         .output()
         .unwrap();
     for out in [flag, env] {
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = text_of(&out);
         assert_eq!(out.status.code(), Some(1), "{text}");
         assert!(text.contains("Hallazgos:"), "{text}");
         assert!(
-            text.contains("nunca envía su saludo (esperado 500 ms)"),
+            text.contains("nunca envía su saludo (tras esperar 500 ms)"),
             "{text}"
         );
+        // The timeline: phase names, the outcome and the detail in Spanish too.
+        assert!(text.contains(" conexión "), "{text}");
+        assert!(
+            text.contains("saludo            ")
+                && text.contains("SIN RESPUESTA: sin respuesta en 500 ms (fase de saludo)"),
+            "{text}"
+        );
+        for en in [
+            "TIMED_OUT",
+            "greeting",
+            "connect ",
+            "connected",
+            "waiting for",
+            // (the PTR lookup's error is mailway-dns's own text, quoted as evidence)
+            "no answer within 500 ms",
+            "Findings",
+            "Probe of",
+        ] {
+            assert!(!text.contains(en), "English {en:?} in:\n{text}");
+        }
     }
-    let bad = mailway()
-        .args(base)
-        .args(["--lang", "fr"])
-        .output()
-        .unwrap();
+    let bad = probe_offline(&target, &["--lang", "fr"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--lang"));
+}
+
+/// A whole conversation (connect, greeting, EHLO, MAIL, RCPT, QUIT) in Spanish.
+#[test]
+fn spanish_timeline_of_a_working_peer() {
+    let peer = PeerScript::accept().start();
+    let out = probe_offline(
+        &peer.addr().to_string(),
+        &[
+            "--timeout",
+            "5",
+            "--tls",
+            "none",
+            "--rcpt",
+            "user@example.com",
+            "--lang",
+            "es",
+        ],
+    )
+    .output()
+    .unwrap();
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for es in [
+        "conexión",
+        "conectado",
+        "saludo",
+        "EHLO",
+        "MAIL FROM",
+        "RCPT TO",
+        "QUIT",
+        "adiós",
+        "acepta al destinatario",
+        "respondieron SMTP en el puerto",
+    ] {
+        assert!(text.contains(es), "no {es:?} in:\n{text}");
+    }
+    for en in [
+        " connect ",
+        "connected",
+        "greeting",
+        " ehlo ",
+        " mail ",
+        " rcpt ",
+        " quit ",
+        "bye",
+        "accepts the recipient",
+        "Findings",
+    ] {
+        assert!(!text.contains(en), "English {en:?} in:\n{text}");
+    }
 }
 
 #[test]
 fn json_output_of_a_working_peer() {
     let peer = PeerScript::accept().start();
-    let out = mailway()
-        .args([
-            "probe",
-            &peer.addr().to_string(),
+    let out = probe_offline(
+        &peer.addr().to_string(),
+        &[
             "--json",
             "--timeout",
             "5",
@@ -105,13 +167,10 @@ fn json_output_of_a_working_peer() {
             "none",
             "--rcpt",
             "user@example.com",
-            "--resolver",
-            "127.0.0.1:9",
-            "--dns-timeout",
-            "0.2",
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .output()
+    .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -184,71 +243,20 @@ fn ipv6_unavailable_on_this_host() {
     );
 }
 
-struct Postfix {
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Postfix {
-    fn drop(&mut self) {
-        let _ = Command::new("postfix")
-            .args(["-c", &self.dir.path().join("etc").to_string_lossy(), "stop"])
-            .output();
-    }
-}
-
-fn start_postfix(ip: &str, port: u16) -> Option<Postfix> {
-    let dir = tempfile::Builder::new()
-        .prefix("mailway-probe-postfix")
-        .tempdir()
-        .ok()?;
-    let p = dir.path();
-    let run = |cmd: &mut Command| {
-        let out = cmd.output().expect("run postfix tool");
-        assert!(
-            out.status.success(),
-            "{cmd:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).ok()?;
-    for d in ["etc", "queue", "data"] {
-        std::fs::create_dir_all(p.join(d)).ok()?;
-    }
-    run(Command::new("chown").args(["postfix", &p.join("data").to_string_lossy()]));
-    // Certificate for STARTTLS.
+/// A private Postfix whose smtpd listens on `ip:port` with STARTTLS (a self-signed
+/// certificate for postfix.probe.test), relaying only to a discarding domain.
+fn start_postfix(ip: &str, port: u16) -> PrivatePostfix {
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["postfix.probe.test".to_string()])
         .unwrap()
         .self_signed(&key)
         .unwrap();
-    std::fs::write(p.join("etc/cert.pem"), cert.pem()).ok()?;
-    std::fs::write(p.join("etc/key.pem"), key.serialize_pem()).ok()?;
-    let master = std::fs::read_to_string("/etc/postfix/master.cf").ok()?;
-    let master: String = master
-        .lines()
-        .map(|l| {
-            if l.starts_with("smtp      inet") {
-                format!("{ip}:{port} inet n - n - - smtpd")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(p.join("etc/master.cf"), master + "\n").ok()?;
-    let d = p.display();
-    std::fs::write(
-        p.join("etc/main.cf"),
-        format!(
-            "compatibility_level = 3.6
-queue_directory = {d}/queue
-data_directory = {d}/data
-mail_owner = postfix
-setgid_group = postdrop
-syslog_name = postfix-mailway-probe-test
-maillog_file = {d}/maillog
-maillog_file_prefixes = {d}
-myhostname = postfix.probe.test
+    let pf = PostfixConfig::new("probe")
+        .smtpd(&format!("{ip}:{port}"))
+        .file("cert.pem", cert.pem())
+        .file("key.pem", key.serialize_pem())
+        .main(
+            "myhostname = postfix.probe.test
 mydomain = probe.test
 mydestination =
 inet_interfaces = 127.0.0.1
@@ -257,28 +265,19 @@ mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_peername_lookup = no
 relay_domains = probe-postfix.test
-transport_maps = inline:{{ probe-postfix.test=discard: }}
+transport_maps = inline:{ probe-postfix.test=discard: }
 smtp_dns_support_level = disabled
-alias_maps =
-alias_database =
-smtpd_tls_cert_file = {d}/etc/cert.pem
-smtpd_tls_key_file = {d}/etc/key.pem
+smtpd_tls_cert_file = {etc}/cert.pem
+smtpd_tls_key_file = {etc}/key.pem
 smtpd_tls_security_level = may
-biff = no
-"
-        ),
-    )
-    .ok()?;
-    let etc = p.join("etc");
-    let etc = etc.to_string_lossy();
-    run(Command::new("postconf").args(["-c", &etc, "-F", "*/*/chroot = n"]));
-    run(Command::new("postfix").args(["-c", &etc, "check"]));
-    run(Command::new("postfix").args(["-c", &etc, "start"]));
-    let pf = Postfix { dir };
+",
+        )
+        .start()
+        .unwrap_or_else(|e| panic!("private postfix: {e}"));
     // Wait until smtpd listens.
     for _ in 0..100 {
         if std::net::TcpStream::connect((ip, port)).is_ok() {
-            return Some(pf);
+            return pf;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -288,7 +287,7 @@ biff = no
 /// The real peer: Debian's Postfix smtpd on loopback, with STARTTLS.
 #[test]
 fn probes_a_real_postfix_with_starttls() {
-    if !Path::new("/usr/sbin/postfix").exists() {
+    if !postfix::installed() {
         assert!(
             !in_ci(),
             "postfix must be installed under CI (.ci/apt-packages.txt)"
@@ -302,11 +301,11 @@ fn probes_a_real_postfix_with_starttls() {
         .local_addr()
         .unwrap()
         .port();
-    let _pf = start_postfix(ip, port).expect("private postfix");
-    let out = mailway()
-        .args([
-            "probe",
-            &format!("{ip}:{port}"),
+    let _pf = start_postfix(ip, port);
+    let target = format!("{ip}:{port}");
+    let out = probe_offline(
+        &target,
+        &[
             "--tls",
             "required",
             "--timeout",
@@ -318,13 +317,10 @@ fn probes_a_real_postfix_with_starttls() {
             "--helo",
             "client.probe.test",
             "--json",
-            "--resolver",
-            "127.0.0.1:9",
-            "--dns-timeout",
-            "0.2",
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .output()
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let a = &v["hosts"][0]["addresses"][0];
@@ -359,22 +355,12 @@ fn probes_a_real_postfix_with_starttls() {
     assert_eq!(a["rcpt"]["code"], 250, "{a:#}");
     assert_eq!(a["mail"]["code"], 250);
     // Relay denied for other domains: a 554 5.7.1 on RCPT.
-    let out = mailway()
-        .args([
-            "probe",
-            &format!("{ip}:{port}"),
-            "--timeout",
-            "20",
-            "--rcpt",
-            "user@elsewhere.test",
-            "--json",
-            "--resolver",
-            "127.0.0.1:9",
-            "--dns-timeout",
-            "0.2",
-        ])
-        .output()
-        .unwrap();
+    let out = probe_offline(
+        &target,
+        &["--timeout", "20", "--rcpt", "user@elsewhere.test", "--json"],
+    )
+    .output()
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let a = &v["hosts"][0]["addresses"][0];
     assert_eq!(a["rcpt"]["code"], 554, "{a:#}");
@@ -430,7 +416,17 @@ fn doctor_traces_a_message_in_a_log() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Diagnóstico de bob@logdoc.test"), "{text}");
-    assert!(text.contains("log: "), "{text}");
+    assert!(text.contains("registro: "), "{text}");
+    for en in [
+        "Diagnosis of",
+        "log: ",
+        "likelihood",
+        "Sender:",
+        "Admin:",
+        "recipient ",
+    ] {
+        assert!(!text.contains(en), "English {en:?} in:\n{text}");
+    }
     // Not in the log, and a missing file: clear errors, exit 2.
     let out = mailway()
         .args([
