@@ -19,8 +19,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use mailway_relay::{
-    Clock, EngineOptions, Envelope, Event, EventKind, ListFilter, ManualClock, Notify, RcptState,
-    Relay, Ret, SystemResolver,
+    Clock, EngineOptions, Envelope, Event, EventKind, ListFilter, ManualClock, Notify, QueueId,
+    RcptState, Relay, Ret, SystemResolver,
 };
 use mailway_testkit::dns::TestDns;
 use mailway_testkit::smtp::{PeerScript, RunningPeer};
@@ -38,6 +38,24 @@ struct H {
     clock: ManualClock,
     rx: broadcast::Receiver<Event>,
     _dir: tempfile::TempDir,
+}
+
+impl H {
+    /// Accepts `MSG` from alice@example.org for `rcpts`; returns once it is durable.
+    async fn send(&self, rcpts: impl IntoIterator<Item = impl Into<String>>) -> QueueId {
+        self.relay
+            .accept(Envelope::new("alice@example.org", rcpts), MSG.to_vec())
+            .await
+            .unwrap()
+    }
+
+    /// Waits for the next `deferred` event and returns its reply text.
+    async fn deferred_reply(&mut self) -> String {
+        match wait(&mut self.rx, "deferred", is("deferred")).await.kind {
+            EventKind::Deferred { reply, .. } => reply,
+            _ => unreachable!(),
+        }
+    }
 }
 
 fn base_opts(dir: &std::path::Path) -> EngineOptions {
@@ -196,14 +214,7 @@ async fn delivers_and_passes_dsn_parameters() {
 async fn defers_while_down_then_delivers() {
     let addr = free_addr("127.0.40.1").await;
     let mut h = start(|o| route(o, "dest.test", addr)).await;
-    let id = h
-        .relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    let id = h.send(["bob@dest.test"]).await;
     let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
     match &ev.kind {
         EventKind::Deferred {
@@ -245,18 +256,9 @@ async fn defers_while_down_then_delivers() {
 async fn greylisting_is_retried() {
     let peer = PeerScript::greylist().spawn().await;
     let mut h = start(|o| route(o, "dest.test", peer.addr())).await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
-    let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
-    match &ev.kind {
-        EventKind::Deferred { reply, .. } => assert!(reply.starts_with("451"), "{reply}"),
-        _ => unreachable!(),
-    }
+    h.send(["bob@dest.test"]).await;
+    let reply = h.deferred_reply().await;
+    assert!(reply.starts_with("451"), "{reply}");
     h.clock.advance(Duration::from_secs(300));
     wait(&mut h.rx, "delivered", is("delivered")).await;
     queue_len(&h.relay, 0).await;
@@ -273,22 +275,12 @@ async fn tarpit_times_out_then_retries() {
         .await;
     let addr = tarpit.addr();
     let mut h = start(|o| route(o, "dest.test", addr)).await;
-    let id = h
-        .relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
-    let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
-    match &ev.kind {
-        EventKind::Deferred { reply, .. } => assert!(
+    let id = h.send(["bob@dest.test"]).await;
+    let reply = h.deferred_reply().await;
+    assert!(
             reply.contains("timed out while receiving the initial server greeting"),
             "{reply}"
-        ),
-        _ => unreachable!(),
-    }
+        );
     let show = h.relay.show(id).await.unwrap();
     assert_eq!(show.record.recipients[0].state, RcptState::Deferred);
     assert_eq!(
@@ -323,13 +315,7 @@ async fn busy_421_lowers_concurrency_then_suspends() {
     })
     .await;
     for i in 0..12 {
-        h.relay
-            .accept(
-                Envelope::new("alice@example.org", [format!("u{i}@dest.test")]),
-                MSG.to_vec(),
-            )
-            .await
-            .unwrap();
+        h.send([format!("u{i}@dest.test")]).await;
     }
     // Every connection is refused with 421: the window shrinks, then the destination dies
     // and its remaining mail is deferred without connecting.
@@ -473,14 +459,7 @@ async fn expiry_sends_delay_then_failure_dsn_on_time() {
         o.dsn.delay_warning = Duration::from_secs(3600);
     })
     .await;
-    let id = h
-        .relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    let id = h.send(["bob@dest.test"]).await;
     // attempts at 0, 10m, 30m, 60m (+ delay warning at 60m), 90m, then exactly at the
     // lifetime (7000 s, not 90m + 30m = 7200 s) → expired
     let mut attempts_at = Vec::new();
@@ -552,23 +531,15 @@ async fn expiry_sends_delay_then_failure_dsn_on_time() {
         "{fail}"
     );
     // Our bounce parser reads both notices back: the recipient, the action, the last real
-    // reply and who gave it. (Its status is the most precise code it finds: the analyser
-    // prefers the 4.2.1 of the diagnostic over the generic x.4.7 of the Status field, as
-    // Sisimai does, so the reason tells "expired".)
+    // reply and who gave it. The failure keeps its 5.4.7 (the 4.2.1 quoted in the diagnostic
+    // is only the last temporary reply) and its reason is "expired".
     let a = mailway_bounce::analyze(&got[1].data).unwrap();
     assert_eq!(a.records.len(), 1, "{a:#?}");
     let r = &a.records[0];
     assert_eq!(r.recipient, "bob@dest.test");
     assert_eq!(r.action, Some(mailway_bounce::Action::Failed));
-    let status = r.status.unwrap().to_string();
-    assert!(["5.4.7", "4.2.1"].contains(&status.as_str()), "{r:#?}");
-    // The reason should be "expired"; the analyser currently lets the 4.2.1 of the last
-    // reply decide (reason "blocked"): asked of its owner in REQUESTS.md. Until then accept
-    // both, but never a reason unrelated to the reply or the expiry.
-    assert!(
-        ["expired", "blocked"].contains(&r.reason.as_str()),
-        "{r:#?}"
-    );
+    assert_eq!(r.status.unwrap().to_string(), "5.4.7", "{r:#?}");
+    assert_eq!(r.reason, "expired", "{r:#?}");
     assert!(
         r.diagnostic_code
             .as_deref()
@@ -585,6 +556,13 @@ async fn expiry_sends_delay_then_failure_dsn_on_time() {
     assert_eq!(a.records.len(), 1, "{a:#?}");
     assert_eq!(a.records[0].action, Some(mailway_bounce::Action::Delayed));
     assert_eq!(a.records[0].recipient, "bob@dest.test");
+    assert_eq!(
+        a.records[0].status.unwrap().to_string(),
+        "4.4.7",
+        "{:#?}",
+        a.records[0]
+    );
+    assert_eq!(a.records[0].reason, "delayed", "{:#?}", a.records[0]);
     assert!(
         a.records[0].will_retry_until.is_some(),
         "{:#?}",
@@ -623,13 +601,7 @@ async fn mx_priorities_failover_and_ipv6() {
         .await
         .unwrap();
     let mut h = start_with(|o| o.delivery.port = port, Some(&dns)).await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    h.send(["bob@dest.test"]).await;
     let ev = wait(&mut h.rx, "delivered", is("delivered")).await;
     match &ev.kind {
         EventKind::Delivered { relay, .. } => {
@@ -652,13 +624,7 @@ async fn mx_priorities_failover_and_ipv6() {
         Some(&dns),
     )
     .await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    h.send(["bob@dest.test"]).await;
     wait(&mut h.rx, "delivered", is("delivered")).await;
     assert_eq!(v4.messages().len(), 1);
     assert!(dns.queries_for("dest.test") >= 1);
@@ -682,13 +648,7 @@ async fn null_mx_fails_at_once() {
         .unwrap();
     let back = sink().await;
     let mut h = start_with(|o| route(o, "example.org", back.addr()), Some(&dns)).await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@nomail.test", "x@nx.gone.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    h.send(["bob@nomail.test", "x@nx.gone.test"]).await;
     let mut statuses = Vec::new();
     for _ in 0..2 {
         let ev = wait(&mut h.rx, "failed", is("failed")).await;
@@ -754,13 +714,7 @@ async fn connection_reuse() {
     })
     .await;
     for i in 0..5 {
-        h.relay
-            .accept(
-                Envelope::new("alice@example.org", [format!("u{i}@dest.test")]),
-                MSG.to_vec(),
-            )
-            .await
-            .unwrap();
+        h.send([format!("u{i}@dest.test")]).await;
     }
     for _ in 0..5 {
         wait(&mut h.rx, "delivered", is("delivered")).await;
@@ -802,13 +756,7 @@ async fn opportunistic_starttls() {
         route(o, "plain.test", plain.addr());
     })
     .await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@tls.test", "carol@plain.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    h.send(["bob@tls.test", "carol@plain.test"]).await;
     let mut seen = std::collections::BTreeMap::new();
     while seen.len() < 2 {
         let ev = wait(&mut h.rx, "attempts", is("attempt")).await;
@@ -831,13 +779,7 @@ async fn opportunistic_starttls() {
         o.delivery.starttls = TlsPolicy::Disabled;
     })
     .await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["dave@tls.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    h.send(["dave@tls.test"]).await;
     let ev = wait(&mut h.rx, "attempt", is("attempt")).await;
     assert!(matches!(ev.kind, EventKind::Attempt { tls: false, .. }));
     let last = tls.sessions().into_iter().last().unwrap();
@@ -852,21 +794,12 @@ async fn opportunistic_starttls() {
     })
     .await;
     let before = plain.messages().len();
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["erin@plain.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
-    let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
-    match &ev.kind {
-        EventKind::Deferred { reply, .. } => assert!(
+    h.send(["erin@plain.test"]).await;
+    let reply = h.deferred_reply().await;
+    assert!(
             reply.contains("TLS is required, but was not offered"),
             "{reply}"
-        ),
-        _ => unreachable!(),
-    }
+        );
     assert_eq!(plain.messages().len(), before);
     h.relay.shutdown().await;
 }
@@ -902,14 +835,7 @@ async fn each_phase_has_its_own_timeout_then_retry() {
             }
         })
         .await;
-        let id = h
-            .relay
-            .accept(
-                Envelope::new("alice@example.org", ["bob@dest.test"]),
-                MSG.to_vec(),
-            )
-            .await
-            .unwrap();
+        let id = h.send(["bob@dest.test"]).await;
         let ev = wait(&mut h.rx, "deferred", is("deferred")).await;
         match &ev.kind {
             EventKind::Deferred { reply, reason, .. } => {
@@ -950,10 +876,7 @@ async fn slow_start_opens_more_connections_as_deliveries_succeed() {
     })
     .await;
     let rcpts: Vec<String> = (0..40).map(|i| format!("u{i}@dest.test")).collect();
-    h.relay
-        .accept(Envelope::new("alice@example.org", rcpts), MSG.to_vec())
-        .await
-        .unwrap();
+    h.send(rcpts).await;
     let mut windows = Vec::new();
     for _ in 0..40 {
         wait(&mut h.rx, "deliveries", is("delivered")).await;
@@ -1161,13 +1084,7 @@ async fn address_failover_v6_to_v4_and_dns_trouble_defers() {
         .await
         .unwrap();
     let mut h = start_with(|o| o.delivery.port = port, Some(&dns)).await;
-    h.relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test", "carol@flaky.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
+    h.send(["bob@dest.test", "carol@flaky.test"]).await;
     // The two destinations progress independently: collect both outcomes.
     let (mut delivered, mut deferred) = (None, None);
     while delivered.is_none() || deferred.is_none() {
@@ -1258,10 +1175,7 @@ async fn throttling_421_lowers_concurrency_and_mail_still_flows() {
     })
     .await;
     let rcpts: Vec<String> = (0..20).map(|i| format!("u{i}@dest.test")).collect();
-    h.relay
-        .accept(Envelope::new("alice@example.org", rcpts), MSG.to_vec())
-        .await
-        .unwrap();
+    h.send(rcpts).await;
     let mut windows = Vec::new();
     let mut delivered = 0;
     let mut deferred = 0;

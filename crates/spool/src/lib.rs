@@ -6,10 +6,17 @@
 //!
 //! # Durability contract
 //!
-//! [`Spool::store`] writes the message to a temporary file, `fsync`s it, renames it into the
+//! [`Spool::store`] writes the message to a temporary file, `fdatasync`s it, renames it into the
 //! queue and `fsync`s the queue directory. Only when it returns `Ok` may the client be told
 //! `250`: from then on the message survives `kill -9` and power loss. [`Spool::update`] replaces
-//! the per-recipient state the same way (temp, fsync, rename, fsync dir). Removal after the last
+//! the per-recipient state the same way (temp, fsync, rename, fsync dir).
+//!
+//! Concurrent writes are group-committed: each writer syncs its own file (in parallel), then
+//! the renames waiting at that moment are done together and each directory concerned is
+//! `fsync`ed once for the whole batch; every writer of the batch returns only after that
+//! directory fsync. Queue ids are handed out so that consecutive ids share a bucket directory
+//! (runs of 32), so a batch of concurrent SMTP sessions usually costs one directory fsync in
+//! total instead of one each. [`Spool::sync_stats`] counts batches and directory fsyncs. Removal after the last
 //! recipient is final is not synced: a crash right after it can at worst deliver a message twice
 //! (at-least-once), never lose one.
 //!
@@ -86,7 +93,9 @@
 mod store;
 mod types;
 
-pub use store::{Quarantined, RecoveryReport, Spool, SpoolError, SpoolOptions, is_disk_full};
+pub use store::{
+    Quarantined, RecoveryReport, Spool, SpoolError, SpoolOptions, SyncStats, is_disk_full,
+};
 pub use types::{
     BodyType, Envelope, EnvelopeHead, LastReply, MessageRecord, Notify, Origin, ParseQueueIdError,
     QueueId, RcptState, RcptStatus, Recipient, Ret, domain_of, opt_time_serde, time_serde,

@@ -3,8 +3,9 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::types::{MessageRecord, QueueId};
@@ -166,6 +167,143 @@ pub struct Spool {
     tmp_counter: AtomicU64,
     used: AtomicU64,
     last_millis: Mutex<u64>,
+    commit: GroupCommit,
+}
+
+/// Counters of the spool's durable writes (see [`Spool::sync_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStats {
+    /// Files renamed into the queue by a group commit (messages and state files).
+    pub files: u64,
+    /// Group commits run (batches).
+    pub batches: u64,
+    /// Directory fsyncs issued by group commits (at most one per directory per batch).
+    pub dir_syncs: u64,
+}
+
+/// Group commit of renames into the queue: every writer fsyncs its own file (in parallel), then
+/// hands the rename to the committer. Whoever finds no commit running becomes the leader: it
+/// takes every rename waiting, performs them, fsyncs each directory concerned once, and wakes
+/// the writers of that batch with their results. Writers arriving meanwhile form the next batch.
+/// A writer returns only after the fsync of its directory, so its caller may answer `250`.
+#[derive(Debug, Default)]
+struct GroupCommit {
+    state: Mutex<CommitState>,
+    done: Condvar,
+    files: AtomicU64,
+    batches: AtomicU64,
+    dir_syncs: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct CommitState {
+    waiting: Vec<Rename>,
+    leader: bool,
+    next_ticket: u64,
+    results: HashMap<u64, Result<(), SpoolError>>,
+}
+
+#[derive(Debug)]
+struct Rename {
+    ticket: u64,
+    tmp: PathBuf,
+    dest: PathBuf,
+    /// Remove `dest` again when its directory cannot be synced (a new message: its writer is
+    /// told it failed). A state file stays (it is the newest state even if not durable).
+    undo: bool,
+}
+
+impl GroupCommit {
+    /// Renames `tmp` (already written and fsynced) to `dest` and fsyncs `dest`'s directory,
+    /// batched with the renames of concurrent callers. Returns once that fsync is done.
+    fn rename_durably(&self, tmp: PathBuf, dest: PathBuf, undo: bool) -> Result<(), SpoolError> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        st.waiting.push(Rename {
+            ticket,
+            tmp,
+            dest,
+            undo,
+        });
+        loop {
+            if let Some(r) = st.results.remove(&ticket) {
+                return r;
+            }
+            if st.leader {
+                st = self.done.wait(st).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // No commit running and ours not done: ours is still waiting; lead this batch.
+            st.leader = true;
+            let batch = std::mem::take(&mut st.waiting);
+            drop(st);
+            let results = self.run(batch);
+            st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.results.extend(results);
+            st.leader = false;
+            self.done.notify_all();
+        }
+    }
+
+    fn run(&self, batch: Vec<Rename>) -> Vec<(u64, Result<(), SpoolError>)> {
+        let mut results = Vec::with_capacity(batch.len());
+        // Directory -> renames into it that succeeded.
+        let mut dirs: Vec<(PathBuf, Vec<Rename>)> = Vec::new();
+        for r in batch {
+            let renamed = match fs::rename(&r.tmp, &r.dest) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !r.dest.parent().is_some_and(Path::is_dir) => {
+                    // The bucket directory went away (removed by hand): make it again, once.
+                    r.dest
+                        .parent()
+                        .map_or(Ok(()), |d| ensure_dir(d, true))
+                        .and_then(|()| fs::rename(&r.tmp, &r.dest).map_err(|e| SpoolError::io("rename", &r.dest, e)))
+                }
+                other => other.map_err(|e| SpoolError::io("rename", &r.dest, e)),
+            };
+            match renamed {
+                Ok(()) => {
+                    let dir = r.dest.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    match dirs.iter_mut().find(|(d, _)| *d == dir) {
+                        Some((_, v)) => v.push(r),
+                        None => dirs.push((dir, vec![r])),
+                    }
+                }
+                Err(e) => {
+                    let _ = fs::remove_file(&r.tmp);
+                    results.push((r.ticket, Err(e)));
+                }
+            }
+        }
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        for (dir, renames) in dirs {
+            self.dir_syncs.fetch_add(1, Ordering::Relaxed);
+            match sync_dir(&dir) {
+                Ok(()) => {
+                    self.files.fetch_add(renames.len() as u64, Ordering::Relaxed);
+                    results.extend(renames.into_iter().map(|r| (r.ticket, Ok(()))));
+                }
+                Err(e) => {
+                    // Not known to be durable: the writers are told it failed (their clients
+                    // retry), so the files must not be delivered as well.
+                    for r in renames {
+                        if r.undo {
+                            let _ = fs::remove_file(&r.dest);
+                        }
+                        results.push((
+                            r.ticket,
+                            Err(SpoolError::io(
+                                "fsync",
+                                &dir,
+                                io::Error::new(e.kind(), e.to_string()),
+                            )),
+                        ));
+                    }
+                }
+            }
+        }
+        results
+    }
 }
 
 impl Spool {
@@ -234,6 +372,7 @@ impl Spool {
             tmp_counter: AtomicU64::new(0),
             used: AtomicU64::new(0),
             last_millis: Mutex::new(0),
+            commit: GroupCommit::default(),
         })
     }
 
@@ -263,26 +402,26 @@ impl Spool {
     }
 
     /// A new, unused queue id for a message arriving at `now`.
+    ///
+    /// Unique without looking at the disk: the spool lock makes this process the only writer,
+    /// [`Spool::recover`] moves the time part past every id already stored, the time part never
+    /// goes backwards, and the counter part (2^20 per millisecond) is this process's own.
+    /// Consecutive ids share their bucket directory in runs of 32, so the messages of one
+    /// group commit are mostly renamed into one directory (one directory fsync for the batch).
     pub fn new_id(&self, now: SystemTime) -> QueueId {
         let mut millis = now
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis() as u64;
-        {
-            // Never go backwards, so ids keep sorting by arrival even if the clock steps back.
-            let mut last = self.last_millis.lock().unwrap_or_else(|e| e.into_inner());
-            if millis < *last {
-                millis = *last;
-            }
-            *last = millis;
+        // Never go backwards, so ids keep sorting by arrival even if the clock steps back.
+        let mut last = self.last_millis.lock().unwrap_or_else(|e| e.into_inner());
+        if millis < *last {
+            millis = *last;
         }
-        loop {
-            let c = self.counter.fetch_add(1, Ordering::Relaxed);
-            let id = QueueId::from_parts(millis, c);
-            if !self.msg_path(&id).exists() {
-                return id;
-            }
-        }
+        *last = millis;
+        let c = self.counter.fetch_add(1, Ordering::Relaxed);
+        drop(last);
+        QueueId::from_parts(millis, spread_counter(c))
     }
 
     fn bucket_dir(&self, id: &QueueId) -> PathBuf {
@@ -325,10 +464,8 @@ impl Spool {
         data.extend_from_slice(&header);
         data.push(b'\n');
         data.extend_from_slice(content);
-        let dir = self.bucket_dir(&record.id);
-        ensure_dir(&dir, self.opts.fsync)?;
         let tmp = self.tmp_path(&record.id, "msg");
-        write_file_then_rename(&tmp, &self.msg_path(&record.id), &data, self.opts.fsync)?;
+        self.write_durably(&tmp, self.msg_path(&record.id), &data, true)?;
         self.used.fetch_add(content.len() as u64, Ordering::Relaxed);
         Ok(())
     }
@@ -341,7 +478,36 @@ impl Spool {
         })?;
         data.push(b'\n');
         let tmp = self.tmp_path(&record.id, "st");
-        write_file_then_rename(&tmp, &self.state_path(&record.id), &data, self.opts.fsync)
+        self.write_durably(&tmp, self.state_path(&record.id), &data, false)
+    }
+
+    /// Counters of the durable writes so far (group commit batches and directory fsyncs).
+    pub fn sync_stats(&self) -> SyncStats {
+        SyncStats {
+            files: self.commit.files.load(Ordering::Relaxed),
+            batches: self.commit.batches.load(Ordering::Relaxed),
+            dir_syncs: self.commit.dir_syncs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Temp file, fdatasync, then a group-committed rename + directory fsync (or, with fsync
+    /// off, a plain rename).
+    fn write_durably(
+        &self,
+        tmp: &Path,
+        dest: PathBuf,
+        data: &[u8],
+        new_message: bool,
+    ) -> Result<(), SpoolError> {
+        if !self.opts.fsync {
+            if let Some(dir) = dest.parent() {
+                ensure_dir(dir, false)?;
+            }
+            return write_file_then_rename(tmp, &dest, data, false);
+        }
+        write_file(tmp, data, true)?;
+        self.commit
+            .rename_durably(tmp.to_path_buf(), dest, new_message)
     }
 
     /// Removes a finished (or deleted) message: content first, then state.
@@ -496,6 +662,7 @@ impl Spool {
         // I/O bound when the page cache is cold: more readers than cores.
         let threads = 4usize;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Found>(1024);
+        let mut max_id: Option<QueueId> = None;
         let result = std::thread::scope(|s| {
             let mut handles = Vec::new();
             for t in 0..threads {
@@ -513,6 +680,7 @@ impl Spool {
             for found in rx {
                 match found {
                     Found::Record { rec, bytes } => {
+                        max_id = max_id.max(Some(rec.id));
                         report.recovered += 1;
                         report.bytes += bytes;
                         each(*rec);
@@ -529,6 +697,7 @@ impl Spool {
                                 first_err.get_or_insert(e);
                             }
                         }
+                        max_id = max_id.max(Some(rec.id));
                         report.state_reset += 1;
                         report.recovered += 1;
                         report.bytes += bytes;
@@ -567,6 +736,11 @@ impl Spool {
             }
         });
         result?;
+        // New ids start after every id stored (see `new_id`).
+        if let Some(max) = max_id {
+            let mut last = self.last_millis.lock().unwrap_or_else(|e| e.into_inner());
+            *last = (*last).max((max.as_u64() >> 20) + 1);
+        }
         self.used.store(report.bytes, Ordering::Relaxed);
         Ok(report)
     }
@@ -861,12 +1035,8 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-fn write_file_then_rename(
-    tmp: &Path,
-    dest: &Path,
-    data: &[u8],
-    fsync: bool,
-) -> Result<(), SpoolError> {
+/// Writes `data` to the new file `tmp` (fdatasynced when `fsync`); removes it on failure.
+fn write_file(tmp: &Path, data: &[u8], fsync: bool) -> Result<(), SpoolError> {
     let res = (|| {
         let mut f = OpenOptions::new()
             .write(true)
@@ -878,7 +1048,31 @@ fn write_file_then_rename(
         if fsync {
             f.sync_data().map_err(|e| SpoolError::io("fsync", tmp, e))?;
         }
-        drop(f);
+        Ok(())
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    res
+}
+
+/// Maps the id counter so that runs of 32 consecutive values share their low byte (the
+/// bucket): bits 0-12 are rotated right by 5, bits 13-19 stay. A bijection on 20 bits, so ids
+/// stay unique.
+fn spread_counter(c: u32) -> u32 {
+    let c = c & 0xF_FFFF;
+    let low = c & 0x1FFF;
+    (c & !0x1FFF) | (low >> 5) | ((low & 0x1F) << 8)
+}
+
+fn write_file_then_rename(
+    tmp: &Path,
+    dest: &Path,
+    data: &[u8],
+    fsync: bool,
+) -> Result<(), SpoolError> {
+    let res = (|| {
+        write_file(tmp, data, fsync)?;
         fs::rename(tmp, dest).map_err(|e| SpoolError::io("rename", dest, e))?;
         if fsync && let Some(parent) = dest.parent() {
             sync_dir(parent).map_err(|e| SpoolError::io("fsync", parent, e))?;

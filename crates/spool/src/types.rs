@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// A queue id: 16 upper-case hexadecimal digits, e.g. `019A3F2C1B7D0042`.
 ///
 /// The upper 44 bits are the arrival time in milliseconds since the Unix epoch, the lower 20 bits
-/// a counter, so ids sort by arrival and stay unique within one spool (the spool checks).
+/// a counter, so ids sort by arrival (to the millisecond) and stay unique within one spool
+/// (see `Spool::new_id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QueueId(u64);
 

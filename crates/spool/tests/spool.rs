@@ -272,3 +272,109 @@ fn disk_full_is_a_typed_error_and_nothing_is_lost() {
     );
     assert!(report.quarantined.is_empty(), "{:?}", report.quarantined);
 }
+
+#[test]
+fn concurrent_stores_are_group_committed_and_all_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let threads = 16;
+    let per_thread = 25;
+    let mut ids = Vec::new();
+    {
+        let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+        let barrier = std::sync::Barrier::new(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let spool = &spool;
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        barrier.wait();
+                        let mut mine = Vec::new();
+                        for i in 0..per_thread {
+                            let id = spool.new_id(SystemTime::now());
+                            let content = format!("Subject: {t}/{i}\r\n\r\nbody\r\n");
+                            let rec = MessageRecord::new(
+                                id,
+                                SystemTime::now(),
+                                Envelope::new("a@example.org", ["b@example.com"]),
+                                content.len() as u64,
+                            );
+                            spool.store(&rec, content.as_bytes()).unwrap();
+                            // Returned Ok: the file is in its bucket now.
+                            assert!(spool.msg_path(&id).is_file());
+                            mine.push((id, content));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            for h in handles {
+                ids.extend(h.join().unwrap());
+            }
+        });
+        let stats = spool.sync_stats();
+        let n = (threads * per_thread) as u64;
+        assert_eq!(stats.files, n, "{stats:?}");
+        assert!(stats.batches >= 1 && stats.batches <= n, "{stats:?}");
+        assert!(stats.dir_syncs >= stats.batches, "{stats:?}");
+        // Ids of one burst share their bucket, so a batch rarely needs more than two
+        // directory syncs (each writer alone would need one each).
+        assert!(stats.dir_syncs <= 2 * stats.batches + 16, "{stats:?}");
+        // Nothing left behind in tmp/.
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+    let unique: std::collections::HashSet<_> = ids.iter().map(|(id, _)| *id).collect();
+    assert_eq!(unique.len(), ids.len(), "queue ids are unique");
+    let (spool, recs, report) = recover(dir.path());
+    assert_eq!(report.recovered, ids.len());
+    assert!(report.quarantined.is_empty());
+    assert_eq!(recs.len(), ids.len());
+    for (id, content) in &ids {
+        assert_eq!(spool.read_content(id).unwrap(), content.as_bytes());
+    }
+}
+
+#[test]
+fn new_ids_after_recovery_never_collide_with_stored_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    // Messages stored "in the future" (a clock that later steps back).
+    let future = SystemTime::now() + Duration::from_secs(3600);
+    let stored: Vec<_> = {
+        let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+        (0..50)
+            .map(|_| {
+                let id = spool.new_id(future);
+                let rec = MessageRecord::new(
+                    id,
+                    future,
+                    Envelope::new("a@example.org", ["b@example.com"]),
+                    2,
+                );
+                spool.store(&rec, b"x\n").unwrap();
+                id
+            })
+            .collect()
+    };
+    let (spool, recs, _) = recover(dir.path());
+    assert_eq!(recs.len(), 50);
+    let max = stored.iter().max().unwrap();
+    for _ in 0..2000 {
+        let id = spool.new_id(SystemTime::now());
+        assert!(id > *max, "{id} after {max}");
+        assert!(!spool.msg_path(&id).exists());
+    }
+}
+
+#[test]
+fn consecutive_ids_share_a_bucket_in_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+    let ids: Vec<_> = (0..4096).map(|_| spool.new_id(t0())).collect();
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+    let changes = ids.windows(2).filter(|w| w[0].bucket() != w[1].bucket()).count();
+    // 4096 ids in runs of 32: about 128 bucket changes, never one per id.
+    assert!((100..=200).contains(&changes), "{changes} bucket changes");
+    let buckets: std::collections::HashSet<_> = ids.iter().map(|i| i.bucket()).collect();
+    assert!(buckets.len() >= 100, "spread over {} buckets", buckets.len());
+}

@@ -17,11 +17,13 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use mailway_relay::{ListFilter, QueueError, QueueId, RcptState, Relay};
+use mailway_relay::{ListFilter, ParseQueueIdError, QueueError, QueueId, RcptState, Relay};
 use mailway_status::explain::Lang;
 use serde::Deserialize;
 use serde_json::json;
@@ -33,13 +35,13 @@ where
     Relay: FromRef<S>,
 {
     Router::new()
-        .route("/api/v1/queue", get(list::<S>))
-        .route("/api/v1/queue/destinations", get(destinations::<S>))
-        .route("/api/v1/queue/retry", post(retry_all::<S>))
-        .route("/api/v1/queue/{id}", get(show::<S>).delete(delete::<S>))
-        .route("/api/v1/queue/{id}/why", get(why::<S>))
-        .route("/api/v1/queue/{id}/retry", post(retry::<S>))
-        .route("/api/v1/queue/{id}/bounce", post(bounce::<S>))
+        .route("/api/v1/queue", get(list))
+        .route("/api/v1/queue/destinations", get(destinations))
+        .route("/api/v1/queue/retry", post(retry_all))
+        .route("/api/v1/queue/{id}", get(show).delete(delete))
+        .route("/api/v1/queue/{id}/why", get(why))
+        .route("/api/v1/queue/{id}/retry", post(retry))
+        .route("/api/v1/queue/{id}/bounce", post(bounce))
 }
 
 fn error(status: StatusCode, code: &str, message: String) -> Response {
@@ -48,6 +50,10 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
         Json(json!({"error": {"code": code, "message": message}})),
     )
         .into_response()
+}
+
+fn bad_query(message: String) -> Response {
+    error(StatusCode::BAD_REQUEST, "bad_query", message)
 }
 
 fn queue_error(e: QueueError) -> Response {
@@ -60,10 +66,29 @@ fn queue_error(e: QueueError) -> Response {
     error(status, code, e.to_string())
 }
 
-fn parse_id(id: &str) -> Result<QueueId, Box<Response>> {
-    id.parse().map_err(|e: mailway_relay::ParseQueueIdError| {
-        Box::new(error(StatusCode::BAD_REQUEST, "bad_id", e.to_string()))
-    })
+/// The answer to a queue operation: its value as JSON, or the error.
+fn respond<T: serde::Serialize>(r: Result<T, QueueError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => queue_error(e),
+    }
+}
+
+/// The queue id of the path (`/api/v1/queue/{id}…`); a malformed one is answered with 400
+/// `bad_id` before the handler runs.
+struct IdPath(QueueId);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        id.parse().map(IdPath).map_err(|e: ParseQueueIdError| {
+            error(StatusCode::BAD_REQUEST, "bad_id", e.to_string())
+        })
+    }
 }
 
 /// Query of `GET /api/v1/queue`.
@@ -75,28 +100,19 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-async fn list<S>(
-    State(relay): State<Relay>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
+async fn list(State(relay): State<Relay>, q: Result<Query<ListQuery>, QueryRejection>) -> Response {
     let Query(q) = match q {
         Ok(q) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_query", e.body_text()),
+        Err(e) => return bad_query(e.body_text()),
     };
     let state = match q.state.as_deref() {
         None | Some("") => None,
         Some(s) => match serde_json::from_value::<RcptState>(json!(s.to_ascii_lowercase())) {
             Ok(s) => Some(s),
             Err(_) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_query",
-                    format!("state must be pending, deferred, delivered or failed, not {s:?}"),
-                );
+                return bad_query(format!(
+                    "state must be pending, deferred, delivered or failed, not {s:?}"
+                ));
             }
         },
     };
@@ -108,27 +124,12 @@ where
     Json(json!({"messages": relay.list(&filter)})).into_response()
 }
 
-async fn destinations<S>(State(relay): State<Relay>) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
+async fn destinations(State(relay): State<Relay>) -> Response {
     Json(json!({"destinations": relay.destinations()})).into_response()
 }
 
-async fn show<S>(State(relay): State<Relay>, Path(id): Path<String>) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    match relay.show(id).await {
-        Ok(d) => Json(d).into_response(),
-        Err(e) => queue_error(e),
-    }
+async fn show(State(relay): State<Relay>, IdPath(id): IdPath) -> Response {
+    respond(relay.show(id).await)
 }
 
 /// Query of `GET /api/v1/queue/{id}/why`.
@@ -138,94 +139,37 @@ struct WhyQuery {
     lang: Option<String>,
 }
 
-async fn why<S>(
+async fn why(
     State(relay): State<Relay>,
-    Path(id): Path<String>,
-    q: Result<Query<WhyQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
+    IdPath(id): IdPath,
+    q: Result<Query<WhyQuery>, QueryRejection>,
+) -> Response {
     let lang = match q.map(|Query(q)| q.lang) {
         Ok(None) => Lang::En,
         Ok(Some(l)) => match l.to_ascii_lowercase().as_str() {
             "en" => Lang::En,
             "es" => Lang::Es,
-            _ => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_query",
-                    format!("lang must be en or es, not {l:?}"),
-                );
-            }
+            _ => return bad_query(format!("lang must be en or es, not {l:?}")),
         },
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_query", e.body_text()),
+        Err(e) => return bad_query(e.body_text()),
     };
-    match relay.why_in(id, lang).await {
-        Ok(w) => Json(w).into_response(),
-        Err(e) => queue_error(e),
-    }
+    respond(relay.why_in(id, lang).await)
 }
 
-async fn retry<S>(State(relay): State<Relay>, Path(id): Path<String>) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    match relay.retry(id).await {
-        Ok(()) => Json(json!({"retried": 1})).into_response(),
-        Err(e) => queue_error(e),
-    }
+async fn retry(State(relay): State<Relay>, IdPath(id): IdPath) -> Response {
+    respond(relay.retry(id).await.map(|()| json!({"retried": 1})))
 }
 
-async fn retry_all<S>(State(relay): State<Relay>) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
-    match relay.retry_all().await {
-        Ok(n) => Json(json!({"retried": n})).into_response(),
-        Err(e) => queue_error(e),
-    }
+async fn retry_all(State(relay): State<Relay>) -> Response {
+    respond(relay.retry_all().await.map(|n| json!({"retried": n})))
 }
 
-async fn bounce<S>(State(relay): State<Relay>, Path(id): Path<String>) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    match relay.bounce(id).await {
-        Ok(()) => Json(json!({"bounced": id})).into_response(),
-        Err(e) => queue_error(e),
-    }
+async fn bounce(State(relay): State<Relay>, IdPath(id): IdPath) -> Response {
+    respond(relay.bounce(id).await.map(|()| json!({"bounced": id})))
 }
 
-async fn delete<S>(State(relay): State<Relay>, Path(id): Path<String>) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Relay: FromRef<S>,
-{
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    match relay.delete(id).await {
-        Ok(()) => Json(json!({"deleted": id})).into_response(),
-        Err(e) => queue_error(e),
-    }
+async fn delete(State(relay): State<Relay>, IdPath(id): IdPath) -> Response {
+    respond(relay.delete(id).await.map(|()| json!({"deleted": id})))
 }
 
 #[cfg(test)]
