@@ -1,9 +1,9 @@
 //! The on-disk store: atomic writes, recovery scan, quarantine.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -252,12 +252,18 @@ impl GroupCommit {
         let mut dirs: Vec<(PathBuf, Vec<Rename>)> = Vec::new();
         for r in batch {
             let renamed = match fs::rename(&r.tmp, &r.dest) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound && !r.dest.parent().is_some_and(Path::is_dir) => {
+                Err(e)
+                    if e.kind() == io::ErrorKind::NotFound
+                        && !r.dest.parent().is_some_and(Path::is_dir) =>
+                {
                     // The bucket directory went away (removed by hand): make it again, once.
                     r.dest
                         .parent()
                         .map_or(Ok(()), |d| ensure_dir(d, true))
-                        .and_then(|()| fs::rename(&r.tmp, &r.dest).map_err(|e| SpoolError::io("rename", &r.dest, e)))
+                        .and_then(|()| {
+                            fs::rename(&r.tmp, &r.dest)
+                                .map_err(|e| SpoolError::io("rename", &r.dest, e))
+                        })
                 }
                 other => other.map_err(|e| SpoolError::io("rename", &r.dest, e)),
             };
@@ -280,7 +286,8 @@ impl GroupCommit {
             self.dir_syncs.fetch_add(1, Ordering::Relaxed);
             match sync_dir(&dir) {
                 Ok(()) => {
-                    self.files.fetch_add(renames.len() as u64, Ordering::Relaxed);
+                    self.files
+                        .fetch_add(renames.len() as u64, Ordering::Relaxed);
                     results.extend(renames.into_iter().map(|r| (r.ticket, Ok(()))));
                 }
                 Err(e) => {

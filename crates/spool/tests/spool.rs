@@ -372,9 +372,16 @@ fn consecutive_ids_share_a_bucket_in_runs() {
     let ids: Vec<_> = (0..4096).map(|_| spool.new_id(t0())).collect();
     let unique: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len());
-    let changes = ids.windows(2).filter(|w| w[0].bucket() != w[1].bucket()).count();
+    let changes = ids
+        .windows(2)
+        .filter(|w| w[0].bucket() != w[1].bucket())
+        .count();
     // 4096 ids in runs of 32: about 128 bucket changes, never one per id.
     assert!((100..=200).contains(&changes), "{changes} bucket changes");
     let buckets: std::collections::HashSet<_> = ids.iter().map(|i| i.bucket()).collect();
-    assert!(buckets.len() >= 100, "spread over {} buckets", buckets.len());
+    assert!(
+        buckets.len() >= 100,
+        "spread over {} buckets",
+        buckets.len()
+    );
 }

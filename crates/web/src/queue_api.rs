@@ -85,9 +85,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         let Path(id) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        id.parse().map(IdPath).map_err(|e: ParseQueueIdError| {
-            error(StatusCode::BAD_REQUEST, "bad_id", e.to_string())
-        })
+        id.parse()
+            .map(IdPath)
+            .map_err(|e: ParseQueueIdError| error(StatusCode::BAD_REQUEST, "bad_id", e.to_string()))
     }
 }
 
