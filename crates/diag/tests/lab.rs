@@ -384,10 +384,24 @@ async fn mta_sts_tls_rpt_bimi_dane_faults() {
     assert_eq!(arg(&r, "tls-rpt.syntax", "kind"), ["bad-uri"]);
     assert!(arg(&r, "bimi.syntax", "kind").contains(&"logo-not-https"));
     assert_eq!(arg(&r, "dane.tlsa-invalid", "kind"), ["bad-length"]);
+    // sts-bad.test is not signed: its TLSA records are insecure, DANE is not in effect (a
+    // note, not a fault of its own), and nothing claims they are usable
+    has(&r, "dane.unsigned", Severity::Info);
+    assert_eq!(arg(&r, "dane.unsigned", "status"), ["insecure"]);
+    assert_eq!(arg(&r, "dane.unsigned", "reason"), ["unsigned"]);
+    assert_eq!(count(&r, "dane.ok"), 0);
     let r = check("good.test").await;
     has(&r, "tls-rpt.ok", Severity::Ok);
     has(&r, "bimi.ok", Severity::Ok);
+    // good.test is signed (DS in the lab root): the TLSA and MX RRsets verify, by mailway
+    // itself since NSD does not validate
     assert_eq!(count(&r, "dane.ok"), 2);
+    assert_eq!(arg(&r, "dane.ok", "validated"), ["local", "local"]);
+    assert_eq!(arg(&r, "dane.ok", "zone"), ["good.test", "good.test"]);
+    assert_eq!(
+        count(&r, "dane.tlsa-bogus") + count(&r, "dane.mx-insecure"),
+        0
+    );
 }
 
 #[tokio::test]

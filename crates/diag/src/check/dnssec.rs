@@ -86,12 +86,7 @@ fn status_detail(s: &SigStatus) -> String {
 /// Runs the DNSSEC checks of the domain's zone.
 pub async fn check(cx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    let now = cx
-        .opts
-        .now
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as u32)
-        .unwrap_or(0);
+    let now = now_secs(cx);
     let zone = super::ns::zone_of(cx).await;
     let Ok(zone_name) = Name::from_ascii(format!("{zone}.")) else {
         return out;
@@ -281,6 +276,279 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
         _ => {}
     }
     out
+}
+
+/// Seconds since the epoch of the check's "now" (for signature validity windows).
+pub fn now_secs(cx: &Ctx) -> u32 {
+    cx.opts
+        .now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as u32)
+        .unwrap_or(0)
+}
+
+/// Who established that an RRset is secure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidatedBy {
+    /// The resolver set the AD bit: it validated the chain up to its trust anchor (the root).
+    Resolver,
+    /// mailway verified it: the parent's DS → the zone's DNSKEY set → the RRSIG over the
+    /// RRset. The chain above the parent's DS is not verified (only a validating resolver's
+    /// AD bit says that).
+    Local,
+}
+
+/// The DNSSEC security status of one RRset, in the terms of RFC 4035 §4.3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Security {
+    /// Validated.
+    Secure {
+        /// By whom.
+        by: ValidatedBy,
+        /// The signing zone.
+        zone: String,
+    },
+    /// Provably not signed: the zone has no DS at its parent (no DNSSEC, or an island of
+    /// security), so validators accept the data without protection.
+    Insecure {
+        /// The zone.
+        zone: String,
+        /// `unsigned` (no DS, no DNSKEY) or `no-ds` (DNSKEYs without DS at the parent).
+        reason: &'static str,
+    },
+    /// The zone is signed (DS at the parent) but the RRset does not validate: validating
+    /// resolvers answer SERVFAIL.
+    Bogus {
+        /// The zone.
+        zone: String,
+        /// Keyword: a [`KeyChain`] or [`SigStatus`] kind, `missing-signature`, or
+        /// `resolver-servfail` (the resolver refused the data it returned with CD=1).
+        reason: &'static str,
+        /// Details (key tags, dates, verifier error).
+        detail: String,
+    },
+    /// No records to validate (NXDOMAIN / NODATA; denial proofs are not checked).
+    NoData,
+    /// The lookups failed; nothing can be said.
+    Indeterminate {
+        /// The error.
+        error: String,
+    },
+}
+
+impl Security {
+    /// Keyword: `secure`, `insecure`, `bogus`, `no-data`, `indeterminate`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Secure { .. } => "secure",
+            Self::Insecure { .. } => "insecure",
+            Self::Bogus { .. } => "bogus",
+            Self::NoData => "no-data",
+            Self::Indeterminate { .. } => "indeterminate",
+        }
+    }
+
+    /// True for [`Security::Secure`].
+    pub fn is_secure(&self) -> bool {
+        matches!(self, Self::Secure { .. })
+    }
+}
+
+/// The outcome of [`validate`]: the status and the queries that led to it.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// The status.
+    pub security: Security,
+    /// The queries asked, with their answers (RRSIGs included).
+    pub evidence: Vec<Evidence>,
+}
+
+/// The zone `name` belongs to: the owner of the SOA in the answer or authority section of a
+/// SOA query, walking up the labels when the server gives neither.
+pub async fn zone_of_name(cx: &Ctx, name: &str) -> Option<String> {
+    let mut cur = name.trim_end_matches('.').to_string();
+    for _ in 0..12 {
+        if let Ok(resp) = cx
+            .resolver
+            .query_recursive(&cur, RecordType::SOA, QueryOptions::recursive())
+            .await
+        {
+            if let Some(soa) = resp
+                .answers
+                .iter()
+                .chain(resp.authorities.iter())
+                .find(|x| x.record_type() == RecordType::SOA)
+            {
+                return Some(mailway_dns::name_to_string(&soa.name));
+            }
+        }
+        match cur.split_once('.') {
+            Some((_, rest)) if !rest.is_empty() => cur = rest.to_string(),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Validates the RRset `rtype` at `name` as a validating resolver would: the resolver's AD bit
+/// when it sets it, else mailway's own verification of the signing zone's DS → DNSKEY → RRSIG
+/// chain ([`mailway_dns::dnssec`]). A SERVFAIL to a normal query for data the resolver returns
+/// with CD=1 is bogus: the resolver validated and rejected it.
+pub async fn validate(cx: &Ctx, name: &str, rtype: RecordType) -> Validation {
+    let r = &cx.resolver;
+    let q = format!("{name} {rtype}");
+    let (cd_r, ad_r) = tokio::join!(
+        r.query_recursive(name, rtype, opts()),
+        r.query_recursive(name, rtype, QueryOptions::recursive().with_dnssec_ok(true)),
+    );
+    let mut evidence = vec![ev(&q, &cd_r)];
+    let done = |security, evidence| Validation { security, evidence };
+    let cd = match cd_r {
+        Ok(resp) => resp,
+        Err(e) => {
+            return done(
+                Security::Indeterminate {
+                    error: e.to_string(),
+                },
+                evidence,
+            );
+        }
+    };
+    let Ok(owner) = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) else {
+        return done(
+            Security::Indeterminate {
+                error: format!("invalid name {name}"),
+            },
+            evidence,
+        );
+    };
+    let has_data = cd
+        .answers
+        .iter()
+        .any(|x| x.record_type() == rtype && x.name == owner);
+    match &ad_r {
+        Ok(resp) if resp.authenticated && has_data => {
+            evidence.push(ev_flags(&q, &ad_r, "DO"));
+            let zone = dv::rrsigs_covering(&cd.answers, rtype)
+                .first()
+                .map(|s| mailway_dns::name_to_string(&s.input().signer_name))
+                .unwrap_or_default();
+            return done(
+                Security::Secure {
+                    by: ValidatedBy::Resolver,
+                    zone,
+                },
+                evidence,
+            );
+        }
+        Err(DnsError::ServFail { .. }) if has_data => {
+            evidence.push(ev_flags(&q, &ad_r, "DO"));
+            let zone = zone_of_name(cx, name).await.unwrap_or_default();
+            return done(
+                Security::Bogus {
+                    zone,
+                    reason: "resolver-servfail",
+                    detail: String::new(),
+                },
+                evidence,
+            );
+        }
+        _ => {}
+    }
+    if !has_data {
+        return done(Security::NoData, evidence);
+    }
+    // the signing zone: the RRSIG's signer, else the zone the name is in
+    let sigs = dv::rrsigs_covering(&cd.answers, rtype);
+    let zone = match sigs.first() {
+        Some(s) => mailway_dns::name_to_string(&s.input().signer_name),
+        None => match zone_of_name(cx, name).await {
+            Some(z) => z,
+            None => {
+                return done(
+                    Security::Indeterminate {
+                        error: format!("no zone found for {name}"),
+                    },
+                    evidence,
+                );
+            }
+        },
+    };
+    let Ok(zone_name) = Name::from_ascii(format!("{zone}.")) else {
+        return done(
+            Security::Indeterminate {
+                error: format!("invalid zone {zone}"),
+            },
+            evidence,
+        );
+    };
+    let (ds_r, key_r) = tokio::join!(
+        r.query_recursive(&zone, RecordType::DS, opts()),
+        r.query_recursive(&zone, RecordType::DNSKEY, opts()),
+    );
+    evidence.push(ev(&format!("{zone} DS"), &ds_r));
+    evidence.push(ev(&format!("{zone} DNSKEY"), &key_r));
+    for res in [&ds_r, &key_r] {
+        if let Err(e) = res {
+            if !e.is_not_found() {
+                return done(
+                    Security::Indeterminate {
+                        error: e.to_string(),
+                    },
+                    evidence,
+                );
+            }
+        }
+    }
+    let ds = ds_r
+        .as_ref()
+        .map(|x| dv::ds_records(&x.answers))
+        .unwrap_or_default();
+    let key_answer: Vec<_> = key_r
+        .as_ref()
+        .map(|x| x.answers.clone())
+        .unwrap_or_default();
+    let now = now_secs(cx);
+    let bogus = |reason: &'static str, detail: String| Security::Bogus {
+        zone: zone.clone(),
+        reason,
+        detail,
+    };
+    let security = match dv::verify_keyset(&zone_name, &ds, &key_answer, now) {
+        KeyChain::Unsigned => Security::Insecure {
+            zone: zone.clone(),
+            reason: "unsigned",
+        },
+        KeyChain::NoDs => Security::Insecure {
+            zone: zone.clone(),
+            reason: "no-ds",
+        },
+        KeyChain::DsWithoutKeys => bogus("ds-without-keys", String::new()),
+        KeyChain::DsMismatch => bogus(
+            "ds-mismatch",
+            ds.iter()
+                .map(|d| d.key_tag().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        KeyChain::KeysetNotSigned(s) => bogus("keyset-not-signed", status_detail(&s)),
+        KeyChain::Secure { .. } => {
+            let keys = dv::dnskeys(&key_answer);
+            let zone_keys: Vec<_> = keys
+                .iter()
+                .filter(|k| k.zone_key() && !k.revoke())
+                .collect();
+            match dv::verify_rrset(&owner, rtype, &cd.answers, &zone_keys, now) {
+                SigStatus::Valid { .. } => Security::Secure {
+                    by: ValidatedBy::Local,
+                    zone: zone.clone(),
+                },
+                SigStatus::Unsigned => bogus("missing-signature", String::new()),
+                other => bogus(other.kind(), status_detail(&other)),
+            }
+        }
+    };
+    done(security, evidence)
 }
 
 #[cfg(test)]

@@ -466,14 +466,54 @@ dane-tlsa-invalid = TLSA record of { $host }: { $kind ->
        *[other] A TLSA record that cannot match any certificate makes DANE-validating senders refuse to deliver (they defer mail).
     }
     .fix = Publish "3 1 1 <SHA-256 of the server's public key>" (e.g. from `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
-dane-unsigned = TLSA records of { $host } are not DNSSEC-signed
-    .explain = DANE requires DNSSEC (RFC 7672 §2.2): senders ignore TLSA records from an unsigned zone, so they give no protection.
+dane-unsigned = TLSA records of { $host } are not DNSSEC-secure ({ $reason ->
+        [no-ds] { $zone } has DNSKEYs but no DS at its parent
+       *[other] { $zone } is not signed
+    }): DANE is not in effect
+    .explain = RFC 7672 §2.2: senders use only TLSA records from validated (secure) answers; these are ignored, so the MX hosts get opportunistic TLS that an attacker can strip.
     .fix = Sign the zone with DNSSEC and publish the DS at the parent.
-dane-ok = DANE: { $count } TLSA record(s) for { $host }
-    .explain = The records are well-formed and the zone is signed{ $validated ->
-        [yes] , and the resolver validated them.
-       *[other] (the resolver used does not validate DNSSEC; see the DNSSEC findings).
+dane-ok = DANE: { $count } TLSA record(s) for { $host }, DNSSEC-validated
+    .explain = The records are well-formed, and they and the MX records are secure{ $validated ->
+        [resolver] : the resolver validated them (AD bit).
+       *[other] : mailway verified the DS at the parent of { $zone } → DNSKEY → RRSIG chain (the resolver used does not validate, so the chain above the parent is not verified).
     }
+dane-tlsa-bogus = TLSA records of { $host } fail DNSSEC validation: { $reason ->
+        [resolver-servfail] the resolver answers SERVFAIL: it validated and rejected the data
+        [ds-without-keys] the parent has a DS for { $zone } but the zone serves no DNSKEY
+        [ds-mismatch] no DNSKEY of { $zone } matches its DS (tags { $detail })
+        [keyset-not-signed] the DNSKEY set of { $zone } is not signed by the DS key ({ $detail })
+        [missing-signature] no RRSIG although { $zone } is signed
+        [expired] the signature expired { $detail }
+        [not-yet-valid] the signature is valid only from { $detail }
+        [bad-signature] the signature does not verify: { $detail }
+        [no-key] signed by key tags { $detail }, not in the key set of { $zone }
+       *[other] { $reason } { $detail }
+    }
+    .explain = RFC 7672 §2.2: validating senders cannot trust this host's TLSA records and defer mail to it (it is unusable for them) until the signatures are fixed.
+    .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).
+dane-mx-bogus = The MX records ({ $query }) fail DNSSEC validation: { $reason ->
+        [resolver-servfail] the resolver answers SERVFAIL: it validated and rejected the data
+        [ds-without-keys] the parent has a DS for { $zone } but the zone serves no DNSKEY
+        [ds-mismatch] no DNSKEY of { $zone } matches its DS (tags { $detail })
+        [keyset-not-signed] the DNSKEY set of { $zone } is not signed by the DS key ({ $detail })
+        [missing-signature] no RRSIG although { $zone } is signed
+        [expired] the signature expired { $detail }
+        [not-yet-valid] the signature is valid only from { $detail }
+        [bad-signature] the signature does not verify: { $detail }
+        [no-key] signed by key tags { $detail }, not in the key set of { $zone }
+       *[other] { $reason } { $detail }
+    }
+    .explain = Validating senders get SERVFAIL for the MX lookup and defer all mail to the domain; the TLSA records of the MX hosts are never reached.
+    .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).
+dane-mx-insecure = DANE is not in effect: the MX records ({ $query }) are not DNSSEC-secure ({ $zone } is { $reason ->
+        [no-ds] signed but has no DS at its parent
+       *[other] not signed
+    })
+    .explain = RFC 7672 §2.2.1: the TLSA records of the MX hosts ({ $with }) protect only when the MX records are validated; otherwise an attacker can substitute the MX, and senders fall back to opportunistic TLS.
+    .fix = Sign the zone of the domain with DNSSEC and publish the DS at the parent.
+dane-mx-unvalidated = Could not establish the DNSSEC status of the MX records ({ $query }): { $reason } { $detail }
+    .explain = Without a validated MX RRset, senders do not use the TLSA records of the MX hosts.
+    .fix = Check the DNS (and DNSSEC) of the domain.
 dane-none = No TLSA records on the { $count } MX host(s)
     .explain = Without DANE (RFC 7672), senders use opportunistic TLS that an attacker can strip. Needs DNSSEC.
 dane-partial = Only { $with } of { $count } MX hosts have TLSA records

@@ -466,14 +466,54 @@ dane-tlsa-invalid = Registro TLSA de { $host }: { $kind ->
        *[other] Un registro TLSA que no puede coincidir con ningún certificado hace que los remitentes que validan DANE se nieguen a entregar (aplazan el correo).
     }
     .fix = Publique "3 1 1 <SHA-256 de la clave pública del servidor>" (p. ej. con `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
-dane-unsigned = Los registros TLSA de { $host } no están firmados con DNSSEC
-    .explain = DANE requiere DNSSEC (RFC 7672 §2.2): los remitentes ignoran los TLSA de una zona sin firmar, así que no protegen.
+dane-unsigned = Los registros TLSA de { $host } no están asegurados con DNSSEC ({ $reason ->
+        [no-ds] { $zone } tiene DNSKEY pero ningún DS en la zona padre
+       *[other] { $zone } no está firmada
+    }): DANE no está en vigor
+    .explain = RFC 7672 §2.2: los remitentes solo usan registros TLSA de respuestas validadas (seguras); estos se ignoran, y los servidores MX reciben TLS oportunista que un atacante puede eliminar.
     .fix = Firme la zona con DNSSEC y publique el DS en la zona padre.
-dane-ok = DANE: { $count } registro(s) TLSA para { $host }
-    .explain = Los registros están bien formados y la zona está firmada{ $validated ->
-        [yes] , y el resolutor los validó.
-       *[other] (el resolutor usado no valida DNSSEC; vea los hallazgos DNSSEC).
+dane-ok = DANE: { $count } registro(s) TLSA para { $host }, validados con DNSSEC
+    .explain = Los registros están bien formados y, como los MX, son seguros{ $validated ->
+        [resolver] : el resolutor los validó (bit AD).
+       *[other] : mailway verificó la cadena DS en el padre de { $zone } → DNSKEY → RRSIG (el resolutor usado no valida, así que la cadena por encima del padre no está verificada).
     }
+dane-tlsa-bogus = Los registros TLSA de { $host } no superan la validación DNSSEC: { $reason ->
+        [resolver-servfail] el resolutor responde SERVFAIL: validó los datos y los rechazó
+        [ds-without-keys] la zona padre tiene un DS para { $zone } pero la zona no sirve DNSKEY
+        [ds-mismatch] ninguna DNSKEY de { $zone } corresponde a su DS (etiquetas { $detail })
+        [keyset-not-signed] el conjunto DNSKEY de { $zone } no está firmado por la clave del DS ({ $detail })
+        [missing-signature] sin RRSIG aunque { $zone } está firmada
+        [expired] la firma caducó el { $detail }
+        [not-yet-valid] la firma solo es válida desde { $detail }
+        [bad-signature] la firma no se verifica: { $detail }
+        [no-key] firmada con las claves { $detail }, que no están en el conjunto de { $zone }
+       *[other] { $reason } { $detail }
+    }
+    .explain = RFC 7672 §2.2: los remitentes que validan no pueden confiar en los TLSA de este servidor y le aplazan el correo (para ellos es inutilizable) hasta que se corrijan las firmas.
+    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS corresponde a la clave KSK).
+dane-mx-bogus = Los registros MX ({ $query }) no superan la validación DNSSEC: { $reason ->
+        [resolver-servfail] el resolutor responde SERVFAIL: validó los datos y los rechazó
+        [ds-without-keys] la zona padre tiene un DS para { $zone } pero la zona no sirve DNSKEY
+        [ds-mismatch] ninguna DNSKEY de { $zone } corresponde a su DS (etiquetas { $detail })
+        [keyset-not-signed] el conjunto DNSKEY de { $zone } no está firmado por la clave del DS ({ $detail })
+        [missing-signature] sin RRSIG aunque { $zone } está firmada
+        [expired] la firma caducó el { $detail }
+        [not-yet-valid] la firma solo es válida desde { $detail }
+        [bad-signature] la firma no se verifica: { $detail }
+        [no-key] firmada con las claves { $detail }, que no están en el conjunto de { $zone }
+       *[other] { $reason } { $detail }
+    }
+    .explain = Los remitentes que validan reciben SERVFAIL al consultar los MX y aplazan todo el correo al dominio; nunca llegan a los TLSA.
+    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS corresponde a la clave KSK).
+dane-mx-insecure = DANE no está en vigor: los registros MX ({ $query }) no están asegurados con DNSSEC ({ $zone } { $reason ->
+        [no-ds] está firmada pero sin DS en la zona padre
+       *[other] no está firmada
+    })
+    .explain = RFC 7672 §2.2.1: los TLSA de los servidores MX ({ $with }) solo protegen si los MX están validados; si no, un atacante puede sustituir los MX y los remitentes vuelven a TLS oportunista.
+    .fix = Firme la zona del dominio con DNSSEC y publique el DS en la zona padre.
+dane-mx-unvalidated = No se pudo determinar el estado DNSSEC de los MX ({ $query }): { $reason } { $detail }
+    .explain = Sin un conjunto MX validado, los remitentes no usan los TLSA de los servidores MX.
+    .fix = Revise el DNS (y DNSSEC) del dominio.
 dane-none = Ningún servidor MX ({ $count }) tiene registros TLSA
     .explain = Sin DANE (RFC 7672), los remitentes usan TLS oportunista que un atacante puede eliminar. Requiere DNSSEC.
 dane-partial = Solo { $with } de { $count } servidores MX tienen registros TLSA
