@@ -40,6 +40,7 @@ pub mod ns;
 pub mod resolver;
 pub mod spf;
 pub mod tlsrpt;
+pub mod txtrec;
 
 pub use finding::{Area, Evidence, Finding, Severity};
 pub use i18n::Lang;

@@ -2,30 +2,17 @@
 
 use super::Ctx;
 use super::finding::{Evidence, Finding, Severity};
+use super::txtrec::{self, Tags};
 
 /// Problems of an MTA-STS TXT record: kinds `bad-version`, `bad-id`, `no-id`.
 pub fn txt_problems(text: &str) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let mut id = None;
-    for (i, part) in text
-        .split(';')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .enumerate()
-    {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        match (i, k.trim()) {
-            (0, "v") if v.trim() == "STSv1" => {}
-            (0, _) => out.push(("bad-version", part.to_string())),
-            (_, "id") => id = Some(v.trim().to_string()),
-            _ => {}
-        }
-    }
-    match id {
+    let tags = Tags::parse(text, "STSv1");
+    let mut out = tags.problems();
+    match tags.get("id") {
         None => out.push(("no-id", String::new())),
         Some(id) => {
             if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-                out.push(("bad-id", id));
+                out.push(("bad-id", id.to_string()));
             }
         }
     }
@@ -35,27 +22,9 @@ pub fn txt_problems(text: &str) -> Vec<(&'static str, String)> {
 /// Runs the MTA-STS record checks. Returns the findings and whether a (single) record exists.
 pub async fn check_txt(cx: &Ctx) -> (Vec<Finding>, bool) {
     let name = format!("_mta-sts.{}", cx.domain);
-    let q = format!("{name} TXT");
-    let r = cx.resolver.txt(&name).await;
-    let ev = Evidence::lookup(&q, &r);
-    let records: Vec<String> = match &r {
-        Ok(a) => a
-            .records
-            .iter()
-            .map(|t| t.text.clone())
-            .filter(|t| t.trim_start().starts_with("v=STSv1"))
-            .collect(),
-        Err(e) if e.is_temporary() => {
-            return (
-                vec![
-                    Finding::new("mta-sts.lookup-failed", Severity::Warning)
-                        .arg("error", e)
-                        .evidence(ev),
-                ],
-                false,
-            );
-        }
-        Err(_) => Vec::new(),
+    let (records, ev) = match txtrec::lookup(cx, &name, "STSv1", "mta-sts.lookup-failed").await {
+        Ok(x) => x,
+        Err(f) => return (vec![f], false),
     };
     if records.is_empty() {
         return (
@@ -65,17 +34,11 @@ pub async fn check_txt(cx: &Ctx) -> (Vec<Finding>, bool) {
     }
     // syntax errors of every record, also when there are several (all of them are reported,
     // not just the first fault)
-    let mut f: Vec<Finding> = records
-        .iter()
-        .flat_map(|rec| txt_problems(rec))
-        .map(|(kind, detail)| {
-            Finding::new("mta-sts.txt-syntax", Severity::Error)
-                .subject(detail.clone())
-                .arg("kind", kind)
-                .arg("detail", detail)
-                .evidence(ev.clone())
-        })
-        .collect();
+    let mut f = txtrec::syntax_findings(
+        "mta-sts.txt-syntax",
+        records.iter().flat_map(|rec| txt_problems(rec)),
+        &ev,
+    );
     if records.len() > 1 {
         f.push(
             Finding::new("mta-sts.multiple", Severity::Error)

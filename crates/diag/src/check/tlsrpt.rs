@@ -1,27 +1,14 @@
 //! SMTP TLS reporting (RFC 8460): `_smtp._tls.<domain>` TXT `v=TLSRPTv1; rua=...`.
 
 use super::Ctx;
-use super::finding::{Evidence, Finding, Severity};
+use super::finding::{Finding, Severity};
+use super::txtrec::{self, Tags};
 
 /// Problems of a TLS-RPT record: (kind, detail). Kinds: `no-rua`, `bad-uri`, `bad-version`.
 pub fn problems(text: &str) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let mut rua = None;
-    for (i, part) in text
-        .split(';')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .enumerate()
-    {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        match (i, k.trim()) {
-            (0, "v") if v.trim() == "TLSRPTv1" => {}
-            (0, _) => out.push(("bad-version", part.to_string())),
-            (_, "rua") => rua = Some(v.trim().to_string()),
-            _ => {}
-        }
-    }
-    match rua {
+    let tags = Tags::parse(text, "TLSRPTv1");
+    let mut out = tags.problems();
+    match tags.get("rua") {
         None => out.push(("no-rua", String::new())),
         Some(r) => {
             for uri in r.split(',').map(str::trim) {
@@ -40,24 +27,9 @@ pub fn problems(text: &str) -> Vec<(&'static str, String)> {
 /// Runs the TLS-RPT checks.
 pub async fn check(cx: &Ctx) -> Vec<Finding> {
     let name = format!("_smtp._tls.{}", cx.domain);
-    let q = format!("{name} TXT");
-    let r = cx.resolver.txt(&name).await;
-    let ev = Evidence::lookup(&q, &r);
-    let records: Vec<String> = match &r {
-        Ok(a) => a
-            .records
-            .iter()
-            .map(|t| t.text.clone())
-            .filter(|t| t.trim_start().starts_with("v=TLSRPTv1"))
-            .collect(),
-        Err(e) if e.is_temporary() => {
-            return vec![
-                Finding::new("tls-rpt.lookup-failed", Severity::Warning)
-                    .arg("error", e)
-                    .evidence(ev),
-            ];
-        }
-        Err(_) => Vec::new(),
+    let (records, ev) = match txtrec::lookup(cx, &name, "TLSRPTv1", "tls-rpt.lookup-failed").await {
+        Ok(x) => x,
+        Err(f) => return vec![f],
     };
     match records.len() {
         0 => vec![Finding::new("tls-rpt.none", Severity::Info).evidence(ev)],
@@ -70,15 +42,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
                         .evidence(ev),
                 ]
             } else {
-                p.into_iter()
-                    .map(|(kind, detail)| {
-                        Finding::new("tls-rpt.syntax", Severity::Error)
-                            .subject(detail.clone())
-                            .arg("kind", kind)
-                            .arg("detail", detail)
-                            .evidence(ev.clone())
-                    })
-                    .collect()
+                txtrec::syntax_findings("tls-rpt.syntax", p, &ev)
             }
         }
         n => vec![
