@@ -105,22 +105,22 @@ pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
     let mut usable = 0;
     for (host, name, r, v) in results {
         let q = format!("{name} TLSA");
-        if let (Err(e), Some(bogus)) = (&r, &v) {
-            if matches!(bogus.security, Security::Bogus { .. }) {
-                with_tlsa += 1;
-                let mut evs = vec![Evidence::error(&q, e)];
-                evs.extend(bogus.evidence.iter().cloned());
-                out.push(
-                    security_args(
-                        Finding::new("dane.tlsa-bogus", Severity::Error)
-                            .subject(host.clone())
-                            .arg("host", &host),
-                        &bogus.security,
-                    )
-                    .evidences(evs),
-                );
-                continue;
-            }
+        if let (Err(e), Some(bogus)) = (&r, &v)
+            && matches!(bogus.security, Security::Bogus { .. })
+        {
+            with_tlsa += 1;
+            let mut evs = vec![Evidence::error(&q, e)];
+            evs.extend(bogus.evidence.iter().cloned());
+            out.push(
+                security_args(
+                    Finding::new("dane.tlsa-bogus", Severity::Error)
+                        .subject(host.clone())
+                        .arg("host", &host),
+                    &bogus.security,
+                )
+                .evidences(evs),
+            );
+            continue;
         }
         let a = match r {
             Ok(a) => a,

@@ -372,15 +372,13 @@ pub async fn zone_of_name(cx: &Ctx, name: &str) -> Option<String> {
             .resolver
             .query_recursive(&cur, RecordType::SOA, QueryOptions::recursive())
             .await
-        {
-            if let Some(soa) = resp
+            && let Some(soa) = resp
                 .answers
                 .iter()
                 .chain(resp.authorities.iter())
                 .find(|x| x.record_type() == RecordType::SOA)
-            {
-                return Some(mailway_dns::name_to_string(&soa.name));
-            }
+        {
+            return Some(mailway_dns::name_to_string(&soa.name));
         }
         match cur.split_once('.') {
             Some((_, rest)) if !rest.is_empty() => cur = rest.to_string(),
@@ -489,15 +487,15 @@ pub async fn validate(cx: &Ctx, name: &str, rtype: RecordType) -> Validation {
     evidence.push(ev(&format!("{zone} DS"), &ds_r));
     evidence.push(ev(&format!("{zone} DNSKEY"), &key_r));
     for res in [&ds_r, &key_r] {
-        if let Err(e) = res {
-            if !e.is_not_found() {
-                return done(
-                    Security::Indeterminate {
-                        error: e.to_string(),
-                    },
-                    evidence,
-                );
-            }
+        if let Err(e) = res
+            && !e.is_not_found()
+        {
+            return done(
+                Security::Indeterminate {
+                    error: e.to_string(),
+                },
+                evidence,
+            );
         }
     }
     let ds = ds_r
