@@ -144,6 +144,202 @@ pub fn unquote_from(msg: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Bodies larger than this are candidates for [`skip_large_bodies`].
+pub const LARGE_BODY: usize = 32 * 1024;
+
+/// How deep [`skip_large_bodies`] follows nested multiparts.
+const MAX_MIME_DEPTH: usize = 16;
+
+/// Drops what bounce analysis never reads, before any MIME decoding: the body of a returned
+/// message (`message/rfc822`, `message/global`: only its header block is read, so only that is
+/// kept) and the body of a non-text part (attachments: `application/*`, `image/*`, ...) larger
+/// than [`LARGE_BODY`]. Everything else is kept byte for byte (boundaries too), so the MIME
+/// structure is unchanged. Borrows when nothing is dropped.
+///
+/// This is what keeps a 15 MB bounce with a large attachment fast and small: the attachment is
+/// skipped over with a substring search for the next boundary instead of being decoded.
+/// Works on LF and CRLF line endings (CR-only input is normalised first by the caller).
+pub fn skip_large_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
+    let mut drops: Vec<(usize, usize)> = Vec::new();
+    entity_drops(raw, 0, 0, &mut drops);
+    if drops.is_empty() {
+        return Cow::Borrowed(raw);
+    }
+    drops.sort_unstable();
+    let dropped: usize = drops.iter().map(|(a, b)| b - a).sum();
+    let mut out = Vec::with_capacity(raw.len().saturating_sub(dropped));
+    let mut at = 0;
+    for (a, b) in drops {
+        if a < at {
+            continue; // nested inside an earlier range (cannot happen, but stay safe)
+        }
+        out.extend_from_slice(&raw[at..a]);
+        at = b;
+    }
+    out.extend_from_slice(&raw[at.min(raw.len())..]);
+    Cow::Owned(out)
+}
+
+/// Where the header block of an entity ends: `(end of headers, start of body)`.
+fn split_entity(e: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    // an entity that starts with an empty line has no headers
+    loop {
+        let nl = memchr(b'\n', &e[i..])? + i;
+        let line = &e[i..nl];
+        if line.is_empty() || line == b"\r" {
+            return Some((i, nl + 1));
+        }
+        i = nl + 1;
+        if i >= e.len() {
+            return None;
+        }
+    }
+}
+
+/// The lower-case MIME type and the `boundary` parameter of a header block.
+fn content_type(headers: &[u8]) -> (String, Option<Vec<u8>>) {
+    let mut value: Option<Vec<u8>> = None;
+    let mut lines = headers.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        if line.len() >= 13 && line[..13].eq_ignore_ascii_case(b"content-type:") {
+            let mut v = line[13..].to_vec();
+            while let Some(next) = lines.peek() {
+                if next.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+                    v.push(b' ');
+                    v.extend_from_slice(next);
+                    lines.next();
+                } else {
+                    break;
+                }
+            }
+            value = Some(v);
+            break;
+        }
+    }
+    let Some(v) = value else {
+        return (String::new(), None);
+    };
+    let v: Vec<u8> = v.into_iter().filter(|&b| b != b'\r').collect();
+    let mut parts = v.split(|&b| b == b';');
+    let ctype = parts
+        .next()
+        .map(|t| String::from_utf8_lossy(t).trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut boundary = None;
+    for p in parts {
+        let p = p.trim_ascii();
+        if p.len() > 9 && p[..9].eq_ignore_ascii_case(b"boundary=") {
+            let b = p[9..].trim_ascii();
+            let b = if let Some(q) = b.strip_prefix(b"\"") {
+                q.split(|&c| c == b'"').next().unwrap_or(q)
+            } else {
+                b
+            };
+            if !b.is_empty() && b.len() <= 200 {
+                boundary = Some(b.to_vec());
+            }
+        }
+    }
+    (ctype, boundary)
+}
+
+/// True for types whose body bounce analysis reads (the words of the report, the report
+/// fields, the returned headers).
+fn read_body(ctype: &str) -> bool {
+    ctype.is_empty()
+        || ctype.starts_with("text/")
+        || ctype.starts_with("multipart/")
+        || matches!(
+            ctype,
+            "message/delivery-status"
+                | "message/global-delivery-status"
+                | "message/feedback-report"
+                | "message/rfc822-headers"
+                | "message/global-headers"
+                | "message/disposition-notification"
+        )
+}
+
+/// Collects the byte ranges (absolute, from `base`) of `entity` to drop.
+fn entity_drops(entity: &[u8], base: usize, depth: usize, drops: &mut Vec<(usize, usize)>) {
+    let Some((head_end, body_start)) = split_entity(entity) else {
+        return;
+    };
+    let body = &entity[body_start..];
+    let (ctype, boundary) = content_type(&entity[..head_end]);
+    if ctype.starts_with("multipart/") {
+        if let Some(b) = boundary
+            && depth < MAX_MIME_DEPTH
+        {
+            multipart_drops(body, base + body_start, &b, depth, drops);
+        }
+        return;
+    }
+    if depth > 0 && matches!(ctype.as_str(), "message/rfc822" | "message/global") {
+        // keep the returned message's header block, drop its body (a whole message that is
+        // a message/rfc822 is left alone: its text is read as the body when nothing else is)
+        if let Some((_, inner_body)) = split_entity(body)
+            && inner_body < body.len()
+        {
+            drops.push((base + body_start + inner_body, base + entity.len()));
+        }
+    } else if body.len() > LARGE_BODY && !read_body(&ctype) {
+        drops.push((base + body_start, base + entity.len()));
+    }
+}
+
+/// The parts of a multipart body (between `--boundary` lines), each examined in turn.
+fn multipart_drops(
+    body: &[u8],
+    base: usize,
+    boundary: &[u8],
+    depth: usize,
+    drops: &mut Vec<(usize, usize)>,
+) {
+    let mut delim = Vec::with_capacity(boundary.len() + 2);
+    delim.extend_from_slice(b"--");
+    delim.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&delim);
+    // delimiter lines: at the start of the body or of a line
+    let mut lines = Vec::new();
+    let mut from = 0;
+    while let Some(p) = finder.find(&body[from..]) {
+        let at = from + p;
+        from = at + delim.len();
+        if at == 0 || body[at - 1] == b'\n' {
+            let closing = body[from..].starts_with(b"--");
+            let eol = memchr(b'\n', &body[from..]).map_or(body.len(), |n| from + n + 1);
+            lines.push((at, eol, closing));
+            if closing {
+                break;
+            }
+        }
+    }
+    for w in lines.windows(2) {
+        let (_, part_start, closing) = w[0];
+        if closing {
+            break;
+        }
+        // the part ends before the line break that precedes the next delimiter
+        let mut part_end = w[1].0;
+        if part_end > part_start && body[part_end - 1] == b'\n' {
+            part_end -= 1;
+            if part_end > part_start && body[part_end - 1] == b'\r' {
+                part_end -= 1;
+            }
+        }
+        if part_end > part_start {
+            entity_drops(
+                &body[part_start..part_end],
+                base + part_start,
+                depth + 1,
+                drops,
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +381,60 @@ mod tests {
                 .is_none()
         );
         assert!(binary_reason(b"Subject: x\n\nhello").is_none());
+    }
+
+    fn big_bounce(eol: &str, attachment: usize) -> Vec<u8> {
+        let payload = "QUJDRA==".repeat(attachment / 8);
+        let text = format!(
+            "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered\nContent-Type: multipart/report; report-type=delivery-status;\n boundary=\"outer\"\n\n--outer\nContent-Type: text/plain\n\nsaid: 552 5.3.4 too big\n\n--outer\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.3.4\n\n--outer\nContent-Type: message/rfc822\n\nFrom: s@example.net\nSubject: scans\nContent-Type: multipart/mixed; boundary=inner\n\n--inner\nContent-Type: text/plain\n\nsee attached\n--inner\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n{payload}\n--inner--\n\n--outer--\n"
+        );
+        text.replace('\n', eol).into_bytes()
+    }
+
+    #[test]
+    fn large_bodies_are_skipped_headers_kept() {
+        for eol in ["\n", "\r\n"] {
+            let raw = big_bounce(eol, 200_000);
+            let small = skip_large_bodies(&raw);
+            assert!(small.len() < 2_000, "{}", small.len());
+            let s = String::from_utf8_lossy(&small);
+            for kept in [
+                "Status: 5.3.4",
+                "said: 552 5.3.4",
+                "Subject: scans",
+                "--outer--",
+                "Content-Type: message/rfc822",
+            ] {
+                assert!(s.contains(kept), "{kept} missing in {s}");
+            }
+            assert!(!s.contains("QUJDRA=="));
+        }
+        // a small returned message keeps its headers only; text without parts is untouched
+        let raw = big_bounce("\n", 1_000);
+        let small = skip_large_bodies(&raw);
+        let s = String::from_utf8_lossy(&small);
+        assert!(
+            s.contains("Subject: scans") && !s.contains("see attached"),
+            "{s}"
+        );
+        let plain = format!("Subject: x\n\n{}", "word ".repeat(20_000));
+        assert!(matches!(
+            skip_large_bodies(plain.as_bytes()),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn large_attachment_outside_a_returned_message() {
+        let raw = format!(
+            "Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhello\n--b\nContent-Type: image/png\n\n{}\n--b\nContent-Type: text/plain\n\nafter\n--b--\n",
+            "A".repeat(100_000)
+        );
+        let small = skip_large_bodies(raw.as_bytes());
+        let s = String::from_utf8_lossy(&small);
+        assert!(
+            s.len() < 300 && s.contains("hello") && s.contains("after") && s.contains("--b--"),
+            "{s}"
+        );
     }
 }

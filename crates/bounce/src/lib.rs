@@ -85,7 +85,7 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
     if let Some(why) = input::binary_reason(raw) {
         return Err(BounceError::Binary(why));
     }
-    let norm = input::normalize_newlines(raw);
+    let norm = prepare(raw);
     // A message saved from an mbox keeps its "From " separator line: skip it.
     let mut body: &[u8] = &norm;
     if body.starts_with(b"From ")
@@ -129,6 +129,27 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
 // DSN building (owned by the relay engine: src/dsn_build.rs).
 mod dsn_build;
 pub use dsn_build::{DsnAction, DsnRecipient, DsnSpec, ReturnContent, build_dsn, rfc5322_date};
+
+/// LF line endings, and the bodies bounce analysis never reads (a large attachment, the body
+/// of a large returned message) skipped before any MIME decoding.
+fn prepare(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    if memchr::memchr(b'\n', raw).is_none() {
+        // CR-only (old Mac) input: normalise first, the skipper works on lines
+        let norm = input::normalize_newlines(raw).into_owned();
+        return match input::skip_large_bodies(&norm) {
+            Cow::Borrowed(_) => Cow::Owned(norm),
+            Cow::Owned(small) => Cow::Owned(small),
+        };
+    }
+    match input::skip_large_bodies(raw) {
+        Cow::Borrowed(b) => input::normalize_newlines(b),
+        Cow::Owned(small) => match input::normalize_newlines(&small) {
+            Cow::Borrowed(_) => Cow::Owned(small),
+            Cow::Owned(n) => Cow::Owned(n),
+        },
+    }
+}
 
 /// The text of a bounce quoted with `> ` inside a forwarded message, when there is one.
 fn unquote_forwarded(body: &str) -> Option<String> {

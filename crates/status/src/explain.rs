@@ -854,6 +854,14 @@ pub fn explain(input: &ExplainInput<'_>, lang: Lang) -> Explanation {
         reason: c.reason,
         reason_title: if delayed_not_failed {
             text(lang, "reason-expired-delayed-title")
+        } else if let Some(id) = topic
+            .as_ref()
+            .map(|t| format!("topic-{t}-title"))
+            .filter(|id| has_text(lang, id))
+        {
+            // a topic with its own title says more than the reason's (greylisting is
+            // "onhold" in Sisimai's vocabulary, but a user wants to read "greylisting")
+            text(lang, &id)
         } else {
             text(lang, &format!("reason-{}-title", c.reason.as_str()))
         },

@@ -44,12 +44,14 @@
 //! reason = "userunknown"           # a Reason name
 //! text = ["the email account that you tried to reach does not exist"]  # any phrase (case-insensitive,
 //!                                  # whitespace-collapsed) ...
-//! regex = ['user .{1,80} unknown'] # ... or any regex on the same text
+//! regex = ['user .{1,80} unknown'] # ... or any regex on the same text (ASCII \b \d, `.` any byte)
 //! status = ["5.1.1", "x.7.606-649", "4.4.*"]   # optional: enhanced status patterns
 //! code = ["550", "55x"]            # optional: basic reply code patterns
 //! class = [5]                      # optional: 2, 4 or 5
 //! command = ["RCPT"]               # optional: the SMTP command answered; not_command = [...]
 //! action = ["delayed"]             # optional: the DSN Action
+//! no_action = true                # optional: only for live replies (no DSN Action known:
+//!                                  # log lines, probes, `explain TEXT`), not bounce records
 //! unless = ["sender address rejected"]   # optional: vetoing phrases
 //! unless_reason = ["blocked"]      # optional: veto when a text rule of these reasons matched
 //! provider = "google"              # optional; provider_only = true limits it to that provider

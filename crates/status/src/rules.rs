@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use crate::parse::collapse_ws;
@@ -139,6 +139,10 @@ pub(crate) struct RawRule {
     pub no_command: bool,
     #[serde(default)]
     pub action: Vec<String>,
+    /// The rule holds only when no DSN action is known: a live reply (a log line, a probe,
+    /// `mailway explain TEXT`) rather than a bounce record.
+    #[serde(default)]
+    pub no_action: bool,
     #[serde(default)]
     pub unless: Vec<String>,
     #[serde(default)]
@@ -224,6 +228,7 @@ pub(crate) struct Rule {
     pub not_command: Vec<SmtpCommand>,
     pub no_command: bool,
     pub action: Vec<DsnAction>,
+    pub no_action: bool,
     pub has_unless: bool,
     pub unless_reason: Vec<Reason>,
 }
@@ -243,8 +248,14 @@ pub(crate) struct RuleSet {
     /// Phrase automaton; pattern i belongs to `phrase_owner[i]` = (rule index, is_unless).
     phrases: Option<AhoCorasick>,
     phrase_owner: Vec<(usize, bool)>,
-    regexes: Option<RegexSet>,
-    regex_owner: Vec<(usize, bool)>,
+    /// Every rule regex, compiled on its own (see `compile`), with its rule index and whether
+    /// it has a gate phrase (a literal it cannot match without, in the phrase automaton).
+    regexes: Vec<(Regex, usize, bool)>,
+    /// Gate phrases are the automaton's patterns from this index on: pattern
+    /// `gate_start + k` is the gate of the k-th gated regex ...
+    gate_start: usize,
+    /// ... which is `regexes[gate_regex[k]]`.
+    gate_regex: Vec<usize>,
     pub hard: Vec<Reason>,
     pub hard_unless_transient: Vec<Reason>,
     pub not_bounce: Vec<Reason>,
@@ -286,8 +297,9 @@ impl RuleSet {
             rules: Vec::new(),
             phrases: None,
             phrase_owner: Vec::new(),
-            regexes: None,
-            regex_owner: Vec::new(),
+            regexes: Vec::new(),
+            gate_start: 0,
+            gate_regex: Vec::new(),
             hard: Vec::new(),
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
@@ -395,6 +407,7 @@ impl RuleSet {
                 && r.class.is_empty()
                 && r.command.is_empty()
                 && action.is_empty()
+                && !r.no_action
             {
                 return Err(bad(file, &r.id, "a rule needs at least one of text, regex, status, code, class, command, action".into()));
             }
@@ -415,8 +428,6 @@ impl RuleSet {
                 phrase_owner.push((idx, true));
             }
             for re in &r.regex {
-                regex::Regex::new(re)
-                    .map_err(|e| bad(file, &r.id, format!("bad regex {re:?}: {e}")))?;
                 regexes.push(re.clone());
                 regex_owner.push((idx, false));
             }
@@ -441,6 +452,7 @@ impl RuleSet {
                 not_command: cmds(&r.not_command)?,
                 no_command: r.no_command,
                 action,
+                no_action: r.no_action,
                 has_unless: !r.unless.is_empty(),
                 unless_reason,
             });
@@ -450,6 +462,18 @@ impl RuleSet {
                 .map(|s| reason_of("rules", "[reasons]", s))
                 .collect()
         };
+        // Gates: a literal each regex needs (see `regex_gate`), found by the same automaton
+        // pass as the phrases, so that most regexes are never run on a text.
+        let gate_start = phrases.len();
+        let mut gate_regex = Vec::new();
+        let mut gated = vec![false; regexes.len()];
+        for (k, re) in regexes.iter().enumerate() {
+            if let Some(g) = regex_gate(re) {
+                phrases.push(g);
+                gate_regex.push(k);
+                gated[k] = true;
+            }
+        }
         let phrases_ac = if phrases.is_empty() {
             None
         } else {
@@ -464,21 +488,24 @@ impl RuleSet {
                     })?,
             )
         };
-        let regex_set = if regexes.is_empty() {
-            None
-        } else {
-            Some(
-                RegexSetBuilder::new(&regexes)
-                    .case_insensitive(true)
-                    .size_limit(64 << 20)
-                    .build()
-                    .map_err(|e| DataError::Rule {
-                        file: "rules".into(),
-                        rule: "*".into(),
-                        message: e.to_string(),
-                    })?,
-            )
-        };
+        // Each regex on its own, byte-oriented and ASCII-only (`\b`, `\d`, `.` = any byte: the
+        // text is already lower-cased). Compiled apart, every regex gets the regex engine's
+        // literal prefilter ("user ", "spf", ...) and a small lazy DFA; one RegexSet of them all
+        // (bounded repetitions like `.{1,80}` in many patterns) overflowed the lazy DFA's cache
+        // and ran in the PikeVM, at about half of the whole bounce analysis time.
+        let mut compiled = Vec::with_capacity(regexes.len());
+        for (re, &(idx, _)) in regexes.iter().zip(&regex_owner) {
+            let r = RegexBuilder::new(re)
+                .case_insensitive(true)
+                .unicode(false)
+                .size_limit(16 << 20)
+                .build()
+                .map_err(|e| {
+                    let (file, _, r) = &raw_rules[idx];
+                    bad(file, &r.id, format!("bad regex {re:?}: {e}"))
+                })?;
+            compiled.push((r, idx, gated[compiled.len()]));
+        }
         let mut by_reason = vec![Vec::new(); Reason::ALL.len()];
         for (i, r) in rules.iter().enumerate() {
             if r.has_text
@@ -493,8 +520,9 @@ impl RuleSet {
             rules,
             phrases: phrases_ac,
             phrase_owner,
-            regexes: regex_set,
-            regex_owner,
+            regexes: compiled,
+            gate_start,
+            gate_regex,
             hard: list(&reasons.hard)?,
             hard_unless_transient: list(&reasons.hard_unless_transient)?,
             not_bounce: list(&reasons.not_bounce)?,
@@ -510,9 +538,17 @@ impl RuleSet {
             unless: vec![false; n],
             reason_memo: std::cell::RefCell::new(vec![None; Reason::ALL.len()]),
         };
+        let mut gate_hit = vec![false; self.regexes.len()];
         if let Some(ac) = &self.phrases {
             for m in ac.find_overlapping_iter(normalised) {
-                let (rule, is_unless) = self.phrase_owner[m.pattern().as_usize()];
+                let p = m.pattern().as_usize();
+                if p >= self.gate_start {
+                    if let Some(&k) = self.gate_regex.get(p - self.gate_start) {
+                        gate_hit[k] = true;
+                    }
+                    continue;
+                }
+                let (rule, is_unless) = self.phrase_owner[p];
                 if is_unless {
                     hits.unless[rule] = true;
                 } else {
@@ -520,10 +556,14 @@ impl RuleSet {
                 }
             }
         }
-        if let Some(rs) = &self.regexes {
-            for i in rs.matches(normalised).iter() {
-                let (rule, _) = self.regex_owner[i];
-                hits.text[rule] = true;
+        for (k, (re, rule, gated)) in self.regexes.iter().enumerate() {
+            // a phrase of the same rule already matched: its text condition holds; a gated
+            // regex whose literal is absent cannot match
+            if hits.text[*rule] || (*gated && !gate_hit[k]) {
+                continue;
+            }
+            if re.is_match(normalised.as_bytes()) {
+                hits.text[*rule] = true;
             }
         }
         hits
@@ -595,6 +635,9 @@ impl RuleSet {
         if !r.action.is_empty() && !facts.action.is_some_and(|a| r.action.contains(&a)) {
             return false;
         }
+        if r.no_action && facts.action.is_some() {
+            return false;
+        }
         if r.provider_only
             && !r
                 .provider
@@ -625,9 +668,136 @@ impl RuleSet {
     }
 }
 
+/// The longest literal (3 bytes or more, lower case) that every match of `re` contains, when
+/// one is easy to see: a run of plain characters at the top level of the pattern, outside any
+/// group or class, not made optional by a quantifier, in a pattern without a top-level `|`.
+/// Conservative: `None` when unsure (the regex is then always run).
+pub(crate) fn regex_gate(re: &str) -> Option<String> {
+    let b = re.as_bytes();
+    let mut best = String::new();
+    let mut run = String::new();
+    let mut depth = 0usize; // ( ) nesting
+    let mut i = 0;
+    let flush = |run: &mut String, best: &mut String| {
+        if run.len() > best.len() {
+            *best = run.clone();
+        }
+        run.clear();
+    };
+    while i < b.len() {
+        let c = b[i];
+        if c == b'[' {
+            // a class: skip to its end (a `]` first in the class is literal)
+            flush(&mut run, &mut best);
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'^') {
+                j += 1;
+            }
+            if b.get(j) == Some(&b']') {
+                j += 1;
+            }
+            while j < b.len() && b[j] != b']' {
+                if b[j] == b'\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            i = j + 1;
+            continue;
+        }
+        if depth > 0 {
+            match c {
+                b'\\' => i += 1,
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        // the literal char at i (escaped or plain), or a metacharacter
+        let (lit, width) = match c {
+            b'|' => return None,
+            b'(' => {
+                flush(&mut run, &mut best);
+                depth += 1;
+                i += 1;
+                continue;
+            }
+            b'\\' => match b.get(i + 1) {
+                Some(&e) if b".()[]{}|?*+^$\\-/ ".contains(&e) => (Some(e), 2),
+                // one-letter classes and assertions
+                Some(&e) if b"bBdDsSwWAz".contains(&e) => (None, 2),
+                // anything longer (\x41, \p{L}, ...): not worth reading, no gate
+                _ => return None,
+            },
+            b'.' | b'^' | b'$' => (None, 1),
+            b'?' | b'*' | b'{' => {
+                // the previous char is optional (or repeated from zero): drop it from the run
+                run.pop();
+                flush(&mut run, &mut best);
+                if c == b'{' {
+                    while i < b.len() && b[i] != b'}' {
+                        i += 1;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            b'+' => {
+                flush(&mut run, &mut best);
+                i += 1;
+                continue;
+            }
+            c if c.is_ascii() && !c.is_ascii_control() => (Some(c), 1),
+            _ => (None, 1),
+        };
+        match lit {
+            Some(l) => run.push(l.to_ascii_lowercase() as char),
+            None => flush(&mut run, &mut best),
+        }
+        i += width;
+    }
+    // a quantifier may follow a group or class: only runs matter, and those were flushed
+    flush(&mut run, &mut best);
+    // the automaton sees whitespace-collapsed text; a gate with a doubled space would never hit
+    (best.len() >= 3 && !best.contains("  ")).then_some(best)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_gates_are_required_literals() {
+        assert_eq!(
+            regex_gate(r"\buser .{1,80} (?:does not exist|unknown)").as_deref(),
+            Some("user ")
+        );
+        assert_eq!(
+            regex_gate(r"mail score \(.{1,20}\) over ").as_deref(),
+            Some("mail score (")
+        );
+        assert_eq!(regex_gate(r"\bgr[ea]y ?list").as_deref(), Some("list"));
+        assert_eq!(regex_gate(r"\x41bcdef"), None);
+        assert_eq!(regex_gate(r"abc|defgh"), None);
+        assert_eq!(regex_gate(r"(?:abcdef)? x"), None);
+        assert_eq!(
+            regex_gate(r"messages? from .{1,80} temporarily").as_deref(),
+            Some(" temporarily")
+        );
+        assert_eq!(regex_gate(r"ab+cd"), None);
+        assert_eq!(regex_gate(r"\brl0000[0-9]{2}\b").as_deref(), Some("rl0000"));
+        // every gate of the built-in rules occurs in a text its regex matches: checked on the
+        // rules' own regexes by matching the gate against the regex's literal parts
+        for re in [
+            r"'<[^>]{1,128}@[^>]{1,128}>: user unknown'",
+            r"not enough (?:disk |storage )?space",
+        ] {
+            let g = regex_gate(re).unwrap();
+            assert!(re.contains(&g), "{re} {g}");
+        }
+    }
 
     #[test]
     fn status_patterns() {

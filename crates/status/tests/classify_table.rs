@@ -162,13 +162,13 @@ const CASES: &[(&str, Reason, Temporality, bool)] = &[
     // --- greylisting and rate limits -------------------------------------------------------------
     (
         "450 4.2.1 <bob@example.org>: Recipient address rejected: Greylisted, see https://postgrey.example/help/example.org.html",
-        Blocked,
+        OnHold, // Sisimai has no greylisting reason; its pipeline says onhold (soft)
         T,
         false,
     ),
     (
         "451 4.7.1 Greylisting in action, please come back later",
-        Blocked,
+        OnHold, // Sisimai has no greylisting reason; its pipeline says onhold (soft)
         T,
         false,
     ),
@@ -389,7 +389,7 @@ const CASES: &[(&str, Reason, Temporality, bool)] = &[
     // --- network, expiry -----------------------------------------------------------------------------
     (
         "connect to mx.example.org[192.0.2.25]:25: Connection timed out",
-        Expired,
+        NetworkError, // a live reply; in a bounce (Action: failed) it is expired
         U,
         false,
     ),

@@ -112,6 +112,7 @@ reason-undefined-summary = There is not enough information to tell what happened
 
 ## Topics (more specific than the reason)
 topic-expired-summary = The message waited in the sending server's queue until its time ran out. Expiry is the symptom; the real cause is whatever made each attempt fail.
+topic-greylisting-title = greylisting (a deliberate, temporary delay)
 topic-greylisting-summary = Greylisting: the receiving server deliberately defers the first attempt from a sender it does not know yet. A well-behaved sending server retries after a few minutes and then gets through.
 topic-sender-reputation-summary = The receiving provider is throttling or refusing mail from this sending server or domain because of its reputation or unusual volume.
 topic-blocklist-summary = The sending server's IP address (or its domain) is on a blocklist the receiver uses.

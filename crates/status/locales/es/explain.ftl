@@ -112,6 +112,7 @@ reason-undefined-summary = No hay información suficiente para saber qué ha pas
 
 ## Temas (más concretos que el motivo)
 topic-expired-summary = El mensaje esperó en la cola del servidor de envío hasta que se le acabó el tiempo. La caducidad es el síntoma; la causa real es lo que hizo fallar cada intento.
+topic-greylisting-title = lista gris (un retraso deliberado y temporal)
 topic-greylisting-summary = Lista gris (greylisting): el servidor de destino aplaza a propósito el primer intento de un remitente que aún no conoce. Un servidor de envío correcto reintenta a los pocos minutos y entonces pasa.
 topic-sender-reputation-summary = El proveedor de destino está frenando o rechazando el correo de este servidor o dominio de envío por su reputación o por un volumen inusual.
 topic-blocklist-summary = La dirección IP del servidor de envío (o su dominio) está en una lista de bloqueo que usa el destino.
