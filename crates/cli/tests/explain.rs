@@ -236,7 +236,8 @@ const SAMPLES: &[Sample] = &[
         "greylisting-450-4.2.1.eml",
         "admin@shop.example.org",
         "4.2.1",
-        "blocked",
+        // Sisimai has no greylisting reason: onhold (soft), topic greylisting
+        "onhold",
         false,
         true,
         "postfix",
