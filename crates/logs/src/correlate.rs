@@ -146,6 +146,20 @@ pub enum Fate {
 }
 
 impl Fate {
+    /// Every fate.
+    pub const ALL: [Fate; 10] = [
+        Fate::Removed,
+        Fate::Expired,
+        Fate::Deleted,
+        Fate::Rejected,
+        Fate::Discarded,
+        Fate::Completed,
+        Fate::Pending,
+        Fate::Abandoned,
+        Fate::Lost,
+        Fate::Replaced,
+    ];
+
     /// Lower-case name.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::event::{Attempt, Dsn, Kind, Mta, NoticeKind, Span, Stage, Status, Transport};
 use crate::frame::FrameCtx;
 use crate::parse::{LineClass, Out};
-use crate::reply::{normalize_into, remote_reply, stage_of};
+use crate::reply::{remote_reply, stage_of};
 use crate::time::parse_iso;
 
 #[derive(Deserialize)]
@@ -132,28 +132,19 @@ pub fn parse_row(line: &[u8], frame: &mut FrameCtx, out: &mut Out<'_>) -> LineCl
                 stage_of(text.as_bytes())
             };
             let relay = row.relay.as_deref().unwrap_or("");
-            let (rcpt_s, relay_s, host_s, text_s) = (
-                out.span(rcpt.as_bytes()),
-                out.span(relay.as_bytes()),
-                out.span(relay_host(relay).as_bytes()),
-                out.span(text.as_bytes()),
-            );
-            let (norm, reason) = if status == Status::Sent {
-                (Span::EMPTY, Reason::Delivered)
+            let [rcpt_s, relay_s, host_s, text_s] = out.spans([
+                rcpt.as_bytes(),
+                relay.as_bytes(),
+                relay_host(relay).as_bytes(),
+                text.as_bytes(),
+            ]);
+            // mailway's own log states the reason (and the expiry) itself
+            let known = if row.event == "expired" {
+                Some(Reason::Expired)
             } else {
-                let start = out.aux.len();
-                let norm = out.aux_with(|a| normalize_into(text.as_bytes(), a));
-                let reason = if row.event == "expired" {
-                    Reason::Expired
-                } else if let Some(r) = row.reason.as_deref().and_then(|r| Reason::from_str(r).ok())
-                {
-                    r
-                } else {
-                    out.classifier
-                        .reason(status, dsn, text.as_bytes(), &out.aux[start..], stage)
-                };
-                (norm, reason)
+                row.reason.as_deref().and_then(|r| Reason::from_str(r).ok())
             };
+            let (norm, reason) = out.failure(status, dsn, text.as_bytes(), stage, known);
             out.push(
                 qid,
                 Kind::Attempt(Attempt {

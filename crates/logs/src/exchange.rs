@@ -11,7 +11,7 @@ use mailway_status::Reason;
 use crate::event::{Attempt, Dsn, Kind, NoticeKind, Span, Stage, Status, Transport};
 use crate::frame::FrameCtx;
 use crate::parse::{LineClass, Out};
-use crate::reply::{normalize_into, stage_of};
+use crate::reply::stage_of;
 use crate::time::parse_iso;
 
 /// Column positions of the fields mailway uses.
@@ -224,19 +224,7 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
             let ch = get(c.client_hostname);
             let client = if ch.is_empty() { get(c.client_ip) } else { ch };
             let local = get(c.source) == b"STOREDRIVER";
-            let (from, message_id, client) = (out.span(from), out.span(mid), out.span(client));
-            out.push(
-                qid,
-                Kind::Arrival {
-                    from,
-                    size,
-                    message_id,
-                    client,
-                    parent: Span::EMPTY,
-                    local,
-                    nrcpt,
-                },
-            );
+            out.arrival(qid, [from, mid, client, b""], size, local, nrcpt);
             for r in &rcpts {
                 let s = out.span(r);
                 out.push(qid, Kind::Recipient(s));
@@ -265,7 +253,7 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
                 }
                 let dsn = crate::reply::remote_reply(text).1;
                 let dsn = Dsn::parse(dsn).map(|d| d.0);
-                let expired = memchr::memmem::find(text, b"QUEUE.Expired").is_some()
+                let expired = find_lit!(text, b"QUEUE.Expired").is_some()
                     || dsn.is_some_and(|d| d.subject == 4 && d.detail == 7);
                 let status = match event {
                     b"SEND" | b"DELIVER" => Status::Sent,
@@ -280,19 +268,8 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
                     stage_of(text)
                 };
                 let (rcpt, relay_s, text_s) = (out.span(r), out.span(relay), out.span(text));
-                let (norm, reason) = if status == Status::Sent {
-                    (Span::EMPTY, Reason::Delivered)
-                } else {
-                    let start = out.aux.len();
-                    let norm = out.aux_with(|a| normalize_into(text, a));
-                    let reason = if expired && status == Status::Bounced {
-                        Reason::Expired
-                    } else {
-                        out.classifier
-                            .reason(status, dsn, text, &out.aux[start..], stage)
-                    };
-                    (norm, reason)
-                };
+                let known = (expired && status == Status::Bounced).then_some(Reason::Expired);
+                let (norm, reason) = out.failure(status, dsn, text, stage, known);
                 out.push(
                     qid,
                     Kind::Attempt(Attempt {
@@ -321,10 +298,9 @@ pub fn parse_row(line: &[u8], c: &Columns, frame: &mut FrameCtx, out: &mut Out<'
                 return LineClass::Info;
             }
             let st = get(c.recipient_status);
-            let kind = if memchr::memmem::find(st, b"DELAY").is_some() || st.first() == Some(&b'4')
-            {
+            let kind = if find_lit!(st, b"DELAY").is_some() || st.first() == Some(&b'4') {
                 NoticeKind::Delay
-            } else if st.first() == Some(&b'2') || memchr::memmem::find(st, b"RELAYED").is_some() {
+            } else if st.first() == Some(&b'2') || find_lit!(st, b"RELAYED").is_some() {
                 NoticeKind::Success
             } else {
                 NoticeKind::NonDelivery

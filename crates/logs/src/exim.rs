@@ -7,7 +7,7 @@ use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, Span, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
-use crate::reply::{normalize_into, remote_reply, stage_of};
+use crate::reply::{remote_reply, stage_of};
 
 /// Whether `t` is an Exim message id.
 pub fn is_id(t: &[u8]) -> bool {
@@ -48,7 +48,7 @@ fn field<'b>(h: &'b [u8], key: &[u8]) -> Option<&'b [u8]> {
 
 /// `H=name (helo) [ip]:port` → `name` (or the ip when there is no name).
 fn host_of(h: &[u8]) -> Option<&[u8]> {
-    let i = find(h, b" H=")
+    let i = find_lit!(h, b" H=")
         .map(|i| i + 3)
         .or_else(|| h.starts_with(b"H=").then_some(2))?;
     let v = &h[i..];
@@ -115,8 +115,8 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
         out.push(qid, Kind::Deleted);
         return LineClass::Event;
     }
-    if let Some(i) =
-        find(rest, b" rejected after DATA").or_else(|| find(rest, b" rejected by local_scan"))
+    if let Some(i) = find_lit!(rest, b" rejected after DATA")
+        .or_else(|| find_lit!(rest, b" rejected by local_scan"))
     {
         let reply = rest[i..]
             .split(|&c| c == b':')
@@ -132,7 +132,7 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
 }
 
 fn no_id(m: &[u8], out: &mut Out<'_>) -> LineClass {
-    if let Some(i) = find(m, b" rejected ") {
+    if let Some(i) = find_lit!(m, b" rejected ") {
         let after = &m[i + 10..];
         let stage = if after.starts_with(b"RCPT") {
             Stage::Rcpt
@@ -147,14 +147,14 @@ fn no_id(m: &[u8], out: &mut Out<'_>) -> LineClass {
         } else {
             return LineClass::Info;
         };
-        let reply = match find(after, b": ") {
+        let reply = match find_lit!(after, b": ") {
             Some(j) => &after[j + 2..],
             None => &after[..0],
         };
         let to = if stage == Stage::Rcpt {
             let t = &after[4..];
             let t = t.trim_ascii_start();
-            let e = find(t, b": ").unwrap_or(t.len());
+            let e = find_lit!(t, b": ").unwrap_or(t.len());
             let a = &t[..e];
             a.strip_prefix(b"<")
                 .map(|x| x.strip_suffix(b">").unwrap_or(x))
@@ -168,23 +168,7 @@ fn no_id(m: &[u8], out: &mut Out<'_>) -> LineClass {
             .map(|x| x.strip_suffix(b">").unwrap_or(x))
             .unwrap_or(from);
         let client = host_of(m).unwrap_or(&[]);
-        let (reply, from, to, client) = (
-            out.span(reply),
-            out.span(from),
-            out.span(to),
-            out.span(client),
-        );
-        out.push(
-            Span::EMPTY,
-            Kind::Reject {
-                stage,
-                reply,
-                from,
-                to,
-                client,
-                warning: false,
-            },
-        );
+        out.reject(Span::EMPTY, stage, false, [reply, from, to, client]);
         return LineClass::Event;
     }
     LineClass::Info
@@ -202,7 +186,7 @@ fn arrival(qid: Span, body: &[u8], out: &mut Out<'_>) -> LineClass {
             .unwrap_or(sender)
     };
     // the subject may contain anything: look for fields before it
-    let fields = match find(body, b" T=\"") {
+    let fields = match find_lit!(body, b" T=\"") {
         Some(i) => &body[..i],
         None => body,
     };
@@ -215,24 +199,7 @@ fn arrival(qid: Span, body: &[u8], out: &mut Out<'_>) -> LineClass {
     let proto = field(fields, b"P=").unwrap_or(&[]);
     let client = host_of(fields).unwrap_or(&[]);
     let local = client.is_empty() || proto.starts_with(b"local");
-    let (from, message_id, client, parent) = (
-        out.span(sender),
-        out.span(mid),
-        out.span(client),
-        out.span(parent),
-    );
-    out.push(
-        qid,
-        Kind::Arrival {
-            from,
-            size,
-            message_id,
-            client,
-            parent,
-            local,
-            nrcpt: 0,
-        },
-    );
+    out.arrival(qid, [sender, mid, client, parent], size, local, 0);
     LineClass::Event
 }
 
@@ -250,7 +217,7 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
         .unwrap_or(body.len());
     let mut orig: &[u8] = &[];
     let mut rest: &[u8];
-    if let Some(p) = find(body, b" <")
+    if let Some(p) = find_lit!(body, b" <")
         && p > addr_end
         && body[addr_end..p].iter().all(|&c| c != b'=')
         && let Some(c) = memchr::memchr(b'>', &body[p..])
@@ -279,13 +246,13 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
         addr
     };
     let orig = if rcpt == orig { &orig[..0] } else { orig };
-    let router_at = find(rest, b"R=").unwrap_or(0);
+    let router_at = find_lit!(rest, b"R=").unwrap_or(0);
     // the reason follows the first ": " after the router/transport fields (also after
     // "defer (-44)" and "H=host [ip]"), or directly after the address ("** x@y: Unrouteable")
     let text: &[u8] = if status == Status::Sent {
         field(rest, b"C=").unwrap_or(&[])
     } else {
-        match find(&rest[router_at..], b": ") {
+        match find_lit!(&rest[router_at..], b": ") {
             Some(j) => &rest[router_at + j + 2..],
             None => match rest.trim_ascii_start().strip_prefix(b": ") {
                 Some(r) => r,
@@ -298,11 +265,11 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
     };
     let host = host_of(rest);
     let transport_name = field(rest, b"T=").unwrap_or(&[]);
-    let transport = if host.is_some() || find(transport_name, b"smtp").is_some() {
+    let transport = if host.is_some() || find_lit!(transport_name, b"smtp").is_some() {
         Transport::Smtp
-    } else if find(transport_name, b"lmtp").is_some() {
+    } else if find_lit!(transport_name, b"lmtp").is_some() {
         Transport::Lmtp
-    } else if find(transport_name, b"pipe").is_some() {
+    } else if find_lit!(transport_name, b"pipe").is_some() {
         Transport::Pipe
     } else if !transport_name.is_empty() {
         Transport::Local
@@ -315,7 +282,7 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
         transport_name
     });
     let expired = status == Status::Bounced
-        && (find(text, b"retry timeout exceeded").is_some()
+        && (find_lit!(text, b"retry timeout exceeded").is_some()
             || find(
                 text,
                 b"retry time not reached for any host after a long failure period",
@@ -330,25 +297,8 @@ fn delivery(qid: Span, body: &[u8], status: Status, out: &mut Out<'_>) -> LineCl
     } else {
         stage_of(text)
     };
-    let (rcpt, orig, relay_s, text_s) = (
-        out.span(rcpt),
-        out.span(orig),
-        out.span(relay),
-        out.span(text),
-    );
-    let (norm, reason) = if status == Status::Sent {
-        (Span::EMPTY, Reason::Delivered)
-    } else {
-        let start = out.aux.len();
-        let norm = out.aux_with(|a| normalize_into(text, a));
-        let reason = if expired {
-            Reason::Expired
-        } else {
-            out.classifier
-                .reason(status, dsn, text, &out.aux[start..], stage)
-        };
-        (norm, reason)
-    };
+    let [rcpt, orig, relay_s, text_s] = out.spans([rcpt, orig, relay, text]);
+    let (norm, reason) = out.failure(status, dsn, text, stage, expired.then_some(Reason::Expired));
     out.push(
         qid,
         Kind::Attempt(Attempt {

@@ -45,6 +45,25 @@
 //! assert_eq!(report.totals.delivered, 1);
 //! ```
 
+/// `memchr::memmem::find` of a literal needle with a searcher built once per call site (building
+/// one per call costs more than the search in a short log line).
+macro_rules! find_lit {
+    ($hay:expr, $needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find($hay)
+    }};
+}
+
+/// `memchr::memmem::rfind` of a literal needle (see `find_lit!`).
+macro_rules! rfind_lit {
+    ($hay:expr, $needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new($needle));
+        FINDER.rfind($hay)
+    }};
+}
+
 pub mod correlate;
 pub mod detect;
 pub mod event;

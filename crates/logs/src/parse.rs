@@ -2,9 +2,11 @@
 //! text goes to the chunk's auxiliary buffer); chunks are parsed in parallel and correlated in
 //! order by [`crate::Correlator`].
 
-use crate::event::{Chunk, Event, Kind, LineStats, Mta, Span};
+use mailway_status::Reason;
+
+use crate::event::{Chunk, Dsn, Event, Kind, LineStats, Mta, Span, Stage, Status};
 use crate::frame::{FrameCtx, Framing};
-use crate::reply::Classifier;
+use crate::reply::{Classifier, normalize_into};
 use crate::{exchange, exim, postfix, sendmail};
 
 /// What a line turned out to be.
@@ -97,6 +99,73 @@ impl<'a> Out<'a> {
         let st = self.aux.len();
         f(self.aux);
         Span::aux(st, self.aux.len())
+    }
+
+    /// The spans of several sub-slices at once (see [`Out::span`]).
+    #[inline]
+    pub fn spans<const N: usize>(&mut self, s: [&[u8]; N]) -> [Span; N] {
+        s.map(|b| self.span(b))
+    }
+
+    /// The normalised text (recipients out, the grouping key of failure texts) and the reason
+    /// of an attempt: `Delivered` without text for successes; for failures, `known` when the MTA
+    /// stated the reason itself (an expiry in its own words), else the classification of `text`.
+    pub fn failure(
+        &mut self,
+        status: Status,
+        dsn: Option<Dsn>,
+        text: &[u8],
+        stage: Stage,
+        known: Option<Reason>,
+    ) -> (Span, Reason) {
+        if !matches!(status, Status::Deferred | Status::Bounced) {
+            return (Span::EMPTY, Reason::Delivered);
+        }
+        let start = self.aux.len();
+        let norm = self.aux_with(|a| normalize_into(text, a));
+        let reason = match known {
+            Some(r) => r,
+            None => self
+                .classifier
+                .reason(status, dsn, text, &self.aux[start..], stage),
+        };
+        (norm, reason)
+    }
+
+    /// Pushes an SMTP-level rejection: `texts` are the reply, `from=`, `to=` and the client, as
+    /// sub-slices of the line (empty when not logged).
+    pub fn reject(&mut self, qid: Span, stage: Stage, warning: bool, texts: [&[u8]; 4]) {
+        let [reply, from, to, client] = self.spans(texts);
+        self.push(
+            qid,
+            Kind::Reject {
+                stage,
+                reply,
+                from,
+                to,
+                client,
+                warning,
+            },
+        );
+    }
+
+    /// Pushes an arrival with its envelope in one record (Exim `<=`, Sendmail `from=`, Exchange
+    /// `RECEIVE`): `texts` are the sender, the Message-ID, the client and the parent message's
+    /// id (empty when not logged); `nrcpt` 0 when not logged.
+    pub fn arrival(&mut self, qid: Span, texts: [&[u8]; 4], size: u64, local: bool, nrcpt: u32) {
+        let [from, message_id, client, parent] = self.spans(texts);
+        self.push(
+            qid,
+            Kind::Arrival {
+                from,
+                size,
+                message_id,
+                client,
+                parent,
+                local,
+                nrcpt,
+            },
+        );
     }
 
     /// Pushes an event for queue id `qid`.

@@ -7,7 +7,7 @@ use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, NoticeKind, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
-use crate::reply::{normalize_into, stage_of};
+use crate::reply::stage_of;
 
 /// Whether a program-name component is a Postfix daemon.
 pub fn is_daemon(d: &[u8]) -> bool {
@@ -290,23 +290,13 @@ fn reject(
         b"header" | b"body" | b"content" | b"Subject:" => {
             // cleanup content rejection
             let reply = reply_tail(r);
-            let reply = out.span(reply);
             if qid.is_empty() {
                 return LineClass::Info;
             }
             if warning {
-                out.push(
-                    qid,
-                    Kind::Reject {
-                        stage: Stage::DataEnd,
-                        reply,
-                        from: crate::event::Span::EMPTY,
-                        to: crate::event::Span::EMPTY,
-                        client: crate::event::Span::EMPTY,
-                        warning: true,
-                    },
-                );
+                out.reject(qid, Stage::DataEnd, true, [reply, b"", b"", b""]);
             } else {
+                let reply = out.span(reply);
                 out.push(qid, Kind::ContentRejected { reply });
             }
             return LineClass::Event;
@@ -316,46 +306,31 @@ fn reject(
     let rest = r[sp..].trim_ascii_start();
     let rest = rest.strip_prefix(b"from ").unwrap_or(rest);
     // client up to ": "
-    let (client, rest) = match find(rest, b": ") {
+    let (client, rest) = match find_lit!(rest, b": ") {
         Some(i) => (&rest[..i], &rest[i + 2..]),
         None => (&rest[..0], rest),
     };
-    let end = find(rest, b"; from=")
-        .or_else(|| find(rest, b"; to="))
-        .or_else(|| find(rest, b"; proto="))
+    let end = find_lit!(rest, b"; from=")
+        .or_else(|| find_lit!(rest, b"; to="))
+        .or_else(|| find_lit!(rest, b"; proto="))
         .unwrap_or(rest.len());
     let reply = &rest[..end];
     let tail = &rest[end..];
     let from = angle_value(tail, b"from=<");
     let to = angle_value(tail, b"to=<");
-    let (reply, from, to, client) = (
-        out.span(reply),
-        out.span(from),
-        out.span(to),
-        out.span(client),
-    );
     if !qid.is_empty() && matches!(stage, Stage::DataEnd | Stage::Data) && !warning {
+        let reply = out.span(reply);
         out.push(qid, Kind::ContentRejected { reply });
         return LineClass::Event;
     }
-    out.push(
-        qid,
-        Kind::Reject {
-            stage,
-            reply,
-            from,
-            to,
-            client,
-            warning,
-        },
-    );
+    out.reject(qid, stage, warning, [reply, from, to, client]);
     LineClass::Event
 }
 
 /// The text after the `from ...; from=<> to=<> ...: ` of a cleanup action line: the optional
 /// text after the last `: `, else everything.
 fn reply_tail(r: &[u8]) -> &[u8] {
-    match memmem::rfind(r, b">: ") {
+    match rfind_lit!(r, b">: ") {
         Some(i) => &r[i + 3..],
         None => r,
     }
@@ -446,12 +421,13 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                     out.push(q, Kind::Queued { from, size, nrcpt });
                     return LineClass::Event;
                 }
-                if tail.starts_with(b", status=expired") || find(tail, b"status=expired").is_some()
+                if tail.starts_with(b", status=expired")
+                    || find_lit!(tail, b"status=expired").is_some()
                 {
                     out.push(q, Kind::Expired { forced: false });
                     return LineClass::Event;
                 }
-                if find(tail, b"status=force-expired").is_some() {
+                if find_lit!(tail, b"status=force-expired").is_some() {
                     out.push(q, Kind::Expired { forced: true });
                     return LineClass::Event;
                 }
@@ -542,7 +518,7 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 return LineClass::Info;
             }
         }
-        b'u' if r.starts_with(b"uid=") && find(r, b"from=").is_some() => {
+        b'u' if r.starts_with(b"uid=") && find_lit!(r, b"from=").is_some() => {
             out.push(
                 q,
                 Kind::Received {
@@ -607,6 +583,22 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         return LineClass::Info;
     }
     LineClass::Unknown
+}
+
+/// The end of an unquoted `key=value` value: the next `", "`, else the next space, else the end.
+#[inline]
+fn value_end(v: &[u8]) -> usize {
+    let mut space = None;
+    for i in memchr::memchr2_iter(b',', b' ', v) {
+        if v[i] == b',' {
+            if v.get(i + 1) == Some(&b' ') {
+                return i;
+            }
+        } else if space.is_none() {
+            space = Some(i);
+        }
+    }
+    space.unwrap_or(v.len())
 }
 
 fn token(v: &[u8]) -> &[u8] {
@@ -701,8 +693,7 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 None => (val_start, &val_start[val_start.len()..]),
             }
         } else {
-            let e = find(val_start, b", ")
-                .unwrap_or_else(|| memchr::memchr(b' ', val_start).unwrap_or(val_start.len()));
+            let e = value_end(val_start);
             (&val_start[..e], &val_start[e..])
         };
         match key {
@@ -736,7 +727,7 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
             b"local" => Transport::Local,
             b"virtual" => Transport::Virtual,
             b"none" => Transport::Smtp,
-            _ if relay.ends_with(b"]") || find(relay, b"]:").is_some() => Transport::Smtp,
+            _ if relay.ends_with(b"]") || find_lit!(relay, b"]:").is_some() => Transport::Smtp,
             _ => Transport::Other,
         },
     };
@@ -745,7 +736,7 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
     let mut hop: &[u8] = &[];
     if status == Status::Sent
         && is_loopback_relay(relay)
-        && let Some(i) = memmem::rfind(text, b"queued as ")
+        && let Some(i) = rfind_lit!(text, b"queued as ")
     {
         hop = token(&text[i + 10..]);
     }
@@ -768,24 +759,8 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         let (_, t) = crate::reply::remote_reply(text);
         Dsn::parse(t).map(|d| d.0)
     });
-    let (rcpt, orig, relay_s, host, text_s, hop) = (
-        out.span(rcpt),
-        out.span(orig),
-        out.span(relay),
-        out.span(host),
-        out.span(text),
-        out.span(hop),
-    );
-    let (norm, reason) = if matches!(status, Status::Deferred | Status::Bounced) {
-        let start = out.aux.len();
-        let norm = out.aux_with(|a| normalize_into(text, a));
-        let reason = out
-            .classifier
-            .reason(status, dsn, text, &out.aux[start..], stage);
-        (norm, reason)
-    } else {
-        (crate::event::Span::EMPTY, mailway_status::Reason::Delivered)
-    };
+    let [rcpt, orig, relay_s, host, text_s, hop] = out.spans([rcpt, orig, relay, host, text, hop]);
+    let (norm, reason) = out.failure(status, dsn, text, stage, None);
     out.push(
         q,
         Kind::Attempt(Attempt {

@@ -15,16 +15,16 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 /// The stage of a failure text from any MTA (Postfix, Exim, Sendmail, Exchange).
 pub fn stage_of(text: &[u8]) -> Stage {
     // Postfix: "(in reply to RCPT TO command)"
-    if let Some(i) = find(text, b"in reply to ") {
+    if let Some(i) = find_lit!(text, b"in reply to ") {
         let r = &text[i + 12..];
         return command_stage(r).unwrap_or(Stage::Unknown);
     }
     // Exim: "SMTP error from remote mail server after RCPT TO:<x>: 550 ..."
-    if let Some(i) = find(text, b"from remote mail server after ")
+    if let Some(i) = find_lit!(text, b"from remote mail server after ")
         .map(|i| i + 30)
-        .or_else(|| find(text, b"from remote server after ").map(|i| i + 25))
-        .or_else(|| find(text, b"error after ").map(|i| i + 12))
-        .or_else(|| find(text, b"timeout after ").map(|i| i + 14))
+        .or_else(|| find_lit!(text, b"from remote server after ").map(|i| i + 25))
+        .or_else(|| find_lit!(text, b"error after ").map(|i| i + 12))
+        .or_else(|| find_lit!(text, b"timeout after ").map(|i| i + 14))
     {
         let r = &text[i..];
         if r.starts_with(b"initial connection") || r.starts_with(b"connection") {
@@ -35,65 +35,69 @@ pub fn stage_of(text: &[u8]) -> Stage {
         }
         return command_stage(r).unwrap_or(Stage::Unknown);
     }
-    if let Some(i) = find(text, b"while ") {
+    if let Some(i) = find_lit!(text, b"while ") {
         let r = &text[i + 6..];
-        if find(r, b"greeting").is_some() {
+        if find_lit!(r, b"greeting").is_some() {
             return Stage::Greeting;
         }
-        if find(r, b"EHLO").is_some() || find(r, b"HELO").is_some() || find(r, b"LHLO").is_some() {
+        if find_lit!(r, b"EHLO").is_some()
+            || find_lit!(r, b"HELO").is_some()
+            || find_lit!(r, b"LHLO").is_some()
+        {
             return Stage::Helo;
         }
-        if find(r, b"TLS").is_some() {
+        if find_lit!(r, b"TLS").is_some() {
             return Stage::Starttls;
         }
-        if let Some(j) = find(r, b"sending ")
+        if let Some(j) = find_lit!(r, b"sending ")
             && let Some(s) = command_stage(&r[j + 8..])
         {
             return s;
         }
-        if find(r, b"end of data").is_some() || find(r, b"message body").is_some() {
+        if find_lit!(r, b"end of data").is_some() || find_lit!(r, b"message body").is_some() {
             return Stage::DataEnd;
         }
     }
     let lower_has = |n: &[u8]| text.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
-    if find(text, b"refused to talk to me").is_some() || find(text, b"greeting").is_some() {
+    if find_lit!(text, b"refused to talk to me").is_some() || find_lit!(text, b"greeting").is_some()
+    {
         return Stage::Greeting;
     }
-    if find(text, b"Host or domain name not found").is_some()
-        || find(text, b"Name service error").is_some()
-        || find(text, b"Host not found").is_some()
-        || find(text, b"host not found").is_some()
-        || find(text, b"Unrouteable").is_some()
-        || find(text, b"MX").is_some() && find(text, b"lookup").is_some()
-        || find(text, b"DNS").is_some() && find(text, b"SERVFAIL").is_some()
-        || find(text, b"DNS.").is_some()
+    if find_lit!(text, b"Host or domain name not found").is_some()
+        || find_lit!(text, b"Name service error").is_some()
+        || find_lit!(text, b"Host not found").is_some()
+        || find_lit!(text, b"host not found").is_some()
+        || find_lit!(text, b"Unrouteable").is_some()
+        || find_lit!(text, b"MX").is_some() && find_lit!(text, b"lookup").is_some()
+        || find_lit!(text, b"DNS").is_some() && find_lit!(text, b"SERVFAIL").is_some()
+        || find_lit!(text, b"DNS.").is_some()
     {
         return Stage::Dns;
     }
-    if find(text, b"connect to ").is_some()
+    if find_lit!(text, b"connect to ").is_some()
         || lower_has(b"connection refused")
         || lower_has(b"connection timed out")
         || lower_has(b"no route to host")
         || lower_has(b"network is unreachable")
-        || find(text, b"all hosts").is_some()
+        || find_lit!(text, b"all hosts").is_some()
         || lower_has(b"retry time not reached")
     {
         return Stage::Connect;
     }
-    if find(text, b"TLS").is_some()
-        || find(text, b"certificate").is_some()
-        || find(text, b"handshake").is_some()
+    if find_lit!(text, b"TLS").is_some()
+        || find_lit!(text, b"certificate").is_some()
+        || find_lit!(text, b"handshake").is_some()
     {
         return Stage::Starttls;
     }
-    if find(text, b"SASL").is_some() || find(text, b"authentication").is_some() {
+    if find_lit!(text, b"SASL").is_some() || find_lit!(text, b"authentication").is_some() {
         return Stage::Auth;
     }
-    if find(text, b"mailbox").is_some()
-        || find(text, b"maildir").is_some()
-        || find(text, b"delivered to command").is_some()
-        || find(text, b"unknown user").is_some()
-        || find(text, b"Command died").is_some()
+    if find_lit!(text, b"mailbox").is_some()
+        || find_lit!(text, b"maildir").is_some()
+        || find_lit!(text, b"delivered to command").is_some()
+        || find_lit!(text, b"unknown user").is_some()
+        || find_lit!(text, b"Command died").is_some()
     {
         return Stage::Local;
     }
@@ -131,7 +135,7 @@ fn command_stage(r: &[u8]) -> Option<Stage> {
 /// Texts without a reply (`connect to ...: Connection refused`) come back whole without a code.
 pub fn remote_reply(text: &[u8]) -> (Option<u16>, &[u8]) {
     let mut t = text;
-    if let Some(i) = find(t, b"delivery temporarily suspended: ") {
+    if let Some(i) = find_lit!(t, b"delivery temporarily suspended: ") {
         t = &t[i + 32..];
     }
     for marker in [&b" said: "[..], b"refused to talk to me: ", b"] said: "] {
@@ -141,10 +145,10 @@ pub fn remote_reply(text: &[u8]) -> (Option<u16>, &[u8]) {
         }
     }
     // Exim: "...after RCPT TO:<x>: 550 5.1.1 ..." — reply after the last ": " followed by a code
-    if let Some(i) = find(t, b"from remote mail server after ") {
+    if let Some(i) = find_lit!(t, b"from remote mail server after ") {
         let r = &t[i..];
         let mut k = 0;
-        while let Some(j) = find(&r[k..], b": ") {
+        while let Some(j) = find_lit!(&r[k..], b": ") {
             let c = &r[k + j + 2..];
             if c.len() >= 3 && c[..3].iter().all(u8::is_ascii_digit) {
                 t = c;
@@ -153,7 +157,7 @@ pub fn remote_reply(text: &[u8]) -> (Option<u16>, &[u8]) {
             k += j + 2;
         }
     }
-    if let Some(i) = find(t, b" (in reply to ") {
+    if let Some(i) = find_lit!(t, b" (in reply to ") {
         t = &t[..i];
     }
     let t = trim(t);
@@ -237,7 +241,7 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
                 while e < n && (text[e].is_ascii_alphanumeric() || b"-:.+".contains(&text[e])) {
                     e += 1;
                 }
-                if find(&text[i..e], b"T").is_some() && e - i >= 19 {
+                if find_lit!(&text[i..e], b"T").is_some() && e - i >= 19 {
                     out.push(b'#');
                     i = e;
                     continue;
@@ -248,7 +252,7 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
         i += 1;
     }
     // Gmail: "<token> - gsmtp"
-    if let Some(p) = memmem::rfind(&out[start..], b" - gsmtp") {
+    if let Some(p) = rfind_lit!(&out[start..], b" - gsmtp") {
         let p = start + p;
         let mut k = p;
         while k > start && !out[k - 1].is_ascii_whitespace() {

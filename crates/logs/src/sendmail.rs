@@ -1,12 +1,11 @@
 //! Sendmail: `from=` (arrival), `to=... stat=Sent|Deferred|<failure>`, `DSN:` lines (bounces,
 //! delay warnings, `Cannot send message for N days` expiries), `ruleset=check_*` rejections.
 
-use mailway_status::Reason;
 use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, NoticeKind, Span, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
-use crate::reply::{normalize_into, stage_of};
+use crate::reply::stage_of;
 
 #[inline]
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
@@ -35,7 +34,7 @@ fn kv<'b>(h: &'b [u8], key: &[u8]) -> Option<&'b [u8]> {
         let at = from + i;
         if at == 0 || h[at - 1] == b' ' || h[at - 1] == b',' {
             let v = &h[at + key.len()..];
-            let e = find(v, b", ").unwrap_or(v.len());
+            let e = find_lit!(v, b", ").unwrap_or(v.len());
             return Some(&v[..e]);
         }
         from = at + key.len();
@@ -88,20 +87,8 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
         let local = relay.is_empty()
             || relay.starts_with(b"localhost")
             || relay.starts_with(b"root@localhost")
-            || find(relay, b"@localhost").is_some();
-        let (from, message_id, client) = (out.span(from), out.span(mid), out.span(relay));
-        out.push(
-            qid,
-            Kind::Arrival {
-                from,
-                size,
-                message_id,
-                client,
-                parent: Span::EMPTY,
-                local,
-                nrcpt,
-            },
-        );
+            || find_lit!(relay, b"@localhost").is_some();
+        out.arrival(qid, [from, mid, relay, b""], size, local, nrcpt);
         return LineClass::Event;
     }
     if rest.starts_with(b"to=") {
@@ -138,29 +125,18 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
         out.push(qid, Kind::Notice { kind, child });
         return LineClass::Event;
     }
-    if rest.starts_with(b"Milter") && find(rest, b"reject=").is_some() {
+    if rest.starts_with(b"Milter") && find_lit!(rest, b"reject=").is_some() {
         let reply = kv(rest, b"reject=").unwrap_or(&[]);
         let reply = out.span(reply);
         out.push(qid, Kind::ContentRejected { reply });
         return LineClass::Event;
     }
-    if rest.starts_with(b"<") && find(rest, b"... ").is_some() {
+    if rest.starts_with(b"<") && find_lit!(rest, b"... ").is_some() {
         // "<x@y>... User unknown" (RCPT rejected during the session)
-        let e = find(rest, b"... ").unwrap_or(0);
+        let e = find_lit!(rest, b"... ").unwrap_or(0);
         let to = strip_angle(&rest[..e]);
         let reply = &rest[e + 4..];
-        let (to, reply) = (out.span(to), out.span(reply));
-        out.push(
-            qid,
-            Kind::Reject {
-                stage: Stage::Rcpt,
-                reply,
-                from: Span::EMPTY,
-                to,
-                client: Span::EMPTY,
-                warning: false,
-            },
-        );
+        out.reject(qid, Stage::Rcpt, false, [reply, b"", to, b""]);
         return LineClass::Event;
     }
     if rest.starts_with(b"done") {
@@ -190,23 +166,7 @@ fn ruleset(qid: Span, r: &[u8], out: &mut Out<'_>) -> LineClass {
     } else {
         (&arg[..0], arg)
     };
-    let (reply, from, to, client) = (
-        out.span(reply),
-        out.span(from),
-        out.span(to),
-        out.span(client),
-    );
-    out.push(
-        qid,
-        Kind::Reject {
-            stage,
-            reply,
-            from,
-            to,
-            client,
-            warning: false,
-        },
-    );
+    out.reject(qid, stage, false, [reply, from, to, client]);
     LineClass::Event
 }
 
@@ -230,7 +190,7 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
     }
     let to_list = &v[..end];
     let Some(stat) = kv(rest, b"stat=").map(|_| {
-        let i = find(rest, b"stat=").unwrap_or(0) + 5;
+        let i = find_lit!(rest, b"stat=").unwrap_or(0) + 5;
         &rest[i..]
     }) else {
         return LineClass::Skipped("truncated delivery line");
@@ -281,16 +241,7 @@ fn delivery(qid: Span, rest: &[u8], out: &mut Out<'_>) -> LineClass {
         stage_of(text)
     };
     let (relay_s, host_s, text_s) = (out.span(relay), out.span(host), out.span(text));
-    let (norm, reason) = if status == Status::Sent {
-        (Span::EMPTY, Reason::Delivered)
-    } else {
-        let start = out.aux.len();
-        let norm = out.aux_with(|a| normalize_into(text, a));
-        let reason = out
-            .classifier
-            .reason(status, dsn, text, &out.aux[start..], stage);
-        (norm, reason)
-    };
+    let (norm, reason) = out.failure(status, dsn, text, stage, None);
     let mut any = false;
     for a in to_list.split(|&c| c == b',') {
         let a = strip_angle(a);

@@ -214,7 +214,8 @@ pub struct Summary {
     content_rejected: u64,
     reject_texts: FxHashMap<Vec<u8>, u64>,
     notices: [u64; 4],
-    fates: BTreeMap<&'static str, u64>,
+    /// Messages closed per fate (indexed by `Fate as usize`).
+    fates: [u64; Fate::ALL.len()],
     hourly: BTreeMap<i64, HourAgg>,
     by_domain: FxHashMap<u32, DomainAgg>,
     by_relay: FxHashMap<u32, RelayAgg>,
@@ -226,6 +227,8 @@ pub struct Summary {
     expired_list: Vec<ExpiredRaw>,
     offset_cache: (i64, i64),
     last_hour: (i64, HourAgg),
+    /// Reused buffer for normalised texts.
+    scratch: Vec<u8>,
     /// Keep the list of expired messages (bounded by expiries, not by the log).
     pub keep_expired_list: bool,
 }
@@ -241,7 +244,7 @@ impl Summary {
             content_rejected: 0,
             reject_texts: FxHashMap::default(),
             notices: [0; 4],
-            fates: BTreeMap::new(),
+            fates: [0; Fate::ALL.len()],
             hourly: BTreeMap::new(),
             by_domain: FxHashMap::default(),
             by_relay: FxHashMap::default(),
@@ -253,6 +256,7 @@ impl Summary {
             expired_list: Vec::new(),
             offset_cache: (i64::MIN, 0),
             last_hour: (i64::MIN, HourAgg::default()),
+            scratch: Vec::new(),
             keep_expired_list: true,
         }
     }
@@ -434,10 +438,13 @@ impl Sink for Summary {
         }
         self.rejected += 1;
         self.hour(ev.ts).rejected += 1;
-        if self.reject_texts.len() < 10_000 {
-            let mut k = Vec::new();
-            normalize_into(chunk.bytes(reply), &mut k);
-            *self.reject_texts.entry(k).or_default() += 1;
+        let k = &mut self.scratch;
+        k.clear();
+        normalize_into(chunk.bytes(reply), k);
+        if let Some(n) = self.reject_texts.get_mut(k.as_slice()) {
+            *n += 1;
+        } else if self.reject_texts.len() < 10_000 {
+            self.reject_texts.insert(k.clone(), 1);
         }
     }
 
@@ -468,7 +475,7 @@ impl Sink for Summary {
     }
 
     fn done(&mut self, m: &Msg, fate: Fate, _names: &Names) {
-        *self.fates.entry(fate.as_str()).or_default() += 1;
+        self.fates[fate as usize] += 1;
         if fate == Fate::Abandoned {
             return;
         }
@@ -1057,7 +1064,11 @@ impl Summary {
             },
             inputs,
             lines,
-            messages: std::mem::take(&mut self.fates),
+            messages: Fate::ALL
+                .iter()
+                .filter(|f| self.fates[**f as usize] > 0)
+                .map(|f| (f.as_str(), self.fates[*f as usize]))
+                .collect(),
             rejections: Rejections {
                 rejected: self.rejected,
                 content: self.content_rejected,

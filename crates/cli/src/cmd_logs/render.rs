@@ -192,10 +192,10 @@ pub fn summary(
     }
     tt.write(w, width)?;
 
-    if !r.by_domain.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "By destination domain")?;
-        let mut tb = Table::new(&[
+    section(
+        w,
+        "By destination domain",
+        &[
             ("domain", false),
             ("delivered", true),
             ("deferred", true),
@@ -204,9 +204,12 @@ pub fn summary(
             ("expired", true),
             ("avg delay", true),
             ("max delay", true),
-        ]);
-        for d in r.by_domain.iter().take(top) {
-            tb.row(vec![
+        ],
+        &r.by_domain,
+        Some(top),
+        width,
+        |d| {
+            vec![
                 d.domain.clone(),
                 d.delivered.to_string(),
                 d.deferred_attempts.to_string(),
@@ -215,98 +218,99 @@ pub fn summary(
                 d.expired.to_string(),
                 opt_secs(d.avg_delay_s),
                 opt_secs(d.max_delay_s),
-            ]);
-        }
-        tb.write(w, width)?;
-        more(w, r.by_domain.len(), top)?;
-    }
-    if !r.by_relay.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "By relay host")?;
-        let mut tb = Table::new(&[
+            ]
+        },
+    )?;
+    section(
+        w,
+        "By relay host",
+        &[
             ("relay", false),
             ("delivered", true),
             ("deferred", true),
             ("bounced", true),
             ("avg delay", true),
-        ]);
-        for d in r.by_relay.iter().take(top) {
-            tb.row(vec![
+        ],
+        &r.by_relay,
+        Some(top),
+        width,
+        |d| {
+            vec![
                 d.relay.clone(),
                 d.delivered.to_string(),
                 d.deferred_attempts.to_string(),
                 d.bounced.to_string(),
                 opt_secs(d.avg_delay_s),
-            ]);
-        }
-        tb.write(w, width)?;
-        more(w, r.by_relay.len(), top)?;
-    }
-    if !r.by_reason.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Why (reason of failed attempts)")?;
-        let mut tb = Table::new(&[
+            ]
+        },
+    )?;
+    section(
+        w,
+        "Why (reason of failed attempts)",
+        &[
             ("reason", false),
             ("deferred", true),
             ("bounced", true),
             ("expired", true),
-        ]);
-        for d in r.by_reason.iter().take(top) {
-            tb.row(vec![
+        ],
+        &r.by_reason,
+        Some(top),
+        width,
+        |d| {
+            vec![
                 d.reason.clone(),
                 d.deferred_attempts.to_string(),
                 d.bounced.to_string(),
                 d.expired.to_string(),
-            ]);
-        }
-        tb.write(w, width)?;
-    }
-    if !r.by_stage.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Where (SMTP stage of failed attempts)")?;
-        let mut tb = Table::new(&[("stage", false), ("deferred", true), ("bounced", true)]);
-        for d in &r.by_stage {
-            tb.row(vec![
+            ]
+        },
+    )?;
+    section(
+        w,
+        "Where (SMTP stage of failed attempts)",
+        &[("stage", false), ("deferred", true), ("bounced", true)],
+        &r.by_stage,
+        None,
+        width,
+        |d| {
+            vec![
                 d.stage.clone(),
                 d.deferred_attempts.to_string(),
                 d.bounced.to_string(),
-            ]);
-        }
-        tb.write(w, width)?;
-    }
+            ]
+        },
+    )?;
     for (title, rows) in [
         ("Deferral texts (recipients normalised)", &r.deferral_texts),
         ("Bounce texts (recipients normalised)", &r.bounce_texts),
     ] {
-        if rows.is_empty() {
-            continue;
-        }
-        writeln!(w)?;
-        writeln!(w, "{title}")?;
-        let mut tb = Table::new(&[
-            ("attempts", true),
-            ("rcpts", true),
-            ("reason", false),
-            ("text", false),
-        ]);
-        for d in rows.iter().take(top) {
-            tb.row(vec![
-                d.attempts.to_string(),
-                d.recipients.to_string(),
-                d.reason.clone(),
-                d.text.clone(),
-            ]);
-        }
-        tb.write(w, width.saturating_sub(40).max(40))?;
-        more(w, rows.len(), top)?;
-    }
-    if !r.self_resolution.is_empty() {
-        writeln!(w)?;
-        writeln!(
+        section(
             w,
-            "Do deferrals fix themselves? (recipients deferred at least once)"
+            title,
+            &[
+                ("attempts", true),
+                ("rcpts", true),
+                ("reason", false),
+                ("text", false),
+            ],
+            rows,
+            Some(top),
+            width.saturating_sub(40).max(40),
+            |d| {
+                vec![
+                    d.attempts.to_string(),
+                    d.recipients.to_string(),
+                    d.reason.clone(),
+                    d.text.clone(),
+                ]
+            },
         )?;
-        let mut tb = Table::new(&[
+    }
+    // the "(all)" row comes first and does not count against --top
+    section(
+        w,
+        "Do deferrals fix themselves? (recipients deferred at least once)",
+        &[
             ("domain", false),
             ("deferred", true),
             ("then delivered", true),
@@ -316,9 +320,12 @@ pub fn summary(
             ("resolved", true),
             ("extra delay p50", true),
             ("p90", true),
-        ]);
-        for d in r.self_resolution.iter().take(top + 1) {
-            tb.row(vec![
+        ],
+        &r.self_resolution[..r.self_resolution.len().min(top + 1)],
+        None,
+        width,
+        |d| {
+            vec![
                 if d.domain == "*" {
                     "(all)".into()
                 } else {
@@ -333,26 +340,27 @@ pub fn summary(
                     .map_or("-".into(), |s| format!("{:.0}%", s * 100.0)),
                 opt_dur(d.extra_delay_p50_s),
                 opt_dur(d.extra_delay_p90_s),
-            ]);
-        }
-        tb.write(w, width)?;
-    }
-    if !r.pending.is_empty() {
-        writeln!(w)?;
-        writeln!(
-            w,
+            ]
+        },
+    )?;
+    section(
+        w,
+        &format!(
             "Still in the queue at the end of the log (queue lifetime {}), closest to expiry first",
             fmt_duration(r.queue_lifetime_s)
-        )?;
-        let mut tb = Table::new(&[
+        ),
+        &[
             ("queue id", false),
             ("age", true),
             ("time left", true),
             ("deferrals", true),
             ("recipients", false),
             ("last reason", false),
-        ]);
-        for p in r.pending.iter().take(top) {
+        ],
+        &r.pending,
+        Some(top),
+        width,
+        |p| {
             let left = if p.time_left_s < 0 {
                 format!("overdue {}", fmt_duration(-p.time_left_s))
             } else {
@@ -362,50 +370,46 @@ pub fn summary(
             if rc.is_empty() {
                 rc = "-".into();
             }
-            tb.row(vec![
-                format!(
-                    "{}{}",
-                    p.queue_id,
-                    if p.held {
-                        " (held)"
-                    } else if p.expiring_soon {
-                        " !"
-                    } else {
-                        ""
-                    }
-                ),
+            let mark = if p.held {
+                " (held)"
+            } else if p.expiring_soon {
+                " !"
+            } else {
+                ""
+            };
+            vec![
+                format!("{}{mark}", p.queue_id),
                 fmt_duration(p.age_s),
                 left,
                 p.deferrals.to_string(),
                 rc,
                 p.last_reason.clone().unwrap_or_else(|| "-".into()),
-            ]);
-        }
-        tb.write(w, width)?;
-        more(w, r.pending.len(), top)?;
-    }
-    if !r.expired_messages.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Expired (returned to sender)")?;
-        let mut tb = Table::new(&[
+            ]
+        },
+    )?;
+    section(
+        w,
+        "Expired (returned to sender)",
+        &[
             ("queue id", false),
             ("in queue", true),
             ("deferrals", true),
             ("recipients", false),
             ("last text", false),
-        ]);
-        for e in r.expired_messages.iter().take(top) {
-            tb.row(vec![
+        ],
+        &r.expired_messages,
+        Some(top),
+        width.saturating_sub(50).max(40),
+        |e| {
+            vec![
                 e.queue_id.clone(),
                 fmt_duration(e.in_queue_s),
                 e.deferrals.to_string(),
                 e.recipients.join(", "),
                 e.last_text.clone().unwrap_or_else(|| "-".into()),
-            ]);
-        }
-        tb.write(w, width.saturating_sub(50).max(40))?;
-        more(w, r.expired_messages.len(), top)?;
-    }
+            ]
+        },
+    )?;
     if !r.hourly.is_empty() {
         writeln!(w)?;
         let many = r.hourly.len() > 48;
@@ -510,9 +514,35 @@ pub fn summary(
     Ok(())
 }
 
-fn more(w: &mut dyn Write, total: usize, shown: usize) -> std::io::Result<()> {
-    if total > shown {
-        writeln!(w, "  … {} more (--top N, or --json for all)", total - shown)?;
+/// A titled table of `items` (nothing when there are none), preceded by a blank line. With
+/// `top`, at most that many rows and a line saying how many more there are; `max_last` cuts the
+/// last column (see [`Table::write`]).
+fn section<T>(
+    w: &mut dyn Write,
+    title: &str,
+    cols: &[(&str, bool)],
+    items: &[T],
+    top: Option<usize>,
+    max_last: usize,
+    row: impl Fn(&T) -> Vec<String>,
+) -> std::io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "{title}")?;
+    let shown = top.unwrap_or(items.len()).min(items.len());
+    let mut tb = Table::new(cols);
+    for it in &items[..shown] {
+        tb.row(row(it));
+    }
+    tb.write(w, max_last)?;
+    if items.len() > shown {
+        writeln!(
+            w,
+            "  … {} more (--top N, or --json for all)",
+            items.len() - shown
+        )?;
     }
     Ok(())
 }
