@@ -14,7 +14,8 @@
 # ran keeps its meaning), against mailway's wall time (it uses every core) and CPU time.
 #
 # Environment: MAILWAY_BENCH_CACHE (default /work/bench-cache), MAILWAY_SHARED (default ../shared),
-# RUNS (mailway runs per input, best taken; default 3), RERUN_PFLOGSUMM=1.
+# RUNS (mailway runs per input, best taken; default 3), RERUN_PFLOGSUMM=1, MAILWAY_BIN (a
+# mailway binary to measure instead of building target/release/mailway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${MAILWAY_BENCH_CACHE:-/work/bench-cache}
@@ -41,9 +42,14 @@ if [ ! -s "$HALF" ]; then
   head -n 5000000 "$LOG" > "$HALF.tmp" && mv "$HALF.tmp" "$HALF"
 fi
 
-echo "== building mailway (release)"
-cargo build --release -q -p mailway
-BIN=target/release/mailway
+if [ -n "${MAILWAY_BIN:-}" ]; then
+  BIN=$MAILWAY_BIN
+  echo "== using $BIN (MAILWAY_BIN)"
+else
+  echo "== building mailway (release)"
+  cargo build --release -q -p mailway
+  BIN=target/release/mailway
+fi
 
 BYTES=$(stat -c %s "$LOG")
 LINES=$(wc -l < "$LOG")
