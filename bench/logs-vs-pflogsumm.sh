@@ -154,7 +154,7 @@ import json, re, sys
 m = json.load(open(sys.argv[1]))["totals"]
 p = open(sys.argv[2]).read()
 def g(label):
-    r = re.search(r"^\s*(\d+)\s+" + label, p, re.M)
+    r = re.search(r"^\s*(\d+[km]?)\s+" + label, p, re.M)
     return r.group(1) if r else "?"
 d = re.search(r"(\d+)\s+deferred\s+\((\d+)\s+deferrals\)", p)
 print(f"  {'':22}{'mailway':>12}{'pflogsumm':>12}")
