@@ -559,4 +559,66 @@ mod tests {
         assert!(s.contains("THIS IS A WARNING ONLY"));
         assert!(s.ends_with("--\r\n"));
     }
+
+    /// Our own notices read back by our own parser: the report's Status wins over the last
+    /// attempt's transient code quoted in the diagnostic (delay: 4.4.7, failure: 5.4.7).
+    #[test]
+    fn own_delay_and_expiry_notices_read_back_with_their_status() {
+        for (action, status, want_action, want_reason) in [
+            (
+                DsnAction::Delayed,
+                EnhancedStatus::new(4, 4, 7),
+                crate::Action::Delayed,
+                "expired",
+            ),
+            (
+                DsnAction::Failed,
+                EnhancedStatus::new(5, 4, 7),
+                crate::Action::Failed,
+                "expired",
+            ),
+        ] {
+            let spec = DsnSpec {
+                reporting_mta: "relay.example.org".into(),
+                from: "MAILER-DAEMON@relay.example.org".into(),
+                to: "sender@example.org".into(),
+                date: t(1_700_000_000),
+                message_id: "<n1@relay.example.org>".into(),
+                queue_id: Some("Q1".into()),
+                envid: None,
+                arrival_date: Some(t(1_699_990_000)),
+                received_from_mta: None,
+                original_message_id: Some("<m1@example.org>".into()),
+                recipients: vec![DsnRecipient {
+                    final_recipient: "bob@dest.example".into(),
+                    original_recipient: None,
+                    action,
+                    status,
+                    remote_mta: Some("mx.dest.example".into()),
+                    diagnostic_code: Some(
+                        "smtp; 450 4.2.1 <bob@dest.example>: mailbox busy, try later".into(),
+                    ),
+                    last_attempt_date: Some(t(1_699_999_000)),
+                    will_retry_until: (action == DsnAction::Delayed).then(|| t(1_700_100_000)),
+                }],
+                original: ReturnContent::Headers(
+                    b"From: sender@example.org\r\nTo: bob@dest.example\r\nSubject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n".to_vec(),
+                ),
+            };
+            let a = crate::analyze(&build_dsn(&spec)).unwrap();
+            assert_eq!(a.records.len(), 1, "{a:#?}");
+            let r = &a.records[0];
+            assert_eq!(r.recipient, "bob@dest.example");
+            assert_eq!(r.action, Some(want_action));
+            assert_eq!(r.status, Some(status), "{r:#?}");
+            assert_eq!(r.reason.as_str(), want_reason, "{r:#?}");
+            assert!(!r.hard_bounce || action == DsnAction::Failed, "{r:#?}");
+            assert!(
+                r.diagnostic_code
+                    .as_deref()
+                    .is_some_and(|d| d.contains("450 4.2.1")),
+                "{r:#?}"
+            );
+        }
+    }
 }

@@ -65,8 +65,15 @@ fn finish_one(
         (Some(s), _) if confirmed(s) => Some(s),
         // "Status: 5.4.7" (gave up: delivery time expired) quoting the last attempt's
         // transient reply ("450 4.2.1 ...") in the diagnostic: the message failed on expiry,
-        // the quoted code is evidence, not the status.
-        (Some(s), Some(t)) if s.class == 5 && s.subject == 4 && s.detail == 7 && t.class == 4 => {
+        // the quoted code is evidence, not the status. The same for a delay notice
+        // ("Action: delayed", "Status: 4.4.7", as mailway's relay and Sendmail write them):
+        // the report's own 4.4.7 is the status, the quoted 4.x.x the last attempt's reply.
+        (Some(s), Some(t))
+            if s.subject == 4
+                && s.detail == 7
+                && t.class == 4
+                && (s.class == 5 || (s.class == 4 && d.action == Some(Action::Delayed))) =>
+        {
             Some(s)
         }
         (Some(s), Some(t)) if t != s && !is_generic_status(t) => Some(t),

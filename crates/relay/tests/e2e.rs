@@ -556,8 +556,29 @@ async fn expiry_sends_delay_then_failure_dsn_on_time() {
     assert_eq!(a.records.len(), 1, "{a:#?}");
     assert_eq!(a.records[0].action, Some(mailway_bounce::Action::Delayed));
     assert_eq!(a.records[0].recipient, "bob@dest.test");
-    // (Its status/reason are not asserted: the analyser still lets the 4.2.1 quoted in the
-    // diagnostic replace the delay's 4.4.7 (reason "blocked"); asked of bounce in REQUESTS.md.)
+    // The delay notice keeps its own 4.4.7 (the 4.2.1 quoted in the diagnostic is the last
+    // attempt's reply, kept in diagnostic_code) and reads as a transient expiry.
+    assert_eq!(
+        a.records[0].status.unwrap().to_string(),
+        "4.4.7",
+        "{:#?}",
+        a.records[0]
+    );
+    assert_eq!(
+        a.records[0].reason.as_str(),
+        "expired",
+        "{:#?}",
+        a.records[0]
+    );
+    assert!(!a.records[0].hard_bounce, "{:#?}", a.records[0]);
+    assert!(
+        a.records[0]
+            .diagnostic_code
+            .as_deref()
+            .is_some_and(|d| d.contains("450 4.2.1")),
+        "{:#?}",
+        a.records[0]
+    );
     assert!(
         a.records[0].will_retry_until.is_some(),
         "{:#?}",
