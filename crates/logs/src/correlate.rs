@@ -8,13 +8,19 @@
 
 use mailway_status::Reason;
 
-use crate::event::{Attempt, Chunk, Event, Kind, Mta, NoticeKind, Span, Status};
+use crate::event::{Attempt, Chunk, Event, Kind, Mta, NoticeKind, Span, Status, boxed_str};
 use crate::hash::{FxHashMap, hash64};
 
 /// Interned names (domains, relays, normalised texts).
+///
+/// An open-addressing table of ids (linear probing, hashes kept per id) instead of a map with
+/// boxed keys: one hash and usually one comparison per lookup, on the correlator's thread.
 #[derive(Debug, Default)]
 pub struct Names {
-    map: FxHashMap<Box<[u8]>, u32>,
+    /// id + 1 per slot (0: empty); the length is a power of two.
+    slots: Vec<u32>,
+    hashes: Vec<u64>,
+    raw: Vec<Box<[u8]>>,
     list: Vec<Box<str>>,
 }
 
@@ -22,14 +28,46 @@ impl Names {
     /// The id of `b` (interned on first use).
     #[inline]
     pub fn intern(&mut self, b: &[u8]) -> u32 {
-        if let Some(&i) = self.map.get(b) {
-            return i;
+        let h = hash64(b);
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1024];
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                break;
+            }
+            let id = (s - 1) as usize;
+            if self.hashes[id] == h && *self.raw[id] == *b {
+                return id as u32;
+            }
+            i = (i + 1) & mask;
         }
         let id = self.list.len() as u32;
-        self.list
-            .push(String::from_utf8_lossy(b).into_owned().into_boxed_str());
-        self.map.insert(b.into(), id);
+        self.slots[i] = id + 1;
+        self.hashes.push(h);
+        self.raw.push(b.into());
+        self.list.push(boxed_str(b));
+        if self.list.len() * 2 > self.slots.len() {
+            self.grow();
+        }
         id
+    }
+
+    fn grow(&mut self) {
+        let n = self.slots.len() * 2;
+        let mask = n - 1;
+        let mut slots = vec![0u32; n];
+        for (id, &h) in self.hashes.iter().enumerate() {
+            let mut i = h as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = id as u32 + 1;
+        }
+        self.slots = slots;
     }
 
     /// The id of `b` lower-cased.
@@ -58,6 +96,70 @@ impl Names {
 
 /// No id.
 pub const NONE: u32 = u32::MAX;
+
+/// A short string (queue id, host name) kept inline, without a heap allocation per message;
+/// longer ones (and the rare invalid UTF-8, made lossy) go to the heap.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ShortStr {
+    /// Up to 30 bytes of valid UTF-8 in place.
+    Inline {
+        /// Length used.
+        len: u8,
+        /// The bytes.
+        buf: [u8; 30],
+    },
+    /// Anything longer.
+    Heap(Box<str>),
+}
+
+impl ShortStr {
+    /// `b` as text (lossy for invalid UTF-8).
+    #[inline]
+    pub fn new(b: &[u8]) -> Self {
+        if b.len() <= 30 && std::str::from_utf8(b).is_ok() {
+            let mut buf = [0u8; 30];
+            buf[..b.len()].copy_from_slice(b);
+            ShortStr::Inline {
+                len: b.len() as u8,
+                buf,
+            }
+        } else {
+            ShortStr::Heap(boxed_str(b))
+        }
+    }
+
+    /// The text.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            // always valid: checked by `new`
+            ShortStr::Inline { len, buf } => {
+                std::str::from_utf8(&buf[..*len as usize]).unwrap_or("")
+            }
+            ShortStr::Heap(b) => b,
+        }
+    }
+}
+
+impl std::ops::Deref for ShortStr {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for ShortStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for ShortStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What became of one recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -185,9 +287,9 @@ pub struct Msg {
     /// Which MTA.
     pub mta: Mta,
     /// Queue id as logged.
-    pub qid: Box<str>,
+    pub qid: ShortStr,
     /// Host that logged it.
-    pub host: Box<str>,
+    pub host: ShortStr,
     /// First and last line times.
     pub first_ts: i64,
     /// Last line time.
@@ -458,8 +560,7 @@ impl<S: Sink> Correlator<S> {
         let n = self.origins.len() as u32;
         let id = *self.origins.entry(key).or_insert(n);
         if id == n {
-            self.origin_names
-                .push(String::from_utf8_lossy(host).into_owned().into_boxed_str());
+            self.origin_names.push(boxed_str(host));
         }
         self.last_origin = (host.to_vec(), inst.to_vec(), id);
         id
@@ -471,12 +572,8 @@ impl<S: Sink> Correlator<S> {
         let m = Msg {
             serial,
             mta: ev.mta,
-            qid: String::from_utf8_lossy(chunk.bytes(ev.qid))
-                .into_owned()
-                .into_boxed_str(),
-            host: String::from_utf8_lossy(chunk.bytes(ev.host))
-                .into_owned()
-                .into_boxed_str(),
+            qid: ShortStr::new(chunk.bytes(ev.qid)),
+            host: ShortStr::new(chunk.bytes(ev.host)),
             first_ts: ev.ts,
             last_ts: ev.ts,
             arrival: None,
@@ -625,7 +722,7 @@ impl<S: Sink> Correlator<S> {
                 m.local = local;
                 m.arrival = Some(ev.ts);
                 if !client.is_empty() {
-                    m.client = Some(chunk.text(client).into_owned().into_boxed_str());
+                    m.client = Some(chunk.boxed(client));
                 }
                 self.check_hop(key, idx);
                 idx
@@ -643,7 +740,7 @@ impl<S: Sink> Correlator<S> {
                     None => self.create(key, ev, chunk, origin),
                 };
                 let m = self.slab[idx as usize].as_mut().unwrap();
-                m.message_id = Some(chunk.text(mid).into_owned().into_boxed_str());
+                m.message_id = Some(chunk.boxed(mid));
                 idx
             }
             Kind::Queued {
@@ -654,7 +751,7 @@ impl<S: Sink> Correlator<S> {
                 let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
                 let m = self.slab[idx as usize].as_mut().unwrap();
                 if m.sender.is_none() {
-                    m.sender = Some(chunk.text(from).into_owned().into_boxed_str());
+                    m.sender = Some(chunk.boxed(from));
                 }
                 m.size = size;
                 m.queued = true;
@@ -694,14 +791,13 @@ impl<S: Sink> Correlator<S> {
                         m.local = local;
                         m.arrival = Some(ev.ts);
                         m.queued = true;
-                        m.sender = Some(chunk.text(from).into_owned().into_boxed_str());
+                        m.sender = Some(chunk.boxed(from));
                         m.size = size;
                         if !message_id.is_empty() {
-                            m.message_id =
-                                Some(chunk.text(message_id).into_owned().into_boxed_str());
+                            m.message_id = Some(chunk.boxed(message_id));
                         }
                         if !client.is_empty() {
-                            m.client = Some(chunk.text(client).into_owned().into_boxed_str());
+                            m.client = Some(chunk.boxed(client));
                         }
                     }
                     first
@@ -1207,8 +1303,8 @@ fn rcpt_index(m: &mut Msg, addr: &[u8], orig: Span, chunk: &Chunk, names: &mut N
     };
     let i = m.rcpts.len() as u32;
     m.rcpts.push(Rcpt {
-        addr: String::from_utf8_lossy(addr).into_owned().into_boxed_str(),
-        orig: (!orig.is_empty()).then(|| chunk.text(orig).into_owned().into_boxed_str()),
+        addr: boxed_str(addr),
+        orig: (!orig.is_empty()).then(|| chunk.boxed(orig)),
         domain,
         state: RcptState::Pending,
         defers: 0,
@@ -1230,4 +1326,47 @@ fn rcpt_index(m: &mut Msg, addr: &[u8], orig: Span, chunk: &Chunk, names: &mut N
         ix.insert(addr.into(), i);
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_intern_and_grow() {
+        let mut n = Names::default();
+        let a = n.intern(b"example.com");
+        assert_eq!(n.intern(b"example.com"), a);
+        assert_eq!(n.intern_lower(b"EXAMPLE.com"), a);
+        assert_eq!(n.get(a), "example.com");
+        // past several growths of the table every id still resolves to its own name
+        let ids: Vec<u32> = (0..5000)
+            .map(|i| n.intern(format!("d{i}.test").as_bytes()))
+            .collect();
+        for (i, &id) in ids.iter().enumerate() {
+            assert_eq!(n.get(id), format!("d{i}.test"));
+            assert_eq!(n.intern(format!("d{i}.test").as_bytes()), id);
+        }
+        assert_eq!(n.intern(b"example.com"), a);
+        assert_ne!(n.intern(b""), a);
+        // invalid UTF-8 keeps its own identity (the lossy text is only for display)
+        let x = n.intern(b"a\xff");
+        let y = n.intern(b"a\xfe");
+        assert_ne!(x, y);
+        assert_eq!(n.get(x), "a\u{fffd}");
+    }
+
+    #[test]
+    fn short_strings() {
+        let s = ShortStr::new(b"D0294E70F9D");
+        assert!(matches!(s, ShortStr::Inline { .. }));
+        assert_eq!(&*s, "D0294E70F9D");
+        assert_eq!(s.to_string(), "D0294E70F9D");
+        let long = "a-very-long-host-name.example.org";
+        let l = ShortStr::new(long.as_bytes());
+        assert!(matches!(l, ShortStr::Heap(_)));
+        assert_eq!(l.as_str(), long);
+        assert_eq!(ShortStr::new(b"q\xff").as_str(), "q\u{fffd}");
+        assert_eq!(ShortStr::new(b"").as_str(), "");
+    }
 }

@@ -59,6 +59,26 @@ impl Span {
     }
 }
 
+/// `b` as text, lossy for invalid UTF-8. The common valid case goes through
+/// `std::str::from_utf8` (word-at-a-time ASCII check), several times faster than
+/// `String::from_utf8_lossy` on short log fields.
+#[inline]
+pub fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+/// `b` as an owned string, lossy for invalid UTF-8 (see [`lossy`]).
+#[inline]
+pub fn boxed_str(b: &[u8]) -> Box<str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b).into_owned().into_boxed_str(),
+    }
+}
+
 /// A block of input lines and what the parser derived from them.
 #[derive(Debug, Default)]
 pub struct Chunk {
@@ -90,7 +110,13 @@ impl Chunk {
     /// The text of a span (lossy for invalid UTF-8).
     #[inline]
     pub fn text(&self, s: Span) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(self.bytes(s))
+        lossy(self.bytes(s))
+    }
+
+    /// The text of a span as an owned string (lossy for invalid UTF-8).
+    #[inline]
+    pub fn boxed(&self, s: Span) -> Box<str> {
+        boxed_str(self.bytes(s))
     }
 
     /// Clears for reuse, keeping allocations.
@@ -478,6 +504,9 @@ pub enum Kind {
     ContentRejected {
         /// The reply given.
         reply: Span,
+        /// The reply with recipients and per-message tokens normalised out (the grouping key of
+        /// rejection texts; derived by the parser, off the correlator's thread).
+        norm: Span,
     },
     /// The message was silently discarded.
     Discarded,
@@ -487,6 +516,8 @@ pub enum Kind {
         stage: Stage,
         /// The reply text (code and text).
         reply: Span,
+        /// The reply normalised as in `ContentRejected`; empty for warnings.
+        norm: Span,
         /// `from=`.
         from: Span,
         /// `to=`.

@@ -123,8 +123,7 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
             .nth(1)
             .unwrap_or(&[])
             .trim_ascii();
-        let reply = out.span(reply);
-        out.push(qid, Kind::ContentRejected { reply });
+        out.content_rejected(qid, reply);
         return LineClass::Event;
     }
     // anything else about a message (ACL logwrite, DKIM, TLS, SA...) is information

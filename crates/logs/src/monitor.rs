@@ -128,7 +128,7 @@ impl Sink for Monitor {
                     it.recipients.push(chunk.text(to).into_owned());
                 }
             }
-            Kind::ContentRejected { reply } => it.text = chunk.text(reply).into_owned(),
+            Kind::ContentRejected { reply, .. } => it.text = chunk.text(reply).into_owned(),
             _ => it.text = chunk.text(ev.line).into_owned(),
         }
         self.out.push(it);

@@ -135,18 +135,31 @@ impl<'a> Out<'a> {
     /// Pushes an SMTP-level rejection: `texts` are the reply, `from=`, `to=` and the client, as
     /// sub-slices of the line (empty when not logged).
     pub fn reject(&mut self, qid: Span, stage: Stage, warning: bool, texts: [&[u8]; 4]) {
+        let norm = if warning {
+            Span::EMPTY
+        } else {
+            self.aux_with(|a| normalize_into(texts[0], a))
+        };
         let [reply, from, to, client] = self.spans(texts);
         self.push(
             qid,
             Kind::Reject {
                 stage,
                 reply,
+                norm,
                 from,
                 to,
                 client,
                 warning,
             },
         );
+    }
+
+    /// Pushes a rejection of a message's content after it was given a queue id.
+    pub fn content_rejected(&mut self, qid: Span, reply: &[u8]) {
+        let norm = self.aux_with(|a| normalize_into(reply, a));
+        let reply = self.span(reply);
+        self.push(qid, Kind::ContentRejected { reply, norm });
     }
 
     /// Pushes an arrival with its envelope in one record (Exim `<=`, Sendmail `from=`, Exchange
@@ -183,9 +196,10 @@ pub fn program_family(prog: &[u8]) -> Option<(Mta, &[u8], &[u8])> {
     if prog.is_empty() {
         return None;
     }
-    if let Some(last) = memchr::memrchr(b'/', prog) {
+    // program names are short: byte loops, not memchr
+    if let Some(last) = prog.iter().rposition(|&c| c == b'/') {
         let daemon = &prog[last + 1..];
-        let first = memchr::memchr(b'/', prog).unwrap_or(last);
+        let first = prog.iter().position(|&c| c == b'/').unwrap_or(last);
         let instance = &prog[..first];
         if postfix::is_daemon(daemon) || instance.starts_with(b"postfix") {
             return Some((Mta::Postfix, instance, daemon));

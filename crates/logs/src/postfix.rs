@@ -296,8 +296,7 @@ fn reject(
             if warning {
                 out.reject(qid, Stage::DataEnd, true, [reply, b"", b"", b""]);
             } else {
-                let reply = out.span(reply);
-                out.push(qid, Kind::ContentRejected { reply });
+                out.content_rejected(qid, reply);
             }
             return LineClass::Event;
         }
@@ -319,8 +318,7 @@ fn reject(
     let from = angle_value(tail, b"from=<");
     let to = angle_value(tail, b"to=<");
     if !qid.is_empty() && matches!(stage, Stage::DataEnd | Stage::Data) && !warning {
-        let reply = out.span(reply);
-        out.push(qid, Kind::ContentRejected { reply });
+        out.content_rejected(qid, reply);
         return LineClass::Event;
     }
     out.reject(qid, stage, warning, [reply, from, to, client]);

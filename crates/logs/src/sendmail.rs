@@ -127,8 +127,7 @@ pub fn parse(msg: &[u8], out: &mut Out<'_>) -> LineClass {
     }
     if rest.starts_with(b"Milter") && find_lit!(rest, b"reject=").is_some() {
         let reply = kv(rest, b"reject=").unwrap_or(&[]);
-        let reply = out.span(reply);
-        out.push(qid, Kind::ContentRejected { reply });
+        out.content_rejected(qid, reply);
         return LineClass::Event;
     }
     if rest.starts_with(b"<") && find_lit!(rest, b"... ").is_some() {

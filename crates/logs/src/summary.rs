@@ -13,7 +13,6 @@ use serde::Serialize;
 use crate::correlate::{AttemptCtx, Fate, Link, Msg, NONE, Names, RcptState, Sink};
 use crate::event::{Chunk, Event, Kind, LineStats, Mta, NoticeKind, Stage, Status};
 use crate::hash::FxHashMap;
-use crate::reply::normalize_into;
 use crate::time::{MICROS_PER_SEC, Zone, fmt_rfc3339};
 
 /// Options of the summary.
@@ -227,8 +226,6 @@ pub struct Summary {
     expired_list: Vec<ExpiredRaw>,
     offset_cache: (i64, i64),
     last_hour: (i64, HourAgg),
-    /// Reused buffer for normalised texts.
-    scratch: Vec<u8>,
     /// Keep the list of expired messages (bounded by expiries, not by the log).
     pub keep_expired_list: bool,
 }
@@ -256,7 +253,6 @@ impl Summary {
             expired_list: Vec::new(),
             offset_cache: (i64::MIN, 0),
             last_hour: (i64::MIN, HourAgg::default()),
-            scratch: Vec::new(),
             keep_expired_list: true,
         }
     }
@@ -424,9 +420,9 @@ impl Sink for Summary {
     }
 
     fn reject(&mut self, ev: &Event, chunk: &Chunk, content: bool) {
-        let (reply, warning) = match ev.kind {
-            Kind::Reject { reply, warning, .. } => (reply, warning),
-            Kind::ContentRejected { reply } => (reply, false),
+        let (norm, warning) = match ev.kind {
+            Kind::Reject { norm, warning, .. } => (norm, warning),
+            Kind::ContentRejected { norm, .. } => (norm, false),
             _ => return,
         };
         if warning {
@@ -438,13 +434,11 @@ impl Sink for Summary {
         }
         self.rejected += 1;
         self.hour(ev.ts).rejected += 1;
-        let k = &mut self.scratch;
-        k.clear();
-        normalize_into(chunk.bytes(reply), k);
-        if let Some(n) = self.reject_texts.get_mut(k.as_slice()) {
+        let k = chunk.bytes(norm);
+        if let Some(n) = self.reject_texts.get_mut(k) {
             *n += 1;
         } else if self.reject_texts.len() < 10_000 {
-            self.reject_texts.insert(k.clone(), 1);
+            self.reject_texts.insert(k.to_vec(), 1);
         }
     }
 

@@ -274,3 +274,38 @@ fn mailway_relay_event_log() {
     let t = trace("mailway-events.jsonl", "carol@example.net");
     assert_eq!(t[0].len(), 2, "the DSN is linked through dsn_id");
 }
+
+#[test]
+fn rejection_texts_are_normalised_by_the_parser() {
+    // two rejections of different recipients with the same reply are one row; the warning is
+    // counted apart and not grouped
+    let log = "Nov 27 19:36:37 vm postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.1.1 <a@ex.test>: Recipient address rejected: User unknown; from=<s@o.test> to=<a@ex.test> proto=ESMTP helo=<x>\n\
+Nov 27 19:36:38 vm postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.1.1 <b@ex.test>: Recipient address rejected: User unknown; from=<s@o.test> to=<b@ex.test> proto=ESMTP helo=<x>\n\
+Nov 27 19:36:39 vm postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from x[192.0.2.1]: 450 4.7.1 <c@ex.test>: Helo command rejected: Host not found; from=<s@o.test> to=<c@ex.test> proto=ESMTP helo=<x>\n";
+    let chunks = mailway_logs::parse_str(log, 2026);
+    let mut norms = Vec::new();
+    for c in &chunks {
+        for e in &c.events {
+            if let mailway_logs::Kind::Reject { norm, warning, .. } = e.kind {
+                norms.push((c.text(norm).into_owned(), warning));
+            }
+        }
+    }
+    assert_eq!(norms.len(), 3);
+    assert_eq!(norms[0], norms[1]);
+    assert!(!norms[0].0.contains("a@ex.test"), "{norms:?}");
+    assert_eq!(norms[2], (String::new(), true));
+    let mut c = mailway_logs::Correlator::new(
+        mailway_logs::CorrelateOptions::default(),
+        mailway_logs::Summary::new(mailway_logs::SummaryOptions::default()),
+    );
+    for ch in &chunks {
+        c.feed(ch);
+    }
+    let (s, names, first, last) = c.finish();
+    let r = s.report(&names, first, last, vec![]);
+    assert_eq!(r.rejections.rejected, 2);
+    assert_eq!(r.rejections.warnings, 1);
+    assert_eq!(r.rejections.top.len(), 1, "{:?}", r.rejections.top);
+    assert_eq!(r.rejections.top[0].count, 2);
+}
