@@ -48,7 +48,7 @@ pub struct Args {
     /// Print JSON (the API's objects) instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Language of reply explanations in `why`: en or es (default: from LC_ALL, LC_MESSAGES, LANG).
+    /// Language of the text output (ls, show, why): en or es (default: from LC_ALL, LC_MESSAGES, LANG).
     #[arg(long, global = true)]
     lang: Option<String>,
     #[command(subcommand)]
@@ -323,7 +323,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if json {
                 print_json(&mut out, &serde_json::json!({ "messages": msgs }))?;
             } else {
-                render_ls(&mut out, &msgs, SystemTime::now())?;
+                render_ls(&mut out, &msgs, lang(&args)?, SystemTime::now())?;
             }
         }
         Cmd::Show { id } => {
@@ -335,7 +335,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if json {
                 print_json(&mut out, &d)?;
             } else {
-                render_show(&mut out, &d, SystemTime::now())?;
+                render_show(&mut out, &d, lang(&args)?, SystemTime::now())?;
             }
         }
         Cmd::Why { id } => {
@@ -455,11 +455,17 @@ fn stamp(t: SystemTime) -> String {
         .unwrap_or(s)
 }
 
-fn relative(t: SystemTime, now: SystemTime) -> String {
+/// `in 4 minutes`, `3 hours ago`, `now`, in `lang`.
+fn relative(lang: Lang, t: SystemTime, now: SystemTime) -> String {
+    use text::{A, tr};
     match t.duration_since(now) {
-        Ok(d) if d.as_secs() < 1 => "now".into(),
-        Ok(d) => format!("in {}", mailway_relay::approx(d)),
-        Err(e) => format!("{} ago", mailway_relay::approx(e.duration())),
+        Ok(d) if d.as_secs() < 1 => tr(lang, "rel-now", &[]),
+        Ok(d) => tr(lang, "rel-in", &[("duration", A::S(text::approx(lang, d)))]),
+        Err(e) => tr(
+            lang,
+            "rel-ago",
+            &[("duration", A::S(text::approx(lang, e.duration())))],
+        ),
     }
 }
 
@@ -473,22 +479,31 @@ fn size(n: u64) -> String {
     }
 }
 
-fn render_ls(out: &mut dyn Write, msgs: &[MessageSummary], now: SystemTime) -> anyhow::Result<()> {
+fn render_ls(
+    out: &mut dyn Write,
+    msgs: &[MessageSummary],
+    lang: Lang,
+    now: SystemTime,
+) -> anyhow::Result<()> {
+    use text::{A, tr};
     if msgs.is_empty() {
-        writeln!(out, "Mail queue is empty")?;
+        writeln!(out, "{}", tr(lang, "ls-empty", &[]))?;
         return Ok(());
     }
     writeln!(
         out,
-        "{:<16}  {:>6}  {:<20}  SENDER / RECIPIENTS",
-        "QUEUE ID", "SIZE", "ARRIVED"
+        "{:<16}  {:>6}  {:<20}  {}",
+        tr(lang, "ls-col-id", &[]),
+        tr(lang, "ls-col-size", &[]),
+        tr(lang, "ls-col-arrived", &[]),
+        tr(lang, "ls-col-who", &[])
     )?;
-    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    let mut counts = std::collections::BTreeMap::<RcptState, u64>::new();
     let mut bytes = 0u64;
     for m in msgs {
         bytes += m.size;
         let sender = if m.sender.is_empty() {
-            "<> (delivery notice)".to_string()
+            tr(lang, "ls-null-sender", &[])
         } else {
             m.sender.clone()
         };
@@ -502,17 +517,17 @@ fn render_ls(out: &mut dyn Write, msgs: &[MessageSummary], now: SystemTime) -> a
             sender
         )?;
         for r in &m.recipients {
-            *counts.entry(r.state.as_str()).or_default() += 1;
+            *counts.entry(r.state).or_default() += 1;
             let detail = match r.state {
                 RcptState::Pending | RcptState::Deferred => {
-                    let mut d = format!(
-                        "{} attempt{}",
-                        r.attempts,
-                        if r.attempts == 1 { "" } else { "s" }
-                    );
+                    let mut d = tr(lang, "ls-attempts", &[("n", A::N(r.attempts.into()))]);
                     match r.next_attempt {
-                        Some(t) => d.push_str(&format!(", next {}", relative(t, now))),
-                        None if m.active => d.push_str(", being delivered now"),
+                        Some(t) => d.push_str(&tr(
+                            lang,
+                            "ls-next",
+                            &[("when", A::S(relative(lang, t, now)))],
+                        )),
+                        None if m.active => d.push_str(&tr(lang, "ls-active", &[])),
                         None => {}
                     }
                     d
@@ -524,7 +539,7 @@ fn render_ls(out: &mut dyn Write, msgs: &[MessageSummary], now: SystemTime) -> a
                 "{:<48}  {}  {}{}",
                 "",
                 r.address,
-                r.state.as_str(),
+                tr(lang, &format!("state-{}", r.state.as_str()), &[]),
                 if detail.is_empty() {
                     String::new()
                 } else {
@@ -533,54 +548,112 @@ fn render_ls(out: &mut dyn Write, msgs: &[MessageSummary], now: SystemTime) -> a
             )?;
         }
         if let Some(l) = &m.last_reply {
-            writeln!(out, "{:<48}  last reply: {l}", "")?;
+            writeln!(
+                out,
+                "{:<48}  {}",
+                "",
+                tr(lang, "ls-last-reply", &[("reply", A::S(l.clone()))])
+            )?;
         }
-        writeln!(out, "{:<48}  expires {}", "", relative(m.expires, now))?;
+        writeln!(
+            out,
+            "{:<48}  {}",
+            "",
+            tr(
+                lang,
+                "ls-expires",
+                &[("when", A::S(relative(lang, m.expires, now)))]
+            )
+        )?;
     }
-    let states: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let states: Vec<String> = counts
+        .iter()
+        .map(|(s, n)| {
+            tr(
+                lang,
+                "ls-count",
+                &[
+                    ("n", A::N(*n)),
+                    (
+                        "state",
+                        A::S(tr(lang, &format!("state-{}", s.as_str()), &[])),
+                    ),
+                ],
+            )
+        })
+        .collect();
+    let total = if bytes >= 1024 {
+        tr(lang, "ls-kb", &[("n", A::N(bytes.div_ceil(1024)))])
+    } else {
+        tr(lang, "ls-bytes", &[("n", A::N(bytes))])
+    };
     writeln!(
         out,
-        "-- {} in {} message{}; recipients: {}{}",
-        if bytes >= 1024 {
-            format!("{} KB", bytes.div_ceil(1024))
-        } else {
-            format!("{bytes} bytes")
-        },
-        msgs.len(),
-        if msgs.len() == 1 { "" } else { "s" },
-        states.join(", "),
+        "{}{}",
+        tr(
+            lang,
+            "ls-total",
+            &[
+                ("size", A::S(total)),
+                ("messages", A::N(msgs.len() as u64)),
+                ("states", A::S(states.join(", "))),
+            ],
+        ),
         if msgs.iter().any(|m| m.active) {
-            " (* = being delivered now)"
+            tr(lang, "ls-active-note", &[])
         } else {
-            ""
+            String::new()
         }
     )?;
     Ok(())
 }
 
-fn render_show(out: &mut dyn Write, d: &MessageDetail, now: SystemTime) -> anyhow::Result<()> {
+fn render_show(
+    out: &mut dyn Write,
+    d: &MessageDetail,
+    lang: Lang,
+    now: SystemTime,
+) -> anyhow::Result<()> {
+    use text::{A, tr};
     let r = &d.record;
     let e = &r.envelope;
-    writeln!(out, "Queue ID:     {}", r.id)?;
-    writeln!(
-        out,
-        "Arrived:      {} ({})",
-        stamp(r.arrival),
-        relative(r.arrival, now)
-    )?;
-    writeln!(
-        out,
-        "Expires:      {} ({})",
-        stamp(d.expires),
-        relative(d.expires, now)
-    )?;
+    let labels = [
+        "id", "arrived", "expires", "delay", "size", "sender", "params", "via", "msgid", "hold",
+        "active",
+    ]
+    .map(|k| tr(lang, &format!("show-{k}"), &[]));
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 1;
+    let [
+        l_id,
+        l_arrived,
+        l_expires,
+        l_delay,
+        l_size,
+        l_sender,
+        l_params,
+        l_via,
+        l_msgid,
+        l_hold,
+        l_active,
+    ] = labels;
+    let pad = |l: &str| format!("{l:<width$}");
+    let at = |t: SystemTime| format!("{} ({})", stamp(t), relative(lang, t, now));
+    writeln!(out, "{}{}", pad(&l_id), r.id)?;
+    writeln!(out, "{}{}", pad(&l_arrived), at(r.arrival))?;
+    writeln!(out, "{}{}", pad(&l_expires), at(d.expires))?;
     if let Some(t) = d.delay_warning_at {
-        writeln!(out, "Delay notice: {} ({})", stamp(t), relative(t, now))?;
+        writeln!(out, "{}{}", pad(&l_delay), at(t))?;
     }
-    writeln!(out, "Size:         {} bytes", r.size)?;
     writeln!(
         out,
-        "Sender:       {}",
+        "{}{}",
+        pad(&l_size),
+        tr(lang, "ls-bytes", &[("n", A::N(r.size))])
+    )?;
+    writeln!(
+        out,
+        "{}{}",
+        pad(&l_sender),
         if e.sender.is_empty() { "<>" } else { &e.sender }
     )?;
     let mut params = Vec::new();
@@ -607,11 +680,11 @@ fn render_show(out: &mut dyn Write, d: &MessageDetail, now: SystemTime) -> anyho
         params.push("SMTPUTF8".into());
     }
     if !params.is_empty() {
-        writeln!(out, "Parameters:   {}", params.join(" "))?;
+        writeln!(out, "{}{}", pad(&l_params), params.join(" "))?;
     }
     let mut origin = vec![e.origin.protocol.clone()];
     if let Some(c) = &e.origin.client {
-        origin.push(format!("from {c}"));
+        origin.push(tr(lang, "show-from", &[("client", A::S(c.clone()))]));
     }
     if let Some(h) = &e.origin.helo {
         origin.push(format!("helo {h}"));
@@ -619,26 +692,34 @@ fn render_show(out: &mut dyn Write, d: &MessageDetail, now: SystemTime) -> anyho
     if let Some(a) = &e.origin.auth {
         origin.push(format!("auth {a}"));
     }
-    writeln!(out, "Received via: {}", origin.join(", "))?;
+    writeln!(out, "{}{}", pad(&l_via), origin.join(", "))?;
     if let Some(m) = &r.message_id {
-        writeln!(out, "Message-ID:   {m}")?;
+        writeln!(out, "{}{m}", pad(&l_msgid))?;
     }
     if r.hold {
-        writeln!(out, "On hold:      yes")?;
+        writeln!(out, "{}{}", pad(&l_hold), tr(lang, "show-yes", &[]))?;
     }
     if d.active {
-        writeln!(out, "Active:       a delivery attempt is running now")?;
+        writeln!(
+            out,
+            "{}{}",
+            pad(&l_active),
+            tr(lang, "show-active-now", &[])
+        )?;
     }
-    writeln!(out, "\nRecipients:")?;
+    writeln!(out, "\n{}", tr(lang, "show-recipients", &[]))?;
     for rc in &r.recipients {
-        let mut line = format!("  {}  {}", rc.recipient.address, rc.state.as_str());
+        let mut line = format!(
+            "  {}  {}",
+            rc.recipient.address,
+            tr(lang, &format!("state-{}", rc.state.as_str()), &[])
+        );
         if let Some(s) = &rc.final_status {
             line.push_str(&format!(" ({s})"));
         }
         line.push_str(&format!(
-            ", {} attempt{}",
-            rc.attempts,
-            if rc.attempts == 1 { "" } else { "s" }
+            ", {}",
+            tr(lang, "ls-attempts", &[("n", A::N(rc.attempts.into()))])
         ));
         writeln!(out, "{line}")?;
         if let Some(n) = rc.recipient.notify {
@@ -648,41 +729,50 @@ fn render_show(out: &mut dyn Write, d: &MessageDetail, now: SystemTime) -> anyho
             writeln!(out, "      ORCPT={o}")?;
         }
         if let Some(l) = &rc.last_reply {
-            writeln!(
-                out,
-                "      last reply {}{}: {}",
-                relative(l.at, now),
-                l.remote_mta
-                    .as_deref()
-                    .map(|m| format!(" from {m}"))
-                    .unwrap_or_default(),
-                l.text
-            )?;
+            let when = ("when", A::S(relative(lang, l.at, now)));
+            let reply = ("reply", A::S(l.text.clone()));
+            let line = match &l.remote_mta {
+                Some(m) => tr(
+                    lang,
+                    "show-last-reply-from",
+                    &[when, ("mta", A::S(m.clone())), reply],
+                ),
+                None => tr(lang, "show-last-reply", &[when, reply]),
+            };
+            writeln!(out, "      {line}")?;
         }
         if let (Some(s), Some(l)) = (&rc.last_smtp_reply, &rc.last_reply)
             && !l.smtp
         {
-            writeln!(out, "      last server reply: {}", s.text)?;
+            writeln!(
+                out,
+                "      {}",
+                tr(
+                    lang,
+                    "show-last-server-reply",
+                    &[("reply", A::S(s.text.clone()))]
+                )
+            )?;
         }
         if let Some(t) = rc.next_attempt
             && !rc.state.is_final()
         {
             writeln!(
                 out,
-                "      next attempt {} ({})",
-                stamp(t),
-                relative(t, now)
+                "      {}",
+                tr(lang, "show-next-attempt", &[("when", A::S(at(t)))])
             )?;
         }
     }
-    writeln!(out, "\nHeaders:")?;
+    writeln!(out, "\n{}", tr(lang, "show-headers", &[]))?;
     for l in d.headers.lines() {
         writeln!(out, "  {l}")?;
     }
     Ok(())
 }
 
-/// The texts of `queue why` (Fluent, `src/cmd_queue/{en,es}.ftl`, embedded at compile time).
+/// The texts of `queue ls`, `show` and `why` (Fluent, `src/cmd_queue/{en,es}.ftl`, embedded at
+/// compile time).
 mod text {
     use std::sync::OnceLock;
     use std::time::{Duration, SystemTime};
@@ -797,7 +887,13 @@ fn why_summary(w: &WhyReport, lang: Lang, now: SystemTime) -> String {
                 "next",
                 A::S(
                     w.next_attempt
-                        .map(|t| when(lang, t, now))
+                        .map(|t| {
+                            if t <= now && !w.active {
+                                tr(lang, "was-due", &[("when", A::S(when(lang, t, now)))])
+                            } else {
+                                when(lang, t, now)
+                            }
+                        })
                         .unwrap_or_else(|| tr(lang, "not-scheduled", &[])),
                 ),
             ),
@@ -806,13 +902,9 @@ fn why_summary(w: &WhyReport, lang: Lang, now: SystemTime) -> String {
     )
 }
 
-/// One recipient's story in `lang`, from the report's fields.
-fn why_recipient(
-    r: &mailway_relay::RcptWhy,
-    expires: SystemTime,
-    lang: Lang,
-    now: SystemTime,
-) -> String {
+/// One recipient's story in `lang`, from the report's fields (the same facts as the relay's
+/// English explanation).
+fn why_recipient(w: &WhyReport, r: &mailway_relay::RcptWhy, lang: Lang, now: SystemTime) -> String {
     use text::{A, tr, when};
     let s = |v: &str| A::S(v.to_string());
     let at = |t: Option<SystemTime>| {
@@ -834,7 +926,28 @@ fn why_recipient(
             _ => parts.push(tr(lang, "delivered", &[("when", A::S(at(r.last_attempt)))])),
         },
         RcptState::Failed => {
-            parts.push(tr(lang, "failed", &[("attempts", A::N(r.attempts.into()))]));
+            let attempts = ("attempts", A::N(r.attempts.into()));
+            match r.final_status.as_deref() {
+                Some("5.4.7") => parts.push(tr(
+                    lang,
+                    "expired",
+                    &[
+                        (
+                            "lifetime",
+                            A::S(text::approx(
+                                lang,
+                                w.expires.duration_since(w.arrival).unwrap_or_default(),
+                            )),
+                        ),
+                        attempts,
+                    ],
+                )),
+                status => parts.push(tr(
+                    lang,
+                    "failed",
+                    &[("status", s(status.unwrap_or("5.0.0"))), attempts],
+                )),
+            }
             match (&r.last_reply, &r.last_reply_from) {
                 (Some(reply), Some(m)) => parts.push(tr(
                     lang,
@@ -844,8 +957,24 @@ fn why_recipient(
                 (Some(reply), None) => parts.push(tr(lang, "last-reply", &[("reply", s(reply))])),
                 _ => {}
             }
+            parts.push(tr(
+                lang,
+                if w.null_sender {
+                    "notice-null"
+                } else if r.failure_notice {
+                    "notice-sent"
+                } else {
+                    "notice-declined"
+                },
+                &[],
+            ));
         }
         RcptState::Pending | RcptState::Deferred => {
+            if w.held {
+                parts.push(tr(lang, "held", &[]));
+            } else if w.active && r.next_attempt.is_none_or(|t| t <= now) {
+                parts.push(tr(lang, "active", &[]));
+            }
             match &r.last_reply {
                 None => parts.push(tr(lang, "not-tried", &[])),
                 Some(reply) => {
@@ -857,8 +986,7 @@ fn why_recipient(
                             ("attempts", A::N(r.attempts.into())),
                         ],
                     ));
-                    // A classified reply is a server's; otherwise a local error.
-                    match (&r.last_reply_from, r.classification.is_some()) {
+                    match (&r.last_reply_from, r.last_reply_smtp) {
                         (Some(m), true) => parts.push(tr(
                             lang,
                             "server-said",
@@ -871,23 +999,76 @@ fn why_recipient(
                             &[("reply", s(reply.trim_end_matches('.')))],
                         )),
                     }
-                    if let Some(srv) = &r.last_server_reply {
-                        parts.push(tr(lang, "last-server-reply", &[("reply", s(srv))]));
+                    match (&r.last_server_reply, &r.last_server_reply_from) {
+                        (Some(srv), Some(m)) => parts.push(tr(
+                            lang,
+                            "last-reply-from",
+                            &[("reply", s(srv)), ("mta", s(m))],
+                        )),
+                        (Some(srv), None) => {
+                            parts.push(tr(lang, "last-server-reply", &[("reply", s(srv))]))
+                        }
+                        _ => {}
                     }
                 }
             }
-            if let Some(t) = r.next_attempt {
-                parts.push(tr(
-                    lang,
-                    "next-attempt",
-                    &[("when", A::S(when(lang, t, now)))],
-                ));
+            if let Some(until) = r.destination_suspended_until.filter(|t| *t > now) {
+                let mut args = vec![
+                    ("domain", s(mailway_spool::domain_of(&r.address).as_str())),
+                    (
+                        "duration",
+                        A::S(text::approx(
+                            lang,
+                            until.duration_since(now).unwrap_or_default(),
+                        )),
+                    ),
+                    ("stamp", A::S(stamp(until))),
+                ];
+                match &r.destination_error {
+                    Some(e) => {
+                        args.push(("error", s(e)));
+                        parts.push(tr(lang, "suspended-error", &args));
+                    }
+                    None => parts.push(tr(lang, "suspended", &args)),
+                }
+            }
+            if let Some(t) = r.next_attempt
+                && !w.held
+            {
+                let when_t = ("when", A::S(when(lang, t, now)));
+                let name = if t <= now && !w.active {
+                    if w.offline {
+                        "next-overdue-offline"
+                    } else {
+                        "next-overdue"
+                    }
+                } else if t >= w.expires {
+                    "last-attempt"
+                } else {
+                    "next-attempt"
+                };
+                parts.push(tr(lang, name, &[when_t]));
             }
             parts.push(tr(
                 lang,
-                "expires",
-                &[("when", A::S(when(lang, expires, now)))],
+                if w.null_sender {
+                    "expires-null"
+                } else if r.failure_notice {
+                    "expires-notice"
+                } else {
+                    "expires"
+                },
+                &[("when", A::S(when(lang, w.expires, now)))],
             ));
+            if r.delay_warned {
+                parts.push(tr(lang, "delay-warned", &[]));
+            } else if let Some(t) = r.delay_warning_at {
+                parts.push(tr(
+                    lang,
+                    "delay-warning",
+                    &[("when", A::S(when(lang, t, now)))],
+                ));
+            }
         }
     }
     parts.join(" ")
@@ -918,7 +1099,7 @@ fn render_why(out: &mut dyn Write, w: &WhyReport, local: bool, lang: Lang) -> an
         let story = if english {
             r.explanation.clone()
         } else {
-            why_recipient(r, w.expires, lang, now)
+            why_recipient(w, r, lang, now)
         };
         for line in wrap(&story, 92) {
             writeln!(out, "  {line}")?;

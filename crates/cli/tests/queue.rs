@@ -91,6 +91,27 @@ fn offline_spool() {
     );
     assert!(ls.contains("empty"), "{ls}");
 
+    // ls in Spanish
+    let ls = stdout(
+        mailway()
+            .args(["queue", "ls", "--lang", "es", "--spool"])
+            .arg(&spool),
+    );
+    for es in [
+        "ID EN COLA",
+        "REMITENTE / DESTINATARIOS",
+        "bob@dest.test  pendiente (0 intentos, próximo ",
+        "caduca dentro de 4 días",
+        "en 2 mensajes; destinatarios: 2 pendiente",
+    ] {
+        assert!(ls.contains(es), "no {es:?} in:\n{ls}");
+    }
+    for en in [
+        "QUEUE ID", "pending", "attempts", "next", "expires", "messages",
+    ] {
+        assert!(!ls.contains(en), "English {en:?} in:\n{ls}");
+    }
+
     let show = stdout(
         mailway()
             .args(["queue", "show"])
@@ -100,6 +121,41 @@ fn offline_spool() {
     );
     assert!(show.contains("Message-ID:   <q1@example.org>"), "{show}");
     assert!(show.contains("Subject: hello queue"), "{show}");
+    assert!(show.contains("Sender:       alice@example.org"), "{show}");
+    assert!(
+        show.contains("bob@dest.test  pending, 0 attempts"),
+        "{show}"
+    );
+    let show = stdout(
+        mailway()
+            .args(["queue", "show", "--lang", "es"])
+            .arg(a.to_string())
+            .arg("--spool")
+            .arg(&spool),
+    );
+    let flat = show.split_whitespace().collect::<Vec<_>>().join(" ");
+    for es in [
+        "Remitente: alice@example.org",
+        "Aviso de retraso: ",
+        "Caduca: ",
+        "Destinatarios:",
+        "bob@dest.test pendiente, 0 intentos",
+        "próximo intento ",
+        "Cabeceras:",
+        "Subject: hello queue",
+    ] {
+        assert!(flat.contains(es), "no {es:?} in:\n{show}");
+    }
+    for en in [
+        "Sender:",
+        "Recipients:",
+        "Headers:",
+        "Expires:",
+        "attempts",
+        "next attempt",
+    ] {
+        assert!(!show.contains(en), "English {en:?} in:\n{show}");
+    }
     let why = stdout(
         mailway()
             .args(["queue", "why"])
@@ -385,4 +441,161 @@ fn running_daemon_over_the_api() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the mailway API"));
     rt.block_on(relay.shutdown());
+}
+
+/// `queue why` for a deferred message on a stopped daemon's spool says every fact the issue
+/// asks for, in English (the relay's words) and in Spanish (rendered from the report's fields):
+/// why it is still there, the last reply and its classification (a server's reply and a local
+/// error), when the next attempt is, when it expires and what happens then, the delay warning.
+#[test]
+fn why_a_deferred_message_on_a_stopped_spool() {
+    use mailway_spool::{LastReply, MessageRecord, RcptState, Spool, SpoolOptions};
+    use std::time::SystemTime;
+
+    let dir = tempfile::tempdir().unwrap();
+    let spool_dir = dir.path().join("spool");
+    let now = SystemTime::now();
+    let min = |m: u64| Duration::from_secs(60 * m);
+    let id = {
+        let spool = Spool::open(&spool_dir, SpoolOptions::default()).unwrap();
+        let arrival = now - min(120);
+        let id = spool.new_id(arrival);
+        let mut rec = MessageRecord::new(
+            id,
+            arrival,
+            Envelope::new("alice@example.org", ["bob@dest.test", "carol@dest.test"]),
+            MSG.len() as u64,
+        );
+        spool.store(&rec, MSG).unwrap();
+        let mta = Some("mx.dest.test [127.0.40.9]".to_string());
+        let bob = &mut rec.recipients[0];
+        bob.state = RcptState::Deferred;
+        bob.attempts = 3;
+        bob.last_attempt = Some(now - min(10));
+        bob.next_attempt = Some(now - min(1) - Duration::from_secs(30));
+        bob.last_reply = Some(LastReply {
+            at: now - min(10),
+            text: "452 4.2.2 <bob@dest.test>: Mailbox full".into(),
+            smtp: true,
+            remote_mta: mta.clone(),
+            command: Some("RCPT".into()),
+        });
+        bob.last_smtp_reply = bob.last_reply.clone();
+        let carol = &mut rec.recipients[1];
+        carol.state = RcptState::Deferred;
+        carol.attempts = 2;
+        carol.last_attempt = Some(now - min(10));
+        carol.next_attempt = Some(now + min(20));
+        carol.last_reply = Some(LastReply {
+            at: now - min(10),
+            text: "connect to mx.dest.test[127.0.40.9]:25: Connection timed out".into(),
+            smtp: false,
+            remote_mta: None,
+            command: Some("CONNECT".into()),
+        });
+        carol.last_smtp_reply = Some(LastReply {
+            at: now - min(40),
+            text: "451 4.3.0 Try again later".into(),
+            smtp: true,
+            remote_mta: mta,
+            command: Some("RCPT".into()),
+        });
+        spool.update(&rec).unwrap();
+        id
+    };
+    let why = |lang: &str| {
+        let out = stdout(
+            mailway()
+                .args(["queue", "why", "--lang", lang])
+                .arg(id.to_string())
+                .arg("--spool")
+                .arg(&spool_dir),
+        );
+        (out.split_whitespace().collect::<Vec<_>>().join(" "), out)
+    };
+    let (en, raw) = why("en");
+    for want in [
+        "Queued 2 hours ago; 2 of 2 recipients still to deliver.",
+        "not running",
+        // bob: a server's reply, classified; the overdue attempt waits for the daemon
+        "failed temporarily: mx.dest.test [127.0.40.9] answered \"452 4.2.2 <bob@dest.test>: Mailbox full\" (reason: mailboxfull, temporary).",
+        "Classification: mailboxfull (temporary)",
+        "The next attempt was due 1 minute ago",
+        "it is made as soon as `mailway serve` runs.",
+        "If it still fails, the message expires in 4 days 21 hours",
+        "and the sender gets a failure notice (5.4.7).",
+        "A delay warning goes to the sender in 1 hour 59 minutes",
+        // carol: a local error, classified too, and the last words of a server
+        "Connection timed out (reason: networkerror, temporary).",
+        "Classification: networkerror (temporary)",
+        "The last answer from a server was \"451 4.3.0 Try again later\" from mx.dest.test [127.0.40.9].",
+        "Next attempt in 19 minutes",
+    ] {
+        assert!(en.contains(want), "no {want:?} in:\n{raw}");
+    }
+    let (es, raw) = why("es");
+    for want in [
+        "En la cola desde hace 2 horas; quedan 2 de 2 destinatarios por entregar.",
+        "el relay no está en marcha",
+        "bob@dest.test — aplazado",
+        "Sigue en la cola porque el último intento, hace 10 minutos",
+        "falló de forma temporal (intentos hasta ahora: 3)",
+        "mx.dest.test [127.0.40.9] respondió «452 4.2.2 <bob@dest.test>: Mailbox full».",
+        "Clasificación: mailboxfull (temporal)",
+        "El próximo intento tocaba hace 1 minuto",
+        "se hará en cuanto arranque `mailway serve`.",
+        "Si sigue fallando, el mensaje caduca dentro de 4 días 21 horas",
+        "y el remitente recibe un aviso de fallo (5.4.7).",
+        "El remitente recibirá un aviso de retraso dentro de 1 hora 59 minutos",
+        "connect to mx.dest.test[127.0.40.9]:25: Connection timed out.",
+        "Clasificación: networkerror (temporal)",
+        "Última respuesta de mx.dest.test [127.0.40.9]: «451 4.3.0 Try again later».",
+        "Próximo intento: dentro de 19 minutos",
+    ] {
+        assert!(es.contains(want), "no {want:?} in:\n{raw}");
+    }
+    for english in [
+        "Queued",
+        "Next attempt",
+        "next attempt",
+        "expires",
+        "failure notice",
+        "delay warning",
+        "as soon as",
+        "answered",
+        "Classification",
+        "temporary",
+        "not running",
+        " ago",
+    ] {
+        assert!(!es.contains(english), "English {english:?} in:\n{raw}");
+    }
+    let js = stdout(
+        mailway()
+            .args(["queue", "why", "--json"])
+            .arg(id.to_string())
+            .arg("--spool")
+            .arg(&spool_dir),
+    );
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(v["offline"], true, "{js}");
+    assert_eq!(v["held"], false, "{js}");
+    assert!(v["delay_warning_at"].is_string(), "{js}");
+    let (bob, carol) = (&v["recipients"][0], &v["recipients"][1]);
+    assert_eq!(bob["classification"]["reason"], "mailboxfull", "{js}");
+    assert_eq!(bob["classification"]["temporality"], "transient", "{js}");
+    assert_eq!(bob["last_reply_smtp"], true, "{js}");
+    assert_eq!(bob["failure_notice"], true, "{js}");
+    assert!(bob["next_attempt"].is_string(), "{js}");
+    assert_eq!(carol["classification"]["reason"], "networkerror", "{js}");
+    assert_eq!(carol["classification"]["rule"], "local-error", "{js}");
+    assert_eq!(carol["last_reply_smtp"], false, "{js}");
+    assert_eq!(
+        carol["last_server_reply"], "451 4.3.0 Try again later",
+        "{js}"
+    );
+    assert_eq!(
+        carol["last_server_reply_from"], "mx.dest.test [127.0.40.9]",
+        "{js}"
+    );
 }

@@ -360,8 +360,11 @@ impl Relay {
         Ok(why::explain(
             &inner.opts,
             &rec,
-            active,
-            &dests,
+            &why::Context {
+                active,
+                offline: inner.offline,
+                dests: &dests,
+            },
             inner.clock.now(),
             lang,
         ))

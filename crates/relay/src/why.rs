@@ -33,6 +33,26 @@ pub struct WhyReport {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_attempt: Option<SystemTime>,
+    /// When the delay warning goes to the sender (`relay.dsn.delay_warning` after arrival), for
+    /// a message that still has recipients waiting that asked for one and were not warned yet.
+    #[serde(
+        with = "opt_time_serde",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delay_warning_at: Option<SystemTime>,
+    /// The message is itself a delivery notice (null sender `<>`): nobody is told when it fails.
+    #[serde(default)]
+    pub null_sender: bool,
+    /// Held by an administrator: not tried until released (`mailway queue retry`).
+    #[serde(default)]
+    pub held: bool,
+    /// A delivery attempt (or a notice) is running on it right now.
+    #[serde(default)]
+    pub active: bool,
+    /// Made from a stopped daemon's spool: nothing is tried until `mailway serve` runs.
+    #[serde(default)]
+    pub offline: bool,
     /// The whole story in a few sentences.
     pub summary: String,
     /// Per recipient.
@@ -68,12 +88,50 @@ pub struct RcptWhy {
     /// Who gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_reply_from: Option<String>,
+    /// True when the last reply is what a server said; false for a local error (connection
+    /// refused, timeout, DNS failure, destination suspended).
+    #[serde(default)]
+    pub last_reply_smtp: bool,
     /// The last reply a server actually sent, when the last attempt ended in a local error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_server_reply: Option<String>,
-    /// Classification of the last reply (reason, temporary or permanent).
+    /// The server that sent [`RcptWhy::last_server_reply`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_server_reply_from: Option<String>,
+    /// Classification of the last reply (reason, temporary or permanent). A local error is
+    /// classified too (`networkerror`, `hostunknown`, `failedstarttls`, …; rule `local-error`),
+    /// temporary while the recipient is retried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<Classification>,
+    /// The enhanced status of the final outcome (`2.0.0`, `5.1.1`, `5.4.7` = expired), once final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_status: Option<String>,
+    /// Deliveries to this recipient's domain are suspended until then after repeated connection
+    /// failures (its mail is deferred without connecting).
+    #[serde(
+        with = "opt_time_serde",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_suspended_until: Option<SystemTime>,
+    /// The connection failure that suspended the destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_error: Option<String>,
+    /// The sender was already sent a delay warning for this recipient.
+    #[serde(default)]
+    pub delay_warned: bool,
+    /// When a delay warning covering this recipient goes to the sender (it is waiting, asked
+    /// for one (NOTIFY=DELAY, the default) and was not warned yet).
+    #[serde(
+        with = "opt_time_serde",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delay_warning_at: Option<SystemTime>,
+    /// The sender gets a failure notice if this recipient fails or expires (false for a
+    /// notice itself, or when the sender asked for none with NOTIFY).
+    #[serde(default)]
+    pub failure_notice: bool,
     /// What the last reply means, its likely causes and what to do (`mailway explain`), in the
     /// language asked for; for recipients not delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,15 +172,40 @@ pub(crate) fn local_reason(text: &str) -> &'static str {
     }
 }
 
-fn classification(l: &LastReply) -> Option<Classification> {
+/// The classification of a reply; a local error gets its reason word with the temporality of
+/// what the relay did with it (retried: temporary; failed: permanent).
+fn classification(l: &LastReply, state: RcptState) -> Classification {
     if l.smtp {
         let mut c = classify(&parse_reply(&l.text));
         if c.reason == mailway_status::Reason::Undefined && l.text.starts_with("421") {
             c.reason = mailway_status::Reason::TooManyConn;
         }
-        Some(c)
-    } else {
-        None
+        return c;
+    }
+    let reason = local_reason(&l.text)
+        .parse()
+        .unwrap_or(mailway_status::Reason::NetworkError);
+    let permanent = state == RcptState::Failed;
+    Classification {
+        reason,
+        temporality: if permanent {
+            Temporality::Permanent
+        } else {
+            Temporality::Transient
+        },
+        hard_bounce: permanent && reason == mailway_status::Reason::NotAccept,
+        rule: "local-error".into(),
+        topic: None,
+        provider: None,
+    }
+}
+
+fn temporality_word(t: Temporality) -> &'static str {
+    match t {
+        Temporality::Transient => "temporary",
+        Temporality::Permanent => "permanent",
+        Temporality::Success => "success",
+        Temporality::Unknown => "no code",
     }
 }
 
@@ -160,20 +243,46 @@ fn when(t: SystemTime, now: SystemTime) -> String {
     }
 }
 
+/// What the engine knows beyond the record: whether it is running, whether a job is on the
+/// message, and the state of its destinations.
+pub(crate) struct Context<'a> {
+    pub(crate) active: bool,
+    pub(crate) offline: bool,
+    pub(crate) dests: &'a HashMap<String, DestinationStatus>,
+}
+
 /// Builds the explanation.
 pub(crate) fn explain(
     opts: &EngineOptions,
     rec: &MessageRecord,
-    active: bool,
-    dests: &HashMap<String, DestinationStatus>,
+    cx: &Context<'_>,
     now: SystemTime,
     lang: Lang,
 ) -> WhyReport {
+    let active = cx.active;
+    let dests = cx.dests;
     let null = rec.envelope.sender.is_empty();
     let expires = policy::expires_at(&opts.retry, rec.arrival, null);
+    let warning_due = !null
+        && !opts.dsn.delay_warning.is_zero()
+        && rec.recipients.iter().any(|r| {
+            !r.state.is_final() && !r.delay_notified && r.recipient.effective_notify().delay
+        });
+    let delay_warning_at = if warning_due {
+        policy::delay_warning_at(opts.dsn.delay_warning, rec.arrival, expires)
+    } else {
+        None
+    };
     let mut out = Vec::new();
     for r in &rec.recipients {
         let last = r.last_reply.as_ref();
+        let suspended = if r.state.is_final() {
+            None
+        } else {
+            dests
+                .get(&r.recipient.domain())
+                .and_then(|ds| ds.dead_until.filter(|t| *t > now).map(|t| (t, ds)))
+        };
         let mut text = String::new();
         match r.state {
             RcptState::Delivered => {
@@ -232,7 +341,7 @@ pub(crate) fn explain(
                 match last {
                     None => text.push_str("Not tried yet. "),
                     Some(l) => {
-                        let c = classification(l);
+                        let c = classification(l, r.state);
                         text.push_str(&format!(
                             "Still in the queue because the last attempt ({} of {}) failed temporarily: ",
                             r.last_attempt
@@ -246,21 +355,18 @@ pub(crate) fn explain(
                                 l.remote_mta.as_deref().unwrap_or("the server"),
                                 l.text
                             ));
-                            if let Some(c) = &c {
-                                text.push_str(&format!(
-                                    " (reason: {}, {})",
-                                    c.reason,
-                                    match c.temporality {
-                                        Temporality::Transient => "temporary",
-                                        Temporality::Permanent => "permanent",
-                                        Temporality::Success => "success",
-                                        Temporality::Unknown => "no code",
-                                    }
-                                ));
-                            }
-                            text.push_str(". ");
+                            text.push_str(&format!(
+                                " (reason: {}, {}). ",
+                                c.reason,
+                                temporality_word(c.temporality)
+                            ));
                         } else {
-                            text.push_str(&format!("{}. ", l.text));
+                            text.push_str(&format!(
+                                "{} (reason: {}, {}). ",
+                                l.text.trim_end_matches('.'),
+                                c.reason,
+                                temporality_word(c.temporality)
+                            ));
                             if let Some(s) = &r.last_smtp_reply {
                                 text.push_str(&format!(
                                     "The last answer from a server was \"{}\"{}. ",
@@ -274,12 +380,10 @@ pub(crate) fn explain(
                         }
                     }
                 }
-                let d = r.recipient.domain();
-                if let Some(ds) = dests.get(&d)
-                    && let Some(until) = ds.dead_until.filter(|t| *t > now)
-                {
+                if let Some((until, ds)) = suspended {
                     text.push_str(&format!(
-                        "Deliveries to {d} are suspended {} after repeated connection failures{}. ",
+                        "Deliveries to {} are suspended {} after repeated connection failures{}. ",
+                        r.recipient.domain(),
                         when(until, now).replacen("in ", "for ", 1),
                         ds.last_error
                             .as_deref()
@@ -290,7 +394,19 @@ pub(crate) fn explain(
                 if let Some(t) = r.next_attempt
                     && !rec.hold
                 {
-                    if t >= expires {
+                    if t <= now && !active {
+                        if cx.offline {
+                            text.push_str(&format!(
+                                "The next attempt was due {}; it is made as soon as `mailway serve` runs. ",
+                                when(t, now)
+                            ));
+                        } else {
+                            text.push_str(&format!(
+                                "The next attempt is due now (since {}). ",
+                                when(t, now)
+                            ));
+                        }
+                    } else if t >= expires {
                         text.push_str(&format!(
                             "The last attempt is {}, when the queue lifetime ends. ",
                             when(t, now)
@@ -339,11 +455,28 @@ pub(crate) fn explain(
             },
             last_reply: last.map(|l| l.text.clone()),
             last_reply_from: last.and_then(|l| l.remote_mta.clone()),
+            last_reply_smtp: last.is_some_and(|l| l.smtp),
             last_server_reply: match (last, &r.last_smtp_reply) {
                 (Some(l), Some(s)) if !l.smtp => Some(s.text.clone()),
                 _ => None,
             },
-            classification: last.and_then(classification),
+            last_server_reply_from: match (last, &r.last_smtp_reply) {
+                (Some(l), Some(s)) if !l.smtp => s.remote_mta.clone(),
+                _ => None,
+            },
+            classification: match (r.state, last) {
+                (RcptState::Delivered, Some(l)) if !l.smtp => None,
+                (_, Some(l)) => Some(classification(l, r.state)),
+                (_, None) => None,
+            },
+            final_status: r.final_status.clone().filter(|_| r.state.is_final()),
+            destination_suspended_until: suspended.map(|(t, _)| t),
+            destination_error: suspended.and_then(|(_, ds)| ds.last_error.clone()),
+            delay_warned: r.delay_notified,
+            delay_warning_at: delay_warning_at.filter(|_| {
+                !r.state.is_final() && !r.delay_notified && r.recipient.effective_notify().delay
+            }),
+            failure_notice: !null && r.recipient.effective_notify().failure,
             reply_explained: match (r.state, last) {
                 (RcptState::Delivered, _) | (_, None) => None,
                 (_, Some(l)) => {
@@ -369,7 +502,11 @@ pub(crate) fn explain(
             out.len(),
             if out.len() == 1 { "" } else { "s" },
             rec.next_attempt()
-                .map(|t| when(t, now))
+                .map(|t| if t <= now && !active {
+                    format!("was due {}", when(t, now))
+                } else {
+                    when(t, now)
+                })
                 .unwrap_or_else(|| "not scheduled".into()),
             when(expires, now)
         )
@@ -380,6 +517,11 @@ pub(crate) fn explain(
         arrival: rec.arrival,
         expires,
         next_attempt: rec.next_attempt(),
+        delay_warning_at,
+        null_sender: null,
+        held: rec.hold,
+        active,
+        offline: cx.offline,
         summary,
         recipients: out,
     }

@@ -238,6 +238,27 @@ async fn defers_while_down_then_delivers() {
         "{text}"
     );
     assert!(text.contains("Next attempt in 5 minutes"), "{text}");
+    assert!(text.contains("(reason: networkerror, temporary)"), "{text}");
+    // the facts behind the words, for other languages and JSON readers
+    let r = &why.recipients[0];
+    let c = r
+        .classification
+        .as_ref()
+        .expect("a local error is classified");
+    assert_eq!(c.reason.as_str(), "networkerror");
+    assert_eq!(c.temporality, mailway_status::Temporality::Transient);
+    assert_eq!(c.rule, "local-error");
+    assert!(!r.last_reply_smtp);
+    assert_eq!(r.next_attempt, Some(t0() + Duration::from_secs(300)));
+    assert!(r.failure_notice);
+    assert!(!r.delay_warned);
+    assert_eq!(r.final_status, None);
+    assert_eq!(
+        why.delay_warning_at,
+        Some(t0() + Duration::from_secs(4 * 3600))
+    );
+    assert_eq!(why.expires, t0() + Duration::from_secs(5 * 86400));
+    assert!(!why.held && !why.offline && !why.null_sender);
     // The server comes back; nothing happens before the retry time.
     let peer = PeerScript::accept().on(addr).spawn().await;
     h.clock.advance(Duration::from_secs(299));
@@ -349,6 +370,15 @@ async fn busy_421_lowers_concurrency_then_suspends() {
         why.recipients[0].explanation.contains("suspended"),
         "{}",
         why.recipients[0].explanation
+    );
+    assert!(why.recipients[0].destination_suspended_until.is_some());
+    assert!(
+        why.recipients[0]
+            .destination_error
+            .as_deref()
+            .is_some_and(|e| e.contains("421")),
+        "{:?}",
+        why.recipients[0]
     );
     // The server recovers; after the dead period and the retry time everything goes out.
     drop(busy);

@@ -83,6 +83,18 @@ async fn accept_list_show_why_delete_and_recover() {
         "{}",
         w.recipients[0].explanation
     );
+    // offline (a stopped daemon's spool): the overdue attempt waits for the daemon
+    assert!(w.offline);
+    assert!(
+        w.recipients[0].explanation.contains("was due 1 minute ago")
+            && w.recipients[0]
+                .explanation
+                .contains("as soon as `mailway serve` runs"),
+        "{}",
+        w.recipients[0].explanation
+    );
+    assert_eq!(w.recipients[0].classification, None);
+    assert!(w.recipients[0].failure_notice);
 
     // restart: the message is still there
     drop(events);
