@@ -1002,7 +1002,7 @@ fn why_recipient(w: &WhyReport, r: &mailway_relay::RcptWhy, lang: Lang, now: Sys
                     match (&r.last_server_reply, &r.last_server_reply_from) {
                         (Some(srv), Some(m)) => parts.push(tr(
                             lang,
-                            "last-reply-from",
+                            "last-server-reply-from",
                             &[("reply", s(srv)), ("mta", s(m))],
                         )),
                         (Some(srv), None) => {

@@ -316,6 +316,10 @@ fn running_daemon_over_the_api() {
         "Connection refused",
         "Próximo intento: dentro de ",
         "Si sigue fallando, el mensaje caduca dentro de 4 días",
+        // the facts behind the relay's English words, over the API too
+        "y el remitente recibe un aviso de fallo (5.4.7).",
+        "El remitente recibirá un aviso de retraso dentro de 3 horas",
+        "Clasificación: networkerror (temporal)",
     ] {
         assert!(flat.contains(es), "no {es:?} in:\n{why}");
     }
@@ -329,6 +333,9 @@ fn running_daemon_over_the_api() {
         "Likely causes",
         "What the admin can do",
         "Classification",
+        "temporary",
+        "failure notice",
+        "delay warning",
         "not running",
     ] {
         assert!(!why.contains(en), "English {en:?} in:\n{why}");
@@ -344,6 +351,15 @@ fn running_daemon_over_the_api() {
         why_en.contains("failed temporarily") && why_en.contains("Connection refused"),
         "{why_en}"
     );
+    let flat_en = why_en.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "(reason: networkerror, temporary)",
+        "Classification: networkerror (temporary)",
+        "and the sender gets a failure notice (5.4.7).",
+        "A delay warning goes to the sender in 3 hours",
+    ] {
+        assert!(flat_en.contains(want), "no {want:?} in:\n{why_en}");
+    }
     let js = stdout(
         mailway()
             .args(["queue", "why", "--json"])
@@ -353,6 +369,12 @@ fn running_daemon_over_the_api() {
     );
     let v: serde_json::Value = serde_json::from_str(&js).unwrap();
     assert_eq!(v["recipients"][0]["state"], "deferred");
+    assert_eq!(v["offline"], false, "{js}");
+    assert_eq!(
+        v["recipients"][0]["classification"]["reason"], "networkerror",
+        "{js}"
+    );
+    assert!(v["recipients"][0]["delay_warning_at"].is_string(), "{js}");
     let out = stdout(
         mailway()
             .args(["queue", "retry"])
@@ -549,7 +571,7 @@ fn why_a_deferred_message_on_a_stopped_spool() {
         "El remitente recibirá un aviso de retraso dentro de 1 hora 59 minutos",
         "connect to mx.dest.test[127.0.40.9]:25: Connection timed out.",
         "Clasificación: networkerror (temporal)",
-        "Última respuesta de mx.dest.test [127.0.40.9]: «451 4.3.0 Try again later».",
+        "La última respuesta de un servidor fue «451 4.3.0 Try again later», de mx.dest.test [127.0.40.9].",
         "Próximo intento: dentro de 19 minutos",
     ] {
         assert!(es.contains(want), "no {want:?} in:\n{raw}");

@@ -45,6 +45,7 @@ queue-deferred = Still in the queue because the last attempt, { $when }, failed 
 queue-server-said = { $mta } answered "{ $reply }".
 queue-local-error = { $reply }.
 queue-last-server-reply = The last answer from a server was "{ $reply }".
+queue-last-server-reply-from = The last answer from a server was "{ $reply }" from { $mta }.
 queue-held = Held by an administrator: it is not tried until released (mailway queue retry).
 queue-active = Being delivered right now.
 queue-suspended = Deliveries to { $domain } are suspended for { $duration } (until { $stamp }) after repeated connection failures.

@@ -47,6 +47,7 @@ queue-deferred = Sigue en la cola porque el último intento, { $when }, falló d
 queue-server-said = { $mta } respondió «{ $reply }».
 queue-local-error = { $reply }.
 queue-last-server-reply = La última respuesta de un servidor fue «{ $reply }».
+queue-last-server-reply-from = La última respuesta de un servidor fue «{ $reply }», de { $mta }.
 queue-held = Retenido por un administrador: no se intenta hasta que se libere (mailway queue retry).
 queue-active = Se está entregando en este momento.
 queue-suspended = Las entregas a { $domain } están suspendidas durante { $duration } (hasta { $stamp }) tras varios fallos de conexión seguidos.
