@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use mailway_diag::check::{self, Area, CheckOptions, Finding, Lang, Report, Severity};
+use mailway_dns::dnssec::TrustAnchors;
 use mailway_dns::{Resolver, ResolverConfig};
 
 /// Arguments of `mailway check`.
@@ -18,7 +19,7 @@ use mailway_dns::{Resolver, ResolverConfig};
 #[command(
     after_help = "Exit codes: 0 no error finding, 1 error findings, 2 the check could not run.\n\
 Examples:\n  mailway check example.com\n  mailway check example.com --ip 192.0.2.10 --dkim-selector s1 --json\n  \
-mailway check good.test --resolver 127.0.10.53 --resolver 127.0.10.54 --lang es"
+mailway check good.test --resolver 127.0.10.53 --trust-anchor ../shared/labs/dns/keys/Kgood.test.ksk.ds --lang es"
 )]
 pub struct Args {
     /// The domain to check.
@@ -52,6 +53,11 @@ pub struct Args {
     /// Language of the explanations (es or en; default from LANG).
     #[arg(long, value_name = "es|en")]
     pub lang: Option<String>,
+    /// DNSSEC trust anchors: DS or DNSKEY records in zone-file syntax (e.g. the K<zone>.ds of
+    /// ldns-keygen, unbound's root.key). Replaces the built-in IANA root KSKs (20326, 38696);
+    /// for a private tree or a lab whose zones are signed by their own keys.
+    #[arg(long = "trust-anchor", value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
     /// Show the evidence of every finding, including the ok ones.
     #[arg(long, short)]
     pub verbose: bool,
@@ -131,6 +137,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.ns_port = args.ns_port;
     opts.mta_sts.connect_to = args.mta_sts_connect;
     opts.mta_sts.timeout = Some(timeout.max(Duration::from_secs(2)));
+    if let Some(path) = &args.trust_anchor {
+        opts.trust_anchors = TrustAnchors::from_file(path).context("--trust-anchor")?;
+    }
     if let Some(ca) = &args.mta_sts_ca {
         opts.mta_sts.extra_roots = read_ca(ca)?;
     }

@@ -11,6 +11,14 @@ use assert_cmd::cargo::CommandCargoExt;
 
 const LAB: &str = "127.0.10.53";
 
+/// `--trust-anchor FILE` of the lab (its zones are signed by its own keys).
+fn anchor() -> Vec<String> {
+    match mailway_testkit::shared::dns_lab_trust_anchor() {
+        Some(p) => vec!["--trust-anchor".into(), p.display().to_string()],
+        None => Vec::new(),
+    }
+}
+
 fn lab_up() -> bool {
     let out = Command::cargo_bin("mailway")
         .unwrap()
@@ -23,6 +31,7 @@ fn lab_up() -> bool {
             "1",
             "--json",
         ])
+        .args(anchor())
         .output()
         .unwrap();
     let up = out.status.code() == Some(0);
@@ -41,6 +50,7 @@ fn check(args: &[&str]) -> (Option<i32>, String) {
         .unwrap()
         .arg("check")
         .args(args)
+        .args(anchor())
         .env("NO_COLOR", "1")
         .env_remove("LANG")
         .env_remove("LC_ALL")
@@ -86,6 +96,47 @@ fn exit_codes_marks_and_json() {
     assert!(spf["explanation"].as_str().unwrap().len() > 5);
     assert_eq!(spf["evidence"][0]["server"], "127.0.10.53:53");
     assert!(v["summary"]["error"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn trust_anchor_option() {
+    if !lab_up() {
+        return;
+    }
+    // with the built-in IANA root anchors the lab's own (unsigned) root breaks the chain to
+    // good.test at its first link, as it would for any validating resolver
+    let out = Command::cargo_bin("mailway")
+        .unwrap()
+        .args(["check", "good.test", "--resolver", LAB, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bogus = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "dnssec.chain-bogus")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(bogus["args"]["at"], ".");
+    assert_eq!(bogus["args"]["reason"], "anchor-no-keys");
+    // with the lab's anchor (what check() passes) the chain verifies
+    let (code, json) = check(&["good.test", "--resolver", LAB, "--json"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert!(json.contains("\"dnssec.ok\""), "{json}");
+    // a file without DS/DNSKEY records: the check cannot run
+    let dir = std::env::temp_dir().join(format!("mailway-ta-{}", std::process::id()));
+    std::fs::write(&dir, "good.test. IN A 192.0.2.1\n").unwrap();
+    let out = Command::cargo_bin("mailway")
+        .unwrap()
+        .args(["check", "good.test", "--resolver", LAB, "--trust-anchor"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a DS or DNSKEY record"), "{err}");
 }
 
 #[test]

@@ -22,6 +22,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
 use mailway_dns::Resolver;
+use mailway_dns::dnssec::TrustAnchors;
 use serde::Serialize;
 
 pub mod addr;
@@ -76,6 +77,9 @@ pub struct CheckOptions {
     pub mta_sts: MtaStsFetch,
     /// "Now", for DNSSEC signature validity and `%{t}`.
     pub now: SystemTime,
+    /// Where DNSSEC chains start (default: the IANA root KSKs; a lab or a private tree
+    /// passes its own with `--trust-anchor`).
+    pub trust_anchors: TrustAnchors,
 }
 
 impl CheckOptions {
@@ -90,6 +94,7 @@ impl CheckOptions {
             ns_port: 53,
             mta_sts: MtaStsFetch::default(),
             now: SystemTime::now(),
+            trust_anchors: TrustAnchors::iana_root(),
         }
     }
 }
@@ -104,9 +109,27 @@ pub struct Ctx {
     pub opts: CheckOptions,
     /// The domain is under a special-use TLD (`.test`, ...): see [`addr::is_special_use_domain`].
     pub special_use: bool,
+    /// DNSSEC chains walked so far in this run.
+    pub dnssec_cache: dnssec::ChainCache,
 }
 
 impl Ctx {
+    /// The context for checking `opts.domain` (lowercased, no trailing dot) with `resolver`.
+    pub fn new(resolver: Resolver, opts: CheckOptions) -> Self {
+        let domain = opts
+            .domain
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        Self {
+            resolver,
+            special_use: addr::is_special_use_domain(&domain),
+            domain,
+            opts,
+            dnssec_cache: dnssec::ChainCache::default(),
+        }
+    }
+
     /// Lowers a severity for special-use test domains (see [`addr::is_special_use_domain`]).
     pub fn adjust(&self, s: Severity) -> Severity {
         if self.special_use { s.downgrade() } else { s }
@@ -206,15 +229,10 @@ pub async fn run(resolver: &Resolver, opts: CheckOptions, lang: Lang) -> Report 
         report.could_not_run = Some(e.to_string());
         report
             .findings
-            .push(Finding::new("domain.invalid", Severity::Error).arg("error", e));
+            .push(Finding::new("domain.invalid", Severity::Error).dns_error("error", &e));
         return finish(report, started, lang);
     }
-    let cx = Ctx {
-        resolver: resolver.clone(),
-        special_use: addr::is_special_use_domain(&domain),
-        domain,
-        opts,
-    };
+    let cx = Ctx::new(resolver.clone(), opts);
     // 1. which resolvers answer at all, and does the domain exist
     let pre = resolver::preflight(&cx).await;
     report.findings.extend(pre.findings);

@@ -7,6 +7,8 @@
 use std::time::{Duration, Instant};
 
 use mailway_diag::check::{self, CheckOptions, Lang, Report, Severity};
+use mailway_dns::dnssec::TrustAnchors;
+use mailway_dns::proto::rr::Name;
 use mailway_dns::{RecordType, Resolver, ResolverConfig};
 
 const LAB_A: &str = "127.0.10.53";
@@ -39,8 +41,17 @@ async fn lab_up() -> bool {
     up
 }
 
+/// Options for `domain` with the lab's trust anchor (its zones are signed by its own keys and
+/// its root zone is unsigned).
+fn opts(domain: &str) -> CheckOptions {
+    let mut o = CheckOptions::new(domain);
+    let path = mailway_testkit::shared::dns_lab_trust_anchor().expect("lab trust anchor");
+    o.trust_anchors = TrustAnchors::from_file(&path).expect("lab trust anchor");
+    o
+}
+
 async fn check_with(domain: &str, f: impl FnOnce(&mut CheckOptions)) -> Report {
-    let mut opts = CheckOptions::new(domain);
+    let mut opts = opts(domain);
     f(&mut opts);
     check::run(&resolver(&[LAB_A]), opts, Lang::En).await
 }
@@ -91,13 +102,28 @@ async fn good_test_has_no_error() {
     has(&r, "dmarc.ok", Severity::Ok);
     has(&r, "resolver.ok", Severity::Ok);
     // DNSSEC: the lab signs good.test (ldns-signzone) and publishes its DS in its root zone;
-    // NSD does not validate, so the chain is verified by mailway itself
+    // NSD does not validate, so the chain is verified by mailway itself, from the lab's
+    // trust anchor (the DS file of its key-signing key)
     has(&r, "dnssec.ok", Severity::Ok);
     assert_eq!(arg(&r, "dnssec.ok", "verified"), ["SOA, MX, TXT"]);
+    assert_eq!(arg(&r, "dnssec.ok", "anchored"), ["yes"]);
+    assert_eq!(arg(&r, "dnssec.ok", "anchor"), ["good.test (good.test)"]);
     has(&r, "dnssec.resolver-not-validating", Severity::Info);
-    // an unsigned zone is a note, not a fault
+    // an unsigned zone is a note, not a fault (and no trust anchor covers it)
     let u = check("spf-loop.test").await;
     has(&u, "dnssec.unsigned", Severity::Info);
+    let why = u.with_id("dnssec.unsigned").next().unwrap().get("why");
+    assert!(why.unwrap().contains("no trust anchor"), "{why:?}");
+    // with the built-in IANA root anchors, the lab's unsigned root breaks the chain
+    let b = check::run(
+        &resolver(&[LAB_A]),
+        CheckOptions::new("good.test"),
+        Lang::En,
+    )
+    .await;
+    has(&b, "dnssec.chain-bogus", Severity::Error);
+    assert_eq!(arg(&b, "dnssec.chain-bogus", "reason"), ["anchor-no-keys"]);
+    assert_eq!(count(&b, "dane.ok"), 0);
     // the evidence names the server that answered
     let mx = r.with_id("mx.ok").next().unwrap();
     assert_eq!(mx.evidence[0].server.as_deref(), Some("127.0.10.53:53"));
@@ -235,7 +261,7 @@ async fn propagation_between_resolvers() {
     // server B serves only a stale copy of soa-drift.test: the two "resolvers" disagree
     let r = check::run(
         &resolver(&[LAB_A, "127.0.10.54"]),
-        CheckOptions::new("soa-drift.test"),
+        opts("soa-drift.test"),
         Lang::En,
     )
     .await;
@@ -250,12 +276,7 @@ async fn dead_resolver_is_a_finding_within_the_timeout() {
         return;
     }
     let started = Instant::now();
-    let r = check::run(
-        &resolver(&["127.0.10.99"]),
-        CheckOptions::new("good.test"),
-        Lang::En,
-    )
-    .await;
+    let r = check::run(&resolver(&["127.0.10.99"]), opts("good.test"), Lang::En).await;
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -266,7 +287,7 @@ async fn dead_resolver_is_a_finding_within_the_timeout() {
     // a dead resolver next to a live one: finding, and the check still runs
     let r = check::run(
         &resolver(&["127.0.10.99", LAB_A]),
-        CheckOptions::new("good.test"),
+        opts("good.test"),
         Lang::En,
     )
     .await;
@@ -292,12 +313,7 @@ async fn spanish_texts() {
     if !lab_up().await {
         return;
     }
-    let r = check::run(
-        &resolver(&[LAB_A]),
-        CheckOptions::new("nullmx-mixed.test"),
-        Lang::Es,
-    )
-    .await;
+    let r = check::run(&resolver(&[LAB_A]), opts("nullmx-mixed.test"), Lang::Es).await;
     let f = r.with_id("mx.null-mixed").next().unwrap();
     assert!(f.title.contains("MX nulo"), "{}", f.title);
     assert!(f.fix.as_deref().unwrap_or("").contains("Quite"));
@@ -319,7 +335,7 @@ async fn spanish_texts() {
         "bl.test",
     ] {
         for lang in [Lang::Es, Lang::En] {
-            let r = check::run(&resolver(&[LAB_A]), CheckOptions::new(zone), lang).await;
+            let r = check::run(&resolver(&[LAB_A]), opts(zone), lang).await;
             for f in &r.findings {
                 let all = format!(
                     "{} {} {}",
@@ -388,19 +404,69 @@ async fn mta_sts_tls_rpt_bimi_dane_faults() {
     // note, not a fault of its own), and nothing claims they are usable
     has(&r, "dane.unsigned", Severity::Info);
     assert_eq!(arg(&r, "dane.unsigned", "status"), ["insecure"]);
-    assert_eq!(arg(&r, "dane.unsigned", "reason"), ["unsigned"]);
+    assert_eq!(arg(&r, "dane.unsigned", "reason"), ["no-trust-anchor"]);
     assert_eq!(count(&r, "dane.ok"), 0);
     let r = check("good.test").await;
     has(&r, "tls-rpt.ok", Severity::Ok);
     has(&r, "bimi.ok", Severity::Ok);
     // good.test is signed (DS in the lab root): the TLSA and MX RRsets verify, by mailway
     // itself since NSD does not validate
+    // and so do the MX hosts' A records (RFC 7672 §2.2.2)
     assert_eq!(count(&r, "dane.ok"), 2);
     assert_eq!(arg(&r, "dane.ok", "validated"), ["local", "local"]);
     assert_eq!(arg(&r, "dane.ok", "zone"), ["good.test", "good.test"]);
+    assert_eq!(arg(&r, "dane.ok", "anchor"), ["good.test", "good.test"]);
+    let ok = r.with_id("dane.ok").next().unwrap();
+    assert!(
+        ok.evidence
+            .iter()
+            .any(|e| e.query == "mx1.good.test A (DO, CD)"),
+        "{:#?}",
+        ok.evidence
+    );
     assert_eq!(
-        count(&r, "dane.tlsa-bogus") + count(&r, "dane.mx-insecure"),
+        count(&r, "dane.tlsa-bogus")
+            + count(&r, "dane.mx-insecure")
+            + count(&r, "dane.address-bogus")
+            + count(&r, "dane.address-insecure"),
         0
+    );
+}
+
+/// The NSEC3 chain that ldns-signzone made for good.test, read by mailway's denial check: a
+/// DS query for a name inside the zone (a host, an empty non-terminal, a name that does not
+/// exist) is answered with signed NSEC3 records proving the name is no delegation, so a
+/// chain that claims such a name is a zone is bogus ("no-delegation"), not insecure.
+#[tokio::test]
+async fn nsec3_proofs_of_the_real_signer() {
+    if !lab_up().await {
+        return;
+    }
+    let cx = check::Ctx::new(resolver(&[LAB_A]), opts("good.test"));
+    for name in ["mx1.good.test.", "_tcp.mx1.good.test.", "nosuch.good.test."] {
+        let chain = check::dnssec::zone_chain(&cx, &Name::from_ascii(name).unwrap()).await;
+        match &chain.status {
+            check::dnssec::ChainStatus::Bogus {
+                zone,
+                reason,
+                detail,
+            } => {
+                assert_eq!(
+                    (zone.as_str(), *reason),
+                    ("good.test", "no-delegation"),
+                    "{name}"
+                );
+                assert!(detail.contains("NSEC3"), "{name}: {detail}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // good.test itself: secure from the anchor
+    let chain = check::dnssec::zone_chain(&cx, &Name::from_ascii("good.test.").unwrap()).await;
+    assert!(
+        matches!(chain.status, check::dnssec::ChainStatus::Secure { .. }),
+        "{:?}",
+        chain.status
     );
 }
 

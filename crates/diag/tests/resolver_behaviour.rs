@@ -30,6 +30,9 @@ fn resolver(addrs: &[std::net::SocketAddr], timeout_ms: u64) -> Resolver {
 fn opts() -> CheckOptions {
     let mut o = CheckOptions::new("ok.test");
     o.blocklists = Some(Vec::new());
+    // the test server serves its own unsigned root: with the IANA root anchors every chain
+    // would be bogus at the root, as for a validating resolver pointed at it
+    o.trust_anchors = mailway_dns::dnssec::TrustAnchors::empty();
     o
 }
 

@@ -30,3 +30,19 @@ pub fn shared_dir() -> Option<PathBuf> {
 pub fn shared_path(rel: &str) -> Option<PathBuf> {
     shared_dir().map(|d| d.join(rel))
 }
+
+/// The trust anchor of the DNS lab (`labs/dns`): the DS record of its good.test key-signing
+/// key, `keys/Kgood.test.ksk.ds`. The lab's zones are signed by its own keys and its root
+/// zone is unsigned, so DNSSEC checks against it need this anchor instead of the IANA root's.
+/// Taken from the running copy when the lab runs from one (`$LABDIR`, default
+/// `/tmp/mailway-dnslab`, see the lab's start.sh), else from the shared folder.
+pub fn dns_lab_trust_anchor() -> Option<PathBuf> {
+    let rel = "keys/Kgood.test.ksk.ds";
+    let copy =
+        PathBuf::from(std::env::var_os("LABDIR").unwrap_or_else(|| "/tmp/mailway-dnslab".into()))
+            .join(rel);
+    if copy.is_file() {
+        return Some(copy);
+    }
+    shared_path("labs/dns").map(|d| d.join(rel))
+}

@@ -98,7 +98,7 @@ pub enum Answer {
     /// Answers outside 127.0.0.0/8: the list (or the resolver) is broken / wildcarded.
     Invalid(Vec<Ipv4Addr>),
     /// DNS failure.
-    Failed(String),
+    Failed(mailway_dns::DnsError),
 }
 
 /// Classifies the A records of a blocklist answer.
@@ -185,7 +185,7 @@ async fn query(cx: &Ctx, name: &str) -> (Answer, Evidence) {
     match cx.resolver.a(name).await {
         Ok(a) => (classify_codes(&a.records), Evidence::answer(&q, &a)),
         Err(e) if e.is_not_found() => (Answer::NotListed, Evidence::error(&q, &e)),
-        Err(e) => (Answer::Failed(e.to_string()), Evidence::error(&q, &e)),
+        Err(e) => (Answer::Failed(e.clone()), Evidence::error(&q, &e)),
     }
 }
 
@@ -245,7 +245,7 @@ async fn check_list(cx: &Ctx, list: &List, target: &str, subject: &str) -> Vec<F
     if let Answer::Failed(e) = &ta {
         return vec![
             base("blocklist.lookup-failed", Severity::Warning)
-                .arg("error", e)
+                .dns_error("error", e)
                 .evidence(tev),
         ];
     }

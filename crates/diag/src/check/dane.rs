@@ -1,7 +1,8 @@
 //! DANE for SMTP (RFC 7672, RFC 6698): TLSA records at `_25._tcp.<mx>` for each MX host, their
-//! syntax and usages, and whether they and the MX RRset are DNSSEC-validated (RFC 7672 §2.2:
-//! senders use TLSA records only from secure answers; insecure ones are ignored, bogus ones
-//! make them defer mail).
+//! syntax and usages, and whether they, the host's address records and the MX RRset are
+//! DNSSEC-validated (RFC 7672 §2.2: senders use TLSA records only from secure answers;
+//! insecure ones are ignored, bogus ones make them defer mail), following CNAMEs on the TLSA
+//! name and on the MX host (RFC 7672 §2.2.2).
 
 use mailway_dns::{DnsError, RecordType, tlsa_name};
 
@@ -44,52 +45,116 @@ pub fn problems(usage: u8, selector: u8, matching: u8, data_hex: &str) -> Vec<&'
     out
 }
 
-/// How a DNSSEC status reads in findings: `secure (validated by the resolver)` etc.
+/// How a DNSSEC status reads in findings: `status`, `zone`, `reason`, `detail` and, in
+/// words in the report's language, `why`.
 fn security_args(f: Finding, s: &Security) -> Finding {
-    let (zone, reason, detail) = match s {
-        Security::Secure { by, zone } => (
-            zone.as_str(),
-            match by {
-                ValidatedBy::Resolver => "resolver",
-                ValidatedBy::Local => "local",
-            },
-            "",
-        ),
-        Security::Insecure { zone, reason } => (zone.as_str(), *reason, ""),
-        Security::Bogus {
-            zone,
-            reason,
-            detail,
-        } => (zone.as_str(), *reason, detail.as_str()),
-        Security::NoData => ("", "no-data", ""),
-        Security::Indeterminate { error } => ("", "indeterminate", error.as_str()),
+    let (zone, reason, detail) = s.parts();
+    let anchor = match s {
+        Security::Secure { anchor, .. } => anchor.clone(),
+        _ => String::new(),
     };
     f.arg("status", s.kind())
         .arg("zone", zone)
         .arg("reason", reason)
         .arg("detail", detail)
+        .arg("anchor", anchor)
+        .local_arg("why", s.why())
+}
+
+/// The weakest of several statuses (bogus > indeterminate > no data > insecure > secure).
+fn weakest(v: &[&dnssec::Validation]) -> Option<Security> {
+    let rank = |s: &Security| match s {
+        Security::Secure { .. } => 0,
+        Security::Insecure { .. } => 1,
+        Security::NoData => 2,
+        Security::Indeterminate { .. } => 3,
+        Security::Bogus { .. } => 4,
+    };
+    v.iter()
+        .map(|x| &x.security)
+        .max_by_key(|s| rank(s))
+        .cloned()
+}
+
+/// What one MX host's DANE lookups found.
+struct HostDane {
+    host: String,
+    /// The TLSA name used (the CNAME-expanded host's when it had records, RFC 7672 §2.2.2).
+    name: String,
+    tlsa: Result<mailway_dns::Answer<mailway_dns::Tlsa>, DnsError>,
+    tlsa_v: Option<dnssec::Validation>,
+    /// The validation of the host's address records (A, and AAAA when it has IPv6).
+    addr_v: Vec<dnssec::Validation>,
+    /// The host's CNAME-expanded name, when it is an alias reached through a secure chain.
+    expanded: Option<String>,
+}
+
+async fn host_dane(cx: &Ctx, mx: &MxData, host: String) -> HostDane {
+    // RFC 7672 §2.2.2: the address records must be secure for DANE to apply; a secure CNAME
+    // chain makes the expanded name the TLSA base domain (tried first, then the host name)
+    let addrs = mx.addresses.get(&host).cloned().unwrap_or_default();
+    let mut types = Vec::new();
+    if addrs.iter().any(|a| a.is_ipv4()) || addrs.is_empty() {
+        types.push(RecordType::A);
+    }
+    if addrs.iter().any(|a| a.is_ipv6()) {
+        types.push(RecordType::AAAA);
+    }
+    let addr_v = futures_join_all(types.iter().map(|t| dnssec::validate(cx, &host, *t))).await;
+    let secure_chain = addr_v.iter().all(|v| v.security.is_secure());
+    let expanded = addr_v
+        .first()
+        .filter(|v| secure_chain && !v.aliases.is_empty())
+        .map(|v| v.target.clone());
+    let mut names = Vec::new();
+    if let Some(e) = &expanded {
+        names.push(tlsa_name(25, "tcp", e));
+    }
+    names.push(tlsa_name(25, "tcp", &host));
+    let mut last = None;
+    for name in names {
+        let a = cx.resolver.tlsa(&name).await;
+        let found = !matches!(&a, Err(e) if e.is_not_found());
+        if found || last.is_none() {
+            // a SERVFAIL may be a validating resolver rejecting bogus TLSA records
+            let v = match &a {
+                Ok(_) | Err(DnsError::ServFail { .. }) => {
+                    Some(dnssec::validate(cx, &name, RecordType::TLSA).await)
+                }
+                Err(_) => None,
+            };
+            last = Some((name, a, v));
+        }
+        if found {
+            break;
+        }
+    }
+    let (name, tlsa, tlsa_v) = last.unwrap_or_else(|| {
+        let name = tlsa_name(25, "tcp", &host);
+        let e = DnsError::NoServers;
+        (name, Err(e), None)
+    });
+    HostDane {
+        host,
+        name,
+        tlsa,
+        tlsa_v,
+        addr_v,
+        expanded,
+    }
 }
 
 /// Runs the DANE checks for the MX hosts (RFC 7672 §2.2): a host's TLSA records count only
-/// when they and the MX RRset are DNSSEC-validated (secure); insecure TLSA records are
-/// ignored by senders (DANE not in effect), bogus ones make validating senders defer mail.
+/// when they, the host's address records and the MX RRset are DNSSEC-validated (secure);
+/// insecure TLSA records are ignored by senders (DANE not in effect), bogus ones make
+/// validating senders defer mail. CNAMEs are followed: on the TLSA name (each link must
+/// validate) and on the MX host (a secure alias makes the expanded name the TLSA base).
 pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
     let mut out = Vec::new();
     if mx.null || mx.hosts.is_empty() {
         return out;
     }
-    let lookups = mx.hosts.iter().map(|h| async move {
-        let name = tlsa_name(25, "tcp", h);
-        let a = cx.resolver.tlsa(&name).await;
-        // a SERVFAIL may be a validating resolver rejecting bogus TLSA records: look closer
-        let v = match &a {
-            Ok(_) | Err(DnsError::ServFail { .. }) => {
-                Some(dnssec::validate(cx, &name, RecordType::TLSA).await)
-            }
-            Err(_) => None,
-        };
-        (h.clone(), name, a, v)
-    });
+    let lookups = mx.hosts.iter().map(|h| host_dane(cx, mx, h.clone()));
     // the MX RRset (the domain's A RRset for an implicit MX) must be secure too (§2.2.1)
     let mx_type = if mx.records.is_empty() {
         RecordType::A
@@ -103,9 +168,17 @@ pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
     let mut with_tlsa = 0;
     let mut secure_tlsa = 0;
     let mut usable = 0;
-    for (host, name, r, v) in results {
+    for d in results {
+        let HostDane {
+            host,
+            name,
+            tlsa,
+            tlsa_v,
+            addr_v,
+            expanded,
+        } = d;
         let q = format!("{name} TLSA");
-        if let (Err(e), Some(bogus)) = (&r, &v)
+        if let (Err(e), Some(bogus)) = (&tlsa, &tlsa_v)
             && matches!(bogus.security, Security::Bogus { .. })
         {
             with_tlsa += 1;
@@ -122,14 +195,14 @@ pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
             );
             continue;
         }
-        let a = match r {
+        let a = match tlsa {
             Ok(a) => a,
             Err(e) if e.is_not_found() => continue,
             Err(e) => {
                 out.push(
                     Finding::new("dane.lookup-failed", Severity::Warning)
                         .subject(host.clone())
-                        .arg("error", &e)
+                        .dns_error("error", &e)
                         .evidence(Evidence::error(&q, &e)),
                 );
                 continue;
@@ -156,67 +229,80 @@ pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
                 );
             }
         }
-        let v = v.unwrap_or(dnssec::Validation {
+        let v = tlsa_v.unwrap_or(dnssec::Validation {
             security: Security::NoData,
             evidence: Vec::new(),
+            target: name.clone(),
+            aliases: Vec::new(),
         });
         let mut evs = vec![ev];
         evs.extend(v.evidence.iter().cloned());
+        let host_finding = |id: &'static str, sev: Severity, s: &Security| {
+            security_args(
+                Finding::new(id, sev)
+                    .subject(host.clone())
+                    .arg("host", &host)
+                    .arg("query", &q),
+                s,
+            )
+        };
         match &v.security {
             Security::Secure { .. } => {}
             Security::Bogus { .. } => {
                 out.push(
-                    security_args(
-                        Finding::new("dane.tlsa-bogus", Severity::Error)
-                            .subject(host.clone())
-                            .arg("host", &host),
-                        &v.security,
-                    )
-                    .evidences(evs),
+                    host_finding("dane.tlsa-bogus", Severity::Error, &v.security).evidences(evs),
                 );
                 continue;
             }
             Security::Insecure { .. } => {
-                out.push(
-                    security_args(
-                        Finding::new("dane.unsigned", Severity::Info)
-                            .subject(host.clone())
-                            .arg("host", &host),
-                        &v.security,
-                    )
-                    .evidences(evs),
-                );
+                out.push(host_finding("dane.unsigned", Severity::Info, &v.security).evidences(evs));
                 continue;
             }
             Security::NoData | Security::Indeterminate { .. } => {
                 out.push(
-                    security_args(
-                        Finding::new("dane.lookup-failed", Severity::Warning)
-                            .subject(host.clone())
-                            .arg(
-                                "error",
-                                format!("DNSSEC validation of {q}: {}", v.security.kind()),
-                            ),
-                        &v.security,
-                    )
-                    .evidences(evs),
+                    host_finding("dane.lookup-failed", Severity::Warning, &v.security)
+                        .local_arg("error", v.security.why())
+                        .evidences(evs),
                 );
                 continue;
             }
         }
-        // secure TLSA: usable only when the MX RRset is secure as well
+        // secure TLSA: usable only when the host's addresses and the MX RRset are secure
         secure_tlsa += 1;
+        let addr_refs: Vec<&dnssec::Validation> = addr_v.iter().collect();
+        let addr_ev: Vec<Evidence> = addr_v.iter().flat_map(|x| x.evidence.clone()).collect();
+        match weakest(&addr_refs) {
+            Some(s @ Security::Bogus { .. }) => {
+                out.push(
+                    host_finding("dane.address-bogus", Severity::Error, &s).evidences(addr_ev),
+                );
+                continue;
+            }
+            Some(s @ Security::Insecure { .. }) => {
+                out.push(
+                    host_finding("dane.address-insecure", Severity::Warning, &s).evidences(addr_ev),
+                );
+                continue;
+            }
+            // failed or empty address lookups are the MX check's findings
+            Some(Security::NoData | Security::Indeterminate { .. }) => continue,
+            _ => {}
+        }
         if !mx_v.security.is_secure() {
             continue; // reported once below
         }
         if !bad {
             usable += 1;
+            let mut evs = evs;
+            evs.extend(addr_ev);
             out.push(
                 security_args(
                     Finding::new("dane.ok", Severity::Ok)
                         .subject(host.clone())
                         .arg("host", &host)
                         .arg("count", a.records.len())
+                        .arg("tlsa_name", &name)
+                        .arg("alias", expanded.as_deref().unwrap_or(""))
                         .arg(
                             "validated",
                             match v.security {

@@ -272,7 +272,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
                         Finding::new("dkim.lookup-failed", Severity::Warning)
                             .subject(sel.clone())
                             .arg("selector", &sel)
-                            .arg("error", &e)
+                            .dns_error("error", &e)
                             .evidence(Evidence::error(&q, &e)),
                     );
                 }

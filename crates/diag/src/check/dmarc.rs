@@ -265,7 +265,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
             Err(e) => {
                 out.push(
                     Finding::new("dmarc.lookup-failed", Severity::Warning)
-                        .arg("error", &e)
+                        .dns_error("error", &e)
                         .evidence(Evidence::error(&q, &e)),
                 );
                 return out;
@@ -401,7 +401,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
             ),
             Err(e) if e.is_temporary() => out.push(
                 Finding::new("dmarc.lookup-failed", Severity::Warning)
-                    .arg("error", e)
+                    .dns_error("error", e)
                     .evidence(evd),
             ),
             _ => out.push(

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use mailway_dns::{Answer, DnsError, Rr};
+use mailway_dns::{Answer, DnsError, RecordType, Response, Rr};
 use serde::Serialize;
 
 use super::i18n::{self, Lang};
@@ -155,6 +155,10 @@ pub struct Evidence {
     /// Records (presentation format) or other lines of data.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<String>,
+    /// The DNS error behind `result`, re-rendered in the report's language by
+    /// [`Finding::localize`].
+    #[serde(skip)]
+    pub dns_error: Option<DnsError>,
 }
 
 impl Evidence {
@@ -171,20 +175,13 @@ impl Evidence {
                 "NOERROR".into()
             },
             records,
+            dns_error: None,
         }
     }
 
     /// Evidence from a failed lookup.
     pub fn error(query: impl Into<String>, e: &DnsError) -> Self {
-        let result = match e {
-            DnsError::NxDomain { .. } => "NXDOMAIN".to_string(),
-            DnsError::NoData { .. } => "NODATA".to_string(),
-            DnsError::ServFail { .. } => "SERVFAIL".to_string(),
-            DnsError::Refused { .. } => "REFUSED".to_string(),
-            DnsError::Rcode { rcode, .. } => rcode.clone(),
-            DnsError::Timeout { after, .. } => format!("timeout after {:.1}s", after.as_secs_f64()),
-            other => other.code().to_string(),
-        };
+        let result = i18n::dns_result(Lang::En, e);
         let server = e.server().map(|s| s.to_string()).or_else(|| match e {
             DnsError::Timeout { servers, .. } => Some(
                 servers
@@ -200,6 +197,7 @@ impl Evidence {
             server,
             result,
             records: Vec::new(),
+            dns_error: Some(e.clone()),
         }
     }
 
@@ -218,6 +216,32 @@ impl Evidence {
             server: None,
             result: result.into(),
             records,
+            dns_error: None,
+        }
+    }
+
+    /// Evidence from a whole response (any response code), e.g. of a direct query.
+    pub fn response(query: impl Into<String>, r: &Response) -> Self {
+        Self {
+            query: query.into(),
+            server: Some(r.server.to_string()),
+            result: if r.authenticated {
+                format!("{} (AD)", r.rcode)
+            } else {
+                r.rcode.clone()
+            },
+            records: r
+                .answers
+                .iter()
+                .chain(r.authorities.iter().filter(|x| {
+                    matches!(
+                        x.record_type(),
+                        RecordType::NSEC | RecordType::NSEC3 | RecordType::SOA
+                    )
+                }))
+                .map(|x| Rr::from_record(x).to_string())
+                .collect(),
+            dns_error: None,
         }
     }
 
@@ -253,6 +277,34 @@ pub struct Finding {
     /// Named values used in the texts (also useful to machines).
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "ser_args")]
     pub args: Vec<(String, String)>,
+    /// Arguments whose text depends on the language (DNS errors, DNSSEC reasons): rendered
+    /// into `args` by [`Finding::localize`].
+    #[serde(skip)]
+    pub local_args: Vec<(String, LocalArg)>,
+}
+
+/// An argument rendered in the report's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalArg {
+    /// A DNS error in words (`dns-error-*` messages).
+    Dns(DnsError),
+    /// Another message of the check's Fluent files, with its own arguments.
+    Text {
+        /// Finding-style id of the message (`dnssec.why`).
+        id: &'static str,
+        /// Its arguments.
+        args: Vec<(String, String)>,
+    },
+}
+
+impl LocalArg {
+    /// The text in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Self::Dns(e) => i18n::dns_error(lang, e),
+            Self::Text { id, args } => i18n::texts(lang, id, args).title,
+        }
+    }
 }
 
 fn ser_args<S: serde::Serializer>(args: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
@@ -277,7 +329,23 @@ impl Finding {
             fix: None,
             evidence: Vec::new(),
             args: Vec::new(),
+            local_args: Vec::new(),
         }
+    }
+
+    /// Adds an argument whose text depends on the language (see [`LocalArg`]); it reads in
+    /// English until [`Finding::localize`] runs.
+    pub fn local_arg(mut self, k: &str, v: LocalArg) -> Self {
+        self.args.push((k.to_string(), v.render(Lang::En)));
+        self.local_args.push((k.to_string(), v));
+        self
+    }
+
+    /// Adds a DNS error as the argument `k`, in words in the report's language, and its
+    /// stable code as `k_code` (`nxdomain`, `timeout`, ...).
+    pub fn dns_error(self, k: &str, e: &DnsError) -> Self {
+        self.arg(&format!("{k}_code"), e.code())
+            .local_arg(k, LocalArg::Dns(e.clone()))
     }
 
     /// Adds a named value for the texts.
@@ -314,8 +382,20 @@ impl Finding {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Fills title, explanation and fix in `lang` from the Fluent messages.
+    /// Fills title, explanation and fix in `lang` from the Fluent messages (and the
+    /// language-dependent arguments and evidence results).
     pub fn localize(&mut self, lang: Lang, domain: &str) {
+        for (k, v) in &self.local_args {
+            let text = v.render(lang);
+            if let Some(slot) = self.args.iter_mut().find(|(n, _)| n == k) {
+                slot.1 = text;
+            }
+        }
+        for e in &mut self.evidence {
+            if let Some(err) = &e.dns_error {
+                e.result = i18n::dns_result(lang, err);
+            }
+        }
         let mut args = self.args.clone();
         if !args.iter().any(|(k, _)| k == "domain") {
             args.push(("domain".into(), domain.to_string()));

@@ -136,6 +136,107 @@ pub fn texts(lang: Lang, finding_id: &str, args: &[(String, String)]) -> Texts {
     }
 }
 
+/// A DNS error in words, in `lang` (messages `dns-error-<code>`): the name, type, server and
+/// what happened, as [`mailway_dns::DnsError`]'s own English `Display` says it.
+pub fn dns_error(lang: Lang, e: &mailway_dns::DnsError) -> String {
+    use mailway_dns::DnsError as E;
+    let s = |v: &str| v.to_string();
+    let server = e.server().map(|x| x.to_string()).unwrap_or_default();
+    let mut args: Vec<(String, String)> = vec![("server".into(), server)];
+    match e {
+        E::NxDomain { name, .. } => args.push(("name".into(), s(name))),
+        E::NoData { name, rtype, .. }
+        | E::ServFail { name, rtype, .. }
+        | E::Refused { name, rtype, .. } => {
+            args.push(("name".into(), s(name)));
+            args.push(("rtype".into(), s(rtype)));
+        }
+        E::Rcode {
+            name, rtype, rcode, ..
+        } => {
+            args.push(("name".into(), s(name)));
+            args.push(("rtype".into(), s(rtype)));
+            args.push(("rcode".into(), s(rcode)));
+        }
+        E::Timeout {
+            name,
+            rtype,
+            servers,
+            after,
+        } => {
+            args.push(("name".into(), s(name)));
+            args.push(("rtype".into(), s(rtype)));
+            // as DnsError's Display writes it
+            args.push(("seconds".into(), after.as_secs_f32().to_string()));
+            args.push((
+                "servers".into(),
+                servers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+        E::Io {
+            name,
+            rtype,
+            message,
+            ..
+        }
+        | E::Protocol {
+            name,
+            rtype,
+            message,
+            ..
+        } => {
+            args.push(("name".into(), s(name)));
+            args.push(("rtype".into(), s(rtype)));
+            args.push(("message".into(), s(message)));
+        }
+        E::CnameLoop { name, limit } => {
+            args.push(("name".into(), s(name)));
+            args.push(("limit".into(), limit.to_string()));
+        }
+        E::InvalidName { name, reason } => {
+            args.push(("name".into(), s(name)));
+            args.push(("reason".into(), s(reason)));
+        }
+        _ => {}
+    }
+    let id = format!("dns-error.{}", e.code().replace('_', "-"));
+    let t = texts(lang, &id, &args).title;
+    if t == id { e.to_string() } else { t }
+}
+
+/// The short outcome of a failed DNS query for evidence: the response code (`NXDOMAIN`,
+/// `NODATA`, `SERVFAIL`, ...) or, when there was none, what happened, in `lang`.
+pub fn dns_result(lang: Lang, e: &mailway_dns::DnsError) -> String {
+    use mailway_dns::DnsError as E;
+    match e {
+        E::NxDomain { .. } => "NXDOMAIN".into(),
+        E::NoData { .. } => "NODATA".into(),
+        E::ServFail { .. } => "SERVFAIL".into(),
+        E::Refused { .. } => "REFUSED".into(),
+        E::Rcode { rcode, .. } => rcode.clone(),
+        E::Timeout { after, .. } => {
+            texts(
+                lang,
+                "dns-result.timeout",
+                &[("seconds".into(), format!("{:.1}", after.as_secs_f64()))],
+            )
+            .title
+        }
+        other => {
+            texts(
+                lang,
+                &format!("dns-result.{}", other.code().replace('_', "-")),
+                &[],
+            )
+            .title
+        }
+    }
+}
+
 /// A UI string (headings, labels) in `lang`: message `ui-<key>`.
 pub fn ui(lang: Lang, key: &str) -> String {
     texts(lang, &format!("ui.{key}"), &[]).title
@@ -179,6 +280,82 @@ mod tests {
             only_en.is_empty() && only_es.is_empty(),
             "only in en: {only_en:?}; only in es: {only_es:?}"
         );
+    }
+
+    #[test]
+    fn dns_errors_in_both_languages() {
+        use mailway_dns::DnsError;
+        use std::time::Duration;
+        let server = "127.0.0.1:53".parse().unwrap();
+        let errors = [
+            DnsError::NxDomain {
+                name: "x.test".into(),
+                server,
+            },
+            DnsError::NoData {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                server,
+            },
+            DnsError::ServFail {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                server,
+            },
+            DnsError::Refused {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                server,
+            },
+            DnsError::Rcode {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                rcode: "FORMERR".into(),
+                server,
+            },
+            DnsError::Timeout {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                servers: vec![server],
+                after: Duration::from_millis(1500),
+            },
+            DnsError::Io {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                server,
+                message: "connection refused".into(),
+            },
+            DnsError::Protocol {
+                name: "x.test".into(),
+                rtype: "MX".into(),
+                server,
+                message: "bad id".into(),
+            },
+            DnsError::CnameLoop {
+                name: "x.test".into(),
+                limit: 8,
+            },
+            DnsError::InvalidName {
+                name: "x..test".into(),
+                reason: "empty label".into(),
+            },
+            DnsError::NoServers,
+        ];
+        for e in &errors {
+            let en = dns_error(Lang::En, e);
+            let es = dns_error(Lang::Es, e);
+            // English reads as the error's own Display; Spanish differs and has no gaps
+            assert_eq!(en, e.to_string(), "{e:?}");
+            assert_ne!(en, es, "{e:?}");
+            assert!(!es.contains('{') && !es.contains("dns-error"), "{es}");
+            let r_en = dns_result(Lang::En, e);
+            let r_es = dns_result(Lang::Es, e);
+            assert!(!r_es.contains("dns-result") && !r_en.is_empty(), "{r_es}");
+        }
+        let t = &errors[5];
+        assert_eq!(dns_result(Lang::En, t), "timeout after 1.5s");
+        assert_eq!(dns_result(Lang::Es, t), "sin respuesta en 1.5 s");
+        assert!(dns_error(Lang::Es, &errors[0]).contains("no existe"));
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub async fn check(cx: &Ctx, ip: IpAddr) -> Vec<Finding> {
                 Finding::new("ip.lookup-failed", Severity::Warning)
                     .subject(ip.to_string())
                     .arg("ip", ip)
-                    .arg("error", &e)
+                    .dns_error("error", &e)
                     .evidence(Evidence::error(&q, &e)),
             );
             return out;

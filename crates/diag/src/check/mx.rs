@@ -58,7 +58,7 @@ pub async fn check(cx: &Ctx) -> (Vec<Finding>, MxData) {
         Err(e) => {
             out.push(
                 Finding::new("mx.lookup-failed", Severity::Error)
-                    .arg("error", e)
+                    .dns_error("error", e)
                     .evidence(Evidence::error(&q, e)),
             );
             return (out, data);
@@ -169,7 +169,7 @@ pub async fn check(cx: &Ctx) -> (Vec<Finding>, MxData) {
                 out.push(
                     Finding::new("mx.target-lookup-failed", Severity::Warning)
                         .subject(host.clone())
-                        .arg("error", &e)
+                        .dns_error("error", &e)
                         .evidence(Evidence::error(&qa, &e)),
                 );
             }

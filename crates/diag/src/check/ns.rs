@@ -16,6 +16,7 @@ fn ev(r: &Response) -> Evidence {
         server: Some(r.server.to_string()),
         result: format!("{}{}", r.rcode, if r.authoritative { " AA" } else { "" }),
         records: r.answer_rrs.iter().map(ToString::to_string).collect(),
+        dns_error: None,
     }
 }
 
@@ -62,7 +63,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
             out.push(
                 Finding::new("ns.lookup-failed", Severity::Error)
                     .arg("zone", &zone)
-                    .arg("error", &e)
+                    .dns_error("error", &e)
                     .evidence(Evidence::error(&q, &e)),
             );
             return out;
@@ -94,7 +95,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
                 Finding::new("ns.no-address", Severity::Error)
                     .subject(host.clone())
                     .arg("zone", &zone)
-                    .arg("error", &e)
+                    .dns_error("error", &e)
                     .evidence(Evidence::error(format!("{host} A/AAAA"), &e)),
             ),
         }
@@ -132,7 +133,7 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
                         .subject(who.clone())
                         .arg("host", &host)
                         .arg("address", addr)
-                        .arg("error", &e)
+                        .dns_error("error", &e)
                         .evidence(
                             Evidence::error(format!("{zone} SOA (RD=0)"), &e)
                                 .with_server(addr.to_string()),

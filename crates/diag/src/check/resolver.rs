@@ -29,6 +29,7 @@ fn response_evidence(r: &Response) -> Evidence {
             r.rcode.clone()
         },
         records: r.answer_rrs.iter().map(ToString::to_string).collect(),
+        dns_error: None,
     }
 }
 
@@ -86,7 +87,7 @@ pub async fn preflight(cx: &Ctx) -> Preflight {
                     .subject(server.to_string())
                     .arg("server", server)
                     .arg("seconds", format!("{:.1}", timeout.as_secs_f64()))
-                    .arg("error", &e)
+                    .dns_error("error", &e)
                     .evidence(
                         Evidence::error(format!("{} SOA", cx.domain), &e)
                             .with_server(server.to_string()),

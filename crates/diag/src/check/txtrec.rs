@@ -80,7 +80,7 @@ pub async fn lookup(
             ev,
         )),
         Err(e) if e.is_temporary() => Err(Finding::new(failed_id, Severity::Warning)
-            .arg("error", e)
+            .dns_error("error", e)
             .evidence(ev)),
         Err(_) => Ok((Vec::new(), ev)),
     }

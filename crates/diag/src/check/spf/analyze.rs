@@ -163,7 +163,7 @@ fn walk<'a>(
             Err(FetchError::Dns(e)) if via.is_empty() => {
                 st.findings.push(
                     Finding::new("spf.lookup-failed", Severity::Warning)
-                        .arg("error", &e)
+                        .dns_error("error", &e)
                         .evidence(Evidence::error(&q, &e)),
                 );
                 return node;
@@ -173,7 +173,7 @@ fn walk<'a>(
                     Finding::new("spf.include-failed", Severity::Warning)
                         .subject(domain.clone())
                         .arg("term", &via)
-                        .arg("error", &e)
+                        .dns_error("error", &e)
                         .evidence(Evidence::error(&q, &e)),
                 );
                 return node;

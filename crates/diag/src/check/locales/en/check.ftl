@@ -24,6 +24,26 @@ ui-answered-by = answered by
 ui-could-not-run = The check could not run
 ui-checked = Checked { $domain } with { $resolvers } in { $ms } ms
 
+## DNS errors (in findings' texts and evidence)
+
+dns-error-nxdomain = { $name }: no such domain (NXDOMAIN from { $server })
+dns-error-nodata = { $name }: no { $rtype } record (NODATA from { $server })
+dns-error-servfail = { $name } { $rtype }: server failure (SERVFAIL from { $server })
+dns-error-refused = { $name } { $rtype }: query refused (REFUSED from { $server })
+dns-error-rcode = { $name } { $rtype }: error response { $rcode } from { $server }
+dns-error-timeout = { $name } { $rtype }: no answer within { $seconds }s from { $servers }
+dns-error-io = { $name } { $rtype }: I/O error talking to { $server }: { $message }
+dns-error-protocol = { $name } { $rtype }: unusable reply from { $server }: { $message }
+dns-error-cname-loop = { $name }: CNAME chain loops or is longer than { $limit } links
+dns-error-invalid-name = "{ $name }" is not a valid DNS name: { $reason }
+dns-error-no-servers = no DNS server configured
+dns-result-timeout = timeout after { $seconds }s
+dns-result-io = I/O error
+dns-result-protocol = unusable reply
+dns-result-cname-loop = CNAME loop
+dns-result-invalid-name = invalid name
+dns-result-no-servers = no server
+
 ## resolvers and domain
 
 resolver-ok = { $count } resolver(s) answered: { $servers }
@@ -153,7 +173,7 @@ propagation-ok = { $count } resolvers give the same answers
 ## DNSSEC
 
 dnssec-unsigned = { $zone } is not DNSSEC-signed
-    .explain = Answers for the domain (MX, SPF, DKIM, TLSA) carry no signatures, so a resolver cannot tell forged answers from real ones, and DANE cannot be used (RFC 7672 needs DNSSEC). Many domains are unsigned; this is a note, not a fault.
+    .explain = Answers for the domain (MX, SPF, DKIM, TLSA) carry no signatures, so a resolver cannot tell forged answers from real ones, and DANE cannot be used (RFC 7672 needs DNSSEC). Validators see it as insecure: { $why }. Many domains are unsigned; this is a note, not a fault.
     .fix = Enable DNSSEC signing at your DNS provider, then publish the DS record it gives you at your registrar.
 dnssec-no-ds = { $zone } is signed ({ $keys } DNSKEY), but the parent zone has no DS record
     .explain = Without a DS at the parent, no chain of trust leads to the keys: validating resolvers treat the zone as unsigned, and DANE (TLSA) records are ignored.
@@ -188,14 +208,51 @@ dnssec-rrsig-expiring = The signature of { $query } expires in { $hours } h ({ $
     .explain = If the zone is not re-signed before then, validating resolvers start answering SERVFAIL for it.
     .fix = Check that the automatic re-signing of your DNS provider or signer runs.
 dnssec-ok = DNSSEC chain verified for { $zone }: DS → DNSKEY (key { $ksk }) → signatures of { $verified }, valid until { $until }
-    .explain = mailway checked the signatures itself, starting from the DS record the parent zone serves; the parent's own chain up to the root is trusted as the resolver gave it.
+    .explain = mailway checked the signatures itself, from the trust anchor down: { $anchor }.
 dnssec-validated = The resolver { $server } validated the answers (AD bit)
     .explain = A validating resolver checked the chain of trust from the root down to the domain.
 dnssec-resolver-not-validating = The resolver { $server } does not validate DNSSEC (no AD bit)
-    .explain = Its answers are not checked for forgery. mailway verified the zone's signatures itself (see the DNSSEC findings); use a validating resolver (such as unbound) with --resolver to check the whole chain up to the root.
+    .explain = Its answers are not checked for forgery. mailway verified the chain of trust itself, from its trust anchor (see the DNSSEC findings).
 dnssec-lookup-failed = Could not look up { $query }: { $error }
     .explain = The DNSSEC records could not be retrieved, so the signatures were not checked.
     .fix = Check the name servers of the domain (see the name server findings) and retry.
+dnssec-chain-bogus = The DNSSEC chain of trust to { $zone } is broken at { $at }: { $why }
+    .explain = Validating resolvers (Google, Cloudflare, Quad9, most ISPs) follow the chain from the root key down; where a link fails they answer SERVFAIL for every name below it, so senders cannot resolve the MX, defer the mail and finally bounce it (4.4.3, 4.4.7).
+    .fix = Fix the zone named (re-sign it, or correct the DS at the registrar); if this is a private or test tree, give its key with --trust-anchor.
+dnssec-chain-insecure = { $zone } is signed, but validators treat it as insecure: { $why }
+    .explain = The DS and keys of the zone match, but no validated chain leads to them from the trust anchor, so its signatures protect nothing and DANE records are ignored.
+    .fix = Sign the parent zones up to the trust anchor (or publish the DS there), or give the zone's key with --trust-anchor for a private tree.
+dnssec-why = { $reason ->
+        [resolver] validated by the resolver (AD bit)
+        [local] verified by mailway from the trust anchor
+        [no-trust-anchor] no trust anchor covers { $zone } (anchors: { $detail })
+        [insecure-delegation] the parent proves with { $detail } that { $zone } has no DS: an insecure delegation
+        [opt-out] { $zone } is in an NSEC3 opt-out span of its parent ({ $detail }): an unsigned delegation
+        [nsec3-iterations] the parent's NSEC3 uses { $detail } iterations, more than validators compute (RFC 9276): treated as unsigned
+        [unsupported-algorithm] the DS records of { $zone } use only algorithms mailway cannot check ({ $detail }): treated as unsigned
+        [unsigned] { $zone } is not signed
+        [no-ds] { $zone } has DNSKEYs but no DS at its parent
+        [resolver-servfail] the resolver answers SERVFAIL: it validated and rejected the data
+        [anchor-no-keys] the trust anchor's zone { $zone } serves no DNSKEY (anchor key tags { $detail }); check --trust-anchor
+        [anchor-mismatch] no DNSKEY of { $zone } matches the trust anchor (anchor tags / key tags: { $detail }); check --trust-anchor
+        [anchor-keyset-not-signed] the DNSKEY set of { $zone } is not signed by the trust anchor's key ({ $detail })
+        [ds-signature] the DS record of a child of { $zone } is not validly signed ({ $detail })
+        [ds-without-keys] the parent has a DS for { $zone } but the zone serves no DNSKEY
+        [ds-mismatch] no DNSKEY of { $zone } matches its DS (tags { $detail })
+        [keyset-not-signed] the DNSKEY set of { $zone } is not signed by the DS key ({ $detail })
+        [ds-in-bitmap] { $zone } says a DS exists ({ $detail }) but returned none
+        [denial-signature] the NSEC/NSEC3 proof of { $zone } that there is no DS does not verify ({ $detail })
+        [no-ds-proof] { $zone } returns no DS for { $detail } and no signed NSEC/NSEC3 proof that there is none
+        [no-delegation] { $zone } proves that { $detail } is not a delegation, yet it is served as a zone
+        [signer-mismatch] the signature names { $zone } as signer, which is not a parent of { $detail }
+        [missing-signature] no RRSIG although { $zone } is signed ({ $detail })
+        [expired] the signature expired { $detail }
+        [not-yet-valid] the signature is valid only from { $detail }
+        [bad-signature] the signature does not verify: { $detail }
+        [no-key] signed by key tags { $detail }, not in the key set of { $zone }
+        [no-data] no records to validate
+       *[other] { $reason } { $detail }
+    }
 
 ## SPF
 
@@ -450,7 +507,7 @@ tls-rpt-ok = TLS reporting is set up
 
 ## DANE
 
-dane-lookup-failed = Could not look up TLSA records of { $subject }: { $error }
+dane-lookup-failed = Could not look up or validate the TLSA records of { $subject }: { $error }
     .explain = Senders that validate DANE treat a failed TLSA lookup as a temporary error and defer mail.
     .fix = Check the DNS (and DNSSEC) of the zone of { $subject }.
 dane-tlsa-invalid = TLSA record of { $host }: { $kind ->
@@ -466,54 +523,32 @@ dane-tlsa-invalid = TLSA record of { $host }: { $kind ->
        *[other] A TLSA record that cannot match any certificate makes DANE-validating senders refuse to deliver (they defer mail).
     }
     .fix = Publish "3 1 1 <SHA-256 of the server's public key>" (e.g. from `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
-dane-unsigned = TLSA records of { $host } are not DNSSEC-secure ({ $reason ->
-        [no-ds] { $zone } has DNSKEYs but no DS at its parent
-       *[other] { $zone } is not signed
-    }): DANE is not in effect
+dane-unsigned = TLSA records of { $host } are not DNSSEC-secure ({ $why }): DANE is not in effect
     .explain = RFC 7672 §2.2: senders use only TLSA records from validated (secure) answers; these are ignored, so the MX hosts get opportunistic TLS that an attacker can strip.
     .fix = Sign the zone with DNSSEC and publish the DS at the parent.
 dane-ok = DANE: { $count } TLSA record(s) for { $host }, DNSSEC-validated
-    .explain = The records are well-formed, and they and the MX records are secure{ $validated ->
-        [resolver] : the resolver validated them (AD bit).
-       *[other] : mailway verified the DS at the parent of { $zone } → DNSKEY → RRSIG chain (the resolver used does not validate, so the chain above the parent is not verified).
+    .explain = The records at { $tlsa_name } are well-formed, and they, the host's addresses and the MX records are secure: { $why }{ $validated ->
+        [resolver] .
+       *[other] , anchored at { $anchor }.
     }
-dane-tlsa-bogus = TLSA records of { $host } fail DNSSEC validation: { $reason ->
-        [resolver-servfail] the resolver answers SERVFAIL: it validated and rejected the data
-        [ds-without-keys] the parent has a DS for { $zone } but the zone serves no DNSKEY
-        [ds-mismatch] no DNSKEY of { $zone } matches its DS (tags { $detail })
-        [keyset-not-signed] the DNSKEY set of { $zone } is not signed by the DS key ({ $detail })
-        [missing-signature] no RRSIG although { $zone } is signed
-        [expired] the signature expired { $detail }
-        [not-yet-valid] the signature is valid only from { $detail }
-        [bad-signature] the signature does not verify: { $detail }
-        [no-key] signed by key tags { $detail }, not in the key set of { $zone }
-       *[other] { $reason } { $detail }
-    }
+dane-tlsa-bogus = TLSA records of { $host } fail DNSSEC validation: { $why }
     .explain = RFC 7672 §2.2: validating senders cannot trust this host's TLSA records and defer mail to it (it is unusable for them) until the signatures are fixed.
     .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).
-dane-mx-bogus = The MX records ({ $query }) fail DNSSEC validation: { $reason ->
-        [resolver-servfail] the resolver answers SERVFAIL: it validated and rejected the data
-        [ds-without-keys] the parent has a DS for { $zone } but the zone serves no DNSKEY
-        [ds-mismatch] no DNSKEY of { $zone } matches its DS (tags { $detail })
-        [keyset-not-signed] the DNSKEY set of { $zone } is not signed by the DS key ({ $detail })
-        [missing-signature] no RRSIG although { $zone } is signed
-        [expired] the signature expired { $detail }
-        [not-yet-valid] the signature is valid only from { $detail }
-        [bad-signature] the signature does not verify: { $detail }
-        [no-key] signed by key tags { $detail }, not in the key set of { $zone }
-       *[other] { $reason } { $detail }
-    }
+dane-mx-bogus = The MX records ({ $query }) fail DNSSEC validation: { $why }
     .explain = Validating senders get SERVFAIL for the MX lookup and defer all mail to the domain; the TLSA records of the MX hosts are never reached.
     .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).
-dane-mx-insecure = DANE is not in effect: the MX records ({ $query }) are not DNSSEC-secure ({ $zone } is { $reason ->
-        [no-ds] signed but has no DS at its parent
-       *[other] not signed
-    })
+dane-mx-insecure = DANE is not in effect: the MX records ({ $query }) are not DNSSEC-secure ({ $why })
     .explain = RFC 7672 §2.2.1: the TLSA records of the MX hosts ({ $with }) protect only when the MX records are validated; otherwise an attacker can substitute the MX, and senders fall back to opportunistic TLS.
     .fix = Sign the zone of the domain with DNSSEC and publish the DS at the parent.
-dane-mx-unvalidated = Could not establish the DNSSEC status of the MX records ({ $query }): { $reason } { $detail }
+dane-mx-unvalidated = Could not establish the DNSSEC status of the MX records ({ $query }): { $why }
     .explain = Without a validated MX RRset, senders do not use the TLSA records of the MX hosts.
     .fix = Check the DNS (and DNSSEC) of the domain.
+dane-address-bogus = The address records of { $host } fail DNSSEC validation: { $why }
+    .explain = Validating senders cannot resolve the MX host (SERVFAIL) and defer mail to it; its TLSA records are never used.
+    .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).
+dane-address-insecure = DANE is not in effect for { $host }: its address records are not DNSSEC-secure ({ $why })
+    .explain = RFC 7672 §2.2.2: senders look up TLSA records only for MX hosts whose address records (and CNAMEs) are secure; the TLSA records published for { $host } are ignored.
+    .fix = Sign the zone that serves the address records of { $host } (or point the MX at a name in a signed zone).
 dane-none = No TLSA records on the { $count } MX host(s)
     .explain = Without DANE (RFC 7672), senders use opportunistic TLS that an attacker can strip. Needs DNSSEC.
 dane-partial = Only { $with } of { $count } MX hosts have TLSA records

@@ -24,6 +24,26 @@ ui-answered-by = respondió
 ui-could-not-run = La comprobación no pudo ejecutarse
 ui-checked = Comprobado { $domain } con { $resolvers } en { $ms } ms
 
+## errores de DNS (en los textos de los hallazgos y en las evidencias)
+
+dns-error-nxdomain = { $name }: el dominio no existe (NXDOMAIN de { $server })
+dns-error-nodata = { $name }: no hay registro { $rtype } (NODATA de { $server })
+dns-error-servfail = { $name } { $rtype }: fallo del servidor (SERVFAIL de { $server })
+dns-error-refused = { $name } { $rtype }: consulta rechazada (REFUSED de { $server })
+dns-error-rcode = { $name } { $rtype }: respuesta de error { $rcode } de { $server }
+dns-error-timeout = { $name } { $rtype }: sin respuesta en { $seconds } s de { $servers }
+dns-error-io = { $name } { $rtype }: error de E/S al hablar con { $server }: { $message }
+dns-error-protocol = { $name } { $rtype }: respuesta inutilizable de { $server }: { $message }
+dns-error-cname-loop = { $name }: la cadena de CNAME forma un bucle o tiene más de { $limit } eslabones
+dns-error-invalid-name = "{ $name }" no es un nombre DNS válido: { $reason }
+dns-error-no-servers = no hay ningún servidor DNS configurado
+dns-result-timeout = sin respuesta en { $seconds } s
+dns-result-io = error de E/S
+dns-result-protocol = respuesta inutilizable
+dns-result-cname-loop = bucle de CNAME
+dns-result-invalid-name = nombre no válido
+dns-result-no-servers = sin servidor
+
 ## resolutores y dominio
 
 resolver-ok = Respondieron { $count } resolutor(es): { $servers }
@@ -153,7 +173,7 @@ propagation-ok = { $count } resolutores dan las mismas respuestas
 ## DNSSEC
 
 dnssec-unsigned = { $zone } no está firmado con DNSSEC
-    .explain = Las respuestas del dominio (MX, SPF, DKIM, TLSA) no llevan firma, así que un resolutor no puede distinguir respuestas falsificadas de las reales, y no se puede usar DANE (el RFC 7672 exige DNSSEC). Muchos dominios no están firmados; es una nota, no un fallo.
+    .explain = Las respuestas del dominio (MX, SPF, DKIM, TLSA) no llevan firma, así que un resolutor no puede distinguir respuestas falsificadas de las reales, y no se puede usar DANE (el RFC 7672 exige DNSSEC). Los validadores la consideran insegura: { $why }. Muchos dominios no están firmados; es una nota, no un fallo.
     .fix = Active la firma DNSSEC en su proveedor DNS y publique en el registrador el registro DS que le indique.
 dnssec-no-ds = { $zone } está firmado ({ $keys } DNSKEY), pero la zona padre no tiene registro DS
     .explain = Sin DS en la zona padre ninguna cadena de confianza llega a las claves: los resolutores que validan tratan la zona como no firmada y los registros DANE (TLSA) se ignoran.
@@ -188,14 +208,51 @@ dnssec-rrsig-expiring = La firma de { $query } caduca en { $hours } h ({ $expire
     .explain = Si la zona no se vuelve a firmar antes, los resolutores que validan empezarán a responder SERVFAIL.
     .fix = Compruebe que funciona la refirma automática de su proveedor DNS o de su firmador.
 dnssec-ok = Cadena DNSSEC verificada para { $zone }: DS → DNSKEY (clave { $ksk }) → firmas de { $verified }, válidas hasta { $until }
-    .explain = mailway verificó las firmas por sí mismo, a partir del registro DS que sirve la zona padre; la cadena de la zona padre hasta la raíz se acepta tal como la dio el resolutor.
+    .explain = mailway verificó las firmas por sí mismo, desde el ancla de confianza hacia abajo: { $anchor }.
 dnssec-validated = El resolutor { $server } validó las respuestas (bit AD)
     .explain = Un resolutor que valida comprobó la cadena de confianza desde la raíz hasta el dominio.
 dnssec-resolver-not-validating = El resolutor { $server } no valida DNSSEC (sin bit AD)
-    .explain = Sus respuestas no se comprueban contra falsificaciones. mailway verificó las firmas de la zona por sí mismo (ver los hallazgos DNSSEC); use un resolutor que valide (como unbound) con --resolver para comprobar toda la cadena hasta la raíz.
+    .explain = Sus respuestas no se comprueban contra falsificaciones. mailway verificó la cadena de confianza por sí mismo, desde su ancla de confianza (ver los hallazgos DNSSEC).
 dnssec-lookup-failed = No se pudo consultar { $query }: { $error }
     .explain = No se pudieron obtener los registros DNSSEC, así que no se comprobaron las firmas.
     .fix = Revise los servidores de nombres del dominio (ver los hallazgos de servidores de nombres) y vuelva a intentarlo.
+dnssec-chain-bogus = La cadena de confianza DNSSEC hasta { $zone } está rota en { $at }: { $why }
+    .explain = Los resolutores que validan (Google, Cloudflare, Quad9, la mayoría de los ISP) siguen la cadena desde la clave raíz; donde falla un eslabón responden SERVFAIL para todos los nombres por debajo, así que los remitentes no pueden resolver el MX, aplazan el correo y al final lo devuelven (4.4.3, 4.4.7).
+    .fix = Corrija la zona indicada (vuelva a firmarla o corrija el DS en el registrador); si es un árbol privado o de pruebas, indique su clave con --trust-anchor.
+dnssec-chain-insecure = { $zone } está firmada, pero los validadores la tratan como insegura: { $why }
+    .explain = El DS y las claves de la zona coinciden, pero ninguna cadena validada lleva a ellas desde el ancla de confianza, así que sus firmas no protegen nada y los registros DANE se ignoran.
+    .fix = Firme las zonas padre hasta el ancla de confianza (o publique allí el DS), o indique la clave de la zona con --trust-anchor en un árbol privado.
+dnssec-why = { $reason ->
+        [resolver] validado por el resolutor (bit AD)
+        [local] verificado por mailway desde el ancla de confianza
+        [no-trust-anchor] ningún ancla de confianza cubre { $zone } (anclas: { $detail })
+        [insecure-delegation] la zona padre demuestra con { $detail } que { $zone } no tiene DS: una delegación insegura
+        [opt-out] { $zone } está en un tramo NSEC3 opt-out de su zona padre ({ $detail }): una delegación sin firmar
+        [nsec3-iterations] el NSEC3 de la zona padre usa { $detail } iteraciones, más de las que calculan los validadores (RFC 9276): se trata como no firmada
+        [unsupported-algorithm] los DS de { $zone } usan solo algoritmos que mailway no puede comprobar ({ $detail }): se trata como no firmada
+        [unsigned] { $zone } no está firmada
+        [no-ds] { $zone } tiene DNSKEY pero ningún DS en la zona padre
+        [resolver-servfail] el resolutor responde SERVFAIL: validó los datos y los rechazó
+        [anchor-no-keys] la zona del ancla de confianza, { $zone }, no sirve ningún DNSKEY (claves del ancla { $detail }); revise --trust-anchor
+        [anchor-mismatch] ningún DNSKEY de { $zone } coincide con el ancla de confianza (etiquetas del ancla / de las claves: { $detail }); revise --trust-anchor
+        [anchor-keyset-not-signed] el conjunto DNSKEY de { $zone } no está firmado por la clave del ancla de confianza ({ $detail })
+        [ds-signature] el DS de una zona hija de { $zone } no tiene una firma válida ({ $detail })
+        [ds-without-keys] la zona padre tiene un DS para { $zone } pero la zona no sirve ningún DNSKEY
+        [ds-mismatch] ningún DNSKEY de { $zone } coincide con su DS (etiquetas { $detail })
+        [keyset-not-signed] el conjunto DNSKEY de { $zone } no está firmado por la clave del DS ({ $detail })
+        [ds-in-bitmap] { $zone } dice que existe un DS ({ $detail }) pero no devuelve ninguno
+        [denial-signature] la prueba NSEC/NSEC3 de { $zone } de que no hay DS no se verifica ({ $detail })
+        [no-ds-proof] { $zone } no devuelve DS para { $detail } ni una prueba NSEC/NSEC3 firmada de que no lo hay
+        [no-delegation] { $zone } demuestra que { $detail } no es una delegación, pero se sirve como zona
+        [signer-mismatch] la firma nombra como firmante a { $zone }, que no es padre de { $detail }
+        [missing-signature] falta el RRSIG aunque { $zone } está firmada ({ $detail })
+        [expired] la firma caducó el { $detail }
+        [not-yet-valid] la firma solo es válida desde el { $detail }
+        [bad-signature] la firma no se verifica: { $detail }
+        [no-key] firmado con las claves { $detail }, que no están en el conjunto de claves de { $zone }
+        [no-data] no hay registros que validar
+       *[other] { $reason } { $detail }
+    }
 
 ## SPF
 
@@ -450,7 +507,7 @@ tls-rpt-ok = Los informes TLS están configurados
 
 ## DANE
 
-dane-lookup-failed = No se pudieron consultar los TLSA de { $subject }: { $error }
+dane-lookup-failed = No se pudieron consultar o validar los TLSA de { $subject }: { $error }
     .explain = Los remitentes que validan DANE tratan una consulta TLSA fallida como error temporal y aplazan el correo.
     .fix = Revise el DNS (y DNSSEC) de la zona de { $subject }.
 dane-tlsa-invalid = Registro TLSA de { $host }: { $kind ->
@@ -466,54 +523,32 @@ dane-tlsa-invalid = Registro TLSA de { $host }: { $kind ->
        *[other] Un registro TLSA que no puede coincidir con ningún certificado hace que los remitentes que validan DANE se nieguen a entregar (aplazan el correo).
     }
     .fix = Publique "3 1 1 <SHA-256 de la clave pública del servidor>" (p. ej. con `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
-dane-unsigned = Los registros TLSA de { $host } no están asegurados con DNSSEC ({ $reason ->
-        [no-ds] { $zone } tiene DNSKEY pero ningún DS en la zona padre
-       *[other] { $zone } no está firmada
-    }): DANE no está en vigor
+dane-unsigned = Los registros TLSA de { $host } no están asegurados con DNSSEC ({ $why }): DANE no está en vigor
     .explain = RFC 7672 §2.2: los remitentes solo usan registros TLSA de respuestas validadas (seguras); estos se ignoran, y los servidores MX reciben TLS oportunista que un atacante puede eliminar.
     .fix = Firme la zona con DNSSEC y publique el DS en la zona padre.
 dane-ok = DANE: { $count } registro(s) TLSA para { $host }, validados con DNSSEC
-    .explain = Los registros están bien formados y, como los MX, son seguros{ $validated ->
-        [resolver] : el resolutor los validó (bit AD).
-       *[other] : mailway verificó la cadena DS en el padre de { $zone } → DNSKEY → RRSIG (el resolutor usado no valida, así que la cadena por encima del padre no está verificada).
+    .explain = Los registros de { $tlsa_name } están bien formados, y ellos, las direcciones del servidor y los MX son seguros: { $why }{ $validated ->
+        [resolver] .
+       *[other] , con ancla en { $anchor }.
     }
-dane-tlsa-bogus = Los registros TLSA de { $host } no superan la validación DNSSEC: { $reason ->
-        [resolver-servfail] el resolutor responde SERVFAIL: validó los datos y los rechazó
-        [ds-without-keys] la zona padre tiene un DS para { $zone } pero la zona no sirve DNSKEY
-        [ds-mismatch] ninguna DNSKEY de { $zone } corresponde a su DS (etiquetas { $detail })
-        [keyset-not-signed] el conjunto DNSKEY de { $zone } no está firmado por la clave del DS ({ $detail })
-        [missing-signature] sin RRSIG aunque { $zone } está firmada
-        [expired] la firma caducó el { $detail }
-        [not-yet-valid] la firma solo es válida desde { $detail }
-        [bad-signature] la firma no se verifica: { $detail }
-        [no-key] firmada con las claves { $detail }, que no están en el conjunto de { $zone }
-       *[other] { $reason } { $detail }
-    }
-    .explain = RFC 7672 §2.2: los remitentes que validan no pueden confiar en los TLSA de este servidor y le aplazan el correo (para ellos es inutilizable) hasta que se corrijan las firmas.
-    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS corresponde a la clave KSK).
-dane-mx-bogus = Los registros MX ({ $query }) no superan la validación DNSSEC: { $reason ->
-        [resolver-servfail] el resolutor responde SERVFAIL: validó los datos y los rechazó
-        [ds-without-keys] la zona padre tiene un DS para { $zone } pero la zona no sirve DNSKEY
-        [ds-mismatch] ninguna DNSKEY de { $zone } corresponde a su DS (etiquetas { $detail })
-        [keyset-not-signed] el conjunto DNSKEY de { $zone } no está firmado por la clave del DS ({ $detail })
-        [missing-signature] sin RRSIG aunque { $zone } está firmada
-        [expired] la firma caducó el { $detail }
-        [not-yet-valid] la firma solo es válida desde { $detail }
-        [bad-signature] la firma no se verifica: { $detail }
-        [no-key] firmada con las claves { $detail }, que no están en el conjunto de { $zone }
-       *[other] { $reason } { $detail }
-    }
-    .explain = Los remitentes que validan reciben SERVFAIL al consultar los MX y aplazan todo el correo al dominio; nunca llegan a los TLSA.
-    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS corresponde a la clave KSK).
-dane-mx-insecure = DANE no está en vigor: los registros MX ({ $query }) no están asegurados con DNSSEC ({ $zone } { $reason ->
-        [no-ds] está firmada pero sin DS en la zona padre
-       *[other] no está firmada
-    })
-    .explain = RFC 7672 §2.2.1: los TLSA de los servidores MX ({ $with }) solo protegen si los MX están validados; si no, un atacante puede sustituir los MX y los remitentes vuelven a TLS oportunista.
+dane-tlsa-bogus = Los registros TLSA de { $host } no superan la validación DNSSEC: { $why }
+    .explain = RFC 7672 §2.2: los remitentes que validan no pueden fiarse de los TLSA de este servidor y le aplazan el correo (para ellos es inutilizable) hasta que se corrijan las firmas.
+    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS coincide con la clave de firma de claves).
+dane-mx-bogus = Los registros MX ({ $query }) no superan la validación DNSSEC: { $why }
+    .explain = Los remitentes que validan reciben SERVFAIL al consultar el MX y aplazan todo el correo al dominio; nunca llegan a los TLSA de los servidores MX.
+    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS coincide con la clave de firma de claves).
+dane-mx-insecure = DANE no está en vigor: los registros MX ({ $query }) no están asegurados con DNSSEC ({ $why })
+    .explain = RFC 7672 §2.2.1: los TLSA de los servidores MX ({ $with }) solo protegen si los MX están validados; si no, un atacante puede sustituir el MX y los remitentes recurren a TLS oportunista.
     .fix = Firme la zona del dominio con DNSSEC y publique el DS en la zona padre.
-dane-mx-unvalidated = No se pudo determinar el estado DNSSEC de los MX ({ $query }): { $reason } { $detail }
+dane-mx-unvalidated = No se pudo determinar el estado DNSSEC de los MX ({ $query }): { $why }
     .explain = Sin un conjunto MX validado, los remitentes no usan los TLSA de los servidores MX.
     .fix = Revise el DNS (y DNSSEC) del dominio.
+dane-address-bogus = Los registros de dirección de { $host } no superan la validación DNSSEC: { $why }
+    .explain = Los remitentes que validan no pueden resolver el servidor MX (SERVFAIL) y le aplazan el correo; sus TLSA nunca se usan.
+    .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS coincide con la clave de firma de claves).
+dane-address-insecure = DANE no está en vigor para { $host }: sus registros de dirección no están asegurados con DNSSEC ({ $why })
+    .explain = RFC 7672 §2.2.2: los remitentes solo buscan TLSA de servidores MX cuyas direcciones (y CNAME) son seguras; los TLSA publicados para { $host } se ignoran.
+    .fix = Firme la zona que sirve las direcciones de { $host } (o haga que el MX apunte a un nombre de una zona firmada).
 dane-none = Ningún servidor MX ({ $count }) tiene registros TLSA
     .explain = Sin DANE (RFC 7672), los remitentes usan TLS oportunista que un atacante puede eliminar. Requiere DNSSEC.
 dane-partial = Solo { $with } de { $count } servidores MX tienen registros TLSA

@@ -1,11 +1,26 @@
-//! DNSSEC verification of one zone level, independent of whether the resolver validates:
-//! the parent's DS records → the zone's DNSKEY RRset (signed by a key a DS points at) → an
-//! RRSIG over any RRset of the zone (signed by one of those DNSKEYs), with signature validity
-//! times checked against a given `now`.
+//! DNSSEC verification, independent of whether the resolver validates: the steps of a chain
+//! of trust from a trust anchor down to an RRset.
 //!
-//! The functions are pure (records in, verdict out); fetching the records (with DO=1, CD=1) is
-//! the caller's job, e.g. with [`crate::Resolver::query_recursive`]. What is *not* verified here:
-//! the parent's own chain up to the root (only a validating resolver's AD bit says that).
+//! - [`anchor`]: trust anchors (the IANA root KSKs by default, or DS/DNSKEY records from a
+//!   file) and [`verify_keyset_anchored`], the first link: a zone's DNSKEY RRset against its
+//!   anchor.
+//! - [`verify_keyset`]: one delegation: the parent's DS records → the zone's DNSKEY RRset
+//!   (signed by a key a DS points at).
+//! - [`verify_rrset`]: an RRSIG over any RRset (the parent's DS RRset, the zone's data),
+//!   signed by one of the zone's keys, with validity times checked against a given `now`.
+//! - [`denial`]: a DS answer without DS: the NSEC/NSEC3 proof that the child is an insecure
+//!   delegation (or no zone cut at all).
+//!
+//! The functions are pure (records in, verdict out); walking the chain — fetching the records
+//! with DO=1, CD=1, e.g. with [`crate::Resolver::query_recursive`] — is the caller's job
+//! (`mailway-diag`'s `check::dnssec`). Cryptography is hickory-proto's ([`Verifier`], DS
+//! digests, the NSEC3 hash).
+
+pub mod anchor;
+pub mod denial;
+
+pub use anchor::{AnchorData, AnchorError, IANA_ROOT_DS, TrustAnchor, TrustAnchors};
+pub use denial::{DenialProof, DsDenial, deny_ds};
 
 use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, RRSIG};
 use hickory_proto::dnssec::{Algorithm, Verifier};
@@ -33,10 +48,24 @@ pub fn ds_records(records: &[Record]) -> Vec<DS> {
         .collect()
 }
 
-/// The RRSIGs among `records` that cover `rtype`.
+/// The RRSIGs among `records` that cover `rtype` (any owner).
 pub fn rrsigs_covering(records: &[Record], rtype: RecordType) -> Vec<RRSIG> {
     records
         .iter()
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(s)) if s.input().type_covered == rtype => {
+                Some(s.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The RRSIGs among `records` at `owner` that cover `rtype`.
+pub fn rrsigs_at(records: &[Record], owner: &Name, rtype: RecordType) -> Vec<RRSIG> {
+    records
+        .iter()
+        .filter(|r| r.name == *owner)
         .filter_map(|r| match &r.data {
             RData::DNSSEC(DNSSECRData::RRSIG(s)) if s.input().type_covered == rtype => {
                 Some(s.clone())
@@ -154,7 +183,7 @@ pub fn verify_rrset(
         .iter()
         .filter(|r| r.record_type() == rtype && r.name == *name)
         .collect();
-    let sigs = rrsigs_covering(records, rtype);
+    let sigs = rrsigs_at(records, name, rtype);
     if sigs.is_empty() || rrset.is_empty() {
         return SigStatus::Unsigned;
     }
@@ -270,6 +299,46 @@ pub fn verify_keyset(zone: &Name, ds: &[DS], dnskey_answer: &[Record], now: u32)
         },
         other => KeyChain::KeysetNotSigned(other),
     }
+}
+
+/// Verifies the key set of an anchored `zone` (the first link of a chain): the DNSKEY RRset
+/// must be signed by a key that one of the anchor DS records points at, or by one of the
+/// anchor DNSKEYs itself (which must be in the set). [`KeyChain::DsMismatch`] here means no
+/// key of the zone matches the anchors (e.g. the anchors of another zone's signer, or a
+/// rolled key).
+pub fn verify_keyset_anchored(
+    zone: &Name,
+    anchor_ds: &[DS],
+    anchor_keys: &[DNSKEY],
+    dnskey_answer: &[Record],
+    now: u32,
+) -> KeyChain {
+    let keys = dnskeys(dnskey_answer);
+    if keys.is_empty() {
+        return KeyChain::DsWithoutKeys;
+    }
+    let mut trusted = keys_matching_ds(zone, anchor_ds, &keys);
+    for k in &keys {
+        if anchor_keys.iter().any(|a| a == k) && !trusted.contains(&k) {
+            trusted.push(k);
+        }
+    }
+    if trusted.is_empty() {
+        return KeyChain::DsMismatch;
+    }
+    match verify_rrset(zone, RecordType::DNSKEY, dnskey_answer, &trusted, now) {
+        SigStatus::Valid { key_tag, .. } => KeyChain::Secure {
+            ksk_tags: vec![key_tag],
+        },
+        other => KeyChain::KeysetNotSigned(other),
+    }
+}
+
+/// The keys of a verified DNSKEY RRset that may sign the zone's data: zone keys, not revoked.
+pub fn zone_keys(keys: &[DNSKEY]) -> Vec<&DNSKEY> {
+    keys.iter()
+        .filter(|k| k.zone_key() && !k.revoke())
+        .collect()
 }
 
 #[cfg(test)]
@@ -421,6 +490,73 @@ mod tests {
             KeyChain::KeysetNotSigned(SigStatus::Expired {
                 expiration: NOW - 60
             })
+        );
+    }
+
+    #[test]
+    fn anchored_keysets() {
+        let ksk = key(257);
+        let zsk = key(256);
+        let mut answer = keyset(&[&ksk, &zsk]);
+        let sig = sign(&answer, &ksk, NOW - 3600, NOW + 86400);
+        answer.push(sig);
+        let secure = KeyChain::Secure {
+            ksk_tags: vec![key_tag(&ksk.dnskey)],
+        };
+        // a DS anchor, a DNSKEY anchor
+        assert_eq!(
+            verify_keyset_anchored(&zone(), &[ds_of(&ksk)], &[], &answer, NOW),
+            secure
+        );
+        assert_eq!(
+            verify_keyset_anchored(
+                &zone(),
+                &[],
+                std::slice::from_ref(&ksk.dnskey),
+                &answer,
+                NOW
+            ),
+            secure
+        );
+        // anchors of another key; no keys served
+        let other = key(257);
+        assert_eq!(
+            verify_keyset_anchored(
+                &zone(),
+                &[ds_of(&other)],
+                std::slice::from_ref(&other.dnskey),
+                &answer,
+                NOW
+            ),
+            KeyChain::DsMismatch
+        );
+        assert_eq!(
+            verify_keyset_anchored(&zone(), &[ds_of(&ksk)], &[], &[], NOW),
+            KeyChain::DsWithoutKeys
+        );
+        // the anchored key is in the set but did not sign it (only the ZSK did)
+        let mut zsk_signed = keyset(&[&ksk, &zsk]);
+        let sig = sign(&zsk_signed, &zsk, NOW - 3600, NOW + 86400);
+        zsk_signed.push(sig);
+        assert!(matches!(
+            verify_keyset_anchored(&zone(), &[ds_of(&ksk)], &[], &zsk_signed, NOW),
+            KeyChain::KeysetNotSigned(SigStatus::NoKey { .. })
+        ));
+        assert_eq!(zone_keys(&dnskeys(&answer)).len(), 2);
+    }
+
+    #[test]
+    fn signatures_of_other_owners_are_not_used() {
+        let zsk = key(256);
+        let keys = [&zsk.dnskey];
+        let good = vec![soa(1)];
+        let sig = sign(&good, &zsk, NOW - 10, NOW + 100);
+        // the RRSIG moved to another owner does not sign the SOA at the apex
+        let mut moved = sig.clone();
+        moved.name = Name::from_ascii("other.example.test.").unwrap();
+        assert_eq!(
+            verify_rrset(&zone(), RecordType::SOA, &[soa(1), moved], &keys, NOW),
+            SigStatus::Unsigned
         );
     }
 
