@@ -97,16 +97,20 @@ impl Names {
 /// No id.
 pub const NONE: u32 = u32::MAX;
 
-/// A short string (queue id, host name) kept inline, without a heap allocation per message;
-/// longer ones (and the rare invalid UTF-8, made lossy) go to the heap.
+/// Bytes kept in place by [`ShortStr`]: queue ids, host names, most addresses, Message-IDs and
+/// `host[ip]` clients fit.
+const INLINE: usize = 54;
+
+/// A short string (queue id, host, address, Message-ID) kept inline, without a heap allocation
+/// per message or recipient; longer ones (and the rare invalid UTF-8, made lossy) go to the heap.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ShortStr {
-    /// Up to 30 bytes of valid UTF-8 in place.
+    /// Up to 54 bytes of valid UTF-8 in place.
     Inline {
         /// Length used.
         len: u8,
         /// The bytes.
-        buf: [u8; 30],
+        buf: [u8; INLINE],
     },
     /// Anything longer.
     Heap(Box<str>),
@@ -116,8 +120,8 @@ impl ShortStr {
     /// `b` as text (lossy for invalid UTF-8).
     #[inline]
     pub fn new(b: &[u8]) -> Self {
-        if b.len() <= 30 && std::str::from_utf8(b).is_ok() {
-            let mut buf = [0u8; 30];
+        if b.len() <= INLINE && std::str::from_utf8(b).is_ok() {
+            let mut buf = [0u8; INLINE];
             buf[..b.len()].copy_from_slice(b);
             ShortStr::Inline {
                 len: b.len() as u8,
@@ -125,6 +129,15 @@ impl ShortStr {
             }
         } else {
             ShortStr::Heap(boxed_str(b))
+        }
+    }
+
+    /// The bytes of the text (no UTF-8 check: for comparisons).
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            ShortStr::Inline { len, buf } => &buf[..*len as usize],
+            ShortStr::Heap(b) => b.as_bytes(),
         }
     }
 
@@ -190,9 +203,9 @@ impl RcptState {
 #[derive(Debug, Clone)]
 pub struct Rcpt {
     /// Address as delivered.
-    pub addr: Box<str>,
+    pub addr: ShortStr,
     /// Original address when different (`orig_to`).
-    pub orig: Option<Box<str>>,
+    pub orig: Option<ShortStr>,
     /// Interned lower-case domain.
     pub domain: u32,
     /// State.
@@ -305,11 +318,11 @@ pub struct Msg {
     /// Local submission.
     pub local: bool,
     /// SMTP client.
-    pub client: Option<Box<str>>,
+    pub client: Option<ShortStr>,
     /// Message-ID.
-    pub message_id: Option<Box<str>>,
+    pub message_id: Option<ShortStr>,
     /// Envelope sender (`Some("")` for the null sender).
-    pub sender: Option<Box<str>>,
+    pub sender: Option<ShortStr>,
     /// Size in bytes.
     pub size: u64,
     /// Entered the queue manager.
@@ -467,7 +480,7 @@ struct PendingHop {
     parent: u64,
     ts: i64,
     /// (recipient address, domain, delay counted)
-    rcpts: Vec<(Box<str>, u32, f64)>,
+    rcpts: Vec<(ShortStr, u32, f64)>,
     relay: u32,
 }
 
@@ -722,7 +735,7 @@ impl<S: Sink> Correlator<S> {
                 m.local = local;
                 m.arrival = Some(ev.ts);
                 if !client.is_empty() {
-                    m.client = Some(chunk.boxed(client));
+                    m.client = Some(ShortStr::new(chunk.bytes(client)));
                 }
                 self.check_hop(key, idx);
                 idx
@@ -740,7 +753,7 @@ impl<S: Sink> Correlator<S> {
                     None => self.create(key, ev, chunk, origin),
                 };
                 let m = self.slab[idx as usize].as_mut().unwrap();
-                m.message_id = Some(chunk.boxed(mid));
+                m.message_id = Some(ShortStr::new(chunk.bytes(mid)));
                 idx
             }
             Kind::Queued {
@@ -751,7 +764,7 @@ impl<S: Sink> Correlator<S> {
                 let idx = existing.unwrap_or_else(|| self.create(key, ev, chunk, origin));
                 let m = self.slab[idx as usize].as_mut().unwrap();
                 if m.sender.is_none() {
-                    m.sender = Some(chunk.boxed(from));
+                    m.sender = Some(ShortStr::new(chunk.bytes(from)));
                 }
                 m.size = size;
                 m.queued = true;
@@ -791,13 +804,13 @@ impl<S: Sink> Correlator<S> {
                         m.local = local;
                         m.arrival = Some(ev.ts);
                         m.queued = true;
-                        m.sender = Some(chunk.boxed(from));
+                        m.sender = Some(ShortStr::new(chunk.bytes(from)));
                         m.size = size;
                         if !message_id.is_empty() {
-                            m.message_id = Some(chunk.boxed(message_id));
+                            m.message_id = Some(ShortStr::new(chunk.bytes(message_id)));
                         }
                         if !client.is_empty() {
-                            m.client = Some(chunk.boxed(client));
+                            m.client = Some(ShortStr::new(chunk.bytes(client)));
                         }
                     }
                     first
@@ -1024,7 +1037,7 @@ impl<S: Sink> Correlator<S> {
             && let Some(pm) = self.slab[pi as usize].as_mut()
         {
             for r in &mut pm.rcpts {
-                if r.state == RcptState::Delivered && h.rcpts.iter().any(|x| *x.0 == *r.addr) {
+                if r.state == RcptState::Delivered && h.rcpts.iter().any(|x| x.0 == r.addr) {
                     r.state = RcptState::Forwarded;
                 }
             }
@@ -1303,8 +1316,8 @@ fn rcpt_index(m: &mut Msg, addr: &[u8], orig: Span, chunk: &Chunk, names: &mut N
     };
     let i = m.rcpts.len() as u32;
     m.rcpts.push(Rcpt {
-        addr: boxed_str(addr),
-        orig: (!orig.is_empty()).then(|| chunk.boxed(orig)),
+        addr: ShortStr::new(addr),
+        orig: (!orig.is_empty()).then(|| ShortStr::new(chunk.bytes(orig))),
         domain,
         state: RcptState::Pending,
         defers: 0,
@@ -1362,7 +1375,7 @@ mod tests {
         assert!(matches!(s, ShortStr::Inline { .. }));
         assert_eq!(&*s, "D0294E70F9D");
         assert_eq!(s.to_string(), "D0294E70F9D");
-        let long = "a-very-long-host-name.example.org";
+        let long = "a-very-long-host-name.with.many.labels.in.a.subdomain.example.org";
         let l = ShortStr::new(long.as_bytes());
         assert!(matches!(l, ShortStr::Heap(_)));
         assert_eq!(l.as_str(), long);

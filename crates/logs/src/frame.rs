@@ -7,6 +7,7 @@
 //! (`2026-11-27 19:36:35 [pid] ...`), and mailway's internal framing for transcoded journal
 //! records (`@<micros> host prog[pid]: msg`).
 
+use crate::scan::find_byte;
 use crate::time::{
     DateTimeStamp, MICROS_PER_SEC, MonthDayTime, YearHint, ZoneCache, parse_iso, parse_rfc3164,
 };
@@ -193,7 +194,7 @@ impl FrameCtx {
                 host_tag_msg(ts, rest)
             }
             Framing::Iso => {
-                let sp = memchr::memchr(b' ', line)?;
+                let sp = find_byte(b' ', line)?;
                 if sp < 19 || !line[0].is_ascii_digit() || line.get(10) != Some(&b'T') {
                     return None;
                 }
@@ -248,9 +249,9 @@ impl FrameCtx {
                 let nanos = u64::from_str_radix(&hex[16..], 16).ok()? as i64;
                 let ts = secs * MICROS_PER_SEC + nanos / 1000;
                 let rest = &line[26..];
-                let colon = memchr::memchr(b':', rest)?;
+                let colon = find_byte(b':', rest)?;
                 let tag = &rest[..colon];
-                if tag.is_empty() || memchr::memchr(b' ', tag).is_some() {
+                if tag.is_empty() || find_byte(b' ', tag).is_some() {
                     return None;
                 }
                 let (prog, pid) = split_tag(tag)?;
@@ -267,7 +268,7 @@ impl FrameCtx {
                 if line.first() != Some(&b'@') {
                     return None;
                 }
-                let sp = memchr::memchr(b' ', line)?;
+                let sp = find_byte(b' ', line)?;
                 let ts: i64 = std::str::from_utf8(&line[1..sp]).ok()?.parse().ok()?;
                 host_tag_msg(ts, &line[sp + 1..])
             }
@@ -277,7 +278,7 @@ impl FrameCtx {
     fn frame_5424<'a>(&mut self, line: &'a [u8]) -> Option<Frame<'a>> {
         let b = skip_pri(line)?;
         // VERSION
-        let sp = memchr::memchr(b' ', b)?;
+        let sp = find_byte(b' ', b)?;
         if sp == 0 || sp > 2 || !b[..sp].iter().all(u8::is_ascii_digit) {
             return None;
         }
@@ -357,7 +358,7 @@ fn looks_like_zone(b: &[u8]) -> bool {
 fn exim_rest(ts: i64, rest: &[u8]) -> Frame<'_> {
     // optional "[pid] "
     let (pid, msg) = if rest.first() == Some(&b'[') {
-        match memchr::memchr(b']', rest) {
+        match find_byte(b']', rest) {
             Some(e) if e < 12 && rest[1..e].iter().all(u8::is_ascii_digit) => {
                 let m = rest.get(e + 1..).unwrap_or(&[]);
                 (&rest[1..e], m.strip_prefix(b" ").unwrap_or(m))
@@ -390,7 +391,7 @@ fn skip_pri(b: &[u8]) -> Option<&[u8]> {
 
 #[inline]
 fn field(b: &[u8]) -> Option<(&[u8], &[u8])> {
-    let sp = memchr::memchr(b' ', b)?;
+    let sp = find_byte(b' ', b)?;
     if sp == 0 {
         return None;
     }
@@ -419,13 +420,13 @@ fn stamp_len_3164(b: &[u8]) -> Option<usize> {
 fn host_tag_msg(ts: i64, mut b: &[u8]) -> Option<Frame<'_>> {
     // syslog-ng's optional "<mail.info>" before the host
     if b.first() == Some(&b'<')
-        && let Some(e) = memchr::memchr(b'>', b)
+        && let Some(e) = find_byte(b'>', b)
         && e < 24
         && b.get(e + 1) == Some(&b' ')
     {
         b = &b[e + 2..];
     }
-    let sp = memchr::memchr(b' ', b)?;
+    let sp = find_byte(b' ', b)?;
     let first = &b[..sp];
     // no host: "postfix/smtpd[1]: msg"
     if first.last() == Some(&b':') && first.len() > 1 {
@@ -441,9 +442,9 @@ fn host_tag_msg(ts: i64, mut b: &[u8]) -> Option<Frame<'_>> {
     let host = first;
     let rest = &b[sp + 1..];
     // tag ends at ": " (or ':' at end of line); tags have no spaces
-    let colon = memchr::memchr(b':', rest)?;
+    let colon = find_byte(b':', rest)?;
     let tag = &rest[..colon];
-    if tag.is_empty() || tag.len() > 96 || memchr::memchr(b' ', tag).is_some() {
+    if tag.is_empty() || tag.len() > 96 || find_byte(b' ', tag).is_some() {
         return None;
     }
     let (prog, pid) = split_tag(tag)?;
@@ -463,7 +464,7 @@ fn host_tag_msg(ts: i64, mut b: &[u8]) -> Option<Frame<'_>> {
 
 #[inline]
 fn split_tag(tag: &[u8]) -> Option<(&[u8], &[u8])> {
-    match memchr::memchr(b'[', tag) {
+    match find_byte(b'[', tag) {
         Some(o) => {
             let close = tag.len().checked_sub(1)?;
             if tag[close] != b']' || close < o + 1 {

@@ -80,12 +80,15 @@ pub mod pipeline;
 pub mod postfix;
 pub mod reply;
 pub mod rotation;
+pub mod scan;
 pub mod sendmail;
 pub mod summary;
 pub mod time;
 pub mod trace;
 
-pub use correlate::{CorrelateOptions, Correlator, Fate, Link, Msg, Names, RcptState, Sink};
+pub use correlate::{
+    CorrelateOptions, Correlator, Fate, Link, Msg, Names, RcptState, ShortStr, Sink,
+};
 pub use event::{Attempt, Chunk, Event, Kind, LineStats, Mta, NoticeKind, Span, Stage, Status};
 pub use summary::{Report, Summary, SummaryOptions, Totals};
 

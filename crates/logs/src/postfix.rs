@@ -3,6 +3,7 @@
 //! The parser is driven by the message text, with the daemon name only as a hint, because some
 //! framings lose it (rsyslog's RFC 5424 template logs the app-name `postfix` without the daemon).
 
+use crate::scan::find_byte;
 use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, NoticeKind, Stage, Status, Transport};
@@ -246,7 +247,7 @@ fn is_info(msg: &[u8]) -> bool {
 }
 
 fn noqueue(r: &[u8], out: &mut Out<'_>) -> LineClass {
-    let (action, rest) = match memchr::memchr(b':', r) {
+    let (action, rest) = match find_byte(b':', r) {
         Some(i) if i < 20 => (&r[..i], r.get(i + 1..).unwrap_or(&[])),
         _ => return LineClass::Info,
     };
@@ -277,7 +278,7 @@ fn reject(
 ) -> LineClass {
     let qid = qid.into();
     let r = r.trim_ascii_start();
-    let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+    let sp = find_byte(b' ', r).unwrap_or(r.len());
     let word = &r[..sp];
     let stage = match word {
         b"RCPT" => Stage::Rcpt,
@@ -338,7 +339,7 @@ fn angle_value<'b>(h: &'b [u8], key: &[u8]) -> &'b [u8] {
     match find(h, key) {
         Some(i) => {
             let v = &h[i + key.len()..];
-            match memchr::memchr(b'>', v) {
+            match find_byte(b'>', v) {
                 Some(e) => &v[..e],
                 None => &v[..0],
             }
@@ -359,7 +360,7 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         }
         b'c' => {
             if let Some(v) = r.strip_prefix(b"client=") {
-                let end = memchr::memchr(b',', v).unwrap_or(v.len());
+                let end = find_byte(b',', v).unwrap_or(v.len());
                 let client = out.span(&v[..end]);
                 out.push(
                     q,
@@ -405,7 +406,7 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         }
         b'f' => {
             if let Some(v) = r.strip_prefix(b"from=<") {
-                let e = memchr::memchr(b'>', v).unwrap_or(v.len());
+                let e = find_byte(b'>', v).unwrap_or(v.len());
                 let from = &v[..e];
                 let tail = v.get(e + 1..).unwrap_or(&[]);
                 // ", size=N, nrcpt=M (queue active)" or ", status=expired, returned to sender"
@@ -634,19 +635,44 @@ fn num_after(h: &[u8], key: &[u8]) -> Option<u64> {
 }
 
 fn parse_f32(v: &[u8]) -> Option<f32> {
-    std::str::from_utf8(v).ok()?.parse().ok()
+    // fast path for the usual `D[.DDD]`: mantissa and power of ten are exact in f32, so one
+    // division is correctly rounded, the same value as `str::parse` (Clinger's fast path)
+    const POW10: [f32; 11] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+    let mut m: u32 = 0;
+    let mut frac: Option<usize> = None;
+    let mut digits = 0;
+    for &c in v {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + (c - b'0') as u32;
+                digits += 1;
+                if let Some(f) = frac.as_mut() {
+                    *f += 1;
+                }
+                if m >= 1 << 24 || digits > 9 {
+                    return std::str::from_utf8(v).ok()?.parse().ok();
+                }
+            }
+            b'.' if frac.is_none() => frac = Some(0),
+            _ => return std::str::from_utf8(v).ok()?.parse().ok(),
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    Some(m as f32 / POW10[frac.unwrap_or(0)])
 }
 
 /// `to=<rcpt>, [orig_to=<o>, ]relay=R, [conn_use=N, ]delay=D, delays=a/b/c/d, dsn=X.Y.Z,
 /// status=S (text)` (older versions lack `delays`/`dsn`).
 fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -> LineClass {
     let (rcpt, mut r) = if let Some(a) = v.strip_prefix(b"<") {
-        match memchr::memchr(b'>', a) {
+        match find_byte(b'>', a) {
             Some(e) => (&a[..e], &a[e + 1..]),
             None => return LineClass::Skipped("truncated delivery line"),
         }
     } else {
-        let e = memchr::memchr(b',', v).unwrap_or(v.len());
+        let e = find_byte(b',', v).unwrap_or(v.len());
         (&v[..e], &v[e..])
     };
     let mut orig: &[u8] = &[];
@@ -667,13 +693,13 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         if r.is_empty() {
             break;
         }
-        let Some(eq) = memchr::memchr(b'=', r) else {
+        let Some(eq) = find_byte(b'=', r) else {
             break;
         };
         let key = &r[..eq];
         let val_start = &r[eq + 1..];
         if key == b"status" {
-            let sp = memchr::memchr(b' ', val_start).unwrap_or(val_start.len());
+            let sp = find_byte(b' ', val_start).unwrap_or(val_start.len());
             status = Some(&val_start[..sp]);
             let mut t = val_start[sp..].trim_ascii();
             if let Some(x) = t.strip_prefix(b"(") {
@@ -686,7 +712,7 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
             break;
         }
         let (val, rest) = if val_start.first() == Some(&b'<') {
-            match memchr::memchr(b'>', val_start) {
+            match find_byte(b'>', val_start) {
                 Some(e) => (&val_start[1..e], &val_start[e + 1..]),
                 None => (val_start, &val_start[val_start.len()..]),
             }
@@ -802,9 +828,9 @@ pub fn relay_host<'b>(relay: &'b [u8], text: &'b [u8]) -> &'b [u8] {
         }
         return relay;
     }
-    match memchr::memchr(b'[', relay) {
+    match find_byte(b'[', relay) {
         Some(0) => {
-            let e = memchr::memchr(b']', relay).unwrap_or(relay.len());
+            let e = find_byte(b']', relay).unwrap_or(relay.len());
             &relay[1..e]
         }
         Some(i) => &relay[..i],
@@ -813,7 +839,7 @@ pub fn relay_host<'b>(relay: &'b [u8], text: &'b [u8]) -> &'b [u8] {
 }
 
 fn is_loopback_relay(relay: &[u8]) -> bool {
-    let ip = match (memchr::memchr(b'[', relay), memchr::memchr(b']', relay)) {
+    let ip = match (find_byte(b'[', relay), find_byte(b']', relay)) {
         (Some(a), Some(b)) if b > a => &relay[a + 1..b],
         _ => relay,
     };
@@ -823,6 +849,33 @@ fn is_loopback_relay(relay: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delays_parse_as_str_parse_does() {
+        for t in [
+            "0",
+            "0.01",
+            "3.4",
+            "1.6",
+            "0.1",
+            "12345.67",
+            "16777215",
+            "16777217",
+            "0.3333333",
+            "99999.999",
+            "1e3",
+            "inf",
+            "5.",
+            ".5",
+            "1.2.3",
+            "",
+            ".",
+            "-1",
+            "123456789012",
+        ] {
+            assert_eq!(parse_f32(t.as_bytes()), t.parse::<f32>().ok(), "{t:?}");
+        }
+    }
 
     #[test]
     fn qids() {
