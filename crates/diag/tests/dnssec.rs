@@ -134,6 +134,12 @@ struct Breakage {
     a_sig_expired: bool,
     /// the MX host's address is a CNAME into the unsigned zone other.test
     mx_host_alias_insecure: bool,
+    /// no TLSA record; the NSEC at the TLSA name proves it (unless `no_tlsa_no_proof`)
+    no_tlsa: bool,
+    /// with `no_tlsa`: no NSEC at all
+    no_tlsa_no_proof: bool,
+    /// with `no_tlsa`: the NSEC lists TLSA (the record was stripped)
+    no_tlsa_in_bitmap: bool,
 }
 
 const TLSA_OWNER: &str = "_25._tcp.mx.signed.test.";
@@ -374,7 +380,20 @@ fn zone_data(b: Breakage) -> (Data, String) {
     } else {
         rrsig(&t_set, &zsk, inc, exp)
     };
-    put(t_set, (!b.tlsa_sig_missing).then_some(s));
+    if b.no_tlsa {
+        if !b.no_tlsa_no_proof {
+            let types: &[RecordType] = if b.no_tlsa_in_bitmap {
+                &[RecordType::TLSA]
+            } else {
+                &[]
+            };
+            let r = vec![nsec(TLSA_OWNER, "mx.signed.test.", types)];
+            let s = rrsig(&r, &zsk, inc, exp);
+            put(r, Some(s));
+        }
+    } else {
+        put(t_set, (!b.tlsa_sig_missing).then_some(s));
+    }
     root_data(&mut data, &root, &ksk, b);
     let anchor = anchor_text(&root, b);
     if b.unsigned_zone {
@@ -461,7 +480,12 @@ async fn serve_with(data: Data, set_ad: bool, servfail_tlsa: bool) -> SocketAddr
                         m.authorities = p.clone();
                     }
                 }
-                None if known => {}
+                // NODATA, with the name's own NSEC (and RRSIG) when it has one
+                None if known => {
+                    if let Some(p) = data.get(&(name.clone(), RecordType::NSEC)) {
+                        m.authorities = p.clone();
+                    }
+                }
                 None => m.metadata.response_code = ResponseCode::NXDomain,
             }
             if let Ok(bytes) = m.to_vec() {
@@ -910,4 +934,45 @@ async fn reasons_and_dns_errors_in_spanish() {
         "{:?}",
         en.evidence
     );
+}
+
+#[tokio::test]
+async fn dane_absent_tlsa_must_be_proven() {
+    // no TLSA, proven by the zone's signed NSEC: no DANE, nothing wrong
+    let f = dane_findings(Breakage {
+        no_tlsa: true,
+        ..Default::default()
+    })
+    .await;
+    get(&f, "dane.none");
+    assert!(
+        !f.iter().any(|x| x.severity >= Severity::Warning),
+        "{:?}",
+        ids(&f)
+    );
+    // no proof, or a proof that lists TLSA: validating senders get SERVFAIL and defer
+    for (b, reason) in [
+        (
+            Breakage {
+                no_tlsa: true,
+                no_tlsa_no_proof: true,
+                ..Default::default()
+            },
+            "no-denial-proof",
+        ),
+        (
+            Breakage {
+                no_tlsa: true,
+                no_tlsa_in_bitmap: true,
+                ..Default::default()
+            },
+            "type-in-bitmap",
+        ),
+    ] {
+        let f = dane_findings(b).await;
+        let e = get(&f, "dane.tlsa-denial-bogus");
+        assert_eq!(e.severity, Severity::Error);
+        assert_eq!(e.get("reason"), Some(reason), "{:?}", ids(&f));
+        assert_eq!(e.get("zone"), Some("signed.test"));
+    }
 }

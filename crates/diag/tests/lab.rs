@@ -461,6 +461,19 @@ async fn nsec3_proofs_of_the_real_signer() {
             other => panic!("{name}: {other:?}"),
         }
     }
+    // negative answers carry ldns-signzone's NSEC3 proofs: NODATA (the name exists without
+    // TLSA) and NXDOMAIN (closest encloser, next closer name and wildcard all proven)
+    for name in [
+        "mx1.good.test",
+        "_25._tcp.nosuch.good.test",
+        "_tcp.mx1.good.test",
+    ] {
+        let v = check::dnssec::validate_denial(&cx, name, RecordType::TLSA).await;
+        assert!(v.security.is_secure(), "{name}: {:?}", v.security);
+    }
+    // while an existing TLSA RRset is no denial at all
+    let v = check::dnssec::validate_denial(&cx, "_25._tcp.mx1.good.test", RecordType::TLSA).await;
+    assert_eq!(v.security, check::dnssec::Security::NoData);
     // good.test itself: secure from the anchor
     let chain = check::dnssec::zone_chain(&cx, &Name::from_ascii("good.test.").unwrap()).await;
     assert!(

@@ -87,6 +87,8 @@ struct HostDane {
     addr_v: Vec<dnssec::Validation>,
     /// The host's CNAME-expanded name, when it is an alias reached through a secure chain.
     expanded: Option<String>,
+    /// No TLSA records and secure addresses: whether the absence is DNSSEC-proven.
+    denial: Option<dnssec::Validation>,
 }
 
 async fn host_dane(cx: &Ctx, mx: &MxData, host: String) -> HostDane {
@@ -134,6 +136,14 @@ async fn host_dane(cx: &Ctx, mx: &MxData, host: String) -> HostDane {
         let e = DnsError::NoServers;
         (name, Err(e), None)
     });
+    // "no TLSA" must be proven too when the host is secure: validating senders get SERVFAIL
+    // for an unproven negative answer and defer the mail
+    let denial = match &tlsa {
+        Err(e) if e.is_not_found() && secure_chain && !addr_v.is_empty() => {
+            Some(dnssec::validate_denial(cx, &name, RecordType::TLSA).await)
+        }
+        _ => None,
+    };
     HostDane {
         host,
         name,
@@ -141,6 +151,7 @@ async fn host_dane(cx: &Ctx, mx: &MxData, host: String) -> HostDane {
         tlsa_v,
         addr_v,
         expanded,
+        denial,
     }
 }
 
@@ -176,6 +187,7 @@ pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
             tlsa_v,
             addr_v,
             expanded,
+            denial,
         } = d;
         let q = format!("{name} TLSA");
         if let (Err(e), Some(bogus)) = (&tlsa, &tlsa_v)
@@ -197,7 +209,25 @@ pub async fn check(cx: &Ctx, mx: &MxData) -> Vec<Finding> {
         }
         let a = match tlsa {
             Ok(a) => a,
-            Err(e) if e.is_not_found() => continue,
+            Err(e) if e.is_not_found() => {
+                if let Some(v) = denial
+                    && matches!(v.security, Security::Bogus { .. })
+                {
+                    let mut evs = vec![Evidence::error(&q, &e)];
+                    evs.extend(v.evidence.iter().cloned());
+                    out.push(
+                        security_args(
+                            Finding::new("dane.tlsa-denial-bogus", Severity::Error)
+                                .subject(host.clone())
+                                .arg("host", &host)
+                                .arg("query", &q),
+                            &v.security,
+                        )
+                        .evidences(evs),
+                    );
+                }
+                continue;
+            }
             Err(e) => {
                 out.push(
                     Finding::new("dane.lookup-failed", Severity::Warning)

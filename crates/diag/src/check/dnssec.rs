@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
-use mailway_dns::dnssec::{self as dv, DsDenial, KeyChain, SigStatus};
+use mailway_dns::dnssec::{self as dv, DsDenial, KeyChain, SigStatus, TypeDenial};
 use mailway_dns::proto::dnssec::rdata::{DNSKEY, DS};
 use mailway_dns::proto::rr::{Name, RData, Record};
 use mailway_dns::{DnsError, QueryOptions, RecordType, Response};
@@ -932,6 +932,144 @@ async fn verify_one(
             dns: Some(error),
         },
     }
+}
+
+/// Validates the absence of `rtype` at `name` (a NODATA or NXDOMAIN answer) as a validating
+/// resolver would: in a zone whose chain is secure, signed NSEC/NSEC3 records must prove it
+/// ([`mailway_dns::dnssec::deny_type`]); without a proof the negative answer is bogus and
+/// validating resolvers answer SERVFAIL. `Secure` = proven absent; [`Security::NoData`] here
+/// means the records exist after all.
+pub async fn validate_denial(cx: &Ctx, name: &str, rtype: RecordType) -> Validation {
+    let name = name.trim_end_matches('.').to_string();
+    let q = format!("{name} {rtype}");
+    let r = cx.resolver.query_recursive(&name, rtype, opts()).await;
+    let mut evidence = vec![ev(&q, &r)];
+    let done = |security, evidence| Validation {
+        security,
+        evidence,
+        target: name.clone(),
+        aliases: Vec::new(),
+    };
+    let resp = match r {
+        Ok(x) => x,
+        Err(e) => {
+            let security = Security::Indeterminate {
+                error: e.to_string(),
+                dns: Some(e),
+            };
+            return done(security, evidence);
+        }
+    };
+    let Some(owner) = fqdn(&name) else {
+        let security = Security::Indeterminate {
+            error: format!("invalid name {name}"),
+            dns: None,
+        };
+        return done(security, evidence);
+    };
+    if resp.answers.iter().any(|x| x.name == owner) {
+        return done(Security::NoData, evidence);
+    }
+    // the zone that answered: its SOA, else the signer of the proof
+    let zone = resp
+        .authorities
+        .iter()
+        .find(|x| x.record_type() == RecordType::SOA)
+        .map(|x| name_str(&x.name))
+        .or_else(|| {
+            resp.authorities.iter().find_map(|x| match &x.data {
+                RData::DNSSEC(mailway_dns::proto::dnssec::rdata::DNSSECRData::RRSIG(s)) => {
+                    Some(name_str(&s.input().signer_name))
+                }
+                _ => None,
+            })
+        });
+    let zone = match zone {
+        Some(z) => z,
+        None => match zone_of_name(cx, &name).await {
+            Some(z) => z,
+            None => {
+                let security = Security::Indeterminate {
+                    error: format!("no zone found for {name}"),
+                    dns: None,
+                };
+                return done(security, evidence);
+            }
+        },
+    };
+    let Some(zone_name) = fqdn(&zone).filter(|z| z.zone_of(&owner)) else {
+        let security = Security::Bogus {
+            zone,
+            reason: "signer-mismatch",
+            detail: name.clone(),
+        };
+        return done(security, evidence);
+    };
+    let chain = zone_chain(cx, &zone_name).await;
+    for e in chain.evidence {
+        if !evidence.contains(&e) {
+            evidence.push(e);
+        }
+    }
+    let security = match chain.status {
+        ChainStatus::Secure { keys, anchor, .. } => {
+            let now = now_secs(cx);
+            let zk = dv::zone_keys(&keys);
+            let bogus = |reason: &'static str, detail: String| Security::Bogus {
+                zone: zone.clone(),
+                reason,
+                detail,
+            };
+            match dv::deny_type(&owner, rtype, &resp.authorities, &zk, now) {
+                TypeDenial::NoData(_) | TypeDenial::NxDomain(_) => Security::Secure {
+                    by: ValidatedBy::Local,
+                    zone: zone.clone(),
+                    anchor,
+                },
+                TypeDenial::OptOut(p) => Security::Insecure {
+                    zone: zone.clone(),
+                    reason: "opt-out",
+                    detail: format!("{} {}", p.rtype, p.owner),
+                },
+                TypeDenial::TooManyIterations(n) => Security::Insecure {
+                    zone: zone.clone(),
+                    reason: "nsec3-iterations",
+                    detail: n.to_string(),
+                },
+                TypeDenial::TypeExists(p) => {
+                    bogus("type-in-bitmap", format!("{q}: {} {}", p.rtype, p.owner))
+                }
+                TypeDenial::BadSignature(st) => bogus(
+                    "denial-signature",
+                    format!("{q}: {} {}", st.kind(), status_detail(&st)),
+                ),
+                TypeDenial::NoProof => bogus("no-denial-proof", q.clone()),
+            }
+        }
+        ChainStatus::Insecure {
+            zone,
+            reason,
+            detail,
+        } => Security::Insecure {
+            zone,
+            reason,
+            detail,
+        },
+        ChainStatus::Bogus {
+            zone,
+            reason,
+            detail,
+        } => Security::Bogus {
+            zone,
+            reason,
+            detail,
+        },
+        ChainStatus::Indeterminate { error } => Security::Indeterminate {
+            error: error.to_string(),
+            dns: Some(error),
+        },
+    };
+    done(security, evidence)
 }
 
 /// Validates the RRset `rtype` at `name` as a validating resolver would, following CNAMEs

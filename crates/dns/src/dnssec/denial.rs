@@ -261,6 +261,223 @@ pub fn deny_ds(name: &Name, authority: &[Record], keys: &[&DNSKEY], now: u32) ->
     bad.map_or(DsDenial::NoProof, DsDenial::BadSignature)
 }
 
+/// What the authority section of an answer without `rtype` at `name` proves (RFC 4035 §5.4,
+/// RFC 5155 §8.5–8.7): the absence must be proven by signed NSEC/NSEC3 records of the zone, or
+/// a validator rejects the negative answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeDenial {
+    /// The name exists (possibly as an empty non-terminal) without the type (nor a CNAME).
+    NoData(DenialProof),
+    /// The name does not exist, and no wildcard at its closest encloser could answer for it.
+    NxDomain(DenialProof),
+    /// An NSEC3 opt-out span covers the name: it may be under an unsigned delegation, so the
+    /// absence is not proven (insecure).
+    OptOut(DenialProof),
+    /// The NSEC/NSEC3 of the name lists the type (or a CNAME), yet none was returned: bogus.
+    TypeExists(DenialProof),
+    /// NSEC3 iterations above [`MAX_NSEC3_ITERATIONS`]: treated as insecure.
+    TooManyIterations(u16),
+    /// Proof records whose signatures do not verify with the zone's keys.
+    BadSignature(SigStatus),
+    /// No proof: bogus.
+    NoProof,
+}
+
+impl TypeDenial {
+    /// Keyword: `nodata`, `nxdomain`, `opt-out`, `type-in-bitmap`, `nsec3-iterations`,
+    /// `bad-signature`, `no-proof`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NoData(_) => "nodata",
+            Self::NxDomain(_) => "nxdomain",
+            Self::OptOut(_) => "opt-out",
+            Self::TypeExists(_) => "type-in-bitmap",
+            Self::TooManyIterations(_) => "nsec3-iterations",
+            Self::BadSignature(_) => "bad-signature",
+            Self::NoProof => "no-proof",
+        }
+    }
+
+    /// True when the absence is proven.
+    pub fn is_proven(&self) -> bool {
+        matches!(self, Self::NoData(_) | Self::NxDomain(_))
+    }
+}
+
+/// The closest encloser of `name` that an NSEC (`owner` → `next`) shows: the longest of the
+/// common ancestors of `name` with `owner` and with `next`.
+fn closest_encloser(name: &Name, owner: &Name, next: &Name) -> Name {
+    let common = |other: &Name| {
+        (0..=name.num_labels())
+            .rev()
+            .map(|n| name.trim_to(n as usize))
+            .find(|anc| anc.zone_of(other))
+            .unwrap_or_else(Name::root)
+    };
+    let (a, b) = (common(owner), common(next));
+    if a.num_labels() >= b.num_labels() {
+        a
+    } else {
+        b
+    }
+}
+
+fn wildcard_of(ce: &Name) -> Option<Name> {
+    ce.prepend_label("*").ok()
+}
+
+/// Interprets the authority section of an answer for `name`/`rtype` that had no such records.
+/// `keys` are the verified zone keys of the zone that answered.
+pub fn deny_type(
+    name: &Name,
+    rtype: RecordType,
+    authority: &[Record],
+    keys: &[&DNSKEY],
+    now: u32,
+) -> TypeDenial {
+    let mut bad: Option<SigStatus> = None;
+    let proof_of = |rt: &'static str, owner: &Name| DenialProof {
+        rtype: rt,
+        owner: name_to_string(owner),
+    };
+    // verified NSEC records
+    let mut nsecs: Vec<(&Name, &NSEC)> = Vec::new();
+    for r in authority {
+        if let RData::DNSSEC(DNSSECRData::NSEC(n)) = &r.data {
+            let st = verify_rrset(&r.name, RecordType::NSEC, authority, keys, now);
+            if st.is_valid() {
+                nsecs.push((&r.name, n));
+            } else if bad.is_none() {
+                bad = Some(st);
+            }
+        }
+    }
+    let lacks = |types: &hickory_proto::rr::RecordTypeSet| {
+        !(types.contains(rtype) || types.contains(RecordType::CNAME))
+    };
+    if !nsecs.is_empty() {
+        if let Some((o, n)) = nsecs.iter().find(|(o, _)| *o == name) {
+            return if lacks(n.type_set()) {
+                TypeDenial::NoData(proof_of("NSEC", o))
+            } else {
+                TypeDenial::TypeExists(proof_of("NSEC", o))
+            };
+        }
+        if let Some((o, n)) = nsecs
+            .iter()
+            .find(|(o, n)| nsec_covers(o, n.next_domain_name(), name))
+        {
+            // an empty non-terminal: the next name is below the name
+            if name.zone_of(n.next_domain_name()) {
+                return TypeDenial::NoData(proof_of("NSEC", o));
+            }
+            let ce = closest_encloser(name, o, n.next_domain_name());
+            let Some(wild) = wildcard_of(&ce) else {
+                return TypeDenial::NoProof;
+            };
+            // no wildcard, or one without the type
+            for (wo, wn) in &nsecs {
+                if **wo == wild && lacks(wn.type_set()) {
+                    return TypeDenial::NoData(proof_of("NSEC", wo));
+                }
+                if nsec_covers(wo, wn.next_domain_name(), &wild) {
+                    return TypeDenial::NxDomain(proof_of("NSEC", o));
+                }
+            }
+            return TypeDenial::NoProof;
+        }
+    }
+    // NSEC3
+    let nsec3: Vec<(&Name, &NSEC3)> = authority
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::NSEC3(n)) => Some((&r.name, n)),
+            _ => None,
+        })
+        .collect();
+    let Some((_, first)) = nsec3.first() else {
+        return bad.map_or(TypeDenial::NoProof, TypeDenial::BadSignature);
+    };
+    let (salt, iterations) = (first.salt().to_vec(), first.iterations());
+    if iterations > MAX_NSEC3_ITERATIONS {
+        return TypeDenial::TooManyIterations(iterations);
+    }
+    let mut valid: Vec<(&Name, &NSEC3, Vec<u8>)> = Vec::new();
+    for (owner, n) in &nsec3 {
+        if n.salt() != salt.as_slice()
+            || n.iterations() != iterations
+            || n.hash_algorithm() != Nsec3HashAlgorithm::SHA1
+        {
+            continue;
+        }
+        let st = verify_rrset(owner, RecordType::NSEC3, authority, keys, now);
+        if !st.is_valid() {
+            if bad.is_none() {
+                bad = Some(st);
+            }
+            continue;
+        }
+        if let Some(h) = base32hex_decode(&first_label(owner)) {
+            valid.push((owner, n, h));
+        }
+    }
+    let hash = |n: &Name| -> Option<Vec<u8>> {
+        Nsec3HashAlgorithm::SHA1
+            .hash(&salt, n, iterations)
+            .ok()
+            .map(|d| d.as_ref().to_vec())
+    };
+    let in_zone = |owner: &Name, n: &Name| owner.base_name().zone_of(n);
+    let matching = |n: &Name| {
+        let h = hash(n)?;
+        valid
+            .iter()
+            .find(|(o, _, oh)| *oh == h && in_zone(o, n))
+            .map(|(o, r, _)| (*o, *r))
+    };
+    let covering = |n: &Name| {
+        let h = hash(n)?;
+        valid
+            .iter()
+            .find(|(o, r, oh)| in_zone(o, n) && hash_covers(oh, r.next_hashed_owner_name(), &h))
+            .map(|(o, r, _)| (*o, *r))
+    };
+    if let Some((o, n)) = matching(name) {
+        return if lacks(n.type_set()) {
+            TypeDenial::NoData(proof_of("NSEC3", o))
+        } else {
+            TypeDenial::TypeExists(proof_of("NSEC3", o))
+        };
+    }
+    // closest encloser proof, then the wildcard
+    for labels in (0..name.num_labels()).rev() {
+        let ce = name.trim_to(labels as usize);
+        if matching(&ce).is_none() {
+            continue;
+        }
+        let next_closer = name.trim_to(labels as usize + 1);
+        let Some((o, n)) = covering(&next_closer) else {
+            break;
+        };
+        if n.opt_out() {
+            return TypeDenial::OptOut(proof_of("NSEC3", o));
+        }
+        let Some(wild) = wildcard_of(&ce) else { break };
+        if let Some((wo, wn)) = matching(&wild) {
+            return if lacks(wn.type_set()) {
+                TypeDenial::NoData(proof_of("NSEC3", wo))
+            } else {
+                TypeDenial::TypeExists(proof_of("NSEC3", wo))
+            };
+        }
+        if covering(&wild).is_some() {
+            return TypeDenial::NxDomain(proof_of("NSEC3", o));
+        }
+        break;
+    }
+    bad.map_or(TypeDenial::NoProof, TypeDenial::BadSignature)
+}
+
 /// What one verified NSEC record says about `name`, if anything.
 fn nsec_says(name: &Name, owner: &Name, nsec: &NSEC) -> Option<DsDenial> {
     let has = |t| nsec.type_bit_maps().any(|x| x == t);
@@ -445,6 +662,100 @@ mod tests {
         let deep = n("x.child.test.");
         let auth = signed(nsec("child.test.", "d.test.", &[NS]), &k, "test.");
         assert_eq!(deny_ds(&deep, &auth, &keys, NOW), DsDenial::NoProof);
+    }
+
+    #[test]
+    fn type_denials_by_nsec() {
+        use RecordType::*;
+        let k = key();
+        let keys = [&k.dnskey];
+        let name = n("_25._tcp.mx.test.");
+        // the name exists without TLSA
+        let auth = signed(nsec("_25._tcp.mx.test.", "mx.test.", &[TXT]), &k, "test.");
+        assert_eq!(deny_type(&name, TLSA, &auth, &keys, NOW).kind(), "nodata");
+        // ... or with it / with a CNAME: the answer was stripped
+        let auth = signed(nsec("_25._tcp.mx.test.", "mx.test.", &[TLSA]), &k, "test.");
+        assert_eq!(
+            deny_type(&name, TLSA, &auth, &keys, NOW).kind(),
+            "type-in-bitmap"
+        );
+        let auth = signed(nsec("_25._tcp.mx.test.", "mx.test.", &[CNAME]), &k, "test.");
+        assert_eq!(
+            deny_type(&name, TLSA, &auth, &keys, NOW).kind(),
+            "type-in-bitmap"
+        );
+        // an empty non-terminal
+        let ent = n("_tcp.mx.test.");
+        let auth = signed(nsec("a.test.", "_25._tcp.mx.test.", &[A]), &k, "test.");
+        assert_eq!(deny_type(&ent, TLSA, &auth, &keys, NOW).kind(), "nodata");
+        // does not exist: covered, and no wildcard at the closest encloser (test.)
+        let absent = n("b.test.");
+        let mut auth = signed(nsec("a.test.", "c.test.", &[A]), &k, "test.");
+        assert_eq!(
+            deny_type(&absent, TLSA, &auth, &keys, NOW),
+            TypeDenial::NoProof
+        );
+        auth.extend(signed(nsec("test.", "a.test.", &[SOA, NS]), &k, "test."));
+        assert_eq!(
+            deny_type(&absent, TLSA, &auth, &keys, NOW).kind(),
+            "nxdomain"
+        );
+        // a wildcard without TLSA answers for it: NODATA
+        let auth = [
+            signed(nsec("a.test.", "c.test.", &[A]), &k, "test."),
+            signed(nsec("*.test.", "a.test.", &[A]), &k, "test."),
+        ]
+        .concat();
+        assert_eq!(deny_type(&absent, TLSA, &auth, &keys, NOW).kind(), "nodata");
+        // nothing, forged
+        assert_eq!(deny_type(&name, TLSA, &[], &keys, NOW).kind(), "no-proof");
+        let other = key();
+        let auth = signed(
+            nsec("_25._tcp.mx.test.", "mx.test.", &[TXT]),
+            &other,
+            "test.",
+        );
+        assert_eq!(
+            deny_type(&name, TLSA, &auth, &keys, NOW).kind(),
+            "bad-signature"
+        );
+    }
+
+    #[test]
+    fn type_denials_by_nsec3() {
+        use RecordType::*;
+        let k = key();
+        let keys = [&k.dnskey];
+        let name = n("x.test.");
+        let hx = h("x.test.");
+        let mut after = hx.clone();
+        after[19] = after[19].wrapping_add(1);
+        let auth = signed(nsec3(&hx, &after, false, &[TXT]), &k, "test.");
+        assert_eq!(deny_type(&name, TLSA, &auth, &keys, NOW).kind(), "nodata");
+        let auth = signed(nsec3(&hx, &after, false, &[TLSA]), &k, "test.");
+        assert_eq!(
+            deny_type(&name, TLSA, &auth, &keys, NOW).kind(),
+            "type-in-bitmap"
+        );
+        // NXDOMAIN: the apex matches, x.test is covered, *.test is covered
+        let ha = h("test.");
+        let hw = h("*.test.");
+        let mut before = hx.clone();
+        before[19] = before[19].wrapping_sub(1);
+        let mut wb = hw.clone();
+        wb[19] = wb[19].wrapping_sub(1);
+        let mut wa = hw.clone();
+        wa[19] = wa[19].wrapping_add(1);
+        let mut auth = signed(nsec3(&ha, &before, false, &[SOA, NS]), &k, "test.");
+        auth.extend(signed(nsec3(&before, &after, false, &[]), &k, "test."));
+        // without the wildcard proof: not proven
+        assert_eq!(deny_type(&name, TLSA, &auth, &keys, NOW).kind(), "no-proof");
+        auth.extend(signed(nsec3(&wb, &wa, false, &[]), &k, "test."));
+        assert_eq!(deny_type(&name, TLSA, &auth, &keys, NOW).kind(), "nxdomain");
+        // an opt-out span: not proven (insecure)
+        let mut auth = signed(nsec3(&ha, &before, false, &[SOA, NS]), &k, "test.");
+        auth.extend(signed(nsec3(&before, &after, true, &[]), &k, "test."));
+        assert_eq!(deny_type(&name, TLSA, &auth, &keys, NOW).kind(), "opt-out");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod anchor;
 pub mod denial;
 
 pub use anchor::{AnchorData, AnchorError, IANA_ROOT_DS, TrustAnchor, TrustAnchors};
-pub use denial::{DenialProof, DsDenial, deny_ds};
+pub use denial::{DenialProof, DsDenial, TypeDenial, deny_ds, deny_type};
 
 use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, RRSIG};
 use hickory_proto::dnssec::{Algorithm, Verifier};

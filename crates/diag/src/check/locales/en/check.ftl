@@ -250,6 +250,8 @@ dnssec-why = { $reason ->
         [not-yet-valid] the signature is valid only from { $detail }
         [bad-signature] the signature does not verify: { $detail }
         [no-key] signed by key tags { $detail }, not in the key set of { $zone }
+        [no-denial-proof] { $zone } answers "no record" for { $detail } without a signed NSEC/NSEC3 proof
+        [type-in-bitmap] { $zone } says the record exists ({ $detail }) but returned none
         [no-data] no records to validate
        *[other] { $reason } { $detail }
     }
@@ -534,6 +536,9 @@ dane-ok = DANE: { $count } TLSA record(s) for { $host }, DNSSEC-validated
 dane-tlsa-bogus = TLSA records of { $host } fail DNSSEC validation: { $why }
     .explain = RFC 7672 §2.2: validating senders cannot trust this host's TLSA records and defer mail to it (it is unusable for them) until the signatures are fixed.
     .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).
+dane-tlsa-denial-bogus = The "no TLSA records" answer for { $host } fails DNSSEC validation: { $why }
+    .explain = { $zone } is signed, so a validating resolver expects a signed proof that { $query } does not exist; without it the answer is bogus: DANE senders get SERVFAIL for the TLSA lookup and defer mail to { $host }.
+    .fix = Re-sign the zone { $zone } so that negative answers carry their NSEC/NSEC3 records (check the signer and the name servers' DNSSEC support).
 dane-mx-bogus = The MX records ({ $query }) fail DNSSEC validation: { $why }
     .explain = Validating senders get SERVFAIL for the MX lookup and defer all mail to the domain; the TLSA records of the MX hosts are never reached.
     .fix = Re-sign the zone { $zone } (check that the signer runs and the DS matches the key-signing key).

@@ -250,6 +250,8 @@ dnssec-why = { $reason ->
         [not-yet-valid] la firma solo es válida desde el { $detail }
         [bad-signature] la firma no se verifica: { $detail }
         [no-key] firmado con las claves { $detail }, que no están en el conjunto de claves de { $zone }
+        [no-denial-proof] { $zone } responde "no hay registro" para { $detail } sin una prueba NSEC/NSEC3 firmada
+        [type-in-bitmap] { $zone } dice que el registro existe ({ $detail }) pero no devuelve ninguno
         [no-data] no hay registros que validar
        *[other] { $reason } { $detail }
     }
@@ -534,6 +536,9 @@ dane-ok = DANE: { $count } registro(s) TLSA para { $host }, validados con DNSSEC
 dane-tlsa-bogus = Los registros TLSA de { $host } no superan la validación DNSSEC: { $why }
     .explain = RFC 7672 §2.2: los remitentes que validan no pueden fiarse de los TLSA de este servidor y le aplazan el correo (para ellos es inutilizable) hasta que se corrijan las firmas.
     .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS coincide con la clave de firma de claves).
+dane-tlsa-denial-bogus = La respuesta "no hay registros TLSA" para { $host } no supera la validación DNSSEC: { $why }
+    .explain = { $zone } está firmada, así que un resolutor que valida espera una prueba firmada de que { $query } no existe; sin ella la respuesta es falsa: los remitentes DANE reciben SERVFAIL en la consulta TLSA y aplazan el correo hacia { $host }.
+    .fix = Vuelva a firmar la zona { $zone } para que las respuestas negativas lleven sus registros NSEC/NSEC3 (revise el firmador y el soporte DNSSEC de los servidores de nombres).
 dane-mx-bogus = Los registros MX ({ $query }) no superan la validación DNSSEC: { $why }
     .explain = Los remitentes que validan reciben SERVFAIL al consultar el MX y aplazan todo el correo al dominio; nunca llegan a los TLSA de los servidores MX.
     .fix = Vuelva a firmar la zona { $zone } (compruebe que el firmador funciona y que el DS coincide con la clave de firma de claves).
