@@ -233,6 +233,8 @@ pub fn parse_chunk(chunk: &mut Chunk, ctx: &mut ParseCtx) {
     } = chunk;
     let buf: &[u8] = buf;
     let base = buf.as_ptr() as usize;
+    // binary data is rare: one search of the block instead of one per line
+    let has_nul = memchr::memchr(0, buf).is_some();
     let mut pos = 0usize;
     let mut line_no = *first_line;
     while pos < buf.len() {
@@ -267,7 +269,7 @@ pub fn parse_chunk(chunk: &mut Chunk, ctx: &mut ParseCtx) {
                 kind: Kind::Removed,
             },
         };
-        let class = classify_line(line, &mut ctx.frame, &ctx.format, &mut out);
+        let class = classify_checked(line, &mut ctx.frame, &ctx.format, &mut out, has_nul);
         match class {
             LineClass::Event => stats.events += 1,
             LineClass::Info => stats.info += 1,
@@ -303,7 +305,19 @@ pub fn classify_line(
     format: &InputFormat,
     out: &mut Out<'_>,
 ) -> LineClass {
-    if memchr::memchr(0, line).is_some() {
+    classify_checked(line, frame, format, out, true)
+}
+
+/// [`classify_line`]; `may_have_nul` false when the caller knows the line has no NUL byte.
+#[inline]
+fn classify_checked(
+    line: &[u8],
+    frame: &mut FrameCtx,
+    format: &InputFormat,
+    out: &mut Out<'_>,
+    may_have_nul: bool,
+) -> LineClass {
+    if may_have_nul && memchr::memchr(0, line).is_some() {
         return LineClass::Skipped("binary data");
     }
     if let InputFormat::Exchange(cols) = format {

@@ -164,6 +164,29 @@ fn read_full(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Resul
     Ok(buf.len() - start)
 }
 
+/// Reads up to `want` bytes into `buf[filled..]` (fewer only at the end of the input), growing
+/// `buf` only when its initialised length is too short; returns the bytes read.
+fn read_into(
+    r: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    filled: usize,
+    want: usize,
+) -> std::io::Result<usize> {
+    if buf.len() < filled + want {
+        buf.resize(filled + want, 0);
+    }
+    let mut n = 0;
+    while n < want {
+        match r.read(&mut buf[filled + n..filled + want]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// Reads every source in order, parsing in parallel and feeding `correlator` in order. Returns
 /// one report per input.
 pub fn run<S: Sink>(
@@ -212,7 +235,11 @@ pub fn run<S: Sink>(
                 correlator.feed(&job.chunk);
             }
             let mut c = job.chunk;
+            // the block's bytes stay: the reader reuses them as already-initialised space
+            // (zeroing every block before reading into it cost as much as the kernel's copy)
+            let buf = std::mem::take(&mut c.buf);
             c.clear();
+            c.buf = buf;
             let _ = free_tx.send(c);
         };
         for job in done_rx.iter() {
@@ -359,6 +386,7 @@ fn reader_thread(
                 std::io::Cursor::new(head).chain(reader),
             ));
             let mut chunk = free_rx.recv().unwrap_or_default();
+            chunk.buf.clear();
             loop {
                 let rec = er.next_record().map_err(io)?;
                 let Some(rec) = rec else {
@@ -374,6 +402,7 @@ fn reader_thread(
                         return Ok(());
                     }
                     chunk = free_rx.recv().unwrap_or_default();
+                    chunk.buf.clear();
                 }
             }
             if !chunk.buf.is_empty() && !send(chunk, &mut seq, &mut line_no) {
@@ -385,22 +414,28 @@ fn reader_thread(
         let mut eof = false;
         loop {
             let mut chunk = free_rx.recv().unwrap_or_default();
-            chunk.buf.clear();
-            chunk.buf.append(&mut carry);
+            // `chunk.buf` holds an earlier block's bytes: its length is space already
+            // initialised, read into without zeroing it again; `filled` is this block's length
+            let mut filled = carry.len();
+            if chunk.buf.len() < filled {
+                chunk.buf.resize(filled, 0);
+            }
+            chunk.buf[..filled].copy_from_slice(&carry);
+            carry.clear();
             // fill the block; never cut a line (very long lines make a longer block)
             while !eof {
-                let have_nl = memchr::memrchr(b'\n', &chunk.buf).is_some();
-                if chunk.buf.len() >= opts.block_size && have_nl {
+                let have_nl = memchr::memrchr(b'\n', &chunk.buf[..filled]).is_some();
+                if filled >= opts.block_size && have_nl {
                     break;
                 }
-                let want = opts
-                    .block_size
-                    .saturating_sub(chunk.buf.len())
-                    .max(64 << 10);
-                if read_full(&mut *reader, &mut chunk.buf, want).map_err(io)? == 0 {
+                let want = opts.block_size.saturating_sub(filled).max(64 << 10);
+                let n = read_into(&mut *reader, &mut chunk.buf, filled, want).map_err(io)?;
+                if n == 0 {
                     eof = true;
                 }
+                filled += n;
             }
+            chunk.buf.truncate(filled);
             if !eof && let Some(p) = memchr::memrchr(b'\n', &chunk.buf) {
                 carry.extend_from_slice(&chunk.buf[p + 1..]);
                 chunk.buf.truncate(p + 1);

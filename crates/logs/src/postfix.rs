@@ -74,14 +74,57 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
     memmem::find(h, n)
 }
 
+const ALNUM: u8 = 1;
+const DIGIT: u8 = 2;
+/// A digit or `A`-`F` (the alphabet of short queue ids).
+const HEXU: u8 = 4;
+const UPPER: u8 = 8;
+const LOWER_Z: u8 = 16;
+
+/// Character classes of queue-id bytes, one table lookup per byte.
+static QID_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut k = 0;
+        if b.is_ascii_alphanumeric() {
+            k |= ALNUM;
+        }
+        if b.is_ascii_digit() {
+            k |= DIGIT | HEXU;
+        }
+        if b >= b'A' && b <= b'F' {
+            k |= HEXU;
+        }
+        if b.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if b == b'z' {
+            k |= LOWER_Z;
+        }
+        t[c] = k;
+        c += 1;
+    }
+    t
+};
+
 /// A queue id followed by `: ` (or `:` at the end) at the start of `msg`.
 #[inline]
 pub fn split_qid(msg: &[u8]) -> Option<(&[u8], &[u8])> {
-    let n = msg
-        .iter()
-        .take(32)
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .count();
+    // one pass: length of the alphanumeric run and the classes of its bytes
+    let mut n = 0;
+    let mut all = u8::MAX;
+    let mut any = 0u8;
+    for &c in msg.iter().take(32) {
+        let k = QID_CLASS[c as usize];
+        if k & ALNUM == 0 {
+            break;
+        }
+        all &= k;
+        any |= k;
+        n += 1;
+    }
     if !(5..=24).contains(&n) || msg.get(n) != Some(&b':') {
         return None;
     }
@@ -91,14 +134,10 @@ pub fn split_qid(msg: &[u8]) -> Option<(&[u8], &[u8])> {
         None => &msg[n + 1..],
         Some(_) => return None,
     };
-    let short = q
-        .iter()
-        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
-    let long = n >= 10 && q.contains(&b'z') && q.iter().any(u8::is_ascii_digit);
-    if (short && q != b"DEADBEEF")
-        || long
-        || (n >= 10 && q.iter().any(u8::is_ascii_digit) && q.iter().any(u8::is_ascii_uppercase))
-    {
+    let short = all & HEXU != 0;
+    let digit = any & DIGIT != 0;
+    let long = n >= 10 && any & LOWER_Z != 0 && digit;
+    if (short && q != b"DEADBEEF") || long || (n >= 10 && digit && any & UPPER != 0) {
         if q == b"NOQUEUE" {
             return None;
         }
@@ -888,6 +927,50 @@ mod tests {
         assert!(split_qid(b"NOQUEUE: reject").is_none());
         assert!(split_qid(b"statistics: x").is_none());
         assert_eq!(split_qid(b"D4F2023DB: removed").unwrap().1, b"removed");
+    }
+
+    /// The straightforward form of `split_qid` (several passes), to check the one-pass version.
+    fn split_qid_reference(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+        let n = msg
+            .iter()
+            .take(32)
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if !(5..=24).contains(&n) || msg.get(n) != Some(&b':') {
+            return None;
+        }
+        let q = &msg[..n];
+        let rest = match msg.get(n + 1) {
+            Some(b' ') => &msg[n + 2..],
+            None => &msg[n + 1..],
+            Some(_) => return None,
+        };
+        let short = q
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+        let long = n >= 10 && q.contains(&b'z') && q.iter().any(u8::is_ascii_digit);
+        if (short && q != b"DEADBEEF")
+            || long
+            || (n >= 10 && q.iter().any(u8::is_ascii_digit) && q.iter().any(u8::is_ascii_uppercase))
+        {
+            if q == b"NOQUEUE" {
+                return None;
+            }
+            return Some((q, rest));
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_qid_matches_reference(
+            q in "[0-9A-Za-z]{0,30}",
+            sep in proptest::sample::select(vec![": ", ":", ":x", " ", ""]),
+            tail in "[ -~]{0,8}",
+        ) {
+            let line = format!("{q}{sep}{tail}");
+            proptest::prop_assert_eq!(split_qid(line.as_bytes()), split_qid_reference(line.as_bytes()));
+        }
     }
 
     #[test]
