@@ -925,6 +925,33 @@ async fn reasons_and_dns_errors_in_spanish() {
         "{:?}",
         e.evidence
     );
+    // an SPF evaluation that meets a DNS timeout: temperror, the reason in Spanish
+    let dns2 = mailway_testkit::dns::TestDns::builder()
+        .zone(
+            "spf.test",
+            "@ 300 IN TXT \"v=spf1 include:dead.spf.test -all\"\n",
+        )
+        .timeout("dead.spf.test", Some(RecordType::TXT))
+        .start()
+        .await
+        .unwrap();
+    let resolver = Resolver::new(
+        ResolverConfig::new([dns2.addr()])
+            .with_timeout(Duration::from_millis(300))
+            .with_attempts(1),
+    )
+    .unwrap();
+    let mut o = CheckOptions::new("spf.test");
+    o.ip = Some("192.0.2.9".parse().unwrap());
+    let cx2 = Ctx::new(resolver, o);
+    let mut sf = check::spf::check(&cx2).await;
+    for x in &mut sf {
+        x.localize(check::Lang::Es, "spf.test");
+    }
+    let r = get(&sf, "spf.result");
+    assert_eq!(r.get("result"), Some("temperror"));
+    let reason = r.get("reason").unwrap();
+    assert!(reason.contains("sin respuesta en"), "{reason}");
     // the same finding in English
     let mut en = e.clone();
     en.localize(check::Lang::En, "slow.test");

@@ -14,7 +14,7 @@ use super::eval::{
 };
 use super::parse::{Mechanism, Qualifier, SpfRecord, SyntaxErrorKind, parse_record};
 use crate::check::Ctx;
-use crate::check::finding::{Evidence, Finding, Severity};
+use crate::check::finding::{Evidence, Finding, LocalArg, Severity};
 
 /// One record in the include/redirect tree.
 #[derive(Debug, Clone)]
@@ -394,8 +394,13 @@ async fn evaluate(cx: &Ctx, ip: IpAddr) -> Finding {
         lines.push(format!("reason: {r}"));
     }
     lines.push(format!("DNS-querying terms evaluated: {}", ev.lookups));
-    Finding::new("spf.result", sev)
-        .subject(ip.to_string())
+    let f = Finding::new("spf.result", sev);
+    // a temporary DNS failure reads in the report's language
+    let f = match &ev.dns_error {
+        Some(e) => f.local_arg("reason", LocalArg::Dns(e.clone())),
+        None => f.arg("reason", ev.reason.clone().unwrap_or_default()),
+    };
+    f.subject(ip.to_string())
         .arg("ip", ip)
         .arg("result", ev.result.as_str())
         .arg(
@@ -406,7 +411,6 @@ async fn evaluate(cx: &Ctx, ip: IpAddr) -> Finding {
                 term
             },
         )
-        .arg("reason", ev.reason.clone().unwrap_or_default())
         .arg("sender", &sender)
         .evidence(Evidence::note(
             format!("check_host({ip}, {}, {sender})", cx.domain),

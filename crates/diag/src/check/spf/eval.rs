@@ -83,6 +83,9 @@ pub struct Evaluation {
     pub decided_by: Vec<Step>,
     /// Why, for `permerror`/`temperror`/`none` (English detail).
     pub reason: Option<String>,
+    /// The DNS failure behind a `temperror`, when one was.
+    #[serde(skip)]
+    pub dns_error: Option<mailway_dns::DnsError>,
     /// The explanation (`exp=`) for `fail`, or the default.
     pub explanation: Option<String>,
     /// DNS-querying terms evaluated.
@@ -140,6 +143,8 @@ struct State<'r> {
 /// Why evaluation stopped early.
 enum Stop {
     Temp(String),
+    /// A temporary DNS failure (temperror), kept typed for the texts.
+    Dns(mailway_dns::DnsError),
     Perm(String),
 }
 
@@ -327,7 +332,7 @@ impl<'r> State<'r> {
                 Err(FetchError::Multiple(n)) => {
                     return Err(Stop::Perm(format!("{n} SPF records at {domain}")));
                 }
-                Err(FetchError::Dns(e)) => return Err(Stop::Temp(e.to_string())),
+                Err(FetchError::Dns(e)) => return Err(Stop::Dns(e)),
             };
             if !ascii {
                 return Err(Stop::Perm(format!("SPF record of {domain} is not ASCII")));
@@ -401,7 +406,7 @@ impl<'r> State<'r> {
                             self.count_void()?;
                             false
                         }
-                        Err(e) => return Err(Stop::Temp(e.to_string())),
+                        Err(e) => return Err(Stop::Dns(e)),
                     }
                 }
                 Mechanism::Mx {
@@ -418,7 +423,7 @@ impl<'r> State<'r> {
                         Ok(a) => a.records,
                         Err(e) if e.is_not_found() => Vec::new(),
                         Err(DnsError::InvalidName { .. }) => Vec::new(),
-                        Err(e) => return Err(Stop::Temp(e.to_string())),
+                        Err(e) => return Err(Stop::Dns(e)),
                     };
                     if mxs.is_empty() {
                         self.count_void()?;
@@ -443,7 +448,7 @@ impl<'r> State<'r> {
                                     }
                                 }
                                 Ok(None) => {}
-                                Err(e) => return Err(Stop::Temp(e.to_string())),
+                                Err(e) => return Err(Stop::Dns(e)),
                             }
                         }
                         hit
@@ -481,7 +486,7 @@ impl<'r> State<'r> {
                             self.count_void()?;
                             false
                         }
-                        Err(e) => return Err(Stop::Temp(e.to_string())),
+                        Err(e) => return Err(Stop::Dns(e)),
                     }
                 }
             };
@@ -611,6 +616,7 @@ pub async fn check_host(resolver: &Resolver, req: &Request) -> Evaluation {
 
 async fn evaluate_domain(st: &mut State<'_>, domain: String) -> Evaluation {
     let outcome = st.check_host(domain, 0).await;
+    let mut dns_error = None;
     let (result, decided_by, reason, explanation) = match outcome {
         Ok((SpfResult::None, path, _)) => (SpfResult::None, path, None, None),
         Ok((SpfResult::Fail, path, exp)) => (
@@ -621,12 +627,18 @@ async fn evaluate_domain(st: &mut State<'_>, domain: String) -> Evaluation {
         ),
         Ok((r, path, _)) => (r, path, None, None),
         Err(Stop::Temp(m)) => (SpfResult::TempError, vec![], Some(m), None),
+        Err(Stop::Dns(e)) => {
+            let m = e.to_string();
+            dns_error = Some(e);
+            (SpfResult::TempError, vec![], Some(m), None)
+        }
         Err(Stop::Perm(m)) => (SpfResult::PermError, vec![], Some(m), None),
     };
     Evaluation {
         result,
         decided_by,
         reason,
+        dns_error,
         explanation,
         lookups: st.lookups,
         void_lookups: st.voids,

@@ -252,6 +252,7 @@ dnssec-why = { $reason ->
         [no-key] signed by key tags { $detail }, not in the key set of { $zone }
         [no-denial-proof] { $zone } answers "no record" for { $detail } without a signed NSEC/NSEC3 proof
         [type-in-bitmap] { $zone } says the record exists ({ $detail }) but returned none
+        [indeterminate] could not be determined: { $detail }
         [no-data] no records to validate
        *[other] { $reason } { $detail }
     }

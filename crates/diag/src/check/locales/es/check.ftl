@@ -252,6 +252,7 @@ dnssec-why = { $reason ->
         [no-key] firmado con las claves { $detail }, que no están en el conjunto de claves de { $zone }
         [no-denial-proof] { $zone } responde "no hay registro" para { $detail } sin una prueba NSEC/NSEC3 firmada
         [type-in-bitmap] { $zone } dice que el registro existe ({ $detail }) pero no devuelve ninguno
+        [indeterminate] no se pudo determinar: { $detail }
         [no-data] no hay registros que validar
        *[other] { $reason } { $detail }
     }
