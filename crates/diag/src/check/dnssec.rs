@@ -265,6 +265,14 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
                 .arg("until", earliest.map(utc).unwrap_or_else(|| "-".into()))
                 .arg("anchor", anchor)
                 .arg("anchored", "yes")
+                .evidences(
+                    anchored
+                        .evidence
+                        .iter()
+                        .filter(|e| !evs.contains(e))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
                 .evidences(evs),
         );
     }
