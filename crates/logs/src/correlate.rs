@@ -439,26 +439,63 @@ impl Default for CorrelateOptions {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// (origin, queue id) packed in four words: the origin (4 bytes), the id's length (1) and the id
+/// (27 bytes; longer ids keep 11 bytes and two hashes of the rest), compared and hashed a word
+/// at a time.
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct QKey {
-    origin: u32,
-    len: u8,
-    b: [u8; 27],
+    w: [u64; 4],
+}
+
+impl std::hash::Hash for QKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        for x in self.w {
+            h.write_u64(x);
+        }
+    }
 }
 
 impl QKey {
+    #[inline]
     fn new(origin: u32, qid: &[u8]) -> Self {
-        let mut b = [0u8; 27];
-        let len = if qid.len() <= 27 {
-            b[..qid.len()].copy_from_slice(qid);
-            qid.len() as u8
+        let mut b = [0u8; 32];
+        b[..4].copy_from_slice(&origin.to_le_bytes());
+        if qid.len() <= 27 {
+            b[4] = qid.len() as u8;
+            b[5..5 + qid.len()].copy_from_slice(qid);
         } else {
-            b[..11].copy_from_slice(&qid[..11]);
-            b[11..19].copy_from_slice(&hash64(qid).to_le_bytes());
-            b[19..27].copy_from_slice(&hash64(&qid[11..]).to_le_bytes());
-            200
+            b[4] = 200;
+            b[5..16].copy_from_slice(&qid[..11]);
+            b[16..24].copy_from_slice(&hash64(qid).to_le_bytes());
+            b[24..32].copy_from_slice(&hash64(&qid[11..]).to_le_bytes());
+        }
+        let word = |i: usize| {
+            u64::from_le_bytes([
+                b[i],
+                b[i + 1],
+                b[i + 2],
+                b[i + 3],
+                b[i + 4],
+                b[i + 5],
+                b[i + 6],
+                b[i + 7],
+            ])
         };
-        Self { origin, len, b }
+        Self {
+            w: [word(0), word(8), word(16), word(24)],
+        }
+    }
+
+    /// The id's bytes as packed (the first 27 bytes of a longer id), with the same key under
+    /// another origin.
+    fn with_origin(&self, origin: u32) -> Self {
+        let mut b = [0u8; 32];
+        for (i, x) in self.w.iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&x.to_le_bytes());
+        }
+        let n = (b[4] as usize).min(27);
+        QKey::new(origin, &b[5..5 + n])
     }
 }
 
@@ -1014,7 +1051,7 @@ impl<S: Sink> Correlator<S> {
 
     fn check_hop(&mut self, key: QKey, idx: u32) {
         // by queue id only: the hop may go to another instance on the same host
-        let hk = QKey::new(NONE, &key.b[..(key.len.min(27)) as usize]);
+        let hk = key.with_origin(NONE);
         let Some(h) = self.pending_hops.remove(&hk) else {
             return;
         };
