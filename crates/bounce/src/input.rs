@@ -50,10 +50,7 @@ pub fn binary_reason(raw: &[u8]) -> Option<String> {
         return Some("starts with a NUL byte".into());
     }
     // A stray NUL or control byte happens in real bounces; many of them do not.
-    let bad = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
-        .count();
+    let bad = control_bytes(head);
     if bad > 0 && bad * 20 > head.len() {
         return Some(format!(
             "{bad} control or NUL bytes in the first {} bytes",
@@ -61,6 +58,19 @@ pub fn binary_reason(raw: &[u8]) -> Option<String> {
         ));
     }
     None
+}
+
+/// How many bytes of `b` are control or NUL bytes other than LF, CR, TAB, FF and ESC.
+/// Counted in blocks with byte-sized counters so that the loop vectorises: it runs on the
+/// first 8 KiB of every message.
+fn control_bytes(b: &[u8]) -> usize {
+    #[inline(always)]
+    fn is_bad(x: u8) -> u8 {
+        u8::from(x < 0x20) & u8::from(!matches!(x, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+    }
+    b.chunks(255)
+        .map(|c| c.iter().fold(0u8, |n, &x| n + is_bad(x)) as usize)
+        .sum()
 }
 
 /// True when `raw` starts like an mbox file (`From ` separator line).

@@ -114,10 +114,14 @@ impl Mail {
         check_truncation(raw, root, &mut mail.warnings);
 
         let mut texts: Vec<String> = Vec::new();
-        let mut htmls: Vec<String> = Vec::new();
+        let mut htmls: Vec<&str> = Vec::new();
         collect(&msg, &mut mail, &mut texts, &mut htmls, 0);
         if texts.iter().all(|t| t.trim().is_empty()) && !htmls.is_empty() {
-            texts = htmls;
+            // HTML is turned into text only when there is no plain text (most bounces have both)
+            texts = htmls
+                .iter()
+                .map(|h| normalize_text(&mail_parser::decoders::html::html_to_text(h)).into_owned())
+                .collect();
         }
         mail.body = texts.join("\n");
         if mail.body.trim().is_empty() && mail.dsn.is_none() && mail.feedback.is_none() {
@@ -246,11 +250,11 @@ fn known_charset(label: &str) -> bool {
     ) || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_some()
 }
 
-fn collect(
-    msg: &Message<'_>,
+fn collect<'m>(
+    msg: &'m Message<'_>,
     mail: &mut Mail,
     texts: &mut Vec<String>,
-    htmls: &mut Vec<String>,
+    htmls: &mut Vec<&'m str>,
     depth: usize,
 ) {
     for part in &msg.parts {
@@ -306,11 +310,7 @@ fn collect(
                     _ => texts.push(t.into_owned()),
                 }
             }
-            PartType::Html(h) => {
-                htmls.push(
-                    normalize_text(&mail_parser::decoders::html::html_to_text(h)).into_owned(),
-                );
-            }
+            PartType::Html(h) => htmls.push(h),
             PartType::Binary(b) | PartType::InlineBinary(b) => match ctype.as_str() {
                 "message/delivery-status"
                 | "message/global-delivery-status"

@@ -186,23 +186,31 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(String, S
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
+    // (name, entry type without a stat where the directory tells it), sorted by name: within
+    // one directory that is the order of the paths themselves, and comparing names as bytes
+    // is much cheaper than comparing paths component by component
+    let mut names: Vec<(std::ffi::OsString, Option<std::fs::FileType>)> = entries
+        .filter_map(|e| e.ok().map(|e| (e.file_name(), e.file_type().ok())))
+        .collect();
+    names.sort_unstable_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
+    for (name, ftype) in names {
+        if name.as_encoded_bytes().starts_with(b".") {
+            continue; // hidden
+        }
+        if is_maildir && name == "tmp" {
             continue;
         }
-        if is_maildir && p.file_name().is_some_and(|n| n == "tmp") {
-            continue;
-        }
-        match std::fs::metadata(&p) {
-            Ok(md) if md.is_dir() => collect_dir(&p, files, errors),
-            Ok(md) if md.is_file() => {
-                if !is_maildir || p.parent().is_some_and(|d| d != dir) {
+        let p = dir.join(&name);
+        // a symbolic link (or an unknown type) is followed, as `metadata` does
+        let ftype = match ftype {
+            Some(t) if !t.is_symlink() => Ok(t),
+            _ => std::fs::metadata(&p).map(|m| m.file_type()),
+        };
+        match ftype {
+            Ok(t) if t.is_dir() => collect_dir(&p, files, errors),
+            Ok(t) if t.is_file() => {
+                // a Maildir's own top-level files are not messages
+                if !is_maildir {
                     files.push(p)
                 }
             }

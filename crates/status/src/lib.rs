@@ -563,7 +563,7 @@ const RULES_TOML: &str = include_str!("../data/rules.toml");
 // The built-in data is checked by tests; should it ever fail to compile, classification falls
 // back to "undefined"/"onhold" rather than panicking.
 static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| Classifier {
-    rules: rules::RuleSet::compile(&[("rules.toml", RULES_TOML)])
+    rules: rules::RuleSet::compile_lazy(&[("rules.toml", RULES_TOML)])
         .unwrap_or_else(|_| rules::RuleSet::empty()),
 });
 

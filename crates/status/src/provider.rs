@@ -101,25 +101,42 @@ impl Provider {
     }
 
     fn matches_host(&self, host: &str) -> bool {
-        let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        let h = host.trim().trim_end_matches('.').as_bytes();
         !h.is_empty()
-            && self.hosts.iter().any(|s| {
-                let bare = s.trim_start_matches('.');
-                h == bare || h.ends_with(&format!(".{bare}"))
-            })
+            && self
+                .hosts
+                .iter()
+                .any(|s| ends_with_label(h, s.trim_start_matches('.').as_bytes(), true))
     }
 
     fn matches_domain(&self, domain: &str) -> bool {
-        let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let d = domain.trim().trim_end_matches('.').as_bytes();
         !d.is_empty()
-            && self.domains.iter().any(|s| {
-                if let Some(suffix) = s.strip_prefix('.') {
-                    d.ends_with(&format!(".{suffix}"))
-                } else {
-                    &d == s
-                }
+            && self.domains.iter().any(|s| match s.strip_prefix('.') {
+                Some(suffix) => ends_with_label(d, suffix.as_bytes(), false),
+                None => eq_lower(d, s.as_bytes()),
             })
     }
+}
+
+/// `name` (any case) lower-cased equals `lower`.
+fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len()
+        && name
+            .iter()
+            .zip(lower)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
+/// `name` (any case) ends with `.suffix` (`suffix` in lower case), or is `suffix` itself when
+/// `or_equal`. Compares in place: called for every provider on every classified reply.
+fn ends_with_label(name: &[u8], suffix: &[u8], or_equal: bool) -> bool {
+    if name.len() == suffix.len() {
+        return or_equal && eq_lower(name, suffix);
+    }
+    name.len() > suffix.len()
+        && name[name.len() - suffix.len() - 1] == b'.'
+        && eq_lower(&name[name.len() - suffix.len()..], suffix)
 }
 
 /// All providers, with a marker automaton.
