@@ -242,12 +242,16 @@ impl FrameCtx {
                     return None;
                 }
                 let hex = std::str::from_utf8(&line[1..25]).ok()?;
-                let secs = u64::from_str_radix(&hex[..16], 16)
+                // TAI64 label: 2^62 + TAI seconds (10 s ahead of UTC since 1972); a label far
+                // outside any real date is not a stamp (and must not overflow)
+                let tai = u64::from_str_radix(&hex[..16], 16)
                     .ok()?
-                    .checked_sub(1 << 62)? as i64
-                    - 10;
+                    .checked_sub(1 << 62)?;
+                let secs = i64::try_from(tai).ok()?.checked_sub(10)?;
                 let nanos = u64::from_str_radix(&hex[16..], 16).ok()? as i64;
-                let ts = secs * MICROS_PER_SEC + nanos / 1000;
+                let ts = secs
+                    .checked_mul(MICROS_PER_SEC)?
+                    .checked_add(nanos / 1000)?;
                 let rest = &line[26..];
                 let colon = find_byte(b':', rest)?;
                 let tag = &rest[..colon];
@@ -575,6 +579,27 @@ mod tests {
             days_from_civil(2024, 1, 1) * 86_400 + 9 * 3600
         );
         assert_eq!(f.msg, b"1rXyZq-000ABC-DE Completed");
+    }
+
+    #[test]
+    fn tai64n_labels() {
+        let mut c = ctx(Framing::Tai64n);
+        let f = c.frame(b"@4000000063b1f5a81234abcd dovecot: msg").unwrap();
+        assert_eq!(
+            f.ts,
+            (0x63b1_f5a8 - 10) * MICROS_PER_SEC + 0x1234_abcd / 1000
+        );
+        assert_eq!((f.prog, f.msg), (&b"dovecot"[..], &b"msg"[..]));
+        // labels far outside any date (found by fuzzing: the seconds overflowed) are not stamps
+        for l in [
+            &b"@555555555555555555555554 x: y"[..],
+            b"@ffffffffffffffffffffffff x: y",
+            b"@c000000000000000ffffffff x: y",
+            b"@3fffffffffffffff00000000 x: y",
+        ] {
+            assert!(c.frame_as(Framing::Tai64n, l).is_none(), "{l:?}");
+            let _ = c.frame(l);
+        }
     }
 
     #[test]
