@@ -171,53 +171,16 @@ pub fn deny_ds(name: &Name, authority: &[Record], keys: &[&DNSKEY], now: u32) ->
         }
     }
     // NSEC3 (RFC 5155 §8.6)
-    let nsec3: Vec<(&Name, &NSEC3)> = authority
-        .iter()
-        .filter_map(|r| match &r.data {
-            RData::DNSSEC(DNSSECRData::NSEC3(n)) => Some((&r.name, n)),
-            _ => None,
-        })
-        .collect();
-    let Some((_, first)) = nsec3.first() else {
-        return bad.map_or(DsDenial::NoProof, DsDenial::BadSignature);
-    };
-    let (salt, iterations) = (first.salt().to_vec(), first.iterations());
-    if iterations > MAX_NSEC3_ITERATIONS {
-        return DsDenial::TooManyIterations(iterations);
-    }
-    // the records usable for the proof: the zone's parameters, signature verified
-    let mut valid: Vec<(&Name, &NSEC3, Vec<u8>)> = Vec::new();
-    for (owner, n) in &nsec3 {
-        if n.salt() != salt.as_slice()
-            || n.iterations() != iterations
-            || n.hash_algorithm() != Nsec3HashAlgorithm::SHA1
-        {
-            continue;
-        }
-        let status = verify_rrset(owner, RecordType::NSEC3, authority, keys, now);
-        if !status.is_valid() {
-            note_bad(status, &mut bad);
-            continue;
-        }
-        if let Some(h) = base32hex_decode(&first_label(owner)) {
-            valid.push((owner, n, h));
-        }
-    }
-    let hash = |n: &Name| -> Option<Vec<u8>> {
-        Nsec3HashAlgorithm::SHA1
-            .hash(&salt, n, iterations)
-            .ok()
-            .map(|d| d.as_ref().to_vec())
+    let set = match Nsec3Set::verified(authority, keys, now, &mut bad) {
+        Nsec3Found::None => return bad.map_or(DsDenial::NoProof, DsDenial::BadSignature),
+        Nsec3Found::TooManyIterations(i) => return DsDenial::TooManyIterations(i),
+        Nsec3Found::Set(set) => set,
     };
     let proof = |owner: &Name| DenialProof {
         rtype: "NSEC3",
         owner: name_to_string(owner),
     };
-    // the NSEC3 records of one zone: the hashed owners sit right under the zone apex
-    let in_zone = |owner: &Name, n: &Name| owner.base_name().zone_of(n);
-    if let Some(h) = hash(name)
-        && let Some((owner, n, _)) = valid.iter().find(|(o, _, oh)| *oh == h && in_zone(o, name))
-    {
+    if let Some((owner, n)) = set.matching(name) {
         let has = |t| n.type_bit_maps().any(|x| x == t);
         if has(RecordType::DS) {
             return DsDenial::DsExists(proof(owner));
@@ -234,20 +197,11 @@ pub fn deny_ds(name: &Name, authority: &[Record], keys: &[&DNSKEY], now: u32) ->
         // closest encloser proof: an ancestor that matches, and the next closer name covered
         for labels in (0..name.num_labels()).rev() {
             let ce = name.trim_to(labels as usize);
-            let Some(ce_hash) = hash(&ce) else { continue };
-            if !valid
-                .iter()
-                .any(|(o, _, oh)| *oh == ce_hash && in_zone(o, &ce))
-            {
+            if set.matching(&ce).is_none() {
                 continue;
             }
             let next_closer = name.trim_to(labels as usize + 1);
-            let Some(nc_hash) = hash(&next_closer) else {
-                break;
-            };
-            if let Some((owner, n, _)) = valid.iter().find(|(o, n, oh)| {
-                in_zone(o, &next_closer) && hash_covers(oh, n.next_hashed_owner_name(), &nc_hash)
-            }) {
+            if let Some((owner, n)) = set.covering(&next_closer) {
                 return if n.opt_out() {
                     DsDenial::OptOut(proof(owner))
                 } else {
@@ -388,60 +342,13 @@ pub fn deny_type(
         }
     }
     // NSEC3
-    let nsec3: Vec<(&Name, &NSEC3)> = authority
-        .iter()
-        .filter_map(|r| match &r.data {
-            RData::DNSSEC(DNSSECRData::NSEC3(n)) => Some((&r.name, n)),
-            _ => None,
-        })
-        .collect();
-    let Some((_, first)) = nsec3.first() else {
-        return bad.map_or(TypeDenial::NoProof, TypeDenial::BadSignature);
+    let set = match Nsec3Set::verified(authority, keys, now, &mut bad) {
+        Nsec3Found::None => return bad.map_or(TypeDenial::NoProof, TypeDenial::BadSignature),
+        Nsec3Found::TooManyIterations(i) => return TypeDenial::TooManyIterations(i),
+        Nsec3Found::Set(set) => set,
     };
-    let (salt, iterations) = (first.salt().to_vec(), first.iterations());
-    if iterations > MAX_NSEC3_ITERATIONS {
-        return TypeDenial::TooManyIterations(iterations);
-    }
-    let mut valid: Vec<(&Name, &NSEC3, Vec<u8>)> = Vec::new();
-    for (owner, n) in &nsec3 {
-        if n.salt() != salt.as_slice()
-            || n.iterations() != iterations
-            || n.hash_algorithm() != Nsec3HashAlgorithm::SHA1
-        {
-            continue;
-        }
-        let st = verify_rrset(owner, RecordType::NSEC3, authority, keys, now);
-        if !st.is_valid() {
-            if bad.is_none() {
-                bad = Some(st);
-            }
-            continue;
-        }
-        if let Some(h) = base32hex_decode(&first_label(owner)) {
-            valid.push((owner, n, h));
-        }
-    }
-    let hash = |n: &Name| -> Option<Vec<u8>> {
-        Nsec3HashAlgorithm::SHA1
-            .hash(&salt, n, iterations)
-            .ok()
-            .map(|d| d.as_ref().to_vec())
-    };
-    let in_zone = |owner: &Name, n: &Name| owner.base_name().zone_of(n);
-    let matching = |n: &Name| {
-        let h = hash(n)?;
-        valid
-            .iter()
-            .find(|(o, _, oh)| *oh == h && in_zone(o, n))
-            .map(|(o, r, _)| (*o, *r))
-    };
-    let covering = |n: &Name| {
-        let h = hash(n)?;
-        valid
-            .iter()
-            .find(|(o, r, oh)| in_zone(o, n) && hash_covers(oh, r.next_hashed_owner_name(), &h))
-            .map(|(o, r, _)| (*o, *r))
-    };
+    let matching = |n: &Name| set.matching(n);
+    let covering = |n: &Name| set.covering(n);
     if let Some((o, n)) = matching(name) {
         return if lacks(n.type_set()) {
             TypeDenial::NoData(proof_of("NSEC3", o))
@@ -476,6 +383,100 @@ pub fn deny_type(
         break;
     }
     bad.map_or(TypeDenial::NoProof, TypeDenial::BadSignature)
+}
+
+/// The NSEC3 records of an authority section usable for a proof: those with the first
+/// record's parameters (salt, iterations, SHA-1) whose signatures verify, with their owner
+/// hashes decoded.
+struct Nsec3Set<'a> {
+    salt: Vec<u8>,
+    iterations: u16,
+    valid: Vec<(&'a Name, &'a NSEC3, Vec<u8>)>,
+}
+
+enum Nsec3Found<'a> {
+    /// No NSEC3 record at all.
+    None,
+    /// The zone's iteration count is above [`MAX_NSEC3_ITERATIONS`].
+    TooManyIterations(u16),
+    Set(Nsec3Set<'a>),
+}
+
+impl<'a> Nsec3Set<'a> {
+    /// Collects the verified NSEC3 records; the first signature failure goes to `bad`.
+    fn verified(
+        authority: &'a [Record],
+        keys: &[&DNSKEY],
+        now: u32,
+        bad: &mut Option<SigStatus>,
+    ) -> Nsec3Found<'a> {
+        let nsec3: Vec<(&Name, &NSEC3)> = authority
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::DNSSEC(DNSSECRData::NSEC3(n)) => Some((&r.name, n)),
+                _ => None,
+            })
+            .collect();
+        let Some((_, first)) = nsec3.first() else {
+            return Nsec3Found::None;
+        };
+        let (salt, iterations) = (first.salt().to_vec(), first.iterations());
+        if iterations > MAX_NSEC3_ITERATIONS {
+            return Nsec3Found::TooManyIterations(iterations);
+        }
+        let mut valid = Vec::new();
+        for (owner, n) in nsec3 {
+            if n.salt() != salt.as_slice()
+                || n.iterations() != iterations
+                || n.hash_algorithm() != Nsec3HashAlgorithm::SHA1
+            {
+                continue;
+            }
+            let status = verify_rrset(owner, RecordType::NSEC3, authority, keys, now);
+            if !status.is_valid() {
+                if bad.is_none() {
+                    *bad = Some(status);
+                }
+                continue;
+            }
+            if let Some(h) = base32hex_decode(&first_label(owner)) {
+                valid.push((owner, n, h));
+            }
+        }
+        Nsec3Found::Set(Nsec3Set {
+            salt,
+            iterations,
+            valid,
+        })
+    }
+
+    fn hash(&self, n: &Name) -> Option<Vec<u8>> {
+        Nsec3HashAlgorithm::SHA1
+            .hash(&self.salt, n, self.iterations)
+            .ok()
+            .map(|d| d.as_ref().to_vec())
+    }
+
+    /// The record whose hashed owner is `n`'s hash. The NSEC3 records of one zone have
+    /// their hashed owners right under the zone apex, so the owner's parent must enclose `n`.
+    fn matching(&self, n: &Name) -> Option<(&'a Name, &'a NSEC3)> {
+        let h = self.hash(n)?;
+        self.valid
+            .iter()
+            .find(|(o, _, oh)| *oh == h && o.base_name().zone_of(n))
+            .map(|(o, r, _)| (*o, *r))
+    }
+
+    /// The record whose hash span covers `n`'s hash.
+    fn covering(&self, n: &Name) -> Option<(&'a Name, &'a NSEC3)> {
+        let h = self.hash(n)?;
+        self.valid
+            .iter()
+            .find(|(o, r, oh)| {
+                o.base_name().zone_of(n) && hash_covers(oh, r.next_hashed_owner_name(), &h)
+            })
+            .map(|(o, r, _)| (*o, *r))
+    }
 }
 
 /// What one verified NSEC record says about `name`, if anything.
