@@ -70,6 +70,17 @@ impl ConnectFailure {
         self.reply.text.clone()
     }
 
+    /// The same outcome for every recipient of `rcpts` (indices into the message's recipients).
+    pub(crate) fn outcomes_for(&self, rcpts: &[usize]) -> Vec<Outcome> {
+        rcpts
+            .iter()
+            .map(|&idx| Outcome {
+                idx,
+                result: self.outcome(),
+            })
+            .collect()
+    }
+
     pub(crate) fn outcome(&self) -> RcptOutcome {
         match self.permanent {
             Some(status) => RcptOutcome::Permanent {

@@ -1087,14 +1087,7 @@ impl Inner {
                 break;
             };
             let fail = ConnectFailure::dead_destination(&reason, now);
-            let outcomes = job
-                .rcpts
-                .iter()
-                .map(|&idx| Outcome {
-                    idx,
-                    result: fail.outcome(),
-                })
-                .collect();
+            let outcomes = fail.outcomes_for(&job.rcpts);
             self.finish_job(job, outcomes, None, false).await;
         }
         self.pump(&domain);
@@ -1174,27 +1167,13 @@ impl Inner {
                 } else {
                     false
                 };
-                let outcomes = job
-                    .rcpts
-                    .iter()
-                    .map(|&idx| Outcome {
-                        idx,
-                        result: fail.outcome(),
-                    })
-                    .collect();
+                let outcomes = fail.outcomes_for(&job.rcpts);
                 self.attempt_event(&job, None, started, false);
                 self.finish_job(job, outcomes, None, false).await;
                 // A permanent failure (null MX, no such domain) applies to the whole queue.
                 if fail.permanent.is_some() {
                     while let Some(j) = self.take_job(&domain) {
-                        let outcomes = j
-                            .rcpts
-                            .iter()
-                            .map(|&idx| Outcome {
-                                idx,
-                                result: fail.outcome(),
-                            })
-                            .collect();
+                        let outcomes = fail.outcomes_for(&j.rcpts);
                         self.attempt_event(&j, None, Instant::now(), false);
                         self.finish_job(j, outcomes, None, false).await;
                     }

@@ -979,11 +979,21 @@ fn read_prefix(r: &mut impl BufRead, path: &Path) -> Result<(usize, u64), SpoolE
 /// Checks the first line of a message file against the file's length; returns the content
 /// length. Reads one small block, not the message.
 fn check_prefix(f: File, path: &Path) -> Result<u64, SpoolError> {
+    open_checked(f, path, MAX_PREFIX).map(|(_, _, blen)| blen)
+}
+
+/// Reads the length prefix of a message file through a buffer of `capacity` bytes and checks it
+/// against the file's length: (reader positioned at the record, record length, content length).
+fn open_checked(
+    f: File,
+    path: &Path,
+    capacity: usize,
+) -> Result<(BufReader<File>, usize, u64), SpoolError> {
     let file_len = f
         .metadata()
         .map_err(|e| SpoolError::io("stat", path, e))?
         .len();
-    let mut r = BufReader::with_capacity(MAX_PREFIX, f);
+    let mut r = BufReader::with_capacity(capacity, f);
     let mut prefix_len = 0usize;
     let (hlen, blen) = {
         let mut counting = CountingRead {
@@ -999,32 +1009,13 @@ fn check_prefix(f: File, path: &Path) -> Result<u64, SpoolError> {
             reason: format!("file is {file_len} bytes, its header says {expected} (truncated?)"),
         });
     }
-    Ok(blen)
+    Ok((r, hlen, blen))
 }
 
 /// Reads and checks the header of a message file: (record, header length, content length).
 fn read_header(f: File, path: &Path) -> Result<(MessageRecord, usize, u64), SpoolError> {
-    let file_len = f
-        .metadata()
-        .map_err(|e| SpoolError::io("stat", path, e))?
-        .len();
     // Small reads: the record is short; the content after it is not needed here.
-    let mut r = BufReader::with_capacity(2048, f);
-    let mut prefix_len = 0usize;
-    let (hlen, blen) = {
-        let mut counting = CountingRead {
-            inner: &mut r,
-            n: &mut prefix_len,
-        };
-        read_prefix(&mut counting, path)?
-    };
-    let expected = prefix_len as u64 + hlen as u64 + 1 + blen;
-    if expected != file_len {
-        return Err(SpoolError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!("file is {file_len} bytes, its header says {expected} (truncated?)"),
-        });
-    }
+    let (mut r, hlen, blen) = open_checked(f, path, 2048)?;
     let mut header = vec![0u8; hlen];
     r.read_exact(&mut header)
         .map_err(|e| SpoolError::io("read", path, e))?;
