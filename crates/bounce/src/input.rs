@@ -170,8 +170,14 @@ const MAX_MIME_DEPTH: usize = 16;
 /// skipped over with a substring search for the next boundary instead of being decoded.
 /// Works on LF and CRLF line endings (CR-only input is normalised first by the caller).
 pub fn skip_large_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
-    let mut drops: Vec<(usize, usize)> = Vec::new();
-    entity_drops(raw, 0, 0, &mut drops);
+    let mut found = Drops::default();
+    entity_drops(raw, 0, 0, &mut found);
+    let mut drops = found.ranges;
+    if found.plain_text {
+        // the words are in a text/plain part: HTML parts are never read (they are turned into
+        // text only when a message has no plain text), so neither decoded
+        drops.extend(found.html);
+    }
     if drops.is_empty() {
         return Cow::Borrowed(raw);
     }
@@ -188,6 +194,41 @@ pub fn skip_large_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
     }
     out.extend_from_slice(&raw[at.min(raw.len())..]);
     Cow::Owned(out)
+}
+
+/// What [`skip_large_bodies`] found to drop.
+#[derive(Default)]
+struct Drops {
+    /// Byte ranges dropped whatever the rest of the message holds.
+    ranges: Vec<(usize, usize)>,
+    /// Bodies of `text/html` parts outside a returned message.
+    html: Vec<(usize, usize)>,
+    /// A `text/plain` part outside a returned message whose words survive decoding.
+    plain_text: bool,
+}
+
+/// True when a text/plain body (not base64) holds a letter outside quoted-printable escapes:
+/// the decoded text is then not blank, whatever the (ASCII-compatible) charset.
+fn has_words(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'=' => i += 3,
+            b if b.is_ascii_alphabetic() => return true,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// The value of the first field `name` (lower case, with the colon) of a header block, unfolded
+/// no further than its first line, trimmed.
+fn field_first_line<'a>(headers: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    HeaderLines {
+        rest: Some(headers),
+    }
+    .find(|l| l.len() >= name.len() && l[..name.len()].eq_ignore_ascii_case(name))
+    .map(|l| l[name.len()..].trim_ascii())
 }
 
 /// Where the header block of an entity ends: `(end of headers, start of body)`.
@@ -207,12 +248,44 @@ fn split_entity(e: &[u8]) -> Option<(usize, usize)> {
     }
 }
 
+/// The lines of a block split at LF, as `split(|&b| b == b'\n')` gives them (the LF not
+/// included; after a final LF one empty line), found with memchr.
+struct HeaderLines<'a> {
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Iterator for HeaderLines<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        match memchr(b'\n', rest) {
+            Some(nl) => {
+                self.rest = Some(&rest[nl + 1..]);
+                Some(&rest[..nl])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// The lower-case MIME type and the `boundary` parameter of a header block.
 fn content_type(headers: &[u8]) -> (String, Option<Vec<u8>>) {
     let mut value: Option<Vec<u8>> = None;
-    let mut lines = headers.split(|&b| b == b'\n').peekable();
+    // lines found with memchr (header blocks run to kilobytes of Received fields); only a line
+    // starting with `c` is compared with the field name
+    let mut lines = HeaderLines {
+        rest: Some(headers),
+    }
+    .peekable();
     while let Some(line) = lines.next() {
-        if line.len() >= 13 && line[..13].eq_ignore_ascii_case(b"content-type:") {
+        if line.len() >= 13
+            && (line[0] | 0x20) == b'c'
+            && line[..13].eq_ignore_ascii_case(b"content-type:")
+        {
             let mut v = line[13..].to_vec();
             while let Some(next) = lines.peek() {
                 if next.first().is_some_and(|&b| b == b' ' || b == b'\t') {
@@ -272,7 +345,7 @@ fn read_body(ctype: &str) -> bool {
 }
 
 /// Collects the byte ranges (absolute, from `base`) of `entity` to drop.
-fn entity_drops(entity: &[u8], base: usize, depth: usize, drops: &mut Vec<(usize, usize)>) {
+fn entity_drops(entity: &[u8], base: usize, depth: usize, drops: &mut Drops) {
     let Some((head_end, body_start)) = split_entity(entity) else {
         return;
     };
@@ -292,21 +365,23 @@ fn entity_drops(entity: &[u8], base: usize, depth: usize, drops: &mut Vec<(usize
         if let Some((_, inner_body)) = split_entity(body)
             && inner_body < body.len()
         {
-            drops.push((base + body_start + inner_body, base + entity.len()));
+            drops
+                .ranges
+                .push((base + body_start + inner_body, base + entity.len()));
         }
     } else if body.len() > LARGE_BODY && !read_body(&ctype) {
-        drops.push((base + body_start, base + entity.len()));
+        drops.ranges.push((base + body_start, base + entity.len()));
+    } else if depth > 0 && ctype == "text/html" && !body.is_empty() {
+        drops.html.push((base + body_start, base + entity.len()));
+    } else if depth > 0 && ctype == "text/plain" && !drops.plain_text {
+        let base64 = field_first_line(&entity[..head_end], b"content-transfer-encoding:")
+            .is_some_and(|v| v.len() >= 6 && v[..6].eq_ignore_ascii_case(b"base64"));
+        drops.plain_text = !base64 && has_words(body);
     }
 }
 
 /// The parts of a multipart body (between `--boundary` lines), each examined in turn.
-fn multipart_drops(
-    body: &[u8],
-    base: usize,
-    boundary: &[u8],
-    depth: usize,
-    drops: &mut Vec<(usize, usize)>,
-) {
+fn multipart_drops(body: &[u8], base: usize, boundary: &[u8], depth: usize, drops: &mut Drops) {
     let mut delim = Vec::with_capacity(boundary.len() + 2);
     delim.extend_from_slice(b"--");
     delim.extend_from_slice(boundary);
@@ -432,6 +507,35 @@ mod tests {
             skip_large_bodies(plain.as_bytes()),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn html_dropped_only_beside_plain_text_with_words() {
+        let msg = |plain: &str, cte: &str| {
+            format!(
+                "Subject: x\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\nContent-Transfer-Encoding: {cte}\n\n{plain}\n--b\nContent-Type: text/html\n\n<p>HTML words</p>\n--b--\n"
+            )
+        };
+        // words in the plain part: the HTML body is never read, so dropped
+        let raw = msg("Delivery failed", "7bit");
+        let s = String::from_utf8_lossy(&skip_large_bodies(raw.as_bytes())).into_owned();
+        assert!(
+            !s.contains("HTML words") && s.contains("Delivery failed"),
+            "{s}"
+        );
+        assert!(
+            s.contains("Content-Type: text/html") && s.contains("--b--"),
+            "{s}"
+        );
+        // blank after decoding (quoted-printable spaces), or base64: the HTML is kept
+        for (plain, cte) in [("=20=20", "quoted-printable"), ("RGVsaXZlcnk=", "base64")] {
+            let raw = msg(plain, cte);
+            assert!(
+                matches!(skip_large_bodies(raw.as_bytes()), Cow::Borrowed(_)),
+                "{plain} {cte}"
+            );
+        }
+        assert!(has_words(b"=3D=20a") && !has_words(b"=3D=20 \n=\n"));
     }
 
     #[test]

@@ -60,9 +60,20 @@ pub struct Mail {
     pub warnings: Vec<String>,
 }
 
+/// The structure parser: only the MIME fields are parsed by mail-parser; every other field is
+/// skipped there and read from its bytes by [`header_fields`] (mail-parser's text parser goes
+/// byte by byte and built a string per line: the largest cost of reading a bounce), RFC 2047
+/// encoded words decoded by [`TEXT_PARSER`] where there are any.
 static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     MessageParser::new()
         .with_mime_headers()
+        .default_header_ignore()
+});
+
+/// Decodes one field as unstructured text (RFC 2047 encoded words). The header map must not be
+/// empty: with an empty map mail-parser picks its own parser by field name.
+static TEXT_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
         .header_text(HeaderName::Subject)
         .default_header_text()
 });
@@ -162,6 +173,18 @@ fn header_fields(msg: &Message<'_>, part: &MessagePart<'_>) -> Fields {
     for h in &part.headers {
         let name = h.name.as_str().to_ascii_lowercase();
         let value = match &h.value {
+            HeaderValue::Empty if !is_mime_field(&h.name) => {
+                let bytes = raw
+                    .get(h.offset_start as usize..h.offset_end as usize)
+                    .unwrap_or_default();
+                let decoded = if memchr::memmem::find(bytes, b"=?").is_some() {
+                    raw.get(h.offset_field as usize..h.offset_end as usize)
+                        .and_then(decode_field)
+                } else {
+                    None
+                };
+                decoded.unwrap_or_else(|| join_lines(&lossy(bytes)))
+            }
             HeaderValue::Text(t) => t.to_string(),
             HeaderValue::TextList(l) => l.join(", "),
             _ => raw
@@ -169,9 +192,65 @@ fn header_fields(msg: &Message<'_>, part: &MessagePart<'_>) -> Fields {
                 .map(|b| unfold(&String::from_utf8_lossy(b)))
                 .unwrap_or_default(),
         };
-        f.list.push((name, value.trim().to_string()));
+        let trimmed = value.trim();
+        let value = if trimmed.len() == value.len() {
+            value
+        } else {
+            trimmed.to_string()
+        };
+        f.list.push((name, value));
     }
     f
+}
+
+/// Bytes as text, invalid UTF-8 replaced (valid text, the usual case, checked by the fast
+/// validator first).
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+/// The fields mail-parser parses itself ([`MessageParser::with_mime_headers`]).
+fn is_mime_field(name: &HeaderName<'_>) -> bool {
+    matches!(
+        name,
+        HeaderName::ContentType
+            | HeaderName::ContentDisposition
+            | HeaderName::ContentId
+            | HeaderName::ContentDescription
+            | HeaderName::ContentLocation
+            | HeaderName::ContentTransferEncoding
+    )
+}
+
+/// A field value as mail-parser's unstructured text parser gives it when there is no encoded
+/// word: each line trimmed of spaces, tabs and CRs, the non-empty lines joined by one space.
+fn join_lines(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for line in v.split('\n') {
+        let l = line.trim_matches([' ', '\t', '\r']);
+        if l.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(l);
+    }
+    out
+}
+
+/// One whole field (`Name: value` and its continuation lines) decoded as unstructured text.
+fn decode_field(field: &[u8]) -> Option<String> {
+    let m = TEXT_PARSER.parse_headers(field)?;
+    match &m.parts.first()?.headers.first()?.value {
+        HeaderValue::Text(t) => Some(t.to_string()),
+        HeaderValue::TextList(l) => Some(l.join(", ")),
+        HeaderValue::Empty => Some(String::new()),
+        _ => None,
+    }
 }
 
 fn unfold(s: &str) -> String {
@@ -380,4 +459,20 @@ pub fn decoded_header_block(text: &str) -> Fields {
         return header_fields(&m, p);
     }
     parse_header_block(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_unfolded_and_decoded() {
+        let raw = b"From: =?UTF-8?B?TWFpbCBEZWxpdmVyeQ==?= <MAILER-DAEMON@example.org>\nSubject: Undelivered\n  Mail \t\n\tReturned =?ISO-8859-1?Q?=E0?= x\nX-Empty:\nX-Long: one\n two\n\nbody\n";
+        let m = Mail::parse(raw).unwrap();
+        assert_eq!(m.from, "Mail Delivery <MAILER-DAEMON@example.org>");
+        assert_eq!(m.subject, "Undelivered Mail Returned \u{e0} x");
+        assert_eq!(m.header("x-empty"), Some(""));
+        assert_eq!(m.header("x-long"), Some("one two"));
+        assert_eq!(join_lines(" a \r\n \t\n\tb c\r\n"), "a b c");
+    }
 }

@@ -19,6 +19,10 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
 }
 
 /// ASCII case-insensitive find; `needle` must be lower case. Returns the byte offset.
+///
+/// Candidates are found with `memchr` on the needle's least common byte (by a fixed table of
+/// how often bytes occur in bounce text), so that a search for "transcript of session" does
+/// not stop at every `t` of the text; each candidate is then compared whole.
 pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let h = hay.as_bytes();
     let n = needle.as_bytes();
@@ -28,18 +32,28 @@ pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     if h.len() < n.len() {
         return None;
     }
-    let first = n[0];
-    let upper = first.to_ascii_uppercase();
-    let mut i = 0;
-    while i + n.len() <= h.len() {
-        // jump to the next candidate first byte
-        let rest = &h[i..=h.len() - n.len()];
-        let off = if first == upper {
-            memchr::memchr(first, rest)?
+    // short texts (header values): the first byte will do; long ones: the rarest
+    let mut idx = 0;
+    if h.len() >= 256 {
+        for (i, &b) in n.iter().enumerate() {
+            if RANK[b as usize] < RANK[n[idx] as usize] {
+                idx = i;
+            }
+        }
+    }
+    let lo = n[idx];
+    let up = lo.to_ascii_uppercase();
+    // anchor positions run from idx to the last one that leaves room for the whole needle
+    let last = h.len() - n.len() + idx;
+    let mut from = idx;
+    while from <= last {
+        let rest = &h[from..=last];
+        let off = if lo == up {
+            memchr::memchr(lo, rest)?
         } else {
-            memchr::memchr2(first, upper, rest)?
+            memchr::memchr2(lo, up, rest)?
         };
-        let p = i + off;
+        let p = from + off - idx;
         if h[p..p + n.len()]
             .iter()
             .zip(n)
@@ -47,10 +61,36 @@ pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
         {
             return Some(p);
         }
-        i = p + 1;
+        from += off + 1;
     }
     None
 }
+
+/// How common a (lower-case) byte is in bounce text, higher for more common; letters by their
+/// frequency in English, upper and lower case together.
+static RANK: [u8; 256] = {
+    const LETTERS: &[u8; 26] = b"etaoinsrhldcumfpgwybvkxjqz";
+    let mut t = [80u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = match b {
+            b' ' => 255,
+            b'0'..=b'9' | b'.' | b'\n' => 170,
+            b'-' | b'=' | b'/' => 140,
+            b':' | b',' | b';' | b'@' | b'<' | b'>' | b'(' | b')' | b'_' | b'"' | b'\'' => 120,
+            0x80.. => 60,
+            _ => 80,
+        };
+        i += 1;
+    }
+    let mut k = 0;
+    while k < 26 {
+        t[LETTERS[k] as usize] = 250 - (k as u8) * 4;
+        k += 1;
+    }
+    t
+};
 
 /// True when `hay` starts with `prefix` ignoring ASCII case (`prefix` lower case).
 pub fn starts_with_ci(hay: &str, prefix: &str) -> bool {
@@ -330,6 +370,16 @@ mod tests {
         assert_eq!(find_ci("Hello World", "world"), Some(6));
         assert_eq!(find_ci("Hello", "hellox"), None);
         assert!(contains_ci("USER UNKNOWN", "user unknown"));
+        // the first match is found, whichever byte the search anchors on
+        assert_eq!(find_ci("xq zq Zq zQ", "zq"), Some(3));
+        assert_eq!(find_ci("said: 550 said: 551", "said: 551"), Some(10));
+        assert_eq!(find_ci("abc", "abc"), Some(0));
+        assert_eq!(find_ci("ab", "abc"), None);
+        assert_eq!(
+            find_ci("Transcript Of Session", "transcript of session"),
+            Some(0)
+        );
+        assert_eq!(find_ci("tttttranscript", "transcript"), Some(4));
     }
 
     #[test]
