@@ -1,6 +1,7 @@
 //! Mailbox providers and filtering services (`data/providers.toml`): recognising them from a
 //! remote host, a recipient domain or phrases only their replies contain, and their own codes.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -100,6 +101,7 @@ impl Provider {
             .collect()
     }
 
+    #[cfg(test)]
     fn matches_host(&self, host: &str) -> bool {
         let h = host.trim().trim_end_matches('.').as_bytes();
         !h.is_empty()
@@ -109,6 +111,7 @@ impl Provider {
                 .any(|s| ends_with_label(h, s.trim_start_matches('.').as_bytes(), true))
     }
 
+    #[cfg(test)]
     fn matches_domain(&self, domain: &str) -> bool {
         let d = domain.trim().trim_end_matches('.').as_bytes();
         !d.is_empty()
@@ -120,6 +123,7 @@ impl Provider {
 }
 
 /// `name` (any case) lower-cased equals `lower`.
+#[cfg(test)]
 fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
     name.len() == lower.len()
         && name
@@ -130,6 +134,7 @@ fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
 
 /// `name` (any case) ends with `.suffix` (`suffix` in lower case), or is `suffix` itself when
 /// `or_equal`. Compares in place: called for every provider on every classified reply.
+#[cfg(test)]
 fn ends_with_label(name: &[u8], suffix: &[u8], or_equal: bool) -> bool {
     if name.len() == suffix.len() {
         return or_equal && eq_lower(name, suffix);
@@ -145,6 +150,42 @@ pub struct Providers {
     pub list: Vec<Provider>,
     markers: Option<AhoCorasick>,
     marker_owner: Vec<usize>,
+    /// Providers (indices into `list`) by host suffix (without the leading dot).
+    by_host: HashMap<String, Vec<usize>>,
+    /// Providers by recipient domain written as is.
+    by_domain: HashMap<String, Vec<usize>>,
+    /// Providers by recipient domain suffix (written `.suffix`: subdomains only).
+    by_domain_suffix: HashMap<String, Vec<usize>>,
+}
+
+/// Adds `i` under `key` (once).
+fn index(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+    let v = map.entry(key.to_string()).or_default();
+    if !v.contains(&i) {
+        v.push(i);
+    }
+}
+
+/// The provider indices under `name` and under each of its parent names (after each dot) in
+/// `map`: the entries `name` is equal to or a subdomain of. `name` is lower-cased, without
+/// trailing dot.
+fn lookup_suffixes(
+    map: &HashMap<String, Vec<usize>>,
+    name: &str,
+    with_self: bool,
+    out: &mut Vec<usize>,
+) {
+    if map.is_empty() {
+        return;
+    }
+    if with_self && let Some(v) = map.get(name) {
+        out.extend_from_slice(v);
+    }
+    for (k, _) in name.match_indices('.') {
+        if let Some(v) = map.get(&name[k + 1..]) {
+            out.extend_from_slice(v);
+        }
+    }
 }
 
 impl std::fmt::Debug for Providers {
@@ -164,6 +205,9 @@ impl Providers {
         let mut list = Vec::new();
         let mut markers = Vec::new();
         let mut marker_owner = Vec::new();
+        let mut by_host = HashMap::new();
+        let mut by_domain = HashMap::new();
+        let mut by_domain_suffix = HashMap::new();
         for (i, p) in raw.provider.into_iter().enumerate() {
             let bad = |m: String| DataError::Rule {
                 file: "providers.toml".into(),
@@ -190,6 +234,15 @@ impl Providers {
             for m in &p.markers {
                 markers.push(m.to_lowercase());
                 marker_owner.push(i);
+            }
+            for h in &p.hosts {
+                index(&mut by_host, h.trim_start_matches('.'), i);
+            }
+            for d in &p.domains {
+                match d.strip_prefix('.') {
+                    Some(suffix) => index(&mut by_domain_suffix, suffix, i),
+                    None => index(&mut by_domain, d, i),
+                }
             }
             list.push(Provider {
                 id: p.id,
@@ -218,6 +271,9 @@ impl Providers {
             list,
             markers,
             marker_owner,
+            by_host,
+            by_domain,
+            by_domain_suffix,
         })
     }
 
@@ -240,14 +296,29 @@ impl Providers {
                 out.push(id.to_string());
             }
         };
+        // by index (the same answer as `matches_host` / `matches_domain` on every provider, in
+        // file order): this runs on every classified reply
+        let mut found: Vec<usize> = Vec::new();
         if let Some(h) = remote_host {
-            for p in self.list.iter().filter(|p| p.matches_host(h)) {
-                push(&p.id);
+            let h = h.trim().trim_end_matches('.').to_ascii_lowercase();
+            lookup_suffixes(&self.by_host, &h, true, &mut found);
+            found.sort_unstable();
+            found.dedup();
+            for &i in &found {
+                push(&self.list[i].id);
             }
         }
         if let Some(d) = domain {
-            for p in self.list.iter().filter(|p| p.matches_domain(d)) {
-                push(&p.id);
+            let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+            found.clear();
+            if let Some(v) = self.by_domain.get(&d) {
+                found.extend_from_slice(v);
+            }
+            lookup_suffixes(&self.by_domain_suffix, &d, false, &mut found);
+            found.sort_unstable();
+            found.dedup();
+            for &i in &found {
+                push(&self.list[i].id);
             }
         }
         if let Some(ac) = &self.markers {
@@ -264,6 +335,9 @@ static PROVIDERS: LazyLock<Providers> = LazyLock::new(|| {
         list: Vec::new(),
         markers: None,
         marker_owner: Vec::new(),
+        by_host: HashMap::new(),
+        by_domain: HashMap::new(),
+        by_domain_suffix: HashMap::new(),
     })
 });
 
@@ -275,6 +349,45 @@ pub fn providers() -> &'static Providers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The indexed lookup in `detect` gives what a scan of every provider gives.
+    #[test]
+    fn detect_by_index_equals_scan() {
+        let p = providers();
+        let mut names: Vec<String> = Vec::new();
+        for prov in &p.list {
+            for e in prov.hosts.iter().chain(&prov.domains) {
+                let e = e.trim_start_matches('.');
+                for n in [
+                    e.to_string(),
+                    format!("mx1.{e}"),
+                    format!("a.b.{e}."),
+                    format!("x{e}"),
+                    e.to_ascii_uppercase(),
+                    format!(" MX.{} ", e.to_ascii_uppercase()),
+                ] {
+                    names.push(n);
+                }
+            }
+        }
+        names.extend(["", ".", "example.org", "com"].map(String::from));
+        for n in &names {
+            let scan_host: Vec<&str> = p
+                .list
+                .iter()
+                .filter(|x| x.matches_host(n))
+                .map(|x| x.id.as_str())
+                .collect();
+            assert_eq!(p.detect(Some(n), None, ""), scan_host, "host {n:?}");
+            let scan_domain: Vec<&str> = p
+                .list
+                .iter()
+                .filter(|x| x.matches_domain(n))
+                .map(|x| x.id.as_str())
+                .collect();
+            assert_eq!(p.detect(None, Some(n), ""), scan_domain, "domain {n:?}");
+        }
+    }
 
     #[test]
     fn loads_and_detects() {
