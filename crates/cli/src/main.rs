@@ -8,11 +8,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// mimalloc instead of the system allocator: the parsers allocate many small strings (bounce
-// analysis spent about 15 % of its instructions in glibc malloc/free).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod cmd_bounce;
 mod cmd_check;
 mod cmd_doctor;
