@@ -8,6 +8,7 @@
 //! so senders defer and finally bounce with 4.4.3 / 4.4.7.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
@@ -896,49 +897,57 @@ async fn verify_one(
             evidence.push(e);
         }
     }
-    match chain.status {
-        ChainStatus::Secure { keys, anchor, .. } => {
-            let now = now_secs(cx);
-            match dv::verify_rrset(owner, rtype, records, &dv::zone_keys(&keys), now) {
-                SigStatus::Valid { .. } => Security::Secure {
-                    by: ValidatedBy::Local,
-                    zone,
-                    anchor,
-                },
-                SigStatus::Unsigned => Security::Bogus {
-                    zone,
-                    reason: "missing-signature",
-                    detail: format!("{o_s} {rtype}"),
-                },
-                other => Security::Bogus {
-                    zone,
-                    reason: other.kind(),
-                    detail: status_detail(&other),
-                },
-            }
-        }
+    let (keys, anchor) = match secure_keys(chain.status) {
+        ControlFlow::Continue(x) => x,
+        ControlFlow::Break(security) => return security,
+    };
+    let now = now_secs(cx);
+    match dv::verify_rrset(owner, rtype, records, &dv::zone_keys(&keys), now) {
+        SigStatus::Valid { .. } => Security::Secure {
+            by: ValidatedBy::Local,
+            zone,
+            anchor,
+        },
+        SigStatus::Unsigned => Security::Bogus {
+            zone,
+            reason: "missing-signature",
+            detail: format!("{o_s} {rtype}"),
+        },
+        other => Security::Bogus {
+            zone,
+            reason: other.kind(),
+            detail: status_detail(&other),
+        },
+    }
+}
+
+/// The key set and anchor of a secure chain (`Continue`); any other chain status is already
+/// the verdict for data signed in that zone (`Break`).
+fn secure_keys(status: ChainStatus) -> ControlFlow<Security, (Vec<DNSKEY>, String)> {
+    match status {
+        ChainStatus::Secure { keys, anchor, .. } => ControlFlow::Continue((keys, anchor)),
         ChainStatus::Insecure {
             zone,
             reason,
             detail,
-        } => Security::Insecure {
+        } => ControlFlow::Break(Security::Insecure {
             zone,
             reason,
             detail,
-        },
+        }),
         ChainStatus::Bogus {
             zone,
             reason,
             detail,
-        } => Security::Bogus {
+        } => ControlFlow::Break(Security::Bogus {
             zone,
             reason,
             detail,
-        },
-        ChainStatus::Indeterminate { error } => Security::Indeterminate {
+        }),
+        ChainStatus::Indeterminate { error } => ControlFlow::Break(Security::Indeterminate {
             error: error.to_string(),
             dns: Some(error),
-        },
+        }),
     }
 }
 
@@ -1019,8 +1028,9 @@ pub async fn validate_denial(cx: &Ctx, name: &str, rtype: RecordType) -> Validat
             evidence.push(e);
         }
     }
-    let security = match chain.status {
-        ChainStatus::Secure { keys, anchor, .. } => {
+    let security = match secure_keys(chain.status) {
+        ControlFlow::Break(security) => security,
+        ControlFlow::Continue((keys, anchor)) => {
             let now = now_secs(cx);
             let zk = dv::zone_keys(&keys);
             let bogus = |reason: &'static str, detail: String| Security::Bogus {
@@ -1054,28 +1064,6 @@ pub async fn validate_denial(cx: &Ctx, name: &str, rtype: RecordType) -> Validat
                 TypeDenial::NoProof => bogus("no-denial-proof", q.clone()),
             }
         }
-        ChainStatus::Insecure {
-            zone,
-            reason,
-            detail,
-        } => Security::Insecure {
-            zone,
-            reason,
-            detail,
-        },
-        ChainStatus::Bogus {
-            zone,
-            reason,
-            detail,
-        } => Security::Bogus {
-            zone,
-            reason,
-            detail,
-        },
-        ChainStatus::Indeterminate { error } => Security::Indeterminate {
-            error: error.to_string(),
-            dns: Some(error),
-        },
     };
     done(security, evidence)
 }
