@@ -9,6 +9,8 @@ use crate::cmd_probe;
 
 /// Arguments of `mailway doctor`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  mailway doctor bounce.eml --lang es\n  \
+mailway doctor good.test --resolver 127.0.10.53 --trust-anchor ../shared/labs/dns/keys/Kgood.test.ksk.ds")]
 pub struct Args {
     /// A bounce message file (`-` for stdin), or a mail domain.
     #[arg(required_unless_present = "log")]
@@ -57,6 +59,11 @@ pub struct Args {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// DNSSEC trust anchors: DS or DNSKEY records in zone-file syntax (e.g. the K<zone>.ds of
+    /// ldns-keygen, unbound's root.key). Replaces the built-in IANA root KSKs (20326, 38696);
+    /// for a private tree or a lab whose zones are signed by their own keys.
+    #[arg(long = "trust-anchor", value_name = "FILE")]
+    pub trust_anchor: Option<std::path::PathBuf>,
 }
 
 /// Runs `mailway doctor`. Exit 0: no cause found; 1: causes found; 2: could not run.
@@ -89,6 +96,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         transcript: false,
         lang: a.lang.clone(),
         json: false,
+        trust_anchor: a.trust_anchor.clone(),
     };
     let opts = DoctorOptions {
         probe: cmd_probe::options(&probe_args)?,

@@ -6,11 +6,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use mailway_diag::probe::i18n::tr;
 use mailway_diag::probe::{Lang, ProbeOptions, probe, render};
+use mailway_dns::dnssec::TrustAnchors;
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::{Timeouts, TlsPolicy};
 
 /// Arguments of `mailway probe`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  mailway probe example.com\n  \
+mailway probe good.test --resolver 127.0.10.53 --trust-anchor ../shared/labs/dns/keys/Kgood.test.ksk.ds --lang es")]
 pub struct Args {
     /// A mail domain (its MX hosts are probed), HOST:PORT, or an IP address (`[v6]:port` too).
     pub target: String,
@@ -65,6 +68,11 @@ pub struct Args {
     /// JSON output (documented in docs/probe-json.md).
     #[arg(long)]
     pub json: bool,
+    /// DNSSEC trust anchors: DS or DNSKEY records in zone-file syntax (e.g. the K<zone>.ds of
+    /// ldns-keygen, unbound's root.key). Replaces the built-in IANA root KSKs (20326, 38696);
+    /// for a private tree or a lab whose zones are signed by their own keys.
+    #[arg(long = "trust-anchor", value_name = "FILE")]
+    pub trust_anchor: Option<std::path::PathBuf>,
 }
 
 /// `--lang`, else the locale environment (`LC_ALL`, `LC_MESSAGES`, `LANG`); English by default.
@@ -154,6 +162,10 @@ pub fn options(a: &Args) -> anyhow::Result<ProbeOptions> {
         ipv6: !a.ipv4_only,
         force_host: a.host,
         lang: lang(a.lang.as_deref())?,
+        trust_anchors: match &a.trust_anchor {
+            Some(path) => TrustAnchors::from_file(path).context("--trust-anchor")?,
+            None => TrustAnchors::iana_root(),
+        },
         ..Default::default()
     })
 }

@@ -295,7 +295,7 @@ async fn diagnose_recipients(
     let mut sender_check = None;
     if !opts.no_probe {
         let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
-        checks = run_checks(resolver, &domains, opts.lang).await;
+        checks = run_checks(resolver, &domains, opts).await;
         add_check_causes(&mut causes, &checks, opts.lang);
         if let Some(name) = side.resolve_reporting_mta().map(str::to_string)
             && let Ok(a) = resolver.ip(&name).await
@@ -325,7 +325,7 @@ async fn diagnose_recipients(
                 .clone()
                 .or_else(|| side.reporting_mta.clone())
         {
-            let mut co = crate::check::CheckOptions::new(domain);
+            let mut co = check_options(domain, opts);
             co.ip = Some(ip);
             co.helo = side
                 .reporting_mta
@@ -502,15 +502,26 @@ fn action_label(lang: Lang, action: Option<&str>) -> String {
     }
 }
 
+/// `mailway check`'s options for `domain` as the doctor runs it: the probe's trust anchors
+/// (`--trust-anchor`) and clock.
+fn check_options(domain: String, opts: &DoctorOptions) -> crate::check::CheckOptions {
+    let mut co = crate::check::CheckOptions::new(domain);
+    co.trust_anchors = opts.probe.trust_anchors.clone();
+    if let Ok(secs) = u64::try_from(opts.probe.now) {
+        co.now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    }
+    co
+}
+
 async fn run_checks(
     resolver: &Resolver,
     domains: &BTreeSet<String>,
-    lang: Lang,
+    opts: &DoctorOptions,
 ) -> Vec<crate::check::Report> {
-    let l = check_lang(lang);
+    let l = check_lang(opts.lang);
     let mut out = Vec::new();
     for d in domains {
-        out.push(crate::check::run(resolver, crate::check::CheckOptions::new(d.clone()), l).await);
+        out.push(crate::check::run(resolver, check_options(d.clone(), opts), l).await);
     }
     out
 }
@@ -557,7 +568,7 @@ pub async fn diagnose_domain(
     let mut causes = rank(&[], &probes, opts.lang);
     let mut checks = Vec::new();
     if !opts.no_probe {
-        checks = run_checks(resolver, &BTreeSet::from([t.name()]), opts.lang).await;
+        checks = run_checks(resolver, &BTreeSet::from([t.name()]), opts).await;
         add_check_causes(&mut causes, &checks, opts.lang);
     }
     Ok(Diagnosis {
@@ -734,7 +745,15 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             false,
         );
     }
-    let tls = findings_with(probes, &["dane_mismatch", "cert_expired", "tls_failed"]);
+    // a TLSA mismatch matters only when the records are secure (an insecure one is a warning:
+    // senders ignore the records); bogus TLSA records make validating senders defer
+    let tls: Vec<_> = findings_with(
+        probes,
+        &["dane_mismatch", "dane_bogus", "cert_expired", "tls_failed"],
+    )
+    .into_iter()
+    .filter(|f| f.code != "dane_mismatch" || f.severity == Severity::Error)
+    .collect();
     if !tls.is_empty() {
         let tls_reason = reasons.contains("failedstarttls") || reasons.contains("securityerror");
         add(

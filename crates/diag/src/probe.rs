@@ -16,7 +16,8 @@ mod verdict;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use mailway_dns::{NullMx, Resolver, null_mx, tlsa_name};
+use mailway_dns::dnssec::TrustAnchors;
+use mailway_dns::{NullMx, RecordType, Resolver, null_mx, tlsa_name};
 use mailway_smtp::{
     Capabilities, CertificateDer, ClientConfig, MailParams, Phase, RcptParams, SmtpClient,
     SmtpError, SmtpReply, Timeouts, TlsClientConfig, TlsPolicy, TlsVerify, TranscriptLine,
@@ -28,7 +29,8 @@ pub use i18n::Lang;
 pub use render::render;
 pub use target::{Target, TargetError};
 pub use tls::{
-    DaneReport, LeafCheck, TlsReport, TlsaRecord, dane_verdict, tls_report, tlsa_matches,
+    DaneReport, LeafCheck, TlsReport, TlsaDnssec, TlsaRecord, dane_verdict, tls_report,
+    tlsa_matches,
 };
 pub use verdict::looks_like_greylisting;
 
@@ -64,6 +66,10 @@ pub struct ProbeOptions {
     pub now: i64,
     /// Language of the findings and of [`render`].
     pub lang: Lang,
+    /// Where mailway's own DNSSEC validation of the TLSA records starts (default: the IANA
+    /// root KSKs; `--trust-anchor` for a private tree or a lab). Used when the resolver does
+    /// not validate (no AD bit).
+    pub trust_anchors: TrustAnchors,
 }
 
 impl Default for ProbeOptions {
@@ -86,6 +92,7 @@ impl Default for ProbeOptions {
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
             lang: Lang::En,
+            trust_anchors: TrustAnchors::iana_root(),
         }
     }
 }
@@ -392,6 +399,8 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
     // 2. Probe every address, concurrently.
     let mut set = tokio::task::JoinSet::new();
     let mut host_reports = Vec::new();
+    // one DNSSEC context for every host: the chains walked are cached across them
+    let mut dnssec_cx = None;
     for (hi, (host, pref, ips, errs)) in hosts.into_iter().enumerate() {
         if ips.is_empty() && errs.is_empty() {
             continue;
@@ -405,7 +414,14 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
         };
         let is_name = host.parse::<IpAddr>().is_err();
         if opts.tls != TlsPolicy::None && is_name {
-            hr.tlsa = Some(lookup_tlsa(resolver, port, &host).await);
+            let cx = dnssec_cx.get_or_insert_with(|| {
+                let mut co = crate::check::CheckOptions::new(host.clone());
+                co.trust_anchors = opts.trust_anchors.clone();
+                co.now = std::time::UNIX_EPOCH
+                    + Duration::from_secs(u64::try_from(opts.now).unwrap_or(0));
+                crate::check::Ctx::new(resolver.clone(), co)
+            });
+            hr.tlsa = Some(lookup_tlsa(cx, port, &host, opts.lang).await);
         }
         for (ai, ip) in ips.into_iter().enumerate() {
             let (r, h, o) = (resolver.clone(), host.clone(), opts.clone());
@@ -509,7 +525,11 @@ async fn resolve_host(
     (ips, errs)
 }
 
-async fn lookup_tlsa(resolver: &Resolver, port: u16, host: &str) -> DaneReport {
+/// Looks up the TLSA records of `host` and, when there are some, establishes their DNSSEC
+/// status as `mailway check` does (the resolver's AD bit, else mailway's own validation from
+/// `cx`'s trust anchor; CNAMEs on the TLSA name followed).
+async fn lookup_tlsa(cx: &crate::check::Ctx, port: u16, host: &str, lang: Lang) -> DaneReport {
+    let resolver = &cx.resolver;
     let name = tlsa_name(port, "tcp", host);
     match resolver.tlsa(&name).await {
         Ok(ans) => {
@@ -523,7 +543,10 @@ async fn lookup_tlsa(resolver: &Resolver, port: u16, host: &str) -> DaneReport {
                     data: t.data.clone(),
                 })
                 .collect();
-            let mut d = dane_verdict(&name, &recs, ans.authenticated, &[]);
+            let v = crate::check::dnssec::validate(cx, &name, RecordType::TLSA).await;
+            let secure = ans.authenticated || v.security.is_secure();
+            let mut d = dane_verdict(&name, &recs, secure, &[]);
+            d.dnssec = Some(tlsa_dnssec(&v.security, lang));
             d.verdict = "not_checked".into();
             d
         }
@@ -532,10 +555,45 @@ async fn lookup_tlsa(resolver: &Resolver, port: u16, host: &str) -> DaneReport {
             name,
             records: Vec::new(),
             dnssec_authenticated: false,
+            dnssec: None,
             matched: Vec::new(),
             verdict: "lookup_failed".into(),
             error: Some(e.to_string()),
         },
+    }
+}
+
+fn tlsa_dnssec(s: &crate::check::dnssec::Security, lang: Lang) -> TlsaDnssec {
+    let (zone, reason, _) = s.parts();
+    let anchor = match s {
+        crate::check::dnssec::Security::Secure { anchor, .. } => anchor.clone(),
+        _ => String::new(),
+    };
+    let mut why = s.why().render(lang);
+    if s.is_secure() && !zone.is_empty() {
+        why = i18n::tr(
+            lang,
+            "dnssec-secure-why",
+            &[
+                ("why", why),
+                ("zone", zone.into()),
+                (
+                    "anchor",
+                    if anchor.is_empty() {
+                        "none".into()
+                    } else {
+                        anchor.clone()
+                    },
+                ),
+            ],
+        );
+    }
+    TlsaDnssec {
+        status: s.kind().into(),
+        reason: reason.into(),
+        zone: zone.into(),
+        anchor,
+        why,
     }
 }
 
@@ -621,7 +679,10 @@ async fn probe_address(
                     })
                 })
                 .collect();
-            dane_verdict(&d.name, &recs, d.dnssec_authenticated, &chain)
+            DaneReport {
+                dnssec: d.dnssec.clone(),
+                ..dane_verdict(&d.name, &recs, d.dnssec_authenticated, &chain)
+            }
         } else {
             d
         };

@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use mailway_diag::probe::{Lang, ProbeOptions, ProbeReport, Severity, probe, render};
+use mailway_dns::dnssec::TrustAnchors;
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::{CertificateInfo, Timeouts};
 use mailway_testkit::dns::TestDns;
@@ -14,6 +15,8 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+/// The test zones are unsigned and under no trust anchor: their TLSA records are insecure (with
+/// the built-in IANA root anchors the test server's empty root would make them bogus).
 fn opts(port: u16) -> ProbeOptions {
     ProbeOptions {
         port,
@@ -21,6 +24,7 @@ fn opts(port: u16) -> ProbeOptions {
         helo_name: "probe.test".into(),
         timeouts: Timeouts::default().capped(Duration::from_millis(800)),
         greylist_wait: Duration::ZERO,
+        trust_anchors: TrustAnchors::empty(),
         ..Default::default()
     }
 }
@@ -146,6 +150,18 @@ _{port}._tcp.mx1 300 IN TLSA 3 1 1 {spki}
         assert!(c.contains(&want.to_string()), "{want} missing from {c:?}");
     }
     assert!(rep.has_errors());
+    // a match on records that are not DNSSEC-validated is worth knowing, not "ok"
+    let dane = rep
+        .findings
+        .iter()
+        .find(|f| f.code == "dane_match")
+        .unwrap();
+    assert_eq!(dane.severity, Severity::Info);
+    assert!(
+        dane.message.contains("not DNSSEC-validated"),
+        "{}",
+        dane.message
+    );
     let tarpit = rep.findings.iter().find(|f| f.code == "tarpit").unwrap();
     assert!(
         tarpit
@@ -198,6 +214,44 @@ _{port}._tcp.mx 300 IN TLSA 3 1 1 {}
     assert!(c.contains(&"dane_mismatch".into()), "{c:?}");
     assert!(c.contains(&"cert_expired".into()), "{c:?}");
     assert!(c.contains(&"no_ptr".into()), "{c:?}");
+    // the records are insecure (no trust anchor covers bad.test): senders ignore them, so the
+    // mismatch is a warning, and the report says why
+    let m = rep
+        .findings
+        .iter()
+        .find(|f| f.code == "dane_mismatch")
+        .unwrap();
+    assert_eq!(m.severity, Severity::Warning);
+    assert!(
+        m.message.contains("no trust anchor covers"),
+        "{}",
+        m.message
+    );
+    let tlsa = rep.hosts[0].tlsa.as_ref().unwrap();
+    let sec = tlsa.dnssec.as_ref().unwrap();
+    assert_eq!(
+        (sec.status.as_str(), sec.reason.as_str()),
+        ("insecure", "no-trust-anchor")
+    );
+    assert!(!tlsa.dnssec_authenticated);
+    // with the IANA root anchors the test server's root has no DNSKEY: the chain is broken,
+    // the TLSA records are bogus, an error whatever they match
+    let mut o = opts(port);
+    o.trust_anchors = TrustAnchors::iana_root();
+    let rep = probe(&resolver(&dns).await, "bad.test", &o).await.unwrap();
+    let bogus: Vec<_> = rep
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with("dane_"))
+        .collect();
+    assert_eq!(bogus.len(), 1, "{bogus:?}");
+    assert_eq!(bogus[0].code, "dane_bogus");
+    assert_eq!(bogus[0].severity, Severity::Error);
+    let sec = rep.hosts[0].tlsa.as_ref().unwrap().dnssec.clone().unwrap();
+    assert_eq!(
+        (sec.status.as_str(), sec.reason.as_str()),
+        ("bogus", "anchor-no-keys")
+    );
     drop(peers);
 }
 

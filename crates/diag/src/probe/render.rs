@@ -154,6 +154,15 @@ fn address(out: &mut String, a: &AddressReport, lang: Lang) {
                     format!(": {}", d.records.join("; "))
                 }
             );
+            if let Some(s) = &d.dnssec {
+                let _ = writeln!(
+                    out,
+                    "      {:<10} {} ({})",
+                    "DNSSEC:",
+                    ui(lang, &format!("dnssec-{}", s.status)),
+                    s.why
+                );
+            }
         }
     }
 }

@@ -48,8 +48,11 @@ pub struct DaneReport {
     pub name: String,
     /// The TLSA records, presentation form.
     pub records: Vec<String>,
-    /// The resolver said the TLSA answer was DNSSEC-validated (AD bit).
+    /// The TLSA answer is DNSSEC-validated: the resolver set the AD bit, or mailway verified
+    /// the chain from the trust anchor down to the RRSIG over the TLSA RRset.
     pub dnssec_authenticated: bool,
+    /// The DNSSEC status of the TLSA RRset (when records were found and validated).
+    pub dnssec: Option<TlsaDnssec>,
     /// The records that matched the presented chain.
     pub matched: Vec<String>,
     /// One of `match`, `no_match`, `unusable` (only PKIX usages 0/1, which RFC 7672 §3.1.3 says
@@ -57,6 +60,23 @@ pub struct DaneReport {
     pub verdict: String,
     /// The lookup error, when it failed.
     pub error: Option<String>,
+}
+
+/// The DNSSEC status of a TLSA RRset, as `mailway check` establishes it (RFC 4035 §4.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsaDnssec {
+    /// `secure`, `insecure`, `bogus`, `indeterminate` or `no-data`.
+    pub status: String,
+    /// For a secure status: `resolver` (AD bit) or `local` (mailway from the trust anchor);
+    /// otherwise the reason keyword (`no-trust-anchor`, `insecure-delegation`, `expired`, ...;
+    /// the `dnssec-why` reasons of `mailway check`).
+    pub reason: String,
+    /// The signing zone (secure), or the zone where security ends or breaks.
+    pub zone: String,
+    /// The trust anchor the chain starts at (a local secure status only).
+    pub anchor: String,
+    /// The status in words, in the report's language.
+    pub why: String,
 }
 
 /// Builds the TLS report from the handshake info (certificate checks use `now`, Unix seconds).
@@ -171,6 +191,7 @@ pub fn dane_verdict(
         name: name.to_string(),
         records: records.iter().map(|r| r.to_string()).collect(),
         dnssec_authenticated: authenticated,
+        dnssec: None,
         matched,
         verdict: verdict.to_string(),
         error: None,

@@ -248,30 +248,49 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
         }
         if let Some(d) = &t.dane {
             let name = ("name", d.name.clone());
-            match d.verdict.as_str() {
-                "match" => out.push(f(
-                    Severity::Ok,
-                    "dane_match",
-                    if d.dnssec_authenticated {
-                        "dane-match"
-                    } else {
-                        "dane-match-unvalidated"
-                    },
-                    &[("matched", d.matched.join(", ")), name],
-                )),
-                "no_match" => out.push(f(
-                    Severity::Error,
-                    "dane_mismatch",
-                    "dane-mismatch",
-                    &[name],
-                )),
-                "unusable" => out.push(f(
-                    Severity::Warning,
-                    "dane_unusable",
-                    "dane-unusable",
-                    &[name],
-                )),
-                _ => {}
+            let status = d.dnssec.as_ref().map(|x| x.status.as_str());
+            let why = (
+                "why",
+                d.dnssec.as_ref().map(|x| x.why.clone()).unwrap_or_default(),
+            );
+            if status == Some("bogus") && !d.records.is_empty() {
+                // RFC 7672 §2.2: validating senders cannot trust the TLSA RRset and defer
+                out.push(f(Severity::Error, "dane_bogus", "dane-bogus", &[name, why]));
+            } else {
+                match d.verdict.as_str() {
+                    "match" if d.dnssec_authenticated => out.push(f(
+                        Severity::Ok,
+                        "dane_match",
+                        "dane-match",
+                        &[("matched", d.matched.join(", ")), name, why],
+                    )),
+                    // insecure TLSA records are ignored by senders (RFC 7672 §2.2)
+                    "match" => out.push(f(
+                        Severity::Info,
+                        "dane_match",
+                        "dane-match-unvalidated",
+                        &[("matched", d.matched.join(", ")), name, why],
+                    )),
+                    "no_match" if status == Some("insecure") => out.push(f(
+                        Severity::Warning,
+                        "dane_mismatch",
+                        "dane-mismatch-insecure",
+                        &[name, why],
+                    )),
+                    "no_match" => out.push(f(
+                        Severity::Error,
+                        "dane_mismatch",
+                        "dane-mismatch",
+                        &[name],
+                    )),
+                    "unusable" => out.push(f(
+                        Severity::Warning,
+                        "dane_unusable",
+                        "dane-unusable",
+                        &[name],
+                    )),
+                    _ => {}
+                }
             }
         }
     }

@@ -38,10 +38,12 @@ probe-cert-expires-soon = { $label }: the certificate expires in { $days } days
 probe-cert-name-mismatch = { $label }: the certificate ({ $subject }, SANs: { $sans }) does not name { $name }
 probe-cert-valid = { $label }: { $version } with a certificate valid for { $name } (web PKI)
 probe-cert-untrusted = { $label }: the certificate does not validate against web PKI roots ({ $problem }: { $error }); fine for opportunistic TLS, fatal for MTA-STS
-probe-dane-match = { $label }: the certificate matches the TLSA record { $matched } at { $name }
-probe-dane-match-unvalidated = { $label }: the certificate matches the TLSA record { $matched } at { $name } (answer not DNSSEC-validated by the resolver used)
+probe-dane-match = { $label }: the certificate matches the TLSA record { $matched } at { $name }; the TLSA records are DNSSEC-secure ({ $why })
+probe-dane-match-unvalidated = { $label }: the certificate matches the TLSA record { $matched } at { $name }, but the TLSA answer is not DNSSEC-validated ({ $why }): senders do not use DANE with it (RFC 7672 §2.2)
 probe-dane-mismatch = { $label }: TLSA records exist at { $name } but none matches the certificate: DANE-verifying senders (Postfix with dane, Exim) will defer mail (4.7.5)
+probe-dane-mismatch-insecure = { $label }: TLSA records exist at { $name } but none matches the certificate; they are not DNSSEC-validated ({ $why }), so senders ignore them today, and will defer mail (4.7.5) once the zone is signed
 probe-dane-unusable = { $label }: the TLSA records at { $name } use only PKIX usages (0/1), which SMTP senders ignore (RFC 7672 §3.1.3)
+probe-dane-bogus = { $label }: the TLSA records at { $name } fail DNSSEC validation ({ $why }): validating senders (Postfix with dane, Exim) cannot trust them and defer mail to this host (4.7.5)
 
 ## MAIL, RCPT, greylisting
 
@@ -101,6 +103,15 @@ probe-ui-matches = matches
 probe-ui-no-match = DOES NOT match
 probe-ui-pki-valid = valid
 probe-ui-pki-invalid = not valid ({ $problem })
+probe-ui-dnssec-secure = secure
+probe-ui-dnssec-insecure = insecure
+probe-ui-dnssec-bogus = bogus
+probe-ui-dnssec-indeterminate = indeterminate
+probe-ui-dnssec-no-data = no data
+probe-dnssec-secure-why = { $why }{ $anchor ->
+        [none] {""}
+       *[other] {" "}{ $anchor }
+    }, zone { $zone }
 probe-ui-pki-not-checked = not checked
 probe-ui-port-check = Port { $port } check (every address timed out on it):
 probe-ui-findings = Findings:

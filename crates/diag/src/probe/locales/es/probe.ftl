@@ -38,10 +38,12 @@ probe-cert-expires-soon = { $label }: el certificado caduca en { $days } días
 probe-cert-name-mismatch = { $label }: el certificado ({ $subject }, SANs: { $sans }) no nombra a { $name }
 probe-cert-valid = { $label }: { $version } con un certificado válido para { $name } (PKI web)
 probe-cert-untrusted = { $label }: el certificado no se valida contra las raíces de la PKI web ({ $problem }: { $error }); vale para TLS oportunista, es fatal para MTA-STS
-probe-dane-match = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name }
-probe-dane-match-unvalidated = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name } (respuesta no validada con DNSSEC por el resolutor usado)
+probe-dane-match = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name }; los registros TLSA son seguros con DNSSEC ({ $why })
+probe-dane-match-unvalidated = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name }, pero la respuesta TLSA no está validada con DNSSEC ({ $why }): los remitentes no aplican DANE con ella (RFC 7672 §2.2)
 probe-dane-mismatch = { $label }: hay registros TLSA en { $name } pero ninguno coincide con el certificado: los remitentes que verifican DANE (Postfix con dane, Exim) aplazarán el correo (4.7.5)
+probe-dane-mismatch-insecure = { $label }: hay registros TLSA en { $name } pero ninguno coincide con el certificado; no están validados con DNSSEC ({ $why }), así que hoy los remitentes los ignoran, y aplazarán el correo (4.7.5) en cuanto la zona esté firmada
 probe-dane-unusable = { $label }: los registros TLSA en { $name } solo usan usos PKIX (0/1), que los remitentes SMTP ignoran (RFC 7672 §3.1.3)
+probe-dane-bogus = { $label }: los registros TLSA en { $name } no superan la validación DNSSEC ({ $why }): los remitentes que validan (Postfix con dane, Exim) no pueden fiarse de ellos y aplazan el correo a este servidor (4.7.5)
 
 ## MAIL, RCPT, listas grises
 
@@ -101,6 +103,15 @@ probe-ui-matches = coincide
 probe-ui-no-match = NO coincide
 probe-ui-pki-valid = válido
 probe-ui-pki-invalid = no válido ({ $problem })
+probe-ui-dnssec-secure = seguro
+probe-ui-dnssec-insecure = inseguro
+probe-ui-dnssec-bogus = inválido
+probe-ui-dnssec-indeterminate = indeterminado
+probe-ui-dnssec-no-data = sin datos
+probe-dnssec-secure-why = { $why }{ $anchor ->
+        [none] {""}
+       *[other] {" "}{ $anchor }
+    }, zona { $zone }
 probe-ui-pki-not-checked = no comprobado
 probe-ui-port-check = Comprobación del puerto { $port } (todas las direcciones agotaron el tiempo en él):
 probe-ui-findings = Hallazgos:
