@@ -73,7 +73,7 @@ impl Names {
     /// The id of `b` lower-cased.
     #[inline]
     pub fn intern_lower(&mut self, b: &[u8]) -> u32 {
-        if !b.iter().any(u8::is_ascii_uppercase) {
+        if !has_upper(b) {
             return self.intern(b);
         }
         let mut buf = [0u8; 256];
@@ -97,13 +97,196 @@ impl Names {
 /// No id.
 pub const NONE: u32 = u32::MAX;
 
+static NEXT_LOCAL_NAMES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A parser thread's own table of the names an attempt interns (relay host, normalised failure
+/// text, recipient domain): the parser looks them up (hash and comparison) off the correlator's
+/// thread and hands the correlator small local ids ([`Chunk::name_ids`]), which it maps to
+/// [`Names`] ids through a vector. Keys are the bytes as [`Names`] keys them (lower-cased for
+/// [`LocalNames::id_lower`]), so a local id always maps to the same [`Names`] id.
+#[derive(Debug)]
+pub struct LocalNames {
+    uid: u32,
+    /// Per slot: the high 32 bits of the name's hash, then its id + 1 (0: empty), so that a
+    /// probe touches one word before comparing bytes (one cache miss less per lookup).
+    slots: Vec<u64>,
+    hashes: Vec<u64>,
+    ends: Vec<u32>,
+    arena: Vec<u8>,
+}
+
+impl Default for LocalNames {
+    fn default() -> Self {
+        Self {
+            uid: NEXT_LOCAL_NAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            slots: Vec::new(),
+            hashes: Vec::new(),
+            ends: Vec::new(),
+            arena: Vec::new(),
+        }
+    }
+}
+
+impl LocalNames {
+    /// This table's identity (unique in the process).
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    fn bytes(&self, id: usize) -> &[u8] {
+        let start = if id == 0 {
+            0
+        } else {
+            self.ends[id - 1] as usize
+        };
+        &self.arena[start..self.ends[id] as usize]
+    }
+
+    /// The local id of `b`.
+    #[inline]
+    pub fn id(&mut self, b: &[u8]) -> u32 {
+        let h = hash64(b);
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1024];
+        }
+        let tag = h >> 32;
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                break;
+            }
+            if s >> 32 == tag {
+                let id = (s as u32 - 1) as usize;
+                if self.bytes(id) == b {
+                    return id as u32;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        let id = self.hashes.len() as u32;
+        self.slots[i] = tag << 32 | (id as u64 + 1);
+        self.hashes.push(h);
+        self.arena.extend_from_slice(b);
+        self.ends.push(self.arena.len() as u32);
+        if self.hashes.len() * 2 > self.slots.len() {
+            let n = self.slots.len() * 2;
+            let mask = n - 1;
+            let mut slots = vec![0u64; n];
+            for (id, &h) in self.hashes.iter().enumerate() {
+                let mut i = h as usize & mask;
+                while slots[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                slots[i] = (h >> 32) << 32 | (id as u64 + 1);
+            }
+            self.slots = slots;
+        }
+        id
+    }
+
+    /// The local id of `b` lower-cased (as [`Names::intern_lower`]).
+    #[inline]
+    pub fn id_lower(&mut self, b: &[u8]) -> u32 {
+        if !has_upper(b) {
+            return self.id(b);
+        }
+        let mut buf = [0u8; 256];
+        if b.len() <= buf.len() {
+            let l = &mut buf[..b.len()];
+            l.copy_from_slice(b);
+            l.make_ascii_lowercase();
+            let l: &[u8] = l;
+            return self.id(l);
+        }
+        self.id(&b.to_ascii_lowercase())
+    }
+
+    /// Fills `chunk.name_ids`: for every attempt (in order) the local ids of its relay host
+    /// (lower-cased), normalised text and recipient domain (lower-cased; `""` without `@`), or
+    /// [`NONE`] where the correlator interns nothing (empty relay host or text, probes).
+    pub fn fill(&mut self, chunk: &mut Chunk) {
+        let mut ids = std::mem::take(&mut chunk.name_ids);
+        ids.clear();
+        for ev in &chunk.events {
+            let Kind::Attempt(a) = &ev.kind else {
+                continue;
+            };
+            if a.status == Status::Probe {
+                ids.push([NONE; 3]);
+                continue;
+            }
+            let relay = if a.relay_host.is_empty() {
+                NONE
+            } else {
+                self.id_lower(chunk.bytes(a.relay_host))
+            };
+            let text = if a.norm.is_empty() {
+                NONE
+            } else {
+                self.id(chunk.bytes(a.norm))
+            };
+            let addr = chunk.bytes(a.rcpt);
+            let domain = match memchr::memrchr(b'@', addr) {
+                Some(at) => self.id_lower(&addr[at + 1..]),
+                None => self.id(b""),
+            };
+            ids.push([relay, text, domain]);
+        }
+        chunk.name_ids = ids;
+        chunk.names_owner = Some(self.uid);
+    }
+}
+
+/// Maps local name ids of parser threads' [`LocalNames`] to [`Names`] ids, interning a name on
+/// the first use of its local id (so [`Names`] ids come in the same order as without local ids).
+#[derive(Debug, Default)]
+struct LocalMaps {
+    maps: Vec<(u32, Vec<u32>)>,
+    last: usize,
+}
+
+impl LocalMaps {
+    /// The [`Names`] id of local id `local` of table `owner`, whose bytes are `b` (lower-cased
+    /// by `intern_lower` when `lower`).
+    #[inline]
+    fn get(&mut self, names: &mut Names, owner: u32, local: u32, b: &[u8], lower: bool) -> u32 {
+        if self.maps.get(self.last).is_none_or(|(o, _)| *o != owner) {
+            self.last = match self.maps.iter().position(|(o, _)| *o == owner) {
+                Some(i) => i,
+                None => {
+                    self.maps.push((owner, Vec::new()));
+                    self.maps.len() - 1
+                }
+            };
+        }
+        let m = &mut self.maps[self.last].1;
+        let l = local as usize;
+        if l >= m.len() {
+            m.resize(l + 1, NONE);
+        }
+        let g = m[l];
+        if g != NONE {
+            return g;
+        }
+        let g = if lower {
+            names.intern_lower(b)
+        } else {
+            names.intern(b)
+        };
+        m[l] = g;
+        g
+    }
+}
+
 /// Bytes kept in place by [`ShortStr`]: queue ids, host names, most addresses, Message-IDs and
 /// `host[ip]` clients fit.
 const INLINE: usize = 54;
 
 /// A short string (queue id, host, address, Message-ID) kept inline, without a heap allocation
 /// per message or recipient; longer ones (and the rare invalid UTF-8, made lossy) go to the heap.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum ShortStr {
     /// Up to 54 bytes of valid UTF-8 in place.
     Inline {
@@ -120,7 +303,7 @@ impl ShortStr {
     /// `b` as text (lossy for invalid UTF-8).
     #[inline]
     pub fn new(b: &[u8]) -> Self {
-        if b.len() <= INLINE && std::str::from_utf8(b).is_ok() {
+        if b.len() <= INLINE && (is_ascii_short(b) || std::str::from_utf8(b).is_ok()) {
             let mut buf = [0u8; INLINE];
             buf[..b.len()].copy_from_slice(b);
             ShortStr::Inline {
@@ -129,6 +312,20 @@ impl ShortStr {
             }
         } else {
             ShortStr::Heap(boxed_str(b))
+        }
+    }
+
+    /// Replaces the text with `b` (as [`ShortStr::new`]), in place.
+    #[inline]
+    pub fn set(&mut self, b: &[u8]) {
+        match self {
+            ShortStr::Inline { len, buf }
+                if b.len() <= INLINE && (is_ascii_short(b) || std::str::from_utf8(b).is_ok()) =>
+            {
+                buf[..b.len()].copy_from_slice(b);
+                *len = b.len() as u8;
+            }
+            _ => *self = ShortStr::new(b),
         }
     }
 
@@ -153,6 +350,55 @@ impl ShortStr {
         }
     }
 }
+
+/// Whether `b` has an ASCII upper-case letter: eight bytes at a time.
+#[inline]
+fn has_upper(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        // per byte, high bit of x7 + 63 set: >= 'A'; of x7 + 37: > 'Z' (x7 < 128: no carries)
+        let x7 = x & !HI;
+        if (x7 + 63 * LO) & !(x7 + 37 * LO) & !x & HI != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(u8::is_ascii_uppercase)
+}
+
+/// `a == b` for the few bytes of a host or instance name, without a `memcmp` call.
+#[inline]
+fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Whether `b` (at most [`INLINE`] bytes) is ASCII: eight bytes at a time, without the set-up of
+/// `str::from_utf8` (most log fields are ASCII; the rest go through `from_utf8`).
+#[inline]
+fn is_ascii_short(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    let mut acc = 0u64;
+    for w in &mut words {
+        acc |= u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    }
+    let mut last = 0u8;
+    for &c in words.remainder() {
+        last |= c;
+    }
+    (acc & 0x8080_8080_8080_8080) == 0 && last < 0x80
+}
+
+// by the text: an inline buffer's bytes past its length are not part of it
+impl PartialEq for ShortStr {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for ShortStr {}
 
 impl std::ops::Deref for ShortStr {
     type Target = str;
@@ -550,6 +796,7 @@ pub struct Correlator<S: Sink> {
     opts: CorrelateOptions,
     /// Interned names.
     pub names: Names,
+    local_maps: LocalMaps,
     /// The consumer.
     pub sink: S,
 }
@@ -576,6 +823,7 @@ impl<S: Sink> Correlator<S> {
             last_ts: i64::MIN,
             opts,
             names: Names::default(),
+            local_maps: LocalMaps::default(),
             sink,
         }
     }
@@ -603,7 +851,10 @@ impl<S: Sink> Correlator<S> {
             .unwrap_or(false);
         let host = if multi { chunk.bytes(ev.host) } else { &[][..] };
         let inst = chunk.bytes(ev.instance);
-        if self.last_origin.2 != NONE && self.last_origin.0 == host && self.last_origin.1 == inst {
+        if self.last_origin.2 != NONE
+            && eq_short(&self.last_origin.0, host)
+            && eq_short(&self.last_origin.1, inst)
+        {
             return self.last_origin.2;
         }
         let key = (Box::<[u8]>::from(host), Box::<[u8]>::from(inst));
@@ -619,44 +870,95 @@ impl<S: Sink> Correlator<S> {
     fn create(&mut self, key: QKey, ev: &Event, chunk: &Chunk, _origin: u32) -> u32 {
         let serial = self.next_serial;
         self.next_serial += 1;
-        let m = Msg {
-            serial,
-            mta: ev.mta,
-            qid: ShortStr::new(chunk.bytes(ev.qid)),
-            host: ShortStr::new(chunk.bytes(ev.host)),
-            first_ts: ev.ts,
-            last_ts: ev.ts,
-            arrival: None,
-            est_arrival: None,
-            started: matches!(
-                ev.kind,
-                Kind::Received { .. } | Kind::MessageId(_) | Kind::Arrival { .. }
-            ),
-            received: false,
-            local: false,
-            client: None,
-            message_id: None,
-            sender: None,
-            size: 0,
-            queued: false,
-            rcpts: Vec::new(),
-            parent: None,
-            attempts: 0,
-            deferrals: 0,
-            expired: None,
-            held: false,
-            notices: 0,
-            removed_at: None,
-            rcpt_index: None,
+        let qid = chunk.bytes(ev.qid);
+        let host = chunk.bytes(ev.host);
+        let started = matches!(
+            ev.kind,
+            Kind::Received { .. } | Kind::MessageId(_) | Kind::Arrival { .. }
+        );
+        // a closed message's slot is reset field by field (no 500-byte message built and moved
+        // per message; its recipient list keeps its allocation)
+        let reused = match self.free.pop() {
+            Some(i) => match self.slab[i as usize].as_mut() {
+                Some(m) => {
+                    m.serial = serial;
+                    m.mta = ev.mta;
+                    m.qid.set(qid);
+                    m.host.set(host);
+                    m.first_ts = ev.ts;
+                    m.last_ts = ev.ts;
+                    m.arrival = None;
+                    m.est_arrival = None;
+                    m.started = started;
+                    m.received = false;
+                    m.local = false;
+                    m.client = None;
+                    m.message_id = None;
+                    m.sender = None;
+                    m.size = 0;
+                    m.queued = false;
+                    if m.rcpts.capacity() > 16 {
+                        m.rcpts = Vec::new();
+                    } else {
+                        m.rcpts.clear();
+                    }
+                    m.parent = None;
+                    m.attempts = 0;
+                    m.deferrals = 0;
+                    m.expired = None;
+                    m.held = false;
+                    m.notices = 0;
+                    m.removed_at = None;
+                    m.rcpt_index = None;
+                    Some(i)
+                }
+                None => {
+                    self.free.push(i);
+                    None
+                }
+            },
+            None => None,
         };
-        let idx = match self.free.pop() {
-            Some(i) => {
-                self.slab[i as usize] = Some(m);
-                i
-            }
+        let idx = match reused {
+            Some(i) => i,
             None => {
-                self.slab.push(Some(m));
-                (self.slab.len() - 1) as u32
+                let m = Msg {
+                    serial,
+                    mta: ev.mta,
+                    qid: ShortStr::new(qid),
+                    host: ShortStr::new(host),
+                    first_ts: ev.ts,
+                    last_ts: ev.ts,
+                    arrival: None,
+                    est_arrival: None,
+                    started,
+                    received: false,
+                    local: false,
+                    client: None,
+                    message_id: None,
+                    sender: None,
+                    size: 0,
+                    queued: false,
+                    rcpts: Vec::new(),
+                    parent: None,
+                    attempts: 0,
+                    deferrals: 0,
+                    expired: None,
+                    held: false,
+                    notices: 0,
+                    removed_at: None,
+                    rcpt_index: None,
+                };
+                match self.free.pop() {
+                    Some(i) => {
+                        self.slab[i as usize] = Some(m);
+                        i
+                    }
+                    None => {
+                        self.slab.push(Some(m));
+                        (self.slab.len() - 1) as u32
+                    }
+                }
             }
         };
         self.msgs.insert(key, idx);
@@ -673,7 +975,9 @@ impl<S: Sink> Correlator<S> {
         let Some(idx) = self.msgs.remove(&key) else {
             return;
         };
-        let Some(mut m) = self.slab[idx as usize].take() else {
+        // the closed message stays in its slot (as a free slot's old contents) until the slot is
+        // reused: no move of the whole message
+        let Some(m) = self.slab[idx as usize].as_mut() else {
             return;
         };
         self.free.push(idx);
@@ -686,7 +990,7 @@ impl<S: Sink> Correlator<S> {
             }
         }
         let hop_child = matches!(m.parent, Some(Link::Hop(_)));
-        self.sink.done(&m, fate, &self.names);
+        self.sink.done(m, fate, &self.names);
         self.recent.insert(
             key,
             Recent {
@@ -720,13 +1024,32 @@ impl<S: Sink> Correlator<S> {
                 }
             }
         }
-        for ev in &chunk.events {
-            self.on_event(ev, chunk);
+        match chunk.names_owner {
+            Some(owner) if chunk.name_ids.len() <= chunk.events.len() => {
+                let mut ids = chunk.name_ids.iter();
+                for ev in &chunk.events {
+                    let local = match ev.kind {
+                        Kind::Attempt(_) => ids.next().map(|&x| (owner, x)),
+                        _ => None,
+                    };
+                    self.on_event_ids(ev, chunk, local);
+                }
+            }
+            _ => {
+                for ev in &chunk.events {
+                    self.on_event_ids(ev, chunk, None);
+                }
+            }
         }
     }
 
     /// Processes one event.
     pub fn on_event(&mut self, ev: &Event, chunk: &Chunk) {
+        self.on_event_ids(ev, chunk, None)
+    }
+
+    /// Processes one event; `local`: for an attempt, the parser's local name ids (owner, ids).
+    fn on_event_ids(&mut self, ev: &Event, chunk: &Chunk, local: Option<(u32, [u32; 3])>) {
         if ev.ts > self.last_ts {
             self.last_ts = ev.ts;
         }
@@ -874,7 +1197,7 @@ impl<S: Sink> Correlator<S> {
                 let a = chunk.bytes(addr);
                 let names = &mut self.names;
                 let m = self.slab[idx as usize].as_mut().unwrap();
-                rcpt_index(m, a, Span::EMPTY, chunk, names);
+                rcpt_index(m, a, Span::EMPTY, chunk, names, |names| domain_of(names, a));
                 idx
             }
             Kind::Attempt(ref a) => {
@@ -887,7 +1210,7 @@ impl<S: Sink> Correlator<S> {
                         self.create(key, ev, chunk, origin)
                     }
                 };
-                self.on_attempt(idx, ev, a, chunk, origin);
+                self.on_attempt(idx, ev, a, chunk, origin, local);
                 idx
             }
             Kind::Expired { .. } => {
@@ -1097,22 +1420,47 @@ impl<S: Sink> Correlator<S> {
         self.sink.expired(m, ts, &self.names);
     }
 
-    fn on_attempt(&mut self, idx: u32, ev: &Event, a: &Attempt, chunk: &Chunk, origin: u32) {
+    fn on_attempt(
+        &mut self,
+        idx: u32,
+        ev: &Event,
+        a: &Attempt,
+        chunk: &Chunk,
+        origin: u32,
+        local: Option<(u32, [u32; 3])>,
+    ) {
         if a.status == Status::Probe {
             return;
         }
-        let relay = if a.relay_host.is_empty() {
-            NONE
-        } else {
-            self.names.intern_lower(chunk.bytes(a.relay_host))
-        };
-        let text = if a.norm.is_empty() {
-            NONE
-        } else {
-            self.names.intern(chunk.bytes(a.norm))
+        let names = &mut self.names;
+        let maps = &mut self.local_maps;
+        let (relay, text) = match local {
+            Some((owner, [lr, lt, _])) => (
+                if lr == NONE {
+                    NONE
+                } else {
+                    maps.get(names, owner, lr, chunk.bytes(a.relay_host), true)
+                },
+                if lt == NONE {
+                    NONE
+                } else {
+                    maps.get(names, owner, lt, chunk.bytes(a.norm), false)
+                },
+            ),
+            None => (
+                if a.relay_host.is_empty() {
+                    NONE
+                } else {
+                    names.intern_lower(chunk.bytes(a.relay_host))
+                },
+                if a.norm.is_empty() {
+                    NONE
+                } else {
+                    names.intern(chunk.bytes(a.norm))
+                },
+            ),
         };
         let rcpt_b = chunk.bytes(a.rcpt);
-        let names = &mut self.names;
         let m = self.slab[idx as usize].as_mut().unwrap();
         m.attempts += 1;
         if m.est_arrival.is_none()
@@ -1120,7 +1468,13 @@ impl<S: Sink> Correlator<S> {
         {
             m.est_arrival = Some(ev.ts - (d as f64 * MICROS as f64) as i64);
         }
-        let ri = rcpt_index(m, rcpt_b, a.orig, chunk, names) as usize;
+        let ri = rcpt_index(m, rcpt_b, a.orig, chunk, names, |names| match local {
+            Some((owner, [_, _, ld])) if ld != NONE => match memchr::memrchr(b'@', rcpt_b) {
+                Some(at) => maps.get(names, owner, ld, &rcpt_b[at + 1..], true),
+                None => maps.get(names, owner, ld, b"", false),
+            },
+            _ => domain_of(names, rcpt_b),
+        }) as usize;
         let parent_serial = m.serial;
         // a hand-off to a content filter / next local instance whose continuation is already
         // known (re-injected before the 250 was logged, the usual order)
@@ -1335,7 +1689,22 @@ impl<S: Sink> Correlator<S> {
     }
 }
 
-fn rcpt_index(m: &mut Msg, addr: &[u8], orig: Span, chunk: &Chunk, names: &mut Names) -> u32 {
+/// The interned lower-case domain of an address (`""` without `@`).
+fn domain_of(names: &mut Names, addr: &[u8]) -> u32 {
+    match memchr::memrchr(b'@', addr) {
+        Some(at) => names.intern_lower(&addr[at + 1..]),
+        None => names.intern(b""),
+    }
+}
+
+fn rcpt_index(
+    m: &mut Msg,
+    addr: &[u8],
+    orig: Span,
+    chunk: &Chunk,
+    names: &mut Names,
+    domain: impl FnOnce(&mut Names) -> u32,
+) -> u32 {
     if let Some(ix) = &m.rcpt_index {
         if let Some(&i) = ix.get(addr) {
             return i;
@@ -1347,10 +1716,7 @@ fn rcpt_index(m: &mut Msg, addr: &[u8], orig: Span, chunk: &Chunk, names: &mut N
             }
         }
     }
-    let domain = match memchr::memrchr(b'@', addr) {
-        Some(at) => names.intern_lower(&addr[at + 1..]),
-        None => names.intern(b""),
-    };
+    let domain = domain(names);
     let i = m.rcpts.len() as u32;
     m.rcpts.push(Rcpt {
         addr: ShortStr::new(addr),
@@ -1404,6 +1770,21 @@ mod tests {
         let y = n.intern(b"a\xfe");
         assert_ne!(x, y);
         assert_eq!(n.get(x), "a\u{fffd}");
+    }
+
+    #[test]
+    fn upper_case_found_as_a_byte_loop_does() {
+        let mut cases: Vec<Vec<u8>> = vec![b"".to_vec(), b"mx.example.com".to_vec()];
+        for c in 0..=255u8 {
+            for pos in [0usize, 3, 7, 8, 12] {
+                let mut v = b"abcdefghijklm".to_vec();
+                v[pos] = c;
+                cases.push(v);
+            }
+        }
+        for v in cases {
+            assert_eq!(has_upper(&v), v.iter().any(u8::is_ascii_uppercase), "{v:?}");
+        }
     }
 
     #[test]

@@ -94,6 +94,11 @@ pub struct Chunk {
     pub first_line: u64,
     /// Index of the input (file) this chunk belongs to.
     pub input: u32,
+    /// Per attempt event (in order): local ids of its relay host, normalised text and recipient
+    /// domain in the parser's [`crate::correlate::LocalNames`] (see `LocalNames::fill`).
+    pub name_ids: Vec<[u32; 3]>,
+    /// The `LocalNames::uid` of the table `name_ids` come from (`None`: no ids).
+    pub names_owner: Option<u32>,
 }
 
 impl Chunk {
@@ -124,6 +129,8 @@ impl Chunk {
         self.buf.clear();
         self.aux.clear();
         self.events.clear();
+        self.name_ids.clear();
+        self.names_owner = None;
         self.stats = LineStats::default();
         self.first_line = 0;
     }

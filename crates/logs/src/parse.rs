@@ -4,6 +4,7 @@
 
 use mailway_status::Reason;
 
+use crate::correlate::LocalNames;
 use crate::event::{Chunk, Dsn, Event, Kind, LineStats, Mta, Span, Stage, Status};
 use crate::frame::{FrameCtx, Framing};
 use crate::reply::{Classifier, normalize_into};
@@ -45,6 +46,8 @@ pub struct ParseCtx {
     pub classifier: Classifier,
     /// How many skipped/unknown lines to keep as examples per chunk.
     pub max_examples: usize,
+    /// Local ids of the names attempts intern (for the correlator; see [`LocalNames`]).
+    pub names: LocalNames,
 }
 
 impl ParseCtx {
@@ -55,6 +58,7 @@ impl ParseCtx {
             format,
             classifier: Classifier::default(),
             max_examples: 5,
+            names: LocalNames::default(),
         }
     }
 }
@@ -196,12 +200,15 @@ pub fn program_family(prog: &[u8]) -> Option<(Mta, &[u8], &[u8])> {
     if prog.is_empty() {
         return None;
     }
-    // program names are short: byte loops, not memchr
-    if let Some(last) = prog.iter().rposition(|&c| c == b'/') {
+    // program names are short: eight bytes at a time, not memchr
+    if let Some(first) = crate::scan::find_byte(b'/', prog) {
+        let last = prog[first + 1..]
+            .iter()
+            .rposition(|&c| c == b'/')
+            .map_or(first, |l| first + 1 + l);
         let daemon = &prog[last + 1..];
-        let first = prog.iter().position(|&c| c == b'/').unwrap_or(last);
         let instance = &prog[..first];
-        if postfix::is_daemon(daemon) || instance.starts_with(b"postfix") {
+        if instance.starts_with(b"postfix") || postfix::is_daemon(daemon) {
             return Some((Mta::Postfix, instance, daemon));
         }
         return None;
@@ -296,6 +303,7 @@ pub fn parse_chunk(chunk: &mut Chunk, ctx: &mut ParseCtx) {
             }
         }
     }
+    ctx.names.fill(chunk);
 }
 
 /// Classifies one line, pushing its events.

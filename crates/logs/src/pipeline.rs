@@ -301,6 +301,7 @@ fn worker(
             // keep the classification cache across inputs
             if let Some((_, old)) = ctx.take() {
                 c.classifier = old.classifier;
+                c.names = old.names;
             }
             ctx = Some((setup.input, c));
         }

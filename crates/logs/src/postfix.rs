@@ -4,7 +4,6 @@
 //! framings lose it (rsyslog's RFC 5424 template logs the app-name `postfix` without the daemon).
 
 use crate::scan::find_byte;
-use memchr::memmem;
 
 use crate::event::{Attempt, Dsn, Kind, NoticeKind, Stage, Status, Transport};
 use crate::parse::{LineClass, Out};
@@ -71,7 +70,7 @@ fn is_info_only(d: &[u8]) -> bool {
 
 #[inline]
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    memmem::find(h, n)
+    crate::scan::find_short(h, n)
 }
 
 const ALNUM: u8 = 1;
@@ -282,7 +281,13 @@ const INFO_PREFIXES: &[&[u8]] = &[
 ];
 
 fn is_info(msg: &[u8]) -> bool {
-    INFO_PREFIXES.iter().any(|p| msg.starts_with(p))
+    // the first byte rules out most prefixes without a comparison call
+    let Some(&c) = msg.first() else {
+        return false;
+    };
+    INFO_PREFIXES
+        .iter()
+        .any(|p| p.first() == Some(&c) && msg.starts_with(p))
 }
 
 fn noqueue(r: &[u8], out: &mut Out<'_>) -> LineClass {

@@ -2,14 +2,13 @@
 //! through `mailway_status` (with a cache, since logs repeat the same replies endlessly).
 
 use mailway_status::{Reason, Reply, classify};
-use memchr::memmem;
 
 use crate::event::{Dsn, Stage, Status};
 use crate::hash::FxHashMap;
 
 #[inline]
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    memmem::find(h, n)
+    crate::scan::find_short(h, n)
 }
 
 /// The stage of a failure text from any MTA (Postfix, Exim, Sendmail, Exchange).
