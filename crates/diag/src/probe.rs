@@ -363,7 +363,7 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
             }
             Err(e) if e.is_nodata() => {
                 report.source = "implicit_mx".into();
-                report.mx_error = Some(e.to_string());
+                report.mx_error = Some(dns_error(opts.lang, &e));
                 findings.push(finding(
                     Severity::Warning,
                     "no_mx",
@@ -376,7 +376,7 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
             }
             Err(e) => {
                 report.source = "none".into();
-                report.mx_error = Some(e.to_string());
+                report.mx_error = Some(dns_error(opts.lang, &e));
                 let (code, msg) = if e.is_nxdomain() {
                     (
                         "nxdomain",
@@ -388,7 +388,7 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
                         i18n::tr(
                             opts.lang,
                             "mx-lookup-failed",
-                            &[("name", name.clone()), ("error", e.to_string())],
+                            &[("name", name.clone()), ("error", dns_error(opts.lang, &e))],
                         ),
                     )
                 };
@@ -506,13 +506,13 @@ async fn resolve_host(
     match a {
         Some(Ok(ans)) => ips.extend(ans.records.into_iter().map(IpAddr::V4)),
         Some(Err(e)) if e.is_not_found() => not_found += 1,
-        Some(Err(e)) => errs.push(format!("A: {e}")),
+        Some(Err(e)) => errs.push(format!("A: {}", dns_error(opts.lang, &e))),
         None => not_found += 1,
     }
     match aaaa {
         Some(Ok(ans)) => ips.extend(ans.records.into_iter().map(IpAddr::V6)),
         Some(Err(e)) if e.is_not_found() => not_found += 1,
-        Some(Err(e)) => errs.push(format!("AAAA: {e}")),
+        Some(Err(e)) => errs.push(format!("AAAA: {}", dns_error(opts.lang, &e))),
         None => not_found += 1,
     }
     if ips.is_empty() && errs.is_empty() && not_found == 2 {
@@ -558,7 +558,7 @@ async fn lookup_tlsa(cx: &crate::check::Ctx, port: u16, host: &str, lang: Lang) 
             dnssec: None,
             matched: Vec::new(),
             verdict: "lookup_failed".into(),
-            error: Some(e.to_string()),
+            error: Some(dns_error(lang, &e)),
         },
     }
 }
@@ -595,6 +595,11 @@ fn tlsa_dnssec(s: &crate::check::dnssec::Security, lang: Lang) -> TlsaDnssec {
         anchor,
         why,
     }
+}
+
+/// A DNS error in words, in the report's language (as `mailway check` says it).
+fn dns_error(lang: Lang, e: &mailway_dns::DnsError) -> String {
+    crate::check::i18n::dns_error(lang, e)
 }
 
 fn error_detail(e: &SmtpError, lang: Lang) -> String {
@@ -654,7 +659,7 @@ async fn probe_address(
                 .map(|p| p.trim_end_matches('.').to_string())
                 .collect()
         }
-        Err(e) => ar.ptr_error = Some(e.to_string()),
+        Err(e) => ar.ptr_error = Some(dns_error(opts.lang, &e)),
     }
     if let Some(b) = &mut ar.banner
         && !ar.ptr.is_empty()

@@ -474,6 +474,16 @@ fn tags_of(keys: &[DNSKEY]) -> String {
         .join(", ")
 }
 
+/// Where the trust anchors come from, in words: the built-in IANA root keys, or the file.
+fn anchor_source(anchors: &dv::TrustAnchors) -> LocalArg {
+    let builtin = dv::TrustAnchors::iana_root();
+    if anchors.source() == builtin.source() && anchors.anchors() == builtin.anchors() {
+        LocalArg::text("dnssec.ev-anchor-iana", &[])
+    } else {
+        LocalArg::Plain(anchors.source().to_string())
+    }
+}
+
 async fn walk_chain(cx: &Ctx, zone: &Name) -> ZoneChain {
     let anchors = &cx.opts.trust_anchors;
     let r = &cx.resolver;
@@ -481,10 +491,14 @@ async fn walk_chain(cx: &Ctx, zone: &Name) -> ZoneChain {
     let mut evidence = Vec::new();
     let done = |status, evidence| ZoneChain { status, evidence };
     let Some(anchor) = anchors.closest(zone) else {
-        evidence.push(Evidence::note(
-            "trust anchors",
-            anchors.source(),
-            anchors.anchors().iter().map(ToString::to_string).collect(),
+        evidence.push(Evidence::local(
+            LocalArg::text("dnssec.ev-trust-anchors", &[]),
+            anchor_source(anchors),
+            anchors
+                .anchors()
+                .iter()
+                .map(|a| LocalArg::Plain(a.to_string()))
+                .collect(),
         ));
         return done(
             ChainStatus::Insecure {
@@ -501,10 +515,14 @@ async fn walk_chain(cx: &Ctx, zone: &Name) -> ZoneChain {
         );
     };
     let a_s = name_str(&anchor);
-    evidence.push(Evidence::note(
-        format!("trust anchor {a_s}"),
-        anchors.source(),
-        anchors.describe(&anchor),
+    evidence.push(Evidence::local(
+        LocalArg::text("dnssec.ev-trust-anchor", &[("zone", a_s.clone())]),
+        anchor_source(anchors),
+        anchors
+            .describe(&anchor)
+            .into_iter()
+            .map(LocalArg::Plain)
+            .collect(),
     ));
     let bogus = |zone: &str, reason: &'static str, detail: String| ChainStatus::Bogus {
         zone: zone.to_string(),

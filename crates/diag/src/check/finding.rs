@@ -159,6 +159,21 @@ pub struct Evidence {
     /// [`Finding::localize`].
     #[serde(skip)]
     pub dns_error: Option<DnsError>,
+    /// `query`, `result` and `records` as texts, re-rendered in the report's language by
+    /// [`Finding::localize`] (evidence that is not a DNS answer: trust anchors, the SPF tree).
+    #[serde(skip)]
+    pub local: Option<Box<LocalEvidence>>,
+}
+
+/// The language-dependent texts of an [`Evidence`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalEvidence {
+    /// The query or action.
+    pub query: LocalArg,
+    /// The outcome.
+    pub result: LocalArg,
+    /// The lines of data.
+    pub records: Vec<LocalArg>,
 }
 
 impl Evidence {
@@ -176,6 +191,7 @@ impl Evidence {
             },
             records,
             dns_error: None,
+            local: None,
         }
     }
 
@@ -198,6 +214,7 @@ impl Evidence {
             result,
             records: Vec::new(),
             dns_error: Some(e.clone()),
+            local: None,
         }
     }
 
@@ -217,6 +234,24 @@ impl Evidence {
             result: result.into(),
             records,
             dns_error: None,
+            local: None,
+        }
+    }
+
+    /// Free-form evidence whose texts depend on the language (English until
+    /// [`Finding::localize`] runs).
+    pub fn local(query: LocalArg, result: LocalArg, records: Vec<LocalArg>) -> Self {
+        Self {
+            query: query.render(Lang::En),
+            server: None,
+            result: result.render(Lang::En),
+            records: records.iter().map(|r| r.render(Lang::En)).collect(),
+            dns_error: None,
+            local: Some(Box::new(LocalEvidence {
+                query,
+                result,
+                records,
+            })),
         }
     }
 
@@ -242,6 +277,7 @@ impl Evidence {
                 .map(|x| Rr::from_record(x).to_string())
                 .collect(),
             dns_error: None,
+            local: None,
         }
     }
 
@@ -295,14 +331,42 @@ pub enum LocalArg {
         /// Its arguments.
         args: Vec<(String, String)>,
     },
+    /// A message with arguments of which some are in the report's language too.
+    Nested {
+        /// Finding-style id of the message.
+        id: &'static str,
+        /// Its plain arguments.
+        args: Vec<(String, String)>,
+        /// Its arguments in the report's language.
+        local: Vec<(String, LocalArg)>,
+    },
+    /// Text that reads the same in every language (a path, a value).
+    Plain(String),
 }
 
 impl LocalArg {
+    /// The message `id` (finding-style) with plain arguments.
+    pub fn text(id: &'static str, args: &[(&str, String)]) -> Self {
+        Self::Text {
+            id,
+            args: args
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+        }
+    }
+
     /// The text in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         match self {
             Self::Dns(e) => i18n::dns_error(lang, e),
             Self::Text { id, args } => i18n::texts(lang, id, args).title,
+            Self::Nested { id, args, local } => {
+                let mut all = args.clone();
+                all.extend(local.iter().map(|(k, v)| (k.clone(), v.render(lang))));
+                i18n::texts(lang, id, &all).title
+            }
+            Self::Plain(s) => s.clone(),
         }
     }
 }
@@ -394,6 +458,11 @@ impl Finding {
         for e in &mut self.evidence {
             if let Some(err) = &e.dns_error {
                 e.result = i18n::dns_result(lang, err);
+            }
+            if let Some(l) = &e.local {
+                e.query = l.query.render(lang);
+                e.result = l.result.render(lang);
+                e.records = l.records.iter().map(|r| r.render(lang)).collect();
             }
         }
         let mut args = self.args.clone();

@@ -1,7 +1,28 @@
 //! MTA-STS (RFC 8461): the `_mta-sts.<domain>` TXT record (version, id, duplicates).
 
 use super::Ctx;
-use super::finding::{Evidence, Finding, Severity};
+use super::finding::{Evidence, Finding, LocalArg, Severity};
+
+/// A failed connection to `addr` in words: the common failures in the report's language, any
+/// other as the system says it.
+fn io_error(addr: std::net::SocketAddr, e: &std::io::Error) -> LocalArg {
+    use std::io::ErrorKind as K;
+    let kind = match e.kind() {
+        K::ConnectionRefused => "refused",
+        K::TimedOut => "timeout",
+        K::ConnectionReset => "reset",
+        K::HostUnreachable | K::NetworkUnreachable => "unreachable",
+        _ => "other",
+    };
+    LocalArg::text(
+        "mta-sts.ev-io-error",
+        &[
+            ("addr", addr.to_string()),
+            ("kind", kind.into()),
+            ("error", e.to_string()),
+        ],
+    )
+}
 use super::txtrec::{self, Tags};
 
 /// Problems of an MTA-STS TXT record: kinds `bad-version`, `bad-id`, `no-id`.
@@ -144,9 +165,9 @@ pub fn mx_matches(pattern: &str, host: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchError {
     /// `mta-sts.<domain>` has no address.
-    Resolve(String),
+    Resolve(LocalArg),
     /// TCP connection failed.
-    Connect(String),
+    Connect(LocalArg),
     /// TLS handshake or certificate failure.
     Tls(String),
     /// The whole fetch took longer than the limit.
@@ -176,10 +197,20 @@ impl FetchError {
         }
     }
 
-    /// Detail for the texts.
+    /// Detail for the texts, in the report's language (the same as [`FetchError::detail`] in
+    /// English).
+    pub fn detail_text(&self) -> LocalArg {
+        match self {
+            Self::Resolve(s) | Self::Connect(s) => s.clone(),
+            other => LocalArg::Plain(other.detail()),
+        }
+    }
+
+    /// Detail for the texts (English).
     pub fn detail(&self) -> String {
         match self {
-            Self::Resolve(s) | Self::Connect(s) | Self::Tls(s) | Self::Http(s) => s.clone(),
+            Self::Resolve(s) | Self::Connect(s) => s.render(crate::check::i18n::Lang::En),
+            Self::Tls(s) | Self::Http(s) => s.clone(),
             Self::Timeout(s) => format!("{s} s"),
             Self::Redirect(c, l) => format!("{c} → {l}"),
             Self::Status(c) => c.to_string(),
@@ -228,17 +259,19 @@ async fn fetch_inner(cx: &Ctx, host: &str) -> Result<Fetched, FetchError> {
                 .resolver
                 .ip(host)
                 .await
-                .map_err(|e| FetchError::Resolve(e.to_string()))?;
-            let ip = *ips
-                .records
-                .first()
-                .ok_or_else(|| FetchError::Resolve(format!("{host} has no address")))?;
+                .map_err(|e| FetchError::Resolve(LocalArg::Dns(e)))?;
+            let ip = *ips.records.first().ok_or_else(|| {
+                FetchError::Resolve(LocalArg::text(
+                    "mta-sts.ev-no-address",
+                    &[("host", host.to_string())],
+                ))
+            })?;
             std::net::SocketAddr::new(ip, 443)
         }
     };
     let tcp = tokio::net::TcpStream::connect(addr)
         .await
-        .map_err(|e| FetchError::Connect(format!("{addr}: {e}")))?;
+        .map_err(|e| FetchError::Connect(io_error(addr, &e)))?;
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|e| FetchError::Tls(e.to_string()))?;
     let tls = tokio_rustls::TlsConnector::from(tls_config(&cx.opts.mta_sts.extra_roots)?)
@@ -339,16 +372,25 @@ pub async fn check_policy(cx: &Ctx, mx_hosts: &[String]) -> Vec<Finding> {
                 Finding::new(id, sev)
                     .arg("url", &url)
                     .arg("kind", e.kind())
-                    .arg("detail", e.detail())
-                    .evidence(Evidence::note(format!("GET {url}"), e.detail(), Vec::new())),
+                    .local_arg("detail", e.detail_text())
+                    .evidence(Evidence::local(
+                        LocalArg::Plain(format!("GET {url}")),
+                        e.detail_text(),
+                        Vec::new(),
+                    )),
             );
             return out;
         }
     };
-    let ev = Evidence::note(
-        format!("GET {}", fetched.url),
-        format!("HTTP 200 from {}", fetched.addr),
-        fetched.body.lines().take(20).map(str::to_string).collect(),
+    let ev = Evidence::local(
+        LocalArg::Plain(format!("GET {}", fetched.url)),
+        LocalArg::text("mta-sts.ev-http-ok", &[("addr", fetched.addr.to_string())]),
+        fetched
+            .body
+            .lines()
+            .take(20)
+            .map(|l| LocalArg::Plain(l.to_string()))
+            .collect(),
     );
     if !fetched
         .content_type

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use mailway_dns::{QueryOptions, RecordType, Response};
 
 use super::Ctx;
-use super::finding::{Evidence, Finding, Severity};
+use super::finding::{Evidence, Finding, LocalArg, Severity};
 use super::mx::futures_join_all;
 
 fn ev(r: &Response) -> Evidence {
@@ -17,6 +17,7 @@ fn ev(r: &Response) -> Evidence {
         result: format!("{}{}", r.rcode, if r.authoritative { " AA" } else { "" }),
         records: r.answer_rrs.iter().map(ToString::to_string).collect(),
         dns_error: None,
+        local: None,
     }
 }
 
@@ -219,10 +220,13 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
         out.push(
             Finding::new("ns.nsset-mismatch", Severity::Warning)
                 .arg("zone", &zone)
-                .evidence(Evidence::note(
-                    format!("{zone} NS at each server"),
-                    "differ",
-                    describe(&nssets),
+                .evidence(Evidence::local(
+                    LocalArg::text(
+                        "ns.ev-at-each-server",
+                        &[("name", zone.to_string()), ("type", "NS".into())],
+                    ),
+                    LocalArg::text("ns.ev-differ", &[]),
+                    describe(&nssets).into_iter().map(LocalArg::Plain).collect(),
                 )),
         );
     }
@@ -231,10 +235,13 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
             Finding::new("ns.data-mismatch", Severity::Error)
                 .arg("zone", &zone)
                 .arg("query", format!("{} MX", cx.domain))
-                .evidence(Evidence::note(
-                    format!("{} MX at each server", cx.domain),
-                    "differ",
-                    describe(&mxsets),
+                .evidence(Evidence::local(
+                    LocalArg::text(
+                        "ns.ev-at-each-server",
+                        &[("name", cx.domain.to_string()), ("type", "MX".into())],
+                    ),
+                    LocalArg::text("ns.ev-differ", &[]),
+                    describe(&mxsets).into_iter().map(LocalArg::Plain).collect(),
                 )),
         );
     }

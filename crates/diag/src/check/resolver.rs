@@ -30,6 +30,7 @@ fn response_evidence(r: &Response) -> Evidence {
         },
         records: r.answer_rrs.iter().map(ToString::to_string).collect(),
         dns_error: None,
+        local: None,
     }
 }
 

@@ -61,7 +61,7 @@ fn record_findings(domain: &str, rec: &SpfRecord, top: bool, ev: &Evidence) -> V
                 .arg("term", &e.term)
                 .arg("position", e.position)
                 .arg("kind", kind_key(&e.kind))
-                .arg("detail", &e.detail)
+                .local_arg("detail", e.detail_text.clone())
                 .evidence(ev.clone()),
         );
     }
@@ -272,17 +272,25 @@ fn walk<'a>(
     })
 }
 
-fn tree_lines(n: &Node, depth: usize, out: &mut Vec<String>) {
+fn tree_lines(n: &Node, depth: usize, out: &mut Vec<LocalArg>) {
     let pad = "  ".repeat(depth);
-    let rec = n.record.as_deref().unwrap_or("(no SPF record)");
     let via = if depth == 0 {
         String::new()
     } else {
         format!("{} → ", n.via)
     };
-    out.push(format!(
-        "{pad}{via}{}: \"{rec}\" [{} lookups]",
-        n.domain, n.lookups
+    out.push(LocalArg::text(
+        "spf.ev-tree-line",
+        &[
+            ("head", format!("{pad}{via}{}", n.domain)),
+            (
+                "record",
+                n.record
+                    .as_deref()
+                    .map_or_else(|| "none".to_string(), |r| format!("\"{r}\"")),
+            ),
+            ("lookups", n.lookups.to_string()),
+        ],
     ));
     for c in &n.children {
         tree_lines(c, depth + 1, out);
@@ -308,9 +316,9 @@ pub async fn check(cx: &Ctx) -> Vec<Finding> {
     };
     let mut lines = Vec::new();
     tree_lines(&root, 0, &mut lines);
-    let tree_ev = Evidence::note(
-        format!("{domain} SPF include/redirect tree"),
-        format!("{} DNS-querying terms (worst case)", st.lookups),
+    let tree_ev = Evidence::local(
+        LocalArg::text("spf.ev-tree", &[("domain", domain.clone())]),
+        LocalArg::text("spf.ev-tree-lookups", &[("count", st.lookups.to_string())]),
         lines,
     );
     if st.lookups > LOOKUP_LIMIT {
@@ -383,22 +391,35 @@ async fn evaluate(cx: &Ctx, ip: IpAddr) -> Finding {
     let term = ev
         .decided_by
         .iter()
-        .map(|s| format!("{} in {}", s.term, s.domain))
+        .map(|s| format!("{} ({})", s.term, s.domain))
         .collect::<Vec<_>>()
         .join(" → ");
-    let mut lines = vec![format!("result: {}", ev.result.as_str())];
+    let mut lines = vec![LocalArg::text(
+        "spf.ev-result",
+        &[("result", ev.result.as_str().into())],
+    )];
     if !term.is_empty() {
-        lines.push(format!("decided by: {term}"));
+        lines.push(LocalArg::text(
+            "spf.ev-decided-by",
+            &[("term", term.clone())],
+        ));
     }
-    if let Some(r) = &ev.reason {
-        lines.push(format!("reason: {r}"));
+    if let Some(r) = &ev.reason_text {
+        lines.push(LocalArg::Nested {
+            id: "spf.ev-reason",
+            args: Vec::new(),
+            local: vec![("reason".into(), r.clone())],
+        });
     }
-    lines.push(format!("DNS-querying terms evaluated: {}", ev.lookups));
+    lines.push(LocalArg::text(
+        "spf.ev-lookups",
+        &[("count", ev.lookups.to_string())],
+    ));
     let f = Finding::new("spf.result", sev);
     // a temporary DNS failure reads in the report's language
-    let f = match &ev.dns_error {
-        Some(e) => f.local_arg("reason", LocalArg::Dns(e.clone())),
-        None => f.arg("reason", ev.reason.clone().unwrap_or_default()),
+    let f = match &ev.reason_text {
+        Some(r) => f.local_arg("reason", r.clone()),
+        None => f.arg("reason", ""),
     };
     f.subject(ip.to_string())
         .arg("ip", ip)
@@ -412,9 +433,9 @@ async fn evaluate(cx: &Ctx, ip: IpAddr) -> Finding {
             },
         )
         .arg("sender", &sender)
-        .evidence(Evidence::note(
-            format!("check_host({ip}, {}, {sender})", cx.domain),
-            ev.result.as_str(),
+        .evidence(Evidence::local(
+            LocalArg::Plain(format!("check_host({ip}, {}, {sender})", cx.domain)),
+            LocalArg::Plain(ev.result.as_str().into()),
             lines,
         ))
 }

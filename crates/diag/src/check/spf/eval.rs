@@ -6,6 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::pin::Pin;
 
 use mailway_dns::{DnsError, Resolver};
+
+use crate::check::finding::LocalArg;
+use crate::check::i18n::Lang;
 use serde::Serialize;
 
 use super::macros::{MacroContext, expand, truncate_domain};
@@ -83,6 +86,9 @@ pub struct Evaluation {
     pub decided_by: Vec<Step>,
     /// Why, for `permerror`/`temperror`/`none` (English detail).
     pub reason: Option<String>,
+    /// The same, as a message for the report's language.
+    #[serde(skip)]
+    pub reason_text: Option<LocalArg>,
     /// The DNS failure behind a `temperror`, when one was.
     #[serde(skip)]
     pub dns_error: Option<mailway_dns::DnsError>,
@@ -142,10 +148,21 @@ struct State<'r> {
 
 /// Why evaluation stopped early.
 enum Stop {
-    Temp(String),
+    Temp(LocalArg),
     /// A temporary DNS failure (temperror), kept typed for the texts.
     Dns(mailway_dns::DnsError),
-    Perm(String),
+    Perm(LocalArg),
+}
+
+/// A reason: the message `spf-reason-<name>` of the check's Fluent files with its arguments.
+fn reason(id: &'static str, args: &[(&str, String)]) -> LocalArg {
+    LocalArg::Text {
+        id,
+        args: args
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect(),
+    }
 }
 
 type Outcome = Result<(SpfResult, Vec<Step>, Option<String>), Stop>;
@@ -238,8 +255,9 @@ impl<'r> State<'r> {
     fn count_lookup(&mut self) -> Result<(), Stop> {
         self.lookups += 1;
         if self.lookups > LOOKUP_LIMIT {
-            return Err(Stop::Perm(format!(
-                "more than {LOOKUP_LIMIT} DNS-querying terms"
+            return Err(Stop::Perm(reason(
+                "spf.reason-lookups",
+                &[("limit", LOOKUP_LIMIT.to_string())],
             )));
         }
         Ok(())
@@ -248,7 +266,10 @@ impl<'r> State<'r> {
     fn count_void(&mut self) -> Result<(), Stop> {
         self.voids += 1;
         if self.voids > VOID_LIMIT {
-            return Err(Stop::Perm(format!("more than {VOID_LIMIT} void lookups")));
+            return Err(Stop::Perm(reason(
+                "spf.reason-voids",
+                &[("limit", VOID_LIMIT.to_string())],
+            )));
         }
         Ok(())
     }
@@ -311,7 +332,7 @@ impl<'r> State<'r> {
     ) -> Pin<Box<dyn Future<Output = Outcome> + Send + 'a>> {
         Box::pin(async move {
             if depth > 2 * LOOKUP_LIMIT {
-                return Err(Stop::Perm("include/redirect nesting too deep".into()));
+                return Err(Stop::Perm(reason("spf.reason-too-deep", &[])));
             }
             if !valid_domain(&domain) {
                 return Ok((
@@ -330,19 +351,29 @@ impl<'r> State<'r> {
                     ));
                 }
                 Err(FetchError::Multiple(n)) => {
-                    return Err(Stop::Perm(format!("{n} SPF records at {domain}")));
+                    return Err(Stop::Perm(reason(
+                        "spf.reason-multiple",
+                        &[("count", n.to_string()), ("domain", domain.clone())],
+                    )));
                 }
                 Err(FetchError::Dns(e)) => return Err(Stop::Dns(e)),
             };
             if !ascii {
-                return Err(Stop::Perm(format!("SPF record of {domain} is not ASCII")));
+                return Err(Stop::Perm(reason(
+                    "spf.reason-not-ascii",
+                    &[("domain", domain.clone())],
+                )));
             }
             let rec = parse_record(&text);
             if let Some(e) = rec.errors.first() {
-                return Err(Stop::Perm(format!(
-                    "syntax error in SPF record of {domain}: {} ({})",
-                    e.term, e.detail
-                )));
+                return Err(Stop::Perm(LocalArg::Nested {
+                    id: "spf.reason-syntax",
+                    args: vec![
+                        ("domain".into(), domain.clone()),
+                        ("term".into(), e.term.clone()),
+                    ],
+                    local: vec![("detail".into(), e.detail_text.clone())],
+                }));
             }
             self.evaluate(&rec, &domain, depth).await
         })
@@ -366,7 +397,13 @@ impl<'r> State<'r> {
                     self.count_lookup()?;
                     let target = self.expand_domain(ds, domain).await?;
                     if !valid_domain(&target) {
-                        return Err(Stop::Perm(format!("include target {target:?} is invalid")));
+                        return Err(Stop::Perm(reason(
+                            "spf.reason-bad-target",
+                            &[
+                                ("term", "include".into()),
+                                ("target", format!("{target:?}")),
+                            ],
+                        )));
                     }
                     let (res, inner, _) = self.check_host(target.clone(), depth + 1).await?;
                     match res {
@@ -378,12 +415,15 @@ impl<'r> State<'r> {
                         }
                         SpfResult::Fail | SpfResult::SoftFail | SpfResult::Neutral => false,
                         SpfResult::TempError => {
-                            return Err(Stop::Temp(format!("include:{target} gave temperror")));
+                            return Err(Stop::Temp(reason(
+                                "spf.reason-include-temperror",
+                                &[("target", target.clone())],
+                            )));
                         }
                         SpfResult::PermError | SpfResult::None => {
-                            return Err(Stop::Perm(format!(
-                                "include:{target} gave {} (no usable SPF record)",
-                                res.as_str()
+                            return Err(Stop::Perm(reason(
+                                "spf.reason-include-unusable",
+                                &[("target", target.clone()), ("result", res.as_str().into())],
                             )));
                         }
                     }
@@ -430,9 +470,13 @@ impl<'r> State<'r> {
                         false
                     } else {
                         if mxs.len() > NAME_LIMIT {
-                            return Err(Stop::Perm(format!(
-                                "mx:{host} has {} MX records (limit {NAME_LIMIT})",
-                                mxs.len()
+                            return Err(Stop::Perm(reason(
+                                "spf.reason-too-many-mx",
+                                &[
+                                    ("host", host.to_string()),
+                                    ("count", mxs.len().to_string()),
+                                    ("limit", NAME_LIMIT.to_string()),
+                                ],
                             )));
                         }
                         let mut hit = false;
@@ -499,7 +543,13 @@ impl<'r> State<'r> {
             self.count_lookup()?;
             let target = self.expand_domain(ds, domain).await?;
             if !valid_domain(&target) {
-                return Err(Stop::Perm(format!("redirect target {target:?} is invalid")));
+                return Err(Stop::Perm(reason(
+                    "spf.reason-bad-target",
+                    &[
+                        ("term", "redirect".into()),
+                        ("target", format!("{target:?}")),
+                    ],
+                )));
             }
             let step = Step {
                 domain: domain.to_string(),
@@ -507,7 +557,10 @@ impl<'r> State<'r> {
             };
             let (res, inner, exp) = self.check_host(target.clone(), depth + 1).await?;
             if res == SpfResult::None {
-                return Err(Stop::Perm(format!("redirect={target} has no SPF record")));
+                return Err(Stop::Perm(reason(
+                    "spf.reason-redirect-none",
+                    &[("target", target.clone())],
+                )));
             }
             let mut path = vec![step];
             path.extend(inner);
@@ -617,7 +670,7 @@ pub async fn check_host(resolver: &Resolver, req: &Request) -> Evaluation {
 async fn evaluate_domain(st: &mut State<'_>, domain: String) -> Evaluation {
     let outcome = st.check_host(domain, 0).await;
     let mut dns_error = None;
-    let (result, decided_by, reason, explanation) = match outcome {
+    let (result, decided_by, reason_text, explanation) = match outcome {
         Ok((SpfResult::None, path, _)) => (SpfResult::None, path, None, None),
         Ok((SpfResult::Fail, path, exp)) => (
             SpfResult::Fail,
@@ -628,7 +681,7 @@ async fn evaluate_domain(st: &mut State<'_>, domain: String) -> Evaluation {
         Ok((r, path, _)) => (r, path, None, None),
         Err(Stop::Temp(m)) => (SpfResult::TempError, vec![], Some(m), None),
         Err(Stop::Dns(e)) => {
-            let m = e.to_string();
+            let m = LocalArg::Dns(e.clone());
             dns_error = Some(e);
             (SpfResult::TempError, vec![], Some(m), None)
         }
@@ -637,7 +690,12 @@ async fn evaluate_domain(st: &mut State<'_>, domain: String) -> Evaluation {
     Evaluation {
         result,
         decided_by,
-        reason,
+        reason: reason_text.as_ref().map(|r| match r {
+            // DnsError's own English text, as before
+            LocalArg::Dns(e) => e.to_string(),
+            other => other.render(Lang::En),
+        }),
+        reason_text,
         dns_error,
         explanation,
         lookups: st.lookups,

@@ -4,6 +4,63 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::check::finding::LocalArg;
+use crate::check::i18n::Lang;
+
+/// A syntax error's detail: the message `spf-detail-<name>` with its arguments.
+fn detail(name: &str, args: &[(&str, String)]) -> LocalArg {
+    LocalArg::Text {
+        id: detail_id(name),
+        args: args
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect(),
+    }
+}
+
+/// `spf.detail-<name>` as a `'static` id (the names are the literals of this module).
+fn detail_id(name: &str) -> &'static str {
+    const IDS: [&str; 26] = [
+        "spf.detail-macro-char",
+        "spf.detail-macro-unterminated",
+        "spf.detail-macro-letter",
+        "spf.detail-macro-bad-char",
+        "spf.detail-macro-digits",
+        "spf.detail-macro-zero",
+        "spf.detail-macro-invalid",
+        "spf.detail-macro-lone-percent",
+        "spf.detail-empty-domain",
+        "spf.detail-no-tld",
+        "spf.detail-bad-tld",
+        "spf.detail-not-domain",
+        "spf.detail-bad-prefix",
+        "spf.detail-unexpected",
+        "spf.detail-non-ascii",
+        "spf.detail-control-char",
+        "spf.detail-modifier-name",
+        "spf.detail-modifier-twice",
+        "spf.detail-no-argument",
+        "spf.detail-no-prefix",
+        "spf.detail-needs-domain",
+        "spf.detail-needs-colon-domain",
+        "spf.detail-bad-argument",
+        "spf.detail-needs-address",
+        "spf.detail-not-ip",
+        "spf.detail-unknown-mechanism",
+    ];
+    IDS.iter()
+        .find(|id| id.split_once("detail-").map(|(_, n)| n) == Some(name))
+        .copied()
+        .unwrap_or("spf.detail-unknown-mechanism")
+}
+
+fn prefix_detail(family: &str, value: &str) -> LocalArg {
+    detail(
+        "bad-prefix",
+        &[("family", family.into()), ("value", format!("{value:?}"))],
+    )
+}
+
 /// `+`, `-`, `~`, `?`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Qualifier {
@@ -209,6 +266,9 @@ pub struct SyntaxError {
     pub kind: SyntaxErrorKind,
     /// A short English detail for logs and JSON (the localised text comes from the `kind`).
     pub detail: String,
+    /// The detail as a message of the check's Fluent files (`spf-detail-*`), for the report's
+    /// language.
+    pub detail_text: LocalArg,
 }
 
 /// A parsed SPF record.
@@ -271,14 +331,14 @@ fn is_toplabel(l: &str) -> bool {
 }
 
 /// Parses a macro-string. `exp_context` allows the letters `c`, `r`, `t` (RFC 7208 §7.2).
-pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, String> {
+pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, LocalArg> {
     let mut parts = Vec::new();
     let mut lit = String::new();
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
             if !(c.is_ascii_graphic() || (exp_context && c == ' ')) {
-                return Err(format!("character {c:?} not allowed in a macro-string"));
+                return Err(detail("macro-char", &[("value", format!("{c:?}"))]));
             }
             lit.push(c);
             continue;
@@ -305,12 +365,12 @@ pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, S
                 flush(&mut lit, &mut parts);
                 let letter = chars
                     .next()
-                    .ok_or_else(|| "unterminated macro %{".to_string())?;
+                    .ok_or_else(|| detail("macro-unterminated", &[]))?;
                 let lower = letter.to_ascii_lowercase();
                 let allowed = matches!(lower, 's' | 'l' | 'o' | 'd' | 'i' | 'p' | 'h' | 'v')
                     || (exp_context && matches!(lower, 'c' | 'r' | 't'));
                 if !letter.is_ascii_alphabetic() || !allowed {
-                    return Err(format!("unknown macro letter %{{{letter}"));
+                    return Err(detail("macro-letter", &[("value", format!("%{{{letter}"))]));
                 }
                 let mut digits = String::new();
                 while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
@@ -328,9 +388,12 @@ pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, S
                         Some('}') => break,
                         Some(d @ ('.' | '-' | '+' | ',' | '/' | '_' | '=')) => delimiters.push(d),
                         Some(other) => {
-                            return Err(format!("invalid character {other:?} in macro"));
+                            return Err(detail(
+                                "macro-bad-char",
+                                &[("value", format!("{other:?}"))],
+                            ));
                         }
-                        None => return Err("unterminated macro %{".to_string()),
+                        None => return Err(detail("macro-unterminated", &[])),
                     }
                 }
                 let digits = if digits.is_empty() {
@@ -338,9 +401,9 @@ pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, S
                 } else {
                     let n: usize = digits
                         .parse()
-                        .map_err(|_| format!("bad macro digits {digits}"))?;
+                        .map_err(|_| detail("macro-digits", &[("value", digits.clone())]))?;
                     if n == 0 {
-                        return Err("macro transformer 0 is not allowed".to_string());
+                        return Err(detail("macro-zero", &[]));
                     }
                     Some(n.min(128))
                 };
@@ -356,8 +419,8 @@ pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, S
                     },
                 });
             }
-            Some(other) => return Err(format!("invalid macro %{other}")),
-            None => return Err("lone % at end".to_string()),
+            Some(other) => return Err(detail("macro-invalid", &[("value", format!("%{other}"))])),
+            None => return Err(detail("macro-lone-percent", &[])),
         }
     }
     if !lit.is_empty() {
@@ -370,9 +433,9 @@ pub fn parse_macro_string(raw: &str, exp_context: bool) -> Result<MacroString, S
 }
 
 /// Parses a domain-spec: a macro-string ending in `.toplabel[.]` or in a macro expansion.
-pub fn parse_domain_spec(raw: &str) -> Result<MacroString, (SyntaxErrorKind, String)> {
+pub fn parse_domain_spec(raw: &str) -> Result<MacroString, (SyntaxErrorKind, LocalArg)> {
     if raw.is_empty() {
-        return Err((SyntaxErrorKind::MissingDomain, "empty domain".into()));
+        return Err((SyntaxErrorKind::MissingDomain, detail("empty-domain", &[])));
     }
     let ms = parse_macro_string(raw, false).map_err(|e| (SyntaxErrorKind::BadMacro, e))?;
     match ms.parts.last() {
@@ -386,27 +449,27 @@ pub fn parse_domain_spec(raw: &str) -> Result<MacroString, (SyntaxErrorKind, Str
                 None => {
                     return Err((
                         SyntaxErrorKind::BadDomainEnd,
-                        format!("{raw:?} has no top-level label"),
+                        detail("no-tld", &[("value", format!("{raw:?}"))]),
                     ));
                 }
             };
             if before.is_empty() && ms.parts.len() == 1 {
                 return Err((
                     SyntaxErrorKind::BadDomainEnd,
-                    format!("{raw:?} has no top-level label"),
+                    detail("no-tld", &[("value", format!("{raw:?}"))]),
                 ));
             }
             if !is_toplabel(top) {
                 return Err((
                     SyntaxErrorKind::BadDomainEnd,
-                    format!("{top:?} is not a valid top-level label"),
+                    detail("bad-tld", &[("value", format!("{top:?}"))]),
                 ));
             }
             Ok(ms)
         }
         _ => Err((
             SyntaxErrorKind::BadDomainEnd,
-            format!("{raw:?} does not end in a domain name"),
+            detail("not-domain", &[("value", format!("{raw:?}"))]),
         )),
     }
 }
@@ -424,12 +487,12 @@ fn parse_cidr(s: &str, max: u8) -> Option<u8> {
 }
 
 /// Splits `[:domain][/cidr4][//cidr6]` for a/mx. Returns (domain text, cidr4, cidr6).
-fn split_dual_cidr(arg: &str) -> Result<(Option<&str>, u8, u8), (SyntaxErrorKind, String)> {
-    let bad = |m: &str| (SyntaxErrorKind::BadCidr, m.to_string());
+fn split_dual_cidr(arg: &str) -> Result<(Option<&str>, u8, u8), (SyntaxErrorKind, LocalArg)> {
+    let bad = |m: LocalArg| (SyntaxErrorKind::BadCidr, m);
     let (body, cidr6) = match arg.find("//") {
         Some(i) => {
             let v = parse_cidr(&arg[i + 2..], 128)
-                .ok_or_else(|| bad(&format!("bad IPv6 prefix length {:?}", &arg[i + 2..])))?;
+                .ok_or_else(|| bad(prefix_detail("6", &arg[i + 2..])))?;
             (&arg[..i], v)
         }
         None => (arg, 128),
@@ -438,7 +501,7 @@ fn split_dual_cidr(arg: &str) -> Result<(Option<&str>, u8, u8), (SyntaxErrorKind
     let (domain, cidr4) = match body.rfind('/') {
         Some(i) if body[i + 1..].chars().all(|c| c.is_ascii_digit()) => {
             let v = parse_cidr(&body[i + 1..], 32)
-                .ok_or_else(|| bad(&format!("bad IPv4 prefix length {:?}", &body[i + 1..])))?;
+                .ok_or_else(|| bad(prefix_detail("4", &body[i + 1..])))?;
             (&body[..i], v)
         }
         _ => (body, 32),
@@ -450,7 +513,7 @@ fn split_dual_cidr(arg: &str) -> Result<(Option<&str>, u8, u8), (SyntaxErrorKind
     } else {
         return Err((
             SyntaxErrorKind::UnknownMechanism,
-            format!("unexpected {domain:?}"),
+            detail("unexpected", &[("value", format!("{domain:?}"))]),
         ));
     };
     Ok((domain, cidr4, cidr6))
@@ -463,12 +526,13 @@ pub fn parse_record(text: &str) -> SpfRecord {
         text: text.to_string(),
         ..SpfRecord::default()
     };
-    let push_err = |rec: &mut SpfRecord, term: &str, pos: usize, kind, detail: String| {
+    let push_err = |rec: &mut SpfRecord, term: &str, pos: usize, kind, detail: LocalArg| {
         rec.errors.push(SyntaxError {
             term: term.to_string(),
             position: pos,
             kind,
-            detail,
+            detail: detail.render(Lang::En),
+            detail_text: detail,
         });
     };
     if !text.is_ascii() {
@@ -477,7 +541,7 @@ pub fn parse_record(text: &str) -> SpfRecord {
             text,
             0,
             SyntaxErrorKind::NonAscii,
-            "the record contains non-ASCII characters".into(),
+            detail("non-ascii", &[]),
         );
     }
     if let Some(c) = text.chars().find(|c| c.is_ascii_control()) {
@@ -486,7 +550,7 @@ pub fn parse_record(text: &str) -> SpfRecord {
             text,
             0,
             SyntaxErrorKind::ControlChar,
-            format!("control character {c:?} in the record (terms are separated by spaces)"),
+            detail("control-char", &[("value", format!("{c:?}"))]),
         );
     }
     let body = if is_spf_record(text.as_bytes()) {
@@ -503,7 +567,7 @@ pub fn parse_record(text: &str) -> SpfRecord {
     rec
 }
 
-fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, String)> {
+fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, LocalArg)> {
     // modifier: name "=" macro-string, where name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." )
     // A '=' before any ':' or '/' makes it a modifier.
     let eq = term.find('=');
@@ -520,7 +584,7 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
         if !valid_name {
             return Err((
                 SyntaxErrorKind::BadModifierName,
-                format!("invalid modifier name {name:?}"),
+                detail("modifier-name", &[("value", format!("{name:?}"))]),
             ));
         }
         match name.to_ascii_lowercase().as_str() {
@@ -529,7 +593,7 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
                 if rec.redirect.is_some() {
                     return Err((
                         SyntaxErrorKind::DuplicateModifier,
-                        "redirect= appears more than once".into(),
+                        detail("modifier-twice", &[("name", "redirect".into())]),
                     ));
                 }
                 rec.redirect = Some(ds);
@@ -539,7 +603,7 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
                 if rec.exp.is_some() {
                     return Err((
                         SyntaxErrorKind::DuplicateModifier,
-                        "exp= appears more than once".into(),
+                        detail("modifier-twice", &[("name", "exp".into())]),
                     ));
                 }
                 rec.exp = Some(ds);
@@ -565,10 +629,13 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
     let unexpected = |what: &str| {
         Err((
             SyntaxErrorKind::UnexpectedArgument,
-            format!("{what} takes no argument here: {arg:?}"),
+            detail(
+                "no-argument",
+                &[("term", what.into()), ("value", format!("{arg:?}"))],
+            ),
         ))
     };
-    let domain_arg = |arg: &str, mech: &str| -> Result<MacroString, (SyntaxErrorKind, String)> {
+    let domain_arg = |arg: &str, mech: &str| -> Result<MacroString, (SyntaxErrorKind, LocalArg)> {
         match arg.strip_prefix(':') {
             Some(d) if !d.is_empty() => {
                 if d.contains('/')
@@ -578,22 +645,25 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
                 {
                     return Err((
                         SyntaxErrorKind::UnexpectedArgument,
-                        format!("{mech} does not take a prefix length"),
+                        detail("no-prefix", &[("term", mech.into())]),
                     ));
                 }
                 parse_domain_spec(d)
             }
             Some(_) => Err((
                 SyntaxErrorKind::MissingDomain,
-                format!("{mech}: needs a domain"),
+                detail("needs-domain", &[("term", mech.into())]),
             )),
             None if arg.is_empty() => Err((
                 SyntaxErrorKind::MissingDomain,
-                format!("{mech} needs :domain"),
+                detail("needs-colon-domain", &[("term", mech.into())]),
             )),
             None => Err((
                 SyntaxErrorKind::UnexpectedArgument,
-                format!("{mech} does not take {arg:?}"),
+                detail(
+                    "bad-argument",
+                    &[("term", mech.into()), ("value", format!("{arg:?}"))],
+                ),
             )),
         }
     };
@@ -619,7 +689,7 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
                 Some("") => {
                     return Err((
                         SyntaxErrorKind::MissingDomain,
-                        format!("{name}: has an empty domain"),
+                        detail("needs-domain", &[("term", name.clone())]),
                     ));
                 }
                 Some(d) => Some(parse_domain_spec(d)?),
@@ -640,43 +710,53 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
             }
         }
         "ip4" => {
-            let v = arg
-                .strip_prefix(':')
-                .ok_or((SyntaxErrorKind::BadIp4, "ip4 needs :address".to_string()))?;
+            let v = arg.strip_prefix(':').ok_or_else(|| {
+                (
+                    SyntaxErrorKind::BadIp4,
+                    detail("needs-address", &[("term", "ip4".into())]),
+                )
+            })?;
             let (addr, prefix) = match v.split_once('/') {
                 Some((a, p)) => (
                     a,
-                    parse_cidr(p, 32).ok_or((
-                        SyntaxErrorKind::BadCidr,
-                        format!("bad IPv4 prefix length {p:?}"),
-                    ))?,
+                    parse_cidr(p, 32)
+                        .ok_or_else(|| (SyntaxErrorKind::BadCidr, prefix_detail("4", p)))?,
                 ),
                 None => (v, 32),
             };
-            let addr = parse_ip4_strict(addr).ok_or((
-                SyntaxErrorKind::BadIp4,
-                format!("{addr:?} is not an IPv4 address"),
-            ))?;
+            let addr = parse_ip4_strict(addr).ok_or_else(|| {
+                (
+                    SyntaxErrorKind::BadIp4,
+                    detail(
+                        "not-ip",
+                        &[("family", "4".into()), ("value", format!("{addr:?}"))],
+                    ),
+                )
+            })?;
             Mechanism::Ip4 { addr, prefix }
         }
         "ip6" => {
-            let v = arg
-                .strip_prefix(':')
-                .ok_or((SyntaxErrorKind::BadIp6, "ip6 needs :address".to_string()))?;
+            let v = arg.strip_prefix(':').ok_or_else(|| {
+                (
+                    SyntaxErrorKind::BadIp6,
+                    detail("needs-address", &[("term", "ip6".into())]),
+                )
+            })?;
             let (addr, prefix) = match v.split_once('/') {
                 Some((a, p)) => (
                     a,
-                    parse_cidr(p, 128).ok_or((
-                        SyntaxErrorKind::BadCidr,
-                        format!("bad IPv6 prefix length {p:?}"),
-                    ))?,
+                    parse_cidr(p, 128)
+                        .ok_or_else(|| (SyntaxErrorKind::BadCidr, prefix_detail("6", p)))?,
                 ),
                 None => (v, 128),
             };
             let addr: Ipv6Addr = addr.parse().map_err(|_| {
                 (
                     SyntaxErrorKind::BadIp6,
-                    format!("{addr:?} is not an IPv6 address"),
+                    detail(
+                        "not-ip",
+                        &[("family", "6".into()), ("value", format!("{addr:?}"))],
+                    ),
                 )
             })?;
             Mechanism::Ip6 { addr, prefix }
@@ -684,7 +764,10 @@ fn parse_term(term: &str, rec: &mut SpfRecord) -> Result<(), (SyntaxErrorKind, S
         _ => {
             return Err((
                 SyntaxErrorKind::UnknownMechanism,
-                format!("unknown mechanism {:?}", &rest[..name_end]),
+                detail(
+                    "unknown-mechanism",
+                    &[("value", format!("{:?}", &rest[..name_end]))],
+                ),
             ));
         }
     };
@@ -718,6 +801,39 @@ fn parse_ip4_strict(s: &str) -> Option<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every syntax error detail has a Spanish text of its own (no English left in `--lang es`),
+    /// and the English one is what `detail` holds.
+    #[test]
+    fn details_read_in_spanish() {
+        let rec = parse_record(
+            "v=spf1 ip4:192.0.2.300 ip6:zz ip:192.0.2.26 ~al a/99 mx:x.%{z} include: exists \
+             redirect=a.example redirect=b.example exp=%{ ptr:example.",
+        );
+        assert!(rec.errors.len() >= 10, "{:?}", rec.errors);
+        let english = [
+            "is not",
+            "unknown",
+            "needs",
+            "appears",
+            "more than once",
+            "invalid",
+            "bad ",
+            "prefix length",
+            "macro letter",
+            "domain name",
+            "top-level",
+        ];
+        for e in &rec.errors {
+            assert_eq!(e.detail, e.detail_text.render(Lang::En));
+            let es = e.detail_text.render(Lang::Es);
+            assert_ne!(es, e.detail, "{e:?}");
+            assert!(!es.starts_with("spf."), "no Spanish message for {e:?}");
+            for w in english {
+                assert!(!es.contains(w), "English {w:?} in {es:?} ({e:?})");
+            }
+        }
+    }
 
     fn kinds(r: &SpfRecord) -> Vec<SyntaxErrorKind> {
         r.errors.iter().map(|e| e.kind.clone()).collect()

@@ -688,3 +688,67 @@ mta-sts-mode-testing = MTA-STS policy is in testing mode
     .explain = Senders report failures (TLS-RPT) but still deliver; switch to enforce when the reports are clean.
 mta-sts-mode-none = MTA-STS policy mode is none
     .explain = The policy is published but disabled.
+
+## evidence and details that are not DNS answers (LocalArg / Evidence::local)
+
+dnssec-ev-trust-anchors = trust anchors
+dnssec-ev-trust-anchor = trust anchor { $zone }
+dnssec-ev-anchor-iana = built-in IANA root keys KSK-2017, KSK-2024
+ns-ev-at-each-server = { $name } { $type } at each server
+ns-ev-differ = differ
+spf-ev-tree = { $domain } SPF include/redirect tree
+spf-ev-tree-lookups = { $count } DNS-querying terms (worst case)
+spf-ev-tree-line = { $head }: { $record ->
+        [none] (no SPF record)
+       *[other] { $record }
+    } [{ $lookups } lookups]
+spf-ev-result = result: { $result }
+spf-ev-decided-by = decided by: { $term }
+spf-ev-reason = reason: { $reason }
+spf-ev-lookups = DNS-querying terms evaluated: { $count }
+spf-reason-lookups = more than { $limit } DNS-querying terms
+spf-reason-voids = more than { $limit } void lookups
+spf-reason-too-deep = include/redirect nesting too deep
+spf-reason-multiple = { $count } SPF records at { $domain }
+spf-reason-not-ascii = SPF record of { $domain } is not ASCII
+spf-reason-syntax = syntax error in SPF record of { $domain }: { $term } ({ $detail })
+spf-reason-bad-target = { $term } target { $target } is invalid
+spf-reason-include-temperror = include:{ $target } gave temperror
+spf-reason-include-unusable = include:{ $target } gave { $result } (no usable SPF record)
+spf-reason-redirect-none = redirect={ $target } has no SPF record
+spf-reason-too-many-mx = mx:{ $host } has { $count } MX records (limit { $limit })
+spf-detail-macro-char = character { $value } not allowed in a macro-string
+spf-detail-macro-unterminated = unterminated macro %{"{"}
+spf-detail-macro-letter = unknown macro letter { $value }
+spf-detail-macro-bad-char = invalid character { $value } in macro
+spf-detail-macro-digits = bad macro digits { $value }
+spf-detail-macro-zero = macro transformer 0 is not allowed
+spf-detail-macro-invalid = invalid macro { $value }
+spf-detail-macro-lone-percent = lone % at end
+spf-detail-empty-domain = empty domain
+spf-detail-no-tld = { $value } has no top-level label
+spf-detail-bad-tld = { $value } is not a valid top-level label
+spf-detail-not-domain = { $value } does not end in a domain name
+spf-detail-bad-prefix = bad IPv{ $family } prefix length { $value }
+spf-detail-unexpected = unexpected { $value }
+spf-detail-non-ascii = the record contains non-ASCII characters
+spf-detail-control-char = control character { $value } in the record (terms are separated by spaces)
+spf-detail-modifier-name = invalid modifier name { $value }
+spf-detail-modifier-twice = { $name }= appears more than once
+spf-detail-no-argument = { $term } takes no argument here: { $value }
+spf-detail-no-prefix = { $term } does not take a prefix length
+spf-detail-needs-domain = { $term }: needs a domain
+spf-detail-needs-colon-domain = { $term } needs :domain
+spf-detail-bad-argument = { $term } does not take { $value }
+spf-detail-needs-address = { $term } needs :address
+spf-detail-not-ip = { $value } is not an IPv{ $family } address
+spf-detail-unknown-mechanism = unknown mechanism { $value }
+mta-sts-ev-no-address = { $host } has no address
+mta-sts-ev-http-ok = HTTP 200 from { $addr }
+mta-sts-ev-io-error = { $addr }: { $kind ->
+        [refused] connection refused
+        [timeout] connection timed out
+        [reset] connection reset
+        [unreachable] unreachable
+       *[other] { $error }
+    }

@@ -591,7 +591,18 @@ bimi-ok = El registro BIMI es válido (logotipo { $logo })
 
 ## IP de envío
 
-ip-address-special = { $ip } no es una dirección pública ({ $class })
+ip-address-special = { $ip } no es una dirección pública ({ $class ->
+        [loopback] bucle local
+        [private] privada
+        [unspecified] no especificada
+        [link-local] enlace local
+        [cgn] NAT de operador, CGN
+        [documentation] documentación
+        [benchmark] pruebas de rendimiento
+        [multicast] multicast
+        [reserved] reservada
+       *[other] { $class }
+    })
     .explain = Los receptores de Internet nunca ven correo de esta dirección; las comprobaciones describen una instalación privada o de pruebas.
 ip-lookup-failed = No se pudo consultar el PTR de { $ip }: { $error }
     .explain = Un fallo temporal; los receptores que comprueban el DNS inverso aplazan o rechazan el correo mientras tanto.
@@ -688,3 +699,67 @@ mta-sts-mode-testing = La política MTA-STS está en modo testing
     .explain = Los remitentes informan de los fallos (TLS-RPT) pero entregan igualmente; pase a enforce cuando los informes estén limpios.
 mta-sts-mode-none = El modo de la política MTA-STS es none
     .explain = La política está publicada pero desactivada.
+
+## evidencias y detalles que no son respuestas DNS (LocalArg / Evidence::local)
+
+dnssec-ev-trust-anchors = anclas de confianza
+dnssec-ev-trust-anchor = ancla de confianza { $zone }
+dnssec-ev-anchor-iana = claves raíz de IANA incorporadas KSK-2017, KSK-2024
+ns-ev-at-each-server = { $name } { $type } en cada servidor
+ns-ev-differ = difieren
+spf-ev-tree = árbol include/redirect del SPF de { $domain }
+spf-ev-tree-lookups = { $count } términos que consultan DNS (peor caso)
+spf-ev-tree-line = { $head }: { $record ->
+        [none] (sin registro SPF)
+       *[other] { $record }
+    } [{ $lookups } consultas]
+spf-ev-result = resultado: { $result }
+spf-ev-decided-by = decidido por: { $term }
+spf-ev-reason = motivo: { $reason }
+spf-ev-lookups = términos que consultan DNS evaluados: { $count }
+spf-reason-lookups = más de { $limit } términos que consultan DNS
+spf-reason-voids = más de { $limit } consultas vacías
+spf-reason-too-deep = anidamiento include/redirect demasiado profundo
+spf-reason-multiple = { $count } registros SPF en { $domain }
+spf-reason-not-ascii = el registro SPF de { $domain } no es ASCII
+spf-reason-syntax = error de sintaxis en el registro SPF de { $domain }: { $term } ({ $detail })
+spf-reason-bad-target = el destino de { $term }, { $target }, no es válido
+spf-reason-include-temperror = include:{ $target } dio temperror
+spf-reason-include-unusable = include:{ $target } dio { $result } (ningún registro SPF utilizable)
+spf-reason-redirect-none = redirect={ $target } no tiene registro SPF
+spf-reason-too-many-mx = mx:{ $host } tiene { $count } registros MX (límite { $limit })
+spf-detail-macro-char = el carácter { $value } no se admite en una macro
+spf-detail-macro-unterminated = macro %{"{"} sin cerrar
+spf-detail-macro-letter = letra de macro desconocida { $value }
+spf-detail-macro-bad-char = carácter { $value } no válido en la macro
+spf-detail-macro-digits = dígitos de macro no válidos { $value }
+spf-detail-macro-zero = el transformador de macro 0 no está permitido
+spf-detail-macro-invalid = macro no válida { $value }
+spf-detail-macro-lone-percent = % suelto al final
+spf-detail-empty-domain = dominio vacío
+spf-detail-no-tld = { $value } no tiene etiqueta de primer nivel
+spf-detail-bad-tld = { $value } no es una etiqueta de primer nivel válida
+spf-detail-not-domain = { $value } no termina en un nombre de dominio
+spf-detail-bad-prefix = longitud de prefijo IPv{ $family } no válida: { $value }
+spf-detail-unexpected = { $value } inesperado
+spf-detail-non-ascii = el registro contiene caracteres no ASCII
+spf-detail-control-char = carácter de control { $value } en el registro (los términos se separan con espacios)
+spf-detail-modifier-name = nombre de modificador no válido { $value }
+spf-detail-modifier-twice = { $name }= aparece más de una vez
+spf-detail-no-argument = { $term } no admite argumento aquí: { $value }
+spf-detail-no-prefix = { $term } no admite longitud de prefijo
+spf-detail-needs-domain = { $term }: necesita un dominio
+spf-detail-needs-colon-domain = { $term } necesita :dominio
+spf-detail-bad-argument = { $term } no admite { $value }
+spf-detail-needs-address = { $term } necesita :dirección
+spf-detail-not-ip = { $value } no es una dirección IPv{ $family }
+spf-detail-unknown-mechanism = mecanismo desconocido { $value }
+mta-sts-ev-no-address = { $host } no tiene dirección
+mta-sts-ev-http-ok = HTTP 200 de { $addr }
+mta-sts-ev-io-error = { $addr }: { $kind ->
+        [refused] conexión rechazada
+        [timeout] tiempo de conexión agotado
+        [reset] conexión reiniciada
+        [unreachable] inalcanzable
+       *[other] { $error }
+    }
