@@ -79,16 +79,18 @@ pub fn is_mbox(raw: &[u8]) -> bool {
 }
 
 /// Splits an mbox file into its messages (mboxo / mboxrd): a message starts at a line beginning
-/// with `From ` at the start of the file or after an empty line. The separator line itself is
-/// dropped; `>From ` quoting is undone by [`unquote_from`]. Accepts LF, CRLF and CR line endings.
+/// with `From ` at the start of the file or after an empty line, or at a full separator line
+/// (`From SENDER Www Mmm dd hh:mm:ss yyyy`, see [`is_separator_line`]) that follows the previous
+/// message without the empty line (some MTAs and tools append messages that way). The
+/// separator line itself is dropped; `>From ` quoting is undone by [`unquote_from`]. Accepts
+/// LF, CRLF and CR line endings.
 pub fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
     let mut starts = Vec::new();
     let mut i = 0;
     let len = raw.len();
     while i < len {
         let line_start = i;
-        let is_sep = raw[line_start..].starts_with(b"From ")
-            && (line_start == 0 || preceded_by_blank_line(raw, line_start));
+        let is_from = raw[line_start..].starts_with(b"From ");
         // advance to next line
         let next = match raw[i..].iter().position(|&b| b == b'\n' || b == b'\r') {
             Some(p) => {
@@ -101,7 +103,11 @@ pub fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
             }
             None => len,
         };
-        if is_sep {
+        if is_from
+            && (line_start == 0
+                || preceded_by_blank_line(raw, line_start)
+                || is_separator_line(&raw[line_start..next]))
+        {
             starts.push((line_start, next));
         }
         i = next;
@@ -115,6 +121,48 @@ pub fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
         }
     }
     out
+}
+
+/// True for a complete mbox separator line: `From `, the envelope sender (one word), then an
+/// asctime date — weekday, month, day, `hh:mm[:ss]`, optionally a time zone, and a four-digit
+/// year (`From MAILER-DAEMON  Thu Jul  2 12:05:05 2020`). A body line that merely starts with
+/// "From " (unquoted in mboxo) does not look like this.
+pub fn is_separator_line(line: &[u8]) -> bool {
+    const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let Some(rest) = line.strip_prefix(b"From ") else {
+        return false;
+    };
+    let mut w = rest
+        .split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .filter(|t| !t.is_empty());
+    let digits = |t: &[u8], min: usize, max: usize| {
+        (min..=max).contains(&t.len()) && t.iter().all(u8::is_ascii_digit)
+    };
+    let time = |t: &[u8]| {
+        let mut parts = t.split(|&b| b == b':');
+        let (Some(h), Some(m)) = (parts.next(), parts.next()) else {
+            return false;
+        };
+        let s = parts.next();
+        digits(h, 1, 2)
+            && digits(m, 2, 2)
+            && s.is_none_or(|s| digits(s, 2, 2))
+            && parts.next().is_none()
+    };
+    let (Some(_sender), Some(day), Some(month), Some(mday), Some(hms)) =
+        (w.next(), w.next(), w.next(), w.next(), w.next())
+    else {
+        return false;
+    };
+    DAYS.contains(&day)
+        && MONTHS.contains(&month)
+        && digits(mday, 1, 2)
+        && time(hms)
+        && w.take(2).any(|t| digits(t, 4, 4))
 }
 
 fn preceded_by_blank_line(raw: &[u8], pos: usize) -> bool {
@@ -448,6 +496,27 @@ mod tests {
                 .any(|w| w == b"\nFrom the start")
         );
         assert_eq!(&*unquote_from(b">>From x\n"), b">From x\n");
+    }
+
+    #[test]
+    fn mbox_separator_without_blank_line() {
+        // a message appended right after the previous one's last line (rhost-cox-01.eml)
+        let mbox = b"From a@b  Thu Jul  2 12:05:05 2020\nSubject: one\n\n--B--\nFrom double-bounce@x  Thu Jul  2 12:05:05 2020\nSubject: two\n\nbody\nFrom here on, a body line\nFrom the start\n";
+        for eol in ["\n", "\r\n", "\r"] {
+            let m = String::from_utf8_lossy(mbox).replace('\n', eol);
+            let msgs = split_mbox(m.as_bytes());
+            assert_eq!(msgs.len(), 2, "{eol:?}");
+            assert!(msgs[1].starts_with(b"Subject: two"));
+        }
+        assert!(is_separator_line(
+            b"From MAILER-DAEMON Thu Apr 29 23:34:45 2015"
+        ));
+        assert!(is_separator_line(
+            b"From a@b Mon Jan  1 00:00 +0000 2024\r\n"
+        ));
+        assert!(!is_separator_line(b"From here on, a body line"));
+        assert!(!is_separator_line(b"From me Mon Jan  1 00:00:00"));
+        assert!(!is_separator_line(b"From: a@b Mon Jan  1 00:00:00 2024"));
     }
 
     #[test]
