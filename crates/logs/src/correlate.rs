@@ -702,9 +702,40 @@ impl std::hash::Hash for QKey {
     }
 }
 
+/// Up to eight bytes as a little-endian word (zero-padded), built in registers: no byte copy to
+/// a stack buffer read back as words (a store-forwarding stall on the correlator's thread).
+#[inline]
+fn le_word(c: &[u8]) -> u64 {
+    if let Ok(a) = <[u8; 8]>::try_from(c) {
+        return u64::from_le_bytes(a);
+    }
+    let mut v = 0u64;
+    for (i, &x) in c.iter().enumerate() {
+        v |= (x as u64) << (8 * i);
+    }
+    v
+}
+
 impl QKey {
+    /// Ids of up to this many bytes are kept whole in the last three words.
+    const WORDS_MAX: usize = 24;
+
     #[inline]
     fn new(origin: u32, qid: &[u8]) -> Self {
+        if qid.len() <= Self::WORDS_MAX {
+            // origin, then the length in byte 4 (<= 24: never the 25..27 or 200 of the packed
+            // layout below, so the two layouts never compare equal), then the id in words 1..3
+            let mut w = [origin as u64 | (qid.len() as u64) << 32, 0, 0, 0];
+            for (k, c) in qid.chunks(8).enumerate() {
+                w[k + 1] = le_word(c);
+            }
+            return Self { w };
+        }
+        Self::packed(origin, qid)
+    }
+
+    /// Longer ids: origin, length (or 200), up to 27 bytes of id (or 11 bytes and two hashes).
+    fn packed(origin: u32, qid: &[u8]) -> Self {
         let mut b = [0u8; 32];
         b[..4].copy_from_slice(&origin.to_le_bytes());
         if qid.len() <= 27 {
@@ -736,6 +767,11 @@ impl QKey {
     /// The id's bytes as packed (the first 27 bytes of a longer id), with the same key under
     /// another origin.
     fn with_origin(&self, origin: u32) -> Self {
+        if (self.w[0] >> 32) as usize <= Self::WORDS_MAX {
+            let mut w = self.w;
+            w[0] = origin as u64 | (w[0] >> 32) << 32;
+            return Self { w };
+        }
         let mut b = [0u8; 32];
         for (i, x) in self.w.iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&x.to_le_bytes());
@@ -1785,6 +1821,33 @@ mod tests {
         for v in cases {
             assert_eq!(has_upper(&v), v.iter().any(u8::is_ascii_uppercase), "{v:?}");
         }
+    }
+
+    #[test]
+    fn queue_keys() {
+        let ids: [&[u8]; 8] = [
+            b"",
+            b"4F2B3C1D9A",
+            b"3XkQ2m1RzYz8vW",
+            b"1abcDE-000123-AB",
+            b"123456789012345678901234",
+            b"1234567890123456789012345",
+            b"123456789012345678901234567",
+            b"a-queue-id-much-longer-than-twenty-seven-bytes",
+        ];
+        for (i, a) in ids.iter().enumerate() {
+            for (j, b) in ids.iter().enumerate() {
+                assert_eq!(QKey::new(1, a) == QKey::new(1, b), i == j);
+                assert!(QKey::new(1, a) != QKey::new(2, b));
+            }
+            if a.len() <= 27 {
+                assert!(QKey::new(1, a).with_origin(NONE) == QKey::new(NONE, a));
+            }
+            assert!(QKey::new(1, a).with_origin(7) == QKey::new(3, a).with_origin(7));
+        }
+        // ids that differ only past the first eight bytes, or by trailing zero bytes
+        assert!(QKey::new(1, b"ABCDEFGH1") != QKey::new(1, b"ABCDEFGH2"));
+        assert!(QKey::new(1, b"AB") != QKey::new(1, b"AB\0"));
     }
 
     #[test]
