@@ -727,6 +727,20 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             true,
         );
     }
+    let unroutable = findings_with(probes, &["not_routable"]);
+    if !unroutable.is_empty() {
+        // every address unusable: mail cannot be delivered; else the other MX hosts take it
+        let none_ok = probes
+            .iter()
+            .all(|p| p.addresses().all(|a| a.outcome != "ok"));
+        add(
+            if none_ok { 91 } else { 45 },
+            "mx_address_unroutable",
+            unroutable[0].message.clone(),
+            ev(&unroutable),
+            none_ok,
+        );
+    }
     let dns = findings_with(probes, &["mx_lookup_failed"]);
     if !dns.is_empty() {
         add(85, "dns_failure", dns[0].message.clone(), ev(&dns), true);

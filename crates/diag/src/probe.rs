@@ -617,6 +617,24 @@ pub(crate) fn human_duration(d: Duration) -> String {
     }
 }
 
+/// The class keyword of an address that no mail server can have, or `None` for addresses worth
+/// a connection attempt (public, loopback, private, link-local, CGN).
+pub(crate) fn unroutable(ip: IpAddr) -> Option<&'static str> {
+    use crate::check::addr::{AddrClass, classify};
+    match classify(ip) {
+        AddrClass::Public
+        | AddrClass::Loopback
+        | AddrClass::Private
+        | AddrClass::LinkLocal
+        | AddrClass::SharedCgn => None,
+        c @ (AddrClass::Unspecified
+        | AddrClass::Documentation
+        | AddrClass::Benchmark
+        | AddrClass::Multicast
+        | AddrClass::Reserved) => Some(c.as_str()),
+    }
+}
+
 async fn probe_address(
     resolver: &Resolver,
     host: &str,
@@ -648,6 +666,29 @@ async fn probe_address(
         transcript: Vec::new(),
         total_ms: 0,
     };
+    // Addresses no server can have (documentation, benchmarking, multicast, reserved,
+    // unspecified): say so instead of waiting out a connect timeout towards them. Loopback,
+    // private, link-local and CGN addresses are probed: they are reachable on internal networks.
+    if let Some(class) = unroutable(ip) {
+        let error = i18n::tr(
+            opts.lang,
+            "error-not-routable",
+            &[("addr", ip.to_string()), ("class", class.into())],
+        );
+        ar.outcome = "not_routable".into();
+        ar.failed_phase = Some(Phase::Connect);
+        ar.timeline.push(Step {
+            phase: Phase::Connect,
+            start_ms: 0,
+            duration_ms: 0,
+            code: None,
+            outcome: "not_routable".into(),
+            detail: error.clone(),
+            retry: false,
+        });
+        ar.error = Some(error);
+        return ar;
+    }
     let ptr_fut = resolver.ptr(ip);
     let sess_fut = session(host, ip, port, opts, &mut ar, false);
     let (ptr, sess) = tokio::join!(ptr_fut, sess_fut);

@@ -493,3 +493,37 @@ async fn postfix_lab_tarpit_message() {
     assert!(info.evidence.len() >= 3, "{:?}", info.evidence);
     assert!(!d.causes.is_empty());
 }
+
+#[tokio::test]
+async fn mx_in_the_documentation_range_is_diagnosed_without_connecting() {
+    // never connected to: the probe reports 192.0.2.0/24 as not routable before any attempt
+    let dns = TestDns::builder()
+        .zone(
+            "docrange.test",
+            "@ 300 IN SOA ns.docrange.test. h.docrange.test. 1 3600 900 604800 300
+@ 300 IN MX 10 mx1
+mx1 300 IN A 192.0.2.7",
+        )
+        .start()
+        .await
+        .unwrap();
+    let r = resolver(&dns);
+    let d = diagnose_domain(&r, "docrange.test", &opts(25))
+        .await
+        .unwrap();
+    let top = &d.causes[0];
+    assert_eq!(top.code, "mx_address_unroutable", "{:#?}", d.causes);
+    assert!(top.explanation.contains("192.0.2.7"), "{}", top.explanation);
+    assert!(
+        top.explanation.contains("documentation address"),
+        "{}",
+        top.explanation
+    );
+    let mut o = opts(25);
+    o.lang = Lang::Es;
+    let d = diagnose_domain(&r, "docrange.test", &o).await.unwrap();
+    assert_eq!(
+        d.causes[0].title,
+        "Un servidor de correo del dominio del destinatario tiene una dirección que ningún servidor puede tener"
+    );
+}

@@ -478,3 +478,52 @@ async fn spanish_findings_and_report() {
     assert_eq!(codes(&en), codes(&rep));
     assert!(render(&en).contains("Findings:"));
 }
+
+#[tokio::test]
+async fn addresses_no_server_can_have_are_reported_not_connected_to() {
+    let (peers, port) = peers_on_same_port(vec![(PeerScript::accept(), "127.0.20.31")]).await;
+    // mx2 points into the documentation range: the probe must say so without connecting there
+    // (no connection to 192.0.2.0/24 is ever attempted by this test)
+    let zone = "@ 300 IN SOA ns.doc.test. h.doc.test. 1 3600 900 604800 300
+@ 300 IN MX 10 mx1
+@ 300 IN MX 20 mx2
+mx1 300 IN A 127.0.20.31
+mx2 300 IN A 192.0.2.25
+mx2 300 IN AAAA 2001:db8::25
+";
+    let dns = TestDns::builder()
+        .zone("doc.test", zone)
+        .start()
+        .await
+        .unwrap();
+    let mut o = opts(port);
+    o.lang = Lang::Es;
+    let rep = probe(&resolver(&dns).await, "doc.test", &o).await.unwrap();
+    let outcomes: Vec<(String, String)> = rep
+        .addresses()
+        .map(|a| (a.address.to_string(), a.outcome.clone()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("127.0.20.31".to_string(), "ok".to_string()),
+            ("192.0.2.25".into(), "not_routable".into()),
+            ("2001:db8::25".into(), "not_routable".into()),
+        ]
+    );
+    let doc = rep.addresses().nth(1).unwrap();
+    assert_eq!(doc.timeline.len(), 1, "{:?}", doc.timeline);
+    assert_eq!(doc.timeline[0].duration_ms, 0);
+    assert!(doc.transcript.is_empty());
+    let f: Vec<_> = rep
+        .findings
+        .iter()
+        .filter(|f| f.code == "not_routable")
+        .collect();
+    assert_eq!(f.len(), 2, "{:?}", rep.findings);
+    assert_eq!(f[0].severity, Severity::Error);
+    assert!(f[0].message.contains("documentación"), "{}", f[0].message);
+    // the working MX still makes the domain deliverable
+    assert!(!codes(&rep).contains(&"no_working_mx".into()));
+    drop(peers);
+}

@@ -115,6 +115,15 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
             &[err],
         )),
         ("unreachable", _) => out.push(f(Severity::Error, "unreachable", "unreachable", &[err])),
+        ("not_routable", _) => out.push(f(
+            Severity::Error,
+            "not_routable",
+            "not-routable",
+            &[(
+                "class",
+                super::unroutable(a.address).unwrap_or("reserved").into(),
+            )],
+        )),
         ("reset", p) => out.push(f(Severity::Error, "reset", "reset", &[phase_of(p)])),
         ("closed", p) => out.push(f(Severity::Error, "closed", "closed", &[phase_of(p)])),
         ("protocol", p) => out.push(f(

@@ -19,6 +19,13 @@ probe-timeout = { $label } stopped answering during { $phase } (waited { $waited
 probe-refused = { $label } refuses the connection: nothing listens on port { $port } (the mail server is down, or this is not a mail server)
 probe-ipv6-unavailable = { $label }: IPv6 is not usable from this host ({ $error }); only IPv4 addresses can be probed from here
 probe-unreachable = { $label } is unreachable: { $error }
+probe-not-routable = { $label } is { $class ->
+        [unspecified] the unspecified address
+        [documentation] a documentation address (RFC 5737 / RFC 3849)
+        [benchmark] a benchmarking address (RFC 2544)
+        [multicast] a multicast address
+       *[other] a reserved address
+    }: no mail server can be reached there, so it was not probed; the host's A/AAAA record must be fixed (mailway check DOMAIN shows it)
 probe-reset = { $label } reset the connection during { $phase } — a crashing server, a connection limit, or a middlebox
 probe-closed = { $label } closed the connection during { $phase }
 probe-not-smtp = { $label } does not speak SMTP properly during { $phase }: { $error }
@@ -154,6 +161,7 @@ probe-outcome-rejected = REJECTED
 probe-outcome-not-supported = NOT_SUPPORTED
 probe-outcome-tls-unavailable = TLS_UNAVAILABLE
 probe-outcome-invalid-input = INVALID_INPUT
+probe-outcome-not-routable = NOT_ROUTABLE
 
 ## outcome of a port-25 check attempt
 
@@ -176,6 +184,13 @@ probe-detail-connected = connected
 probe-detail-helo-only = HELO only (no ESMTP extensions)
 probe-error-refused = connection to { $addr } refused
 probe-error-unreachable = { $addr } is unreachable: { $error }
+probe-error-not-routable = { $addr } is { $class ->
+        [unspecified] the unspecified address
+        [documentation] a documentation address (RFC 5737 / RFC 3849)
+        [benchmark] a benchmarking address (RFC 2544)
+        [multicast] a multicast address
+       *[other] a reserved address
+    }: not probed
 probe-error-reset = connection reset by peer during { $phase }
 probe-error-closed = connection closed by peer during { $phase }
 probe-error-closed-partial = connection closed by peer during { $phase } after a partial line { $partial }

@@ -19,6 +19,13 @@ probe-timeout = { $label } dejó de responder en la fase de { $phase } (tras esp
 probe-refused = { $label } rechaza la conexión: nada escucha en el puerto { $port } (el servidor de correo está caído, o no es un servidor de correo)
 probe-ipv6-unavailable = { $label }: IPv6 no se puede usar desde este equipo ({ $error }); desde aquí solo se pueden probar direcciones IPv4
 probe-unreachable = { $label } es inalcanzable: { $error }
+probe-not-routable = { $label } es { $class ->
+        [unspecified] la dirección no especificada
+        [documentation] una dirección de documentación (RFC 5737 / RFC 3849)
+        [benchmark] una dirección de pruebas de rendimiento (RFC 2544)
+        [multicast] una dirección multicast
+       *[other] una dirección reservada
+    }: ahí no puede haber ningún servidor de correo, así que no se sondeó; hay que corregir el registro A/AAAA del servidor (mailway check DOMINIO lo muestra)
 probe-reset = { $label } reinició la conexión en la fase de { $phase } — un servidor que falla, un límite de conexiones o un equipo intermedio
 probe-closed = { $label } cerró la conexión en la fase de { $phase }
 probe-not-smtp = { $label } no habla SMTP correctamente en la fase de { $phase }: { $error }
@@ -154,6 +161,7 @@ probe-outcome-rejected = RECHAZADO
 probe-outcome-not-supported = NO ADMITIDO
 probe-outcome-tls-unavailable = SIN STARTTLS
 probe-outcome-invalid-input = ENTRADA NO VÁLIDA
+probe-outcome-not-routable = NO ENRUTABLE
 
 ## resultado de un intento de la comprobación del puerto 25
 
@@ -176,6 +184,13 @@ probe-detail-connected = conectado
 probe-detail-helo-only = solo HELO (sin extensiones ESMTP)
 probe-error-refused = { $addr } rechazó la conexión
 probe-error-unreachable = { $addr } es inalcanzable: { $error }
+probe-error-not-routable = { $addr } es { $class ->
+        [unspecified] la dirección no especificada
+        [documentation] una dirección de documentación (RFC 5737 / RFC 3849)
+        [benchmark] una dirección de pruebas de rendimiento (RFC 2544)
+        [multicast] una dirección multicast
+       *[other] una dirección reservada
+    }: no se sondeó
 probe-error-reset = el otro extremo reinició la conexión en la fase de { $phase }
 probe-error-closed = el otro extremo cerró la conexión en la fase de { $phase }
 probe-error-closed-partial = el otro extremo cerró la conexión en la fase de { $phase } tras una línea incompleta { $partial }
