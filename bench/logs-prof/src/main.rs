@@ -1,7 +1,7 @@
 //! The summary pipeline (read, parse in parallel, correlate, summarise) over big log files, with
 //! throughput on stderr; for profiling without the CLI (`perf record` on the bench binary).
 //!
-//! `bench/logs-prof/target/release/mailway-logs-prof [--threads N] [--json OUT] FILE...`; without
+//! `bench/logs-prof/target/release/mailway-logs-prof [--threads N] [--block-kb KB] [--json OUT] FILE...`; without
 //! files it reads `$MAILWAY_BENCH_CACHE/postfix-1M.log` (default cache /work/bench-cache) and
 //! skips when that is absent. bench/logs-vs-pflogsumm.sh is the comparison with pflogsumm.
 
@@ -28,6 +28,9 @@ fn main() {
                 popts.threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(1);
             }
             "--json" => json = args.next().map(PathBuf::from),
+            "--block-kb" => {
+                popts.block_size = args.next().and_then(|v| v.parse().ok()).unwrap_or(2048) << 10;
+            }
             _ => files.push(PathBuf::from(a)),
         }
     }
