@@ -34,6 +34,7 @@
 mod dsn;
 mod fields;
 mod finish;
+mod html;
 pub mod input;
 mod mail;
 mod recognise;

@@ -131,7 +131,7 @@ impl Mail {
             // HTML is turned into text only when there is no plain text (most bounces have both)
             texts = htmls
                 .iter()
-                .map(|h| normalize_text(&mail_parser::decoders::html::html_to_text(h)).into_owned())
+                .map(|h| normalize_text(&crate::html::html_to_text(h)).into_owned())
                 .collect();
         }
         mail.body = texts.join("\n");
