@@ -917,35 +917,63 @@ impl<S: Sink> Correlator<S> {
         let reused = match self.free.pop() {
             Some(i) => match self.slab[i as usize].as_mut() {
                 Some(m) => {
-                    m.serial = serial;
-                    m.mta = ev.mta;
-                    m.qid.set(qid);
-                    m.host.set(host);
-                    m.first_ts = ev.ts;
-                    m.last_ts = ev.ts;
-                    m.arrival = None;
-                    m.est_arrival = None;
-                    m.started = started;
-                    m.received = false;
-                    m.local = false;
-                    m.client = None;
-                    m.message_id = None;
-                    m.sender = None;
-                    m.size = 0;
-                    m.queued = false;
-                    if m.rcpts.capacity() > 16 {
-                        m.rcpts = Vec::new();
+                    // every field named: a field added to `Msg` must be reset here too
+                    let Msg {
+                        serial: m_serial,
+                        mta,
+                        qid: m_qid,
+                        host: m_host,
+                        first_ts,
+                        last_ts,
+                        arrival,
+                        est_arrival,
+                        started: m_started,
+                        received,
+                        local,
+                        client,
+                        message_id,
+                        sender,
+                        size,
+                        queued,
+                        rcpts,
+                        parent,
+                        attempts,
+                        deferrals,
+                        expired,
+                        held,
+                        notices,
+                        removed_at,
+                        rcpt_index,
+                    } = m;
+                    *m_serial = serial;
+                    *mta = ev.mta;
+                    m_qid.set(qid);
+                    m_host.set(host);
+                    *first_ts = ev.ts;
+                    *last_ts = ev.ts;
+                    *arrival = None;
+                    *est_arrival = None;
+                    *m_started = started;
+                    *received = false;
+                    *local = false;
+                    *client = None;
+                    *message_id = None;
+                    *sender = None;
+                    *size = 0;
+                    *queued = false;
+                    if rcpts.capacity() > 16 {
+                        *rcpts = Vec::new();
                     } else {
-                        m.rcpts.clear();
+                        rcpts.clear();
                     }
-                    m.parent = None;
-                    m.attempts = 0;
-                    m.deferrals = 0;
-                    m.expired = None;
-                    m.held = false;
-                    m.notices = 0;
-                    m.removed_at = None;
-                    m.rcpt_index = None;
+                    *parent = None;
+                    *attempts = 0;
+                    *deferrals = 0;
+                    *expired = None;
+                    *held = false;
+                    *notices = 0;
+                    *removed_at = None;
+                    *rcpt_index = None;
                     Some(i)
                 }
                 None => {
