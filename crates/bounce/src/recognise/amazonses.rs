@@ -43,6 +43,7 @@ pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
         if let Some(q) = d.diagnostic.find("-'")
             && q >= 3
             && let Ok(code) = d.diagnostic[q - 3..q].parse::<u16>()
+            && (200..600).contains(&code)
         {
             d.reply_code = Some(code);
             let inner = &d.diagnostic[q + 2..];
