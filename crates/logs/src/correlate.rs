@@ -73,18 +73,7 @@ impl Names {
     /// The id of `b` lower-cased.
     #[inline]
     pub fn intern_lower(&mut self, b: &[u8]) -> u32 {
-        if !has_upper(b) {
-            return self.intern(b);
-        }
-        let mut buf = [0u8; 256];
-        if b.len() <= buf.len() {
-            let l = &mut buf[..b.len()];
-            l.copy_from_slice(b);
-            l.make_ascii_lowercase();
-            let l: &[u8] = l;
-            return self.intern(l);
-        }
-        self.intern(&b.to_ascii_lowercase())
+        with_lower(b, |l| self.intern(l))
     }
 
     /// The name of an id.
@@ -189,18 +178,7 @@ impl LocalNames {
     /// The local id of `b` lower-cased (as [`Names::intern_lower`]).
     #[inline]
     pub fn id_lower(&mut self, b: &[u8]) -> u32 {
-        if !has_upper(b) {
-            return self.id(b);
-        }
-        let mut buf = [0u8; 256];
-        if b.len() <= buf.len() {
-            let l = &mut buf[..b.len()];
-            l.copy_from_slice(b);
-            l.make_ascii_lowercase();
-            let l: &[u8] = l;
-            return self.id(l);
-        }
-        self.id(&b.to_ascii_lowercase())
+        with_lower(b, |l| self.id(l))
     }
 
     /// Fills `chunk.name_ids`: for every attempt (in order) the local ids of its relay host
@@ -1806,6 +1784,23 @@ fn rcpt_index(
         ix.insert(addr.into(), i);
     }
     i
+}
+
+/// Calls `f` with `b` lower-cased (ASCII), without allocating for names up to 256 bytes or
+/// names already in lower case.
+#[inline]
+fn with_lower<R>(b: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    if !has_upper(b) {
+        return f(b);
+    }
+    let mut buf = [0u8; 256];
+    if b.len() <= buf.len() {
+        let l = &mut buf[..b.len()];
+        l.copy_from_slice(b);
+        l.make_ascii_lowercase();
+        return f(l);
+    }
+    f(&b.to_ascii_lowercase())
 }
 
 #[cfg(test)]
