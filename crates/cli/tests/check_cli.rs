@@ -9,40 +9,19 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-const LAB: &str = "127.0.10.53";
+mod lab;
+
+use lab::LAB;
 
 /// `--trust-anchor FILE` of the lab (its zones are signed by its own keys).
 fn anchor() -> Vec<String> {
-    match mailway_testkit::shared::dns_lab_trust_anchor() {
-        Some(p) => vec!["--trust-anchor".into(), p.display().to_string()],
-        None => Vec::new(),
-    }
+    lab::anchor_file()
+        .map(|a| vec!["--trust-anchor".into(), a])
+        .unwrap_or_default()
 }
 
 fn lab_up() -> bool {
-    let out = Command::cargo_bin("mailway")
-        .unwrap()
-        .args([
-            "check",
-            "good.test",
-            "--resolver",
-            LAB,
-            "--timeout",
-            "1",
-            "--json",
-        ])
-        .args(anchor())
-        .output()
-        .unwrap();
-    let up = out.status.code() == Some(0);
-    if !up {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "the DNS lab is not running on {LAB} (CI=true): see .ci/setup.d/10-dns-lab.sh"
-        );
-        eprintln!("skipping: DNS lab not running on {LAB}");
-    }
-    up
+    lab::lab().is_some()
 }
 
 fn check(args: &[&str]) -> (Option<i32>, String) {

@@ -5,11 +5,9 @@
 //!
 //! Skips when the lab is not running, except under CI=true where that is a failure.
 
-use std::process::Command;
+mod lab;
 
-use assert_cmd::cargo::CommandCargoExt;
-
-const LAB: &str = "127.0.10.53";
+use lab::{LAB, lab};
 
 /// English labels and sentences that used to leak into Spanish output (each was seen in a run
 /// against the lab before it moved to the Fluent files).
@@ -40,51 +38,13 @@ const ENGLISH: &[&str] = &[
     " at each server",
 ];
 
-fn anchor() -> Option<String> {
-    mailway_testkit::shared::dns_lab_trust_anchor().map(|p| p.display().to_string())
-}
-
+/// Exit code and standard output of `mailway ARGS`.
 fn mailway(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::cargo_bin("mailway")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .unwrap();
+    let out = lab::mailway(args);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
-}
-
-fn lab() -> Option<String> {
-    let a = anchor();
-    let up = a.as_deref().is_some_and(|a| {
-        let (code, _) = mailway(&[
-            "check",
-            "good.test",
-            "--resolver",
-            LAB,
-            "--timeout",
-            "1",
-            "--json",
-            "--trust-anchor",
-            a,
-        ]);
-        code == Some(0)
-    });
-    if !up {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "the DNS lab is not running on {LAB} (CI=true): see .ci/setup.d/10-dns-lab.sh"
-        );
-        eprintln!("skipping: DNS lab not running on {LAB}");
-        return None;
-    }
-    a
 }
 
 /// The text with its line wrapping undone (phrases may span lines).

@@ -9,57 +9,13 @@
 //!
 //! Skips when the lab is not running, except under CI=true where that is a failure.
 
-use std::process::{Command, Output};
+mod lab;
 
-use assert_cmd::cargo::CommandCargoExt;
+use std::process::Output;
+
 use serde_json::Value;
 
-const LAB: &str = "127.0.10.53";
-
-fn anchor_file() -> Option<String> {
-    mailway_testkit::shared::dns_lab_trust_anchor().map(|p| p.display().to_string())
-}
-
-fn mailway(args: &[&str]) -> Output {
-    Command::cargo_bin("mailway")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .unwrap()
-}
-
-/// The lab's anchor file, when the lab answers (`mailway check good.test` with it finds no
-/// error); panics under CI when it does not.
-fn lab() -> Option<String> {
-    let anchor = anchor_file();
-    let up = anchor.as_deref().is_some_and(|a| {
-        let out = mailway(&[
-            "check",
-            "good.test",
-            "--resolver",
-            LAB,
-            "--timeout",
-            "1",
-            "--json",
-            "--trust-anchor",
-            a,
-        ]);
-        out.status.code() == Some(0)
-    });
-    if !up {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "the DNS lab is not running on {LAB} (CI=true): see .ci/setup.d/10-dns-lab.sh"
-        );
-        eprintln!("skipping: DNS lab not running on {LAB}");
-        return None;
-    }
-    anchor
-}
+use lab::{LAB, lab, mailway};
 
 /// Flags that keep a probe of the lab short and on loopback (good.test's MX hosts are
 /// 127.0.10.25 and 127.0.10.28).
