@@ -17,7 +17,12 @@ use crate::text::{
 /// Builds the records of one message.
 pub fn finish(mail: &Mail, detector: &str, ds: Vec<Delivery>) -> Vec<BounceRecord> {
     let original = mail.original.as_ref();
-    let report_date = mail.header("date").and_then(normalize_date);
+    // the report's date stands in for a delivery's missing last attempt only
+    let report_date = if ds.iter().any(|d| d.last_attempt.is_none()) {
+        mail.header("date").and_then(normalize_date)
+    } else {
+        None
+    };
     let bounce_to = mail.header("to").and_then(clean_address);
     ds.into_iter()
         .map(|d| {

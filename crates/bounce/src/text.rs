@@ -24,8 +24,11 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
 /// how often bytes occur in bounce text), so that a search for "transcript of session" does
 /// not stop at every `t` of the text; each candidate is then compared whole.
 pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    let h = hay.as_bytes();
-    let n = needle.as_bytes();
+    find_ci_bytes(hay.as_bytes(), needle.as_bytes())
+}
+
+/// [`find_ci`] over bytes (`n` lower case).
+pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
     if n.is_empty() {
         return Some(0);
     }
@@ -179,7 +182,12 @@ fn address_at(s: &str, at: usize) -> Option<String> {
     if domain.starts_with('.') || domain.contains("..") {
         return None;
     }
-    Some(format!("{}@{}", local, domain.to_ascii_lowercase()))
+    let mut out = String::with_capacity(local.len() + 1 + domain.len());
+    out.push_str(local);
+    out.push('@');
+    out.push_str(domain);
+    out[local.len() + 1..].make_ascii_lowercase();
+    Some(out)
 }
 
 /// Cleans an address field value: strips `rfc822;`, angle brackets, quotes, comments, and
@@ -356,9 +364,55 @@ pub fn normalize_date(s: &str) -> Option<String> {
         _ => s.as_str(),
     };
     match mail_parser::DateTime::parse_rfc822(core) {
-        Some(d) if d.is_valid() => Some(d.to_rfc3339()),
+        Some(d) if d.is_valid() => Some(rfc3339(&d)),
         _ => Some(s),
     }
+}
+
+/// `DateTime::to_rfc3339` of mail-parser, written digit by digit instead of through `format!`
+/// (the same text: zero-padded fields, `Z` for a zero offset, the sign as mail-parser gives it).
+fn rfc3339(d: &mail_parser::DateTime) -> String {
+    fn num(out: &mut String, v: u32, width: usize) {
+        let mut buf = [b'0'; 10];
+        let mut n = v;
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let digits = buf.len() - i;
+        for _ in digits..width {
+            out.push('0');
+        }
+        for &b in &buf[i..] {
+            out.push(b as char);
+        }
+    }
+    let mut out = String::with_capacity(25);
+    num(&mut out, u32::from(d.year), 4);
+    out.push('-');
+    num(&mut out, u32::from(d.month), 2);
+    out.push('-');
+    num(&mut out, u32::from(d.day), 2);
+    out.push('T');
+    num(&mut out, u32::from(d.hour), 2);
+    out.push(':');
+    num(&mut out, u32::from(d.minute), 2);
+    out.push(':');
+    num(&mut out, u32::from(d.second), 2);
+    if d.tz_hour != 0 || d.tz_minute != 0 {
+        out.push(if d.tz_before_gmt { '-' } else { '+' });
+        num(&mut out, u32::from(d.tz_hour), 2);
+        out.push(':');
+        num(&mut out, u32::from(d.tz_minute), 2);
+    } else {
+        out.push('Z');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -423,5 +477,15 @@ mod tests {
             normalize_date("Mon, 24 May 2010 19:06:50 +0900 (JST)").as_deref(),
             Some("2010-05-24T19:06:50+09:00")
         );
+        // the same text as mail-parser's own formatting
+        for d in [
+            "Mon, 24 May 2010 19:06:50 +0900",
+            "Tue, 1 Jan 2002 00:00:00 -0530",
+            "Wed, 3 Mar 1999 23:59:09 +0000",
+            "Thu, 9 Sep 2021 1:02:03 -0000",
+        ] {
+            let p = mail_parser::DateTime::parse_rfc822(d).unwrap();
+            assert_eq!(rfc3339(&p), p.to_rfc3339(), "{d}");
+        }
     }
 }

@@ -11,9 +11,15 @@ use crate::text::{clean_address, contains_ci, find_ci, first_address};
 pub fn before_any<'a>(text: &'a str, markers: &[&str]) -> &'a str {
     let mut end = text.len();
     for m in markers {
-        if let Some(p) = find_ci(text, m) {
+        // Only a match starting before `end` can move it: search no further than a match
+        // starting there could reach (`end` is a line start, so a char boundary).
+        let reach = end.saturating_add(m.len()).min(text.len());
+        let hay = &text.as_bytes()[..reach];
+        if let Some(p) = crate::text::find_ci_bytes(hay, m.as_bytes()).filter(|&p| p < end) {
             // cut at the start of that line
-            let ls = text[..p].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let ls = memchr::memrchr(b'\n', &text.as_bytes()[..p])
+                .map(|i| i + 1)
+                .unwrap_or(0);
             end = end.min(ls);
         }
     }
