@@ -33,8 +33,10 @@ pub fn parse_dsn(text: &str) -> DsnReport {
     let all = parse_all_fields(text);
     let mut report = DsnReport::default();
     let mut cur: Option<Fields> = None;
-    let list = all.list;
-    for (i, (name, value)) in list.iter().cloned().enumerate() {
+    let mut list = all.list;
+    for i in 0..list.len() {
+        // moved out, not cloned: only the names of later fields are looked at below
+        let (name, value) = std::mem::take(&mut list[i]);
         let is_rcpt = RECIPIENT_FIELDS.contains(&name.as_str());
         if !is_rcpt {
             match cur.as_mut() {

@@ -235,8 +235,11 @@ fn is_mime_field(name: &HeaderName<'_>) -> bool {
 /// word: each line trimmed of spaces, tabs and CRs, the non-empty lines joined by one space.
 fn join_lines(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
-    for line in v.split('\n') {
-        let l = trim_sp_tab_cr(line);
+    // lines found with memchr (`split('\n')` was the largest cost of reading the fields)
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', v.as_bytes()).chain(std::iter::once(v.len())) {
+        let l = trim_sp_tab_cr(&v[start..end]);
+        start = end + 1;
         if l.is_empty() {
             continue;
         }
@@ -497,6 +500,23 @@ mod tests {
         assert_eq!(m.header("x-empty"), Some(""));
         assert_eq!(m.header("x-long"), Some("one two"));
         assert_eq!(join_lines(" a \r\n \t\n\tb c\r\n"), "a b c");
+        for v in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "\na",
+            " a \n\n b \r\n\tc",
+            "é\n\u{a0}x",
+        ] {
+            let by_split = v
+                .split('\n')
+                .map(|l| l.trim_matches([' ', '\t', '\r']))
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(join_lines(v), by_split, "{v:?}");
+        }
         for s in [
             "",
             " ",
