@@ -361,6 +361,9 @@ pub fn find_command(text: &str) -> Option<SmtpCommand> {
 
 /// Lower-cased text with every whitespace run collapsed to one space.
 pub(crate) fn collapse_ws(s: &str) -> String {
+    if s.is_ascii() {
+        return collapse_ws_ascii(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for ch in s.chars() {
@@ -375,6 +378,26 @@ pub(crate) fn collapse_ws(s: &str) -> String {
         }
     }
     out
+}
+
+/// [`collapse_ws`] of ASCII text, byte by byte: the ASCII characters that are
+/// `char::is_whitespace` (TAB, LF, VT, FF, CR, space) and NUL are the separators.
+fn collapse_ws_ascii(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let mut space = false;
+    for &b in s.as_bytes() {
+        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0) {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(b' ');
+            }
+            space = false;
+            out.push(b);
+        }
+    }
+    // ASCII in, ASCII out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Parses an SMTP reply or any text that contains one. See [`crate::parse_reply`].
@@ -437,6 +460,32 @@ pub(crate) fn parse(text: &str) -> Reply {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn collapse_ws_ascii_is_collapse_ws() {
+        fn general(s: &str) -> String {
+            let mut out = String::new();
+            let mut space = false;
+            for ch in s.chars() {
+                if ch.is_whitespace() || ch == '\u{0}' {
+                    space = true;
+                } else {
+                    if space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    space = false;
+                    out.push(ch);
+                }
+            }
+            out
+        }
+        let all: String = (0u8..128).map(char::from).collect();
+        for s in ["", " ", " a  b\t\x0b\x0cc\r\n\0d ", "x\u{1}y", all.as_str()] {
+            assert_eq!(collapse_ws_ascii(s), general(s), "{s:?}");
+            assert_eq!(collapse_ws(s), general(s), "{s:?}");
+        }
+        assert_eq!(collapse_ws("a\u{a0}b\u{3000} c"), "a b c");
+    }
     use super::*;
 
     fn st(s: &str) -> Option<EnhancedStatus> {
