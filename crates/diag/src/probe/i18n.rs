@@ -77,6 +77,19 @@ pub fn outcome(lang: Lang, kind: &str) -> String {
     }
 }
 
+/// A web-PKI validation problem (`unknown_issuer`, `expired`, …; see
+/// [`mailway_smtp::CertValidation`]) in words; `message` is the validator's own (English)
+/// text, shown only for problems without a name of their own.
+pub fn pki_problem(lang: Lang, problem: &str, message: &str) -> String {
+    let id = format!("pki-{}", problem.replace('_', "-"));
+    let t = tr(lang, &id, &[]);
+    if t == format!("probe-{id}") {
+        tr(lang, "pki-other", &[("error", message.to_string())])
+    } else {
+        t
+    }
+}
+
 /// The label of a port-25 check attempt's outcome (`ok` = TCP connected).
 pub fn alt_outcome(lang: Lang, kind: &str) -> String {
     let id = format!("alt-{}", kind.replace('_', "-"));
@@ -177,6 +190,34 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn pki_problems_have_words_in_both_languages() {
+        for p in [
+            "unknown_issuer",
+            "expired",
+            "not_valid_yet",
+            "not_valid_for_name",
+            "bad_signature",
+            "revoked",
+            "bad_encoding",
+            "invalid_purpose",
+            "ca_used_as_end_entity",
+        ] {
+            let en = pki_problem(Lang::En, p, "rustls text");
+            let es = pki_problem(Lang::Es, p, "rustls text");
+            assert!(!en.contains("probe-") && !es.contains("probe-"), "{p}");
+            assert!(
+                !en.contains("rustls text") && !es.contains("rustls text"),
+                "{p}"
+            );
+            assert_ne!(en, es, "{p} has no Spanish text");
+        }
+        assert_eq!(
+            pki_problem(Lang::Es, "something_new", "boom"),
+            "error del validador: boom"
+        );
     }
 
     #[test]

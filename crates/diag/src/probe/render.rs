@@ -135,9 +135,11 @@ fn address(out: &mut String, a: &AddressReport, lang: Lang) {
         }
         let v = match &t.validation {
             mailway_smtp::CertValidation::Valid => ui(lang, "pki-valid"),
-            mailway_smtp::CertValidation::Invalid { problem, .. } => {
-                tr(lang, "ui-pki-invalid", &[("problem", problem.to_string())])
-            }
+            mailway_smtp::CertValidation::Invalid { problem, message } => tr(
+                lang,
+                "ui-pki-invalid",
+                &[("problem", i18n::pki_problem(lang, problem, message))],
+            ),
             mailway_smtp::CertValidation::NotChecked => ui(lang, "pki-not-checked"),
         };
         let _ = writeln!(out, "      {:<10} {v}", format!("{}:", ui(lang, "webpki")));

@@ -251,7 +251,7 @@ fn address_findings(a: &AddressReport, opts: &ProbeOptions, out: &mut Vec<Findin
                 },
                 "cert_untrusted",
                 "cert-untrusted",
-                &[("problem", problem.to_string()), ("error", message.clone())],
+                &[("problem", super::i18n::pki_problem(lang, problem, message))],
             )),
             mailway_smtp::CertValidation::NotChecked => {}
         }

@@ -44,7 +44,7 @@ probe-cert-expired = { $label }: the certificate ({ $subject }) expired on { $da
 probe-cert-expires-soon = { $label }: the certificate expires in { $days } days
 probe-cert-name-mismatch = { $label }: the certificate ({ $subject }, SANs: { $sans }) does not name { $name }
 probe-cert-valid = { $label }: { $version } with a certificate valid for { $name } (web PKI)
-probe-cert-untrusted = { $label }: the certificate does not validate against web PKI roots ({ $problem }: { $error }); fine for opportunistic TLS, fatal for MTA-STS
+probe-cert-untrusted = { $label }: the certificate does not validate against web PKI roots ({ $problem }); fine for opportunistic TLS, fatal for MTA-STS
 probe-dane-match = { $label }: the certificate matches the TLSA record { $matched } at { $name }; the TLSA records are DNSSEC-secure ({ $why })
 probe-dane-match-unvalidated = { $label }: the certificate matches the TLSA record { $matched } at { $name }, but the TLSA answer is not DNSSEC-validated ({ $why }): senders do not use DANE with it (RFC 7672 §2.2)
 probe-dane-mismatch = { $label }: TLSA records exist at { $name } but none matches the certificate: DANE-verifying senders (Postfix with dane, Exim) will defer mail (4.7.5)
@@ -200,3 +200,15 @@ probe-error-io = I/O error during { $phase }: { $error }
 probe-error-rejected = { $command } rejected: { $reply }
 probe-error-not-supported = the server does not support { $extension }
 probe-error-no-address = { $host } has no A or AAAA record
+
+# Web-PKI validation problems (CertValidation::Invalid's `problem`, `_` written as `-`)
+probe-pki-unknown-issuer = unknown issuer: not signed by a trusted root (self-signed, or an intermediate certificate is missing)
+probe-pki-expired = expired
+probe-pki-not-valid-yet = not valid yet
+probe-pki-not-valid-for-name = not valid for this host name
+probe-pki-bad-signature = bad signature
+probe-pki-revoked = revoked
+probe-pki-bad-encoding = badly encoded certificate
+probe-pki-invalid-purpose = not issued for server authentication
+probe-pki-ca-used-as-end-entity = a CA certificate served as the server's own
+probe-pki-other = validator error: { $error }

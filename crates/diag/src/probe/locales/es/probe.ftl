@@ -44,7 +44,7 @@ probe-cert-expired = { $label }: el certificado ({ $subject }) caducó el { $dat
 probe-cert-expires-soon = { $label }: el certificado caduca en { $days } días
 probe-cert-name-mismatch = { $label }: el certificado ({ $subject }, SANs: { $sans }) no nombra a { $name }
 probe-cert-valid = { $label }: { $version } con un certificado válido para { $name } (PKI web)
-probe-cert-untrusted = { $label }: el certificado no se valida contra las raíces de la PKI web ({ $problem }: { $error }); vale para TLS oportunista, es fatal para MTA-STS
+probe-cert-untrusted = { $label }: el certificado no se valida contra las raíces de la PKI web ({ $problem }); vale para TLS oportunista, es fatal para MTA-STS
 probe-dane-match = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name }; los registros TLSA son seguros con DNSSEC ({ $why })
 probe-dane-match-unvalidated = { $label }: el certificado coincide con el registro TLSA { $matched } en { $name }, pero la respuesta TLSA no está validada con DNSSEC ({ $why }): los remitentes no aplican DANE con ella (RFC 7672 §2.2)
 probe-dane-mismatch = { $label }: hay registros TLSA en { $name } pero ninguno coincide con el certificado: los remitentes que verifican DANE (Postfix con dane, Exim) aplazarán el correo (4.7.5)
@@ -200,3 +200,15 @@ probe-error-io = error de E/S en la fase de { $phase }: { $error }
 probe-error-rejected = { $command } rechazado: { $reply }
 probe-error-not-supported = el servidor no admite { $extension }
 probe-error-no-address = { $host } no tiene ningún registro A ni AAAA
+
+# Web-PKI validation problems (CertValidation::Invalid's `problem`, `_` written as `-`)
+probe-pki-unknown-issuer = emisor desconocido: no lo firma una raíz de confianza (autofirmado, o falta un certificado intermedio)
+probe-pki-expired = caducado
+probe-pki-not-valid-yet = aún no es válido
+probe-pki-not-valid-for-name = no vale para este nombre de host
+probe-pki-bad-signature = firma incorrecta
+probe-pki-revoked = revocado
+probe-pki-bad-encoding = certificado mal codificado
+probe-pki-invalid-purpose = no emitido para autenticar servidores
+probe-pki-ca-used-as-end-entity = un certificado de CA servido como el del propio servidor
+probe-pki-other = error del validador: { $error }
