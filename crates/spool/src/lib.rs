@@ -35,7 +35,7 @@
 //!   tmp/                 writes in progress; emptied on start (never acknowledged)
 //!   queue/XX/            256 buckets, XX = last two hex digits of the queue id
 //!     <ID>.msg           the message: one prefix line, the accept-time record, the content
-//!     <ID>.st            the current record (JSON), once any recipient changed state
+//!     <ID>.st            the current record, once any recipient changed state
 //!   quarantine/          files that could not be read back, each with <name>.why
 //! ```
 //!
@@ -51,13 +51,23 @@
 //! with its RFC 3461 parameters (RET, ENVID, SIZE, BODY, SMTPUTF8; per recipient NOTIFY and
 //! ORCPT), and per recipient its [`RcptState`] (pending, deferred, delivered, failed), attempts,
 //! last and next attempt, and the last reply with the remote MTA. The `.st` file, when present,
-//! is the newer version of that record; timestamps are RFC 3339 UTC.
+//! is the newer version of that record; timestamps are RFC 3339 UTC:
+//!
+//! ```text
+//! MWSTATE1 <length of the .msg file in bytes>\n
+//! <record: one line of JSON, the MessageRecord as it is now>\n
+//! ```
+//!
+//! (A `.st` without the first line, as written by earlier versions, is read too.)
 //!
 //! # Recovery
 //!
-//! [`Spool::recover`] scans every bucket (four threads) and hands each message record to the
-//! caller; it reads records and file lengths, never contents, so 100,000 messages recover in
-//! well under five seconds (see `bench/spool-scale.sh`). A `.msg` file whose prefix,
+//! [`Spool::recover`] scans every bucket (in parallel) and hands each message record to the
+//! caller; it reads records and file lengths, never contents. A message with a `.st` costs one
+//! small read (the `.st`) and a stat (the `.msg` length against the one the `.st` recorded);
+//! only a message without one has the first block of its `.msg` read. Disk reads after a
+//! reboot are seeks, so the scan runs many readers at once ([`RECOVERY_READERS`]) to keep the
+//! device's queue full (see `bench/spool-scale.sh` for the warm- and cold-cache figures). A `.msg` file whose prefix,
 //! record or length is wrong is moved to `quarantine/` with a `.why` note and reported in the
 //! [`RecoveryReport`]; every other message recovers. A corrupt `.st` is quarantined and the
 //! message recovers from its accept-time record (undelivered recipients are retried, so some
@@ -94,7 +104,8 @@ mod store;
 mod types;
 
 pub use store::{
-    Quarantined, RecoveryReport, Spool, SpoolError, SpoolOptions, SyncStats, is_disk_full,
+    Quarantined, RECOVERY_READERS, RecoveryReport, Spool, SpoolError, SpoolOptions, SyncStats,
+    is_disk_full,
 };
 pub use types::{
     BodyType, Envelope, EnvelopeHead, LastReply, MessageRecord, Notify, Origin, ParseQueueIdError,

@@ -56,6 +56,15 @@ fn stores_updates_and_recovers() {
             command: Some("RCPT".into()),
         });
         spool.update(&rec).unwrap();
+        // the state file names the message file's length first (checked by a stat on recovery)
+        let st = fs::read_to_string(spool.state_path(&ids[3])).unwrap();
+        let msg_len = fs::metadata(spool.msg_path(&ids[3])).unwrap().len();
+        assert!(st.starts_with(&format!("MWSTATE1 {msg_len}\n{{")), "{st}");
+        // a state file as earlier versions wrote it (the record alone) still recovers
+        let mut old = spool.load(&ids[6]).unwrap();
+        old.recipients[0].state = RcptState::Deferred;
+        old.recipients[0].attempts = 1;
+        fs::write(spool.state_path(&ids[6]), serde_json::to_vec(&old).unwrap()).unwrap();
         spool.remove(&ids[5]).unwrap();
         assert!(matches!(
             spool.remove(&ids[5]),
@@ -70,6 +79,9 @@ fn stores_updates_and_recovers() {
     assert_eq!(r3.recipients[0].state, RcptState::Deferred);
     assert_eq!(r3.recipients[0].attempts, 2);
     assert!(!recs.iter().any(|r| r.id == ids[5]));
+    let r6 = recs.iter().find(|r| r.id == ids[6]).unwrap();
+    assert_eq!(r6.recipients[0].state, RcptState::Deferred);
+    assert_eq!(spool.load(&ids[6]).unwrap().recipients[0].attempts, 1);
     assert_eq!(
         spool.read_content(&ids[7]).unwrap(),
         b"Subject: 7\r\n\r\nbody 7\r\n"
