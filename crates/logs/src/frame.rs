@@ -7,7 +7,7 @@
 //! (`2026-11-27 19:36:35 [pid] ...`), and mailway's internal framing for transcoded journal
 //! records (`@<micros> host prog[pid]: msg`).
 
-use crate::scan::find_byte;
+use crate::scan::{find_byte, find_byte2, find_byte3};
 use crate::time::{
     DateTimeStamp, MICROS_PER_SEC, MonthDayTime, YearHint, ZoneCache, parse_iso, parse_rfc3164,
 };
@@ -97,7 +97,7 @@ impl FrameCtx {
 
     #[inline]
     fn cached(&self, key: &[u8]) -> Option<i64> {
-        (self.last_len == key.len() && key.len() <= 24 && &self.last_key[..key.len()] == key)
+        (self.last_len == key.len() && key.len() <= 24 && eq_upto24(&self.last_key, key))
             .then_some(self.last_ts)
     }
 
@@ -351,6 +351,23 @@ impl FrameCtx {
     }
 }
 
+/// `key == &last[..key.len()]` for keys of at most 24 bytes, compared a word at a time (the
+/// usual stamp keys are 15 to 32 bytes: two or three overlapping words instead of a `memcmp`
+/// call).
+#[inline]
+fn eq_upto24(last: &[u8; 24], key: &[u8]) -> bool {
+    let n = key.len();
+    let w = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    match n {
+        0..=7 => &last[..n] == key,
+        8..=16 => w(last, 0) == w(key, 0) && w(last, n - 8) == w(key, n - 8),
+        17..=24 => {
+            w(last, 0) == w(key, 0) && w(last, 8) == w(key, 8) && w(last, n - 8) == w(key, n - 8)
+        }
+        _ => false,
+    }
+}
+
 #[inline]
 fn looks_like_zone(b: &[u8]) -> bool {
     matches!(b.first(), Some(b'+' | b'-'))
@@ -445,13 +462,35 @@ fn host_tag_msg(ts: i64, mut b: &[u8]) -> Option<Frame<'_>> {
     }
     let host = first;
     let rest = &b[sp + 1..];
-    // tag ends at ": " (or ':' at end of line); tags have no spaces
-    let colon = find_byte(b':', rest)?;
+    // tag ends at ": " (or ':' at end of line); tags have no spaces. One pass finds the first
+    // ':', ' ' or '[' (a space before the colon: not a tag), a second one after a '['.
+    let p = find_byte3(b':', b' ', b'[', rest)?;
+    let (colon, open) = match rest[p] {
+        b':' => (p, None),
+        b'[' => {
+            let q = p + 1 + find_byte2(b':', b' ', &rest[p + 1..])?;
+            if rest[q] != b':' {
+                return None;
+            }
+            (q, Some(p))
+        }
+        _ => return None,
+    };
     let tag = &rest[..colon];
-    if tag.is_empty() || tag.len() > 96 || find_byte(b' ', tag).is_some() {
+    if tag.is_empty() || tag.len() > 96 {
         return None;
     }
-    let (prog, pid) = split_tag(tag)?;
+    let (prog, pid) = match open {
+        // as split_tag: "prog[pid]", the first '[' and a final ']'
+        Some(o) => {
+            let close = colon - 1;
+            if tag[close] != b']' || close < o + 1 {
+                return None;
+            }
+            (&tag[..o], &tag[o + 1..close])
+        }
+        None => (tag, &tag[..0]),
+    };
     let msg = match rest.get(colon + 1) {
         Some(b' ') => &rest[colon + 2..],
         None => &rest[colon + 1..],
@@ -599,6 +638,79 @@ mod tests {
         ] {
             assert!(c.frame_as(Framing::Tai64n, l).is_none(), "{l:?}");
             let _ = c.frame(l);
+        }
+    }
+
+    /// `host_tag_msg` as it was before it found the tag's end and '[' in one pass.
+    fn host_tag_msg_reference(ts: i64, mut b: &[u8]) -> Option<Frame<'_>> {
+        // syslog-ng's optional "<mail.info>" before the host
+        if b.first() == Some(&b'<')
+            && let Some(e) = find_byte(b'>', b)
+            && e < 24
+            && b.get(e + 1) == Some(&b' ')
+        {
+            b = &b[e + 2..];
+        }
+        let sp = find_byte(b' ', b)?;
+        let first = &b[..sp];
+        // no host: "postfix/smtpd[1]: msg"
+        if first.last() == Some(&b':') && first.len() > 1 {
+            let (prog, pid) = split_tag(&first[..first.len() - 1])?;
+            return Some(Frame {
+                ts,
+                host: &b[..0],
+                prog,
+                pid,
+                msg: &b[sp + 1..],
+            });
+        }
+        let host = first;
+        let rest = &b[sp + 1..];
+        // tag ends at ": " (or ':' at end of line); tags have no spaces
+        let colon = find_byte(b':', rest)?;
+        let tag = &rest[..colon];
+        if tag.is_empty() || tag.len() > 96 || find_byte(b' ', tag).is_some() {
+            return None;
+        }
+        let (prog, pid) = split_tag(tag)?;
+        let msg = match rest.get(colon + 1) {
+            Some(b' ') => &rest[colon + 2..],
+            None => &rest[colon + 1..],
+            Some(_) => &rest[colon + 1..],
+        };
+        Some(Frame {
+            ts,
+            host,
+            prog,
+            pid,
+            msg,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn host_tag_msg_same_as_reference(
+            b in proptest::collection::vec(proptest::sample::select(
+                b"ab: []<>1/x.-".to_vec()), 0..60),
+        ) {
+            proptest::prop_assert_eq!(host_tag_msg(7, &b), host_tag_msg_reference(7, &b));
+        }
+
+        #[test]
+        fn host_tag_msg_same_as_reference_on_lines(
+            b in "(<mail\\.info> )?[a-z0-9.]{0,8} ?[a-z/-]{0,16}(\\[[0-9a-z ]{0,6}\\]?)?:? ?[ -~]{0,12}",
+        ) {
+            let b = b.as_bytes();
+            proptest::prop_assert_eq!(host_tag_msg(7, b), host_tag_msg_reference(7, b));
+        }
+
+        #[test]
+        fn stamp_cache_compare_is_slice_equality(
+            key in proptest::collection::vec(0u8..3, 0..=24),
+            last in proptest::collection::vec(0u8..3, 24),
+        ) {
+            let last: [u8; 24] = last.try_into().unwrap();
+            proptest::prop_assert_eq!(eq_upto24(&last, &key), last[..key.len()] == key[..]);
         }
     }
 

@@ -202,10 +202,16 @@ pub fn program_family(prog: &[u8]) -> Option<(Mta, &[u8], &[u8])> {
     }
     // program names are short: eight bytes at a time, not memchr
     if let Some(first) = crate::scan::find_byte(b'/', prog) {
-        let last = prog[first + 1..]
-            .iter()
-            .rposition(|&c| c == b'/')
-            .map_or(first, |l| first + 1 + l);
+        // usually one '/' ("postfix/smtpd"): a word-at-a-time check before the byte-wise search
+        // for the last one
+        let after = &prog[first + 1..];
+        let last = match crate::scan::find_byte(b'/', after) {
+            None => first,
+            Some(_) => after
+                .iter()
+                .rposition(|&c| c == b'/')
+                .map_or(first, |l| first + 1 + l),
+        };
         let daemon = &prog[last + 1..];
         let instance = &prog[..first];
         if instance.starts_with(b"postfix") || postfix::is_daemon(daemon) {

@@ -631,15 +631,19 @@ fn with_qid(q: crate::event::Span, r: &[u8], daemon: &[u8], out: &mut Out<'_>) -
 /// The end of an unquoted `key=value` value: the next `", "`, else the next space, else the end.
 #[inline]
 fn value_end(v: &[u8]) -> usize {
+    // short values: eight bytes at a time, not a memchr2 iterator per value
     let mut space = None;
-    for i in memchr::memchr2_iter(b',', b' ', v) {
-        if v[i] == b',' {
-            if v.get(i + 1) == Some(&b' ') {
-                return i;
+    let mut i = 0;
+    while let Some(k) = crate::scan::find_byte2(b',', b' ', &v[i..]) {
+        let p = i + k;
+        if v[p] == b',' {
+            if v.get(p + 1) == Some(&b' ') {
+                return p;
             }
         } else if space.is_none() {
-            space = Some(i);
+            space = Some(p);
         }
+        i = p + 1;
     }
     space.unwrap_or(v.len())
 }
@@ -737,9 +741,13 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
         if r.is_empty() {
             break;
         }
-        let Some(eq) = find_byte(b'=', r) else {
+        // the key ends at '='; a space before it (or no '=') ends the fields
+        let Some(eq) = crate::scan::find_byte2(b'=', b' ', r) else {
             break;
         };
+        if r[eq] == b' ' {
+            break;
+        }
         let key = &r[..eq];
         let val_start = &r[eq + 1..];
         if key == b"status" {
@@ -750,9 +758,6 @@ fn delivery(q: crate::event::Span, v: &[u8], daemon: &[u8], out: &mut Out<'_>) -
                 t = x.strip_suffix(b")").unwrap_or(x);
             }
             text = t;
-            break;
-        }
-        if key.contains(&b' ') {
             break;
         }
         let (val, rest) = if val_start.first() == Some(&b'<') {

@@ -5,27 +5,82 @@
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
+/// The eight bytes of `b` (exactly eight) as one little-endian word: one load.
+#[inline(always)]
+fn word(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().expect("eight bytes"))
+}
+
+/// The high bit of every byte of `x` that is zero, exact up to and including the lowest zero
+/// byte (bytes above it may be false positives, never bytes below it).
+#[inline(always)]
+fn zeros(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// The bytes of `b` (at most 8) as the low bytes of a word, the others zero.
+#[inline(always)]
+fn short_word(b: &[u8]) -> u64 {
+    let mut x = 0u64;
+    for (k, &c) in b.iter().enumerate() {
+        x |= (c as u64) << (8 * k);
+    }
+    x
+}
+
 /// Position of the first `n` in `hay` (arguments in `memchr::memchr`'s order).
 #[inline]
 pub fn find_byte(n: u8, hay: &[u8]) -> Option<usize> {
-    let pat = LO.wrapping_mul(n as u64);
+    find_where(hay, |x| zeros(x ^ LO.wrapping_mul(n as u64)))
+}
+
+/// Position of the first byte of `hay` that is `a` or `b`.
+#[inline]
+pub fn find_byte2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+    let (pa, pb) = (LO.wrapping_mul(a as u64), LO.wrapping_mul(b as u64));
+    find_where(hay, |x| zeros(x ^ pa) | zeros(x ^ pb))
+}
+
+/// Position of the first byte of `hay` that is `a`, `b` or `c`.
+#[inline]
+pub fn find_byte3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
+    let (pa, pb, pc) = (
+        LO.wrapping_mul(a as u64),
+        LO.wrapping_mul(b as u64),
+        LO.wrapping_mul(c as u64),
+    );
+    find_where(hay, |x| zeros(x ^ pa) | zeros(x ^ pb) | zeros(x ^ pc))
+}
+
+/// The first byte position that `hits` marks (`hits(word)`: the high bit of each matching byte,
+/// exact up to the lowest match), eight bytes at a time. The bytes after the last whole word are
+/// read as the last eight bytes of `hay` (overlapping bytes already known not to match, whose
+/// bits are masked off), or, for inputs shorter than a word, as one zero-padded word.
+#[inline(always)]
+fn find_where(hay: &[u8], hits: impl Fn(u64) -> u64) -> Option<usize> {
+    let len = hay.len();
     let mut words = hay.chunks_exact(8);
     let mut i = 0;
     for w in &mut words {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ pat;
-        // the lowest byte of x that is zero sets its high bit (bytes above it may be false
-        // positives, never bytes below it)
-        let z = x.wrapping_sub(LO) & !x & HI;
+        let z = hits(word(w));
         if z != 0 {
             return Some(i + (z.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&c| c == n)
-        .map(|p| i + p)
+    let rem = words.remainder().len();
+    if rem == 0 {
+        return None;
+    }
+    if len >= 8 {
+        // the last eight bytes; the first 8 - rem of them were searched already (no match, so
+        // no false positive above them either)
+        let z = hits(word(&hay[len - 8..])) & (u64::MAX << (8 * (8 - rem)));
+        return (z != 0).then(|| len - 8 + (z.trailing_zeros() / 8) as usize);
+    }
+    // shorter than a word: the padding bytes are above every real byte, masked off
+    let z = hits(short_word(hay)) & (u64::MAX >> (8 * (8 - rem)));
+    (z != 0).then(|| (z.trailing_zeros() / 8) as usize)
 }
 
 #[cfg(test)]
@@ -51,6 +106,20 @@ mod tests {
         #[test]
         fn same_as_position(hay in proptest::collection::vec(any::<u8>(), 0..80), n in any::<u8>()) {
             prop_assert_eq!(find_byte(n, &hay), hay.iter().position(|&c| c == n));
+        }
+
+        #[test]
+        fn two_and_three_same_as_position(
+            hay in proptest::collection::vec(0u8..6, 0..80),
+            a in 0u8..6,
+            b in 0u8..6,
+            c in 0u8..6,
+        ) {
+            prop_assert_eq!(find_byte2(a, b, &hay), hay.iter().position(|&x| x == a || x == b));
+            prop_assert_eq!(
+                find_byte3(a, b, c, &hay),
+                hay.iter().position(|&x| x == a || x == b || x == c)
+            );
         }
 
         #[test]
