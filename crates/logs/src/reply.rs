@@ -189,6 +189,17 @@ fn trim(mut t: &[u8]) -> &[u8] {
     t
 }
 
+/// Bytes that can start a normalisation in `normalize_into`: '@' and hexadecimal digits.
+static NORM_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c as u8 == b'@' || (c as u8).is_ascii_hexdigit();
+        c += 1;
+    }
+    t
+};
+
 fn is_local_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b".!#$%&'*+-/=?^_`{|}~".contains(&c)
 }
@@ -204,14 +215,23 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     let n = text.len();
     let start = out.len();
+    out.reserve(n);
+    // `text[..copied]` is in `out` (unchanged runs are copied in one piece, not byte by byte)
+    let mut copied = 0;
     while i < n {
         let c = text[i];
+        // only '@' and hexadecimal digits can start something to normalise
+        if !NORM_START[c as usize] {
+            i += 1;
+            continue;
+        }
         if c == b'@'
             && i > 0
             && is_local_char(text[i - 1])
             && i + 1 < n
             && is_domain_char(text[i + 1])
         {
+            out.extend_from_slice(&text[copied..i]);
             // rewind the local part already copied
             let mut k = out.len();
             while k > start && is_local_char(out[k - 1]) {
@@ -220,6 +240,7 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
             out.truncate(k);
             out.extend_from_slice(b"*@");
             i += 1;
+            copied = i;
             continue;
         }
         if c.is_ascii_hexdigit() && (i == 0 || !text[i - 1].is_ascii_alphanumeric()) {
@@ -230,8 +251,10 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
             let tok = &text[i..j];
             let hexlen = tok.iter().take_while(|c| c.is_ascii_hexdigit()).count();
             if hexlen >= 16 && hexlen == tok.len() {
+                out.extend_from_slice(&text[copied..i]);
                 out.push(b'#');
                 i = j;
+                copied = i;
                 continue;
             }
             // ISO time stamp 2025-03-01T10:11:12.345Z
@@ -241,17 +264,26 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
                     e += 1;
                 }
                 if find_lit!(&text[i..e], b"T").is_some() && e - i >= 19 {
+                    out.extend_from_slice(&text[copied..i]);
                     out.push(b'#');
                     i = e;
+                    copied = i;
                     continue;
                 }
             }
+            // the rest of the token is alphanumeric: nothing in it starts a normalisation
+            i = j;
+            continue;
         }
-        out.push(c);
         i += 1;
     }
+    out.extend_from_slice(&text[copied..]);
     // Gmail: "<token> - gsmtp"
-    if let Some(p) = rfind_lit!(&out[start..], b" - gsmtp") {
+    // (a forward search first: it rules the text out faster than the reverse search, which
+    // costs more on every text without the marker)
+    if find_lit!(&out[start..], b" - gsmtp").is_some()
+        && let Some(p) = rfind_lit!(&out[start..], b" - gsmtp")
+    {
         let p = start + p;
         let mut k = p;
         while k > start && !out[k - 1].is_ascii_whitespace() {
@@ -269,6 +301,10 @@ pub fn normalize_into(text: &[u8], out: &mut Vec<u8>) {
 pub struct Classifier {
     cache: FxHashMap<Vec<u8>, Reason>,
     key: Vec<u8>,
+    /// Reasons by DSN, stage and whole normalised text: the same text repeats for every
+    /// attempt to one destination, and looking it up costs less than building its `cache` key.
+    by_norm: FxHashMap<Vec<u8>, Reason>,
+    norm_key: Vec<u8>,
 }
 
 impl Classifier {
@@ -284,6 +320,40 @@ impl Classifier {
         if status == Status::Sent {
             return Reason::Delivered;
         }
+        // the whole normalised text with what the class depends on besides it: the `cache` key
+        // below is a function of these, so the reason found through it is the same
+        let nk = &mut self.norm_key;
+        nk.clear();
+        match dsn {
+            Some(d) => {
+                nk.push(b'0' + d.class);
+                nk.extend_from_slice(&d.subject.to_le_bytes());
+                nk.extend_from_slice(&d.detail.to_le_bytes());
+            }
+            None => nk.push(b'-'),
+        }
+        nk.push(stage as u8);
+        nk.extend_from_slice(norm);
+        if let Some(r) = self.by_norm.get(nk.as_slice()) {
+            return *r;
+        }
+        let r = self.reason_by_key(dsn, text, norm, stage);
+        // bounded (whole texts are longer than the keys of `cache`): a few MB at most
+        if self.by_norm.len() > 16_384 {
+            self.by_norm.clear();
+        }
+        self.by_norm.insert(self.norm_key.clone(), r);
+        r
+    }
+
+    /// The reason through the cache keyed without host names and addresses.
+    fn reason_by_key(
+        &mut self,
+        dsn: Option<Dsn>,
+        text: &[u8],
+        norm: &[u8],
+        stage: Stage,
+    ) -> Reason {
         // the key: what classification depends on (codes, stage, the remote reply), without the
         // host names and addresses that make each destination's text unique
         let key = &mut self.key;
@@ -375,6 +445,104 @@ mod tests {
         let mut v = Vec::new();
         normalize_into(s.as_bytes(), &mut v);
         String::from_utf8(v).unwrap()
+    }
+
+    /// The byte-at-a-time form `normalize_into` had before it copied unchanged runs whole.
+    fn normalize_reference(text: &[u8], out: &mut Vec<u8>) {
+        let mut i = 0;
+        let n = text.len();
+        let start = out.len();
+        while i < n {
+            let c = text[i];
+            if c == b'@'
+                && i > 0
+                && is_local_char(text[i - 1])
+                && i + 1 < n
+                && is_domain_char(text[i + 1])
+            {
+                // rewind the local part already copied
+                let mut k = out.len();
+                while k > start && is_local_char(out[k - 1]) {
+                    k -= 1;
+                }
+                out.truncate(k);
+                out.extend_from_slice(b"*@");
+                i += 1;
+                continue;
+            }
+            if c.is_ascii_hexdigit() && (i == 0 || !text[i - 1].is_ascii_alphanumeric()) {
+                let mut j = i;
+                while j < n && text[j].is_ascii_alphanumeric() {
+                    j += 1;
+                }
+                let tok = &text[i..j];
+                let hexlen = tok.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+                if hexlen >= 16 && hexlen == tok.len() {
+                    out.push(b'#');
+                    i = j;
+                    continue;
+                }
+                // ISO time stamp 2025-03-01T10:11:12.345Z
+                if tok.len() == 4
+                    && text.get(j) == Some(&b'-')
+                    && tok.iter().all(u8::is_ascii_digit)
+                {
+                    let mut e = j;
+                    while e < n && (text[e].is_ascii_alphanumeric() || b"-:.+".contains(&text[e])) {
+                        e += 1;
+                    }
+                    if find_lit!(&text[i..e], b"T").is_some() && e - i >= 19 {
+                        out.push(b'#');
+                        i = e;
+                        continue;
+                    }
+                }
+            }
+            out.push(c);
+            i += 1;
+        }
+        // Gmail: "<token> - gsmtp"
+        // (a forward search first: it rules the text out faster than the reverse search, which
+        // costs more on every text without the marker)
+        if find_lit!(&out[start..], b" - gsmtp").is_some()
+            && let Some(p) = rfind_lit!(&out[start..], b" - gsmtp")
+        {
+            let p = start + p;
+            let mut k = p;
+            while k > start && !out[k - 1].is_ascii_whitespace() {
+                k -= 1;
+            }
+            if k < p {
+                out.drain(k..p);
+                out.splice(k..k, b"#".iter().copied());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_same_as_reference(
+            t in proptest::collection::vec(proptest::sample::select(
+                b"ab@.-_xZ09fF:T+ #<>*gsmtp".to_vec()), 0..120),
+            prefix in "[ -~]{0,4}",
+        ) {
+            let mut a = prefix.as_bytes().to_vec();
+            let mut b = a.clone();
+            normalize_into(&t, &mut a);
+            normalize_reference(&t, &mut b);
+            proptest::prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn normalize_same_as_reference_on_replies(
+            t in "(host mx[0-9]\\.ex-ample\\.com\\[1\\.2\\.3\\.4\\] said: )?[45][0-9]{2} [45]\\.[0-9]\\.[0-9] <[a-z.+*#]{0,8}@[a-z0-9.-]{0,12}>: [ -~]{0,40}( [0-9a-f]{10,20})?( 2025-03-01T10:11:12\\.345Z)?( [A-Za-z0-9]{0,12} - gsmtp)?",
+        ) {
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            normalize_into(t.as_bytes(), &mut a);
+            normalize_reference(t.as_bytes(), &mut b);
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 
     #[test]
