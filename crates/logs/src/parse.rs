@@ -200,18 +200,18 @@ pub fn program_family(prog: &[u8]) -> Option<(Mta, &[u8], &[u8])> {
     if prog.is_empty() {
         return None;
     }
+    // the usual "postfix/daemon": what the general path below finds for it, without searches
+    if let Some(d) = prog.strip_prefix(b"postfix/")
+        && !d.contains(&b'/')
+    {
+        return Some((Mta::Postfix, &prog[..7], d));
+    }
     // program names are short: eight bytes at a time, not memchr
     if let Some(first) = crate::scan::find_byte(b'/', prog) {
-        // usually one '/' ("postfix/smtpd"): a word-at-a-time check before the byte-wise search
-        // for the last one
-        let after = &prog[first + 1..];
-        let last = match crate::scan::find_byte(b'/', after) {
-            None => first,
-            Some(_) => after
-                .iter()
-                .rposition(|&c| c == b'/')
-                .map_or(first, |l| first + 1 + l),
-        };
+        let last = prog[first + 1..]
+            .iter()
+            .rposition(|&c| c == b'/')
+            .map_or(first, |l| first + 1 + l);
         let daemon = &prog[last + 1..];
         let instance = &prog[..first];
         if instance.starts_with(b"postfix") || postfix::is_daemon(daemon) {
@@ -390,4 +390,69 @@ pub fn parse_line(line: &[u8], ctx: &mut ParseCtx) -> (Chunk, LineClass) {
         )
     };
     (chunk, class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `program_family` as it was before its "postfix/daemon" shortcut.
+    fn program_family_reference(prog: &[u8]) -> Option<(Mta, &[u8], &[u8])> {
+        if prog.is_empty() {
+            return None;
+        }
+        // program names are short: eight bytes at a time, not memchr
+        if let Some(first) = crate::scan::find_byte(b'/', prog) {
+            let last = prog[first + 1..]
+                .iter()
+                .rposition(|&c| c == b'/')
+                .map_or(first, |l| first + 1 + l);
+            let daemon = &prog[last + 1..];
+            let instance = &prog[..first];
+            if instance.starts_with(b"postfix") || postfix::is_daemon(daemon) {
+                return Some((Mta::Postfix, instance, daemon));
+            }
+            return None;
+        }
+        if prog == b"postfix" || prog.starts_with(b"postfix-") || prog.starts_with(b"postfix_") {
+            return Some((Mta::Postfix, prog, &prog[..0]));
+        }
+        if prog == b"postlog" || prog == b"postsuper" || prog == b"postqueue" || prog == b"postdrop"
+        {
+            return Some((Mta::Postfix, b"postfix", prog));
+        }
+        if prog.starts_with(b"exim") {
+            return Some((Mta::Exim, &prog[..0], prog));
+        }
+        if prog == b"sendmail" || prog.starts_with(b"sm-") || prog == b"smtpd-sendmail" {
+            return Some((Mta::Sendmail, &prog[..0], prog));
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn program_family_same_as_reference(
+            p in "(postfix|postfix-out|postfi|exim4|sm-mta|/)?/?[a-z/-]{0,10}",
+        ) {
+            let p = p.as_bytes();
+            proptest::prop_assert_eq!(program_family(p), program_family_reference(p));
+        }
+    }
+
+    #[test]
+    fn program_family_shortcut_cases() {
+        for p in [
+            &b"postfix/smtpd"[..],
+            b"postfix/",
+            b"postfix/a/b",
+            b"postfix//",
+            b"postfix",
+            b"postfix-out/smtp",
+            b"x/postfix/smtp",
+            b"dovecot",
+        ] {
+            assert_eq!(program_family(p), program_family_reference(p), "{p:?}");
+        }
+    }
 }

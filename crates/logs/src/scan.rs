@@ -18,14 +18,23 @@ fn zeros(x: u64) -> u64 {
     x.wrapping_sub(LO) & !x & HI
 }
 
-/// The bytes of `b` (at most 8) as the low bytes of a word, the others zero.
+/// The bytes of `b` (fewer than 8) as the low bytes of a word, the others zero: two
+/// overlapping loads (the overlapping bytes are the same bytes, so or-ing them is exact)
+/// instead of a byte loop.
 #[inline(always)]
 fn short_word(b: &[u8]) -> u64 {
-    let mut x = 0u64;
-    for (k, &c) in b.iter().enumerate() {
-        x |= (c as u64) << (8 * k);
+    let n = b.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes(b[..4].try_into().expect("4 bytes")) as u64;
+        let hi = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes")) as u64;
+        lo | hi << (8 * (n - 4))
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes(b[..2].try_into().expect("2 bytes")) as u64;
+        let hi = u16::from_le_bytes(b[n - 2..].try_into().expect("2 bytes")) as u64;
+        lo | hi << (8 * (n - 2))
+    } else {
+        b.first().map_or(0, |&c| c as u64)
     }
-    x
 }
 
 /// Position of the first `n` in `hay` (arguments in `memchr::memchr`'s order).
