@@ -258,6 +258,8 @@ pub(crate) struct RuleSet {
     gate_start: usize,
     /// ... which is `regexes[gate_regex[k]]`.
     gate_regex: Vec<usize>,
+    /// Per rule: the indices of its regexes in `regexes`.
+    rule_regexes: Vec<Vec<usize>>,
     pub hard: Vec<Reason>,
     pub hard_unless_transient: Vec<Reason>,
     pub not_bounce: Vec<Reason>,
@@ -306,17 +308,57 @@ impl LazyRegex {
     }
 }
 
-/// Which rules' text and veto conditions matched one text.
-pub(crate) struct TextHits {
+/// Which rules' text and veto conditions matched one text. The phrases are all looked up at
+/// once; a rule's regexes run only when its text condition is asked for ([`TextHits::text`]),
+/// so that regexes of rules the walk never reaches are neither built nor run.
+pub(crate) struct TextHits<'a> {
+    set: &'a RuleSet,
+    normalised: &'a [u8],
+    /// Per rule: one of its phrases occurs.
     text: Vec<bool>,
     unless: Vec<bool>,
+    /// Per regex: its gate phrase occurs (meaningless for ungated regexes).
+    gate_hit: Vec<bool>,
+    /// Per rule: whether one of its regexes matches; filled lazily.
+    regex_memo: std::cell::RefCell<Vec<Option<bool>>>,
     /// Per reason (by discriminant): whether a text rule of that reason holds; filled lazily.
     reason_memo: std::cell::RefCell<Vec<Option<bool>>>,
 }
 
-impl TextHits {
+impl TextHits<'_> {
+    /// Rule `i`'s text condition when it is known without running a regex: `Some(true)` when a
+    /// phrase occurs, `Some(false)` when none does and the rule has no regex.
+    fn text_known(&self, i: usize) -> Option<bool> {
+        if self.text.get(i).copied().unwrap_or(false) {
+            return Some(true);
+        }
+        match self.set.rule_regexes.get(i) {
+            Some(l) if !l.is_empty() => None,
+            _ => Some(false),
+        }
+    }
+
+    /// Whether rule `i`'s text condition holds: one of its phrases occurs or one of its regexes
+    /// matches (a gated regex whose gate phrase is absent cannot match and is not run).
     pub fn text(&self, i: usize) -> bool {
-        self.text.get(i).copied().unwrap_or(false)
+        if self.text.get(i).copied().unwrap_or(false) {
+            return true;
+        }
+        let Some(list) = self.set.rule_regexes.get(i).filter(|l| !l.is_empty()) else {
+            return false;
+        };
+        if let Some(Some(known)) = self.regex_memo.borrow().get(i) {
+            return *known;
+        }
+        let matched = list.iter().any(|&k| {
+            let (re, _, gated) = &self.set.regexes[k];
+            (!*gated || self.gate_hit.get(k).copied().unwrap_or(false))
+                && re.is_match(self.normalised)
+        });
+        if let Some(m) = self.regex_memo.borrow_mut().get_mut(i) {
+            *m = Some(matched);
+        }
+        matched
     }
     pub fn unless(&self, i: usize) -> bool {
         self.unless.get(i).copied().unwrap_or(false)
@@ -333,6 +375,7 @@ impl RuleSet {
             regexes: Vec::new(),
             gate_start: 0,
             gate_regex: Vec::new(),
+            rule_regexes: Vec::new(),
             hard: Vec::new(),
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
@@ -552,6 +595,12 @@ impl RuleSet {
             };
             compiled.push((lazy, idx, gated[compiled.len()]));
         }
+        let mut rule_regexes = vec![Vec::new(); rules.len()];
+        for (k, &(idx, _)) in regex_owner.iter().enumerate() {
+            if let Some(list) = rule_regexes.get_mut(idx) {
+                list.push(k);
+            }
+        }
         let mut by_reason = vec![Vec::new(); Reason::ALL.len()];
         for (i, r) in rules.iter().enumerate() {
             if r.has_text
@@ -569,6 +618,7 @@ impl RuleSet {
             regexes: compiled,
             gate_start,
             gate_regex,
+            rule_regexes,
             hard: list(&reasons.hard)?,
             hard_unless_transient: list(&reasons.hard_unless_transient)?,
             not_bounce: list(&reasons.not_bounce)?,
@@ -576,21 +626,27 @@ impl RuleSet {
         })
     }
 
-    /// Finds which rules' phrases/regexes match `normalised` (lower-case, collapsed spaces).
-    pub(crate) fn text_hits(&self, normalised: &str) -> TextHits {
+    /// Finds which rules' phrases match `normalised` (lower-case, collapsed spaces); their
+    /// regexes are run on demand by [`TextHits::text`].
+    pub(crate) fn text_hits<'a>(&'a self, normalised: &'a str) -> TextHits<'a> {
         let n = self.rules.len();
         let mut hits = TextHits {
+            set: self,
+            normalised: normalised.as_bytes(),
             text: vec![false; n],
             unless: vec![false; n],
+            gate_hit: vec![false; self.regexes.len()],
+            regex_memo: std::cell::RefCell::new(vec![None; n]),
             reason_memo: std::cell::RefCell::new(vec![None; Reason::ALL.len()]),
         };
-        let mut gate_hit = vec![false; self.regexes.len()];
         if let Some(ac) = &self.phrases {
             for m in ac.find_overlapping_iter(normalised) {
                 let p = m.pattern().as_usize();
                 if p >= self.gate_start {
-                    if let Some(&k) = self.gate_regex.get(p - self.gate_start) {
-                        gate_hit[k] = true;
+                    if let Some(&k) = self.gate_regex.get(p - self.gate_start)
+                        && let Some(g) = hits.gate_hit.get_mut(k)
+                    {
+                        *g = true;
                     }
                     continue;
                 }
@@ -600,16 +656,6 @@ impl RuleSet {
                 } else {
                     hits.text[rule] = true;
                 }
-            }
-        }
-        for (k, (re, rule, gated)) in self.regexes.iter().enumerate() {
-            // a phrase of the same rule already matched: its text condition holds; a gated
-            // regex whose literal is absent cannot match
-            if hits.text[*rule] || (*gated && !gate_hit[k]) {
-                continue;
-            }
-            if re.is_match(normalised.as_bytes()) {
-                hits.text[*rule] = true;
             }
         }
         hits
@@ -640,7 +686,9 @@ impl RuleSet {
             .status
             .map(|s| s.class)
             .or(facts.code.map(|c| (c / 100) as u8));
-        if r.has_text && !hits.text(i) {
+        // A text condition without regexes is a lookup: first. One with regexes (which may have
+        // to be built and run) after the other, cheap conditions.
+        if r.has_text && !hits.text_known(i).unwrap_or(true) {
             return false;
         }
         if r.has_unless && hits.unless(i) {
@@ -690,6 +738,9 @@ impl RuleSet {
                 .as_ref()
                 .is_some_and(|p| facts.providers.iter().any(|q| q == p))
         {
+            return false;
+        }
+        if r.has_text && !hits.text(i) {
             return false;
         }
         if deep
