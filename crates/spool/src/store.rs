@@ -683,9 +683,10 @@ impl Spool {
         buckets.sort();
         // I/O bound when the page cache is cold: many more readers than cores.
         let threads = RECOVERY_READERS;
-        // One batch per bucket, not one message per record: the channel's wake-ups (futex
-        // calls) were a third of the recovery's system time.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Found>>(threads * 2);
+        // Batches of RECOVERY_BATCH records, not one message per send: the channel's wake-ups
+        // (futex calls) were a third of the recovery's system time. A short channel: with a
+        // warm cache the readers are faster than the consumer and must not pile records up.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Found>>(16);
         let mut max_id: Option<QueueId> = None;
         let result = std::thread::scope(|s| {
             let mut handles = Vec::new();
@@ -791,15 +792,42 @@ enum Found {
 }
 
 fn scan_bucket(dir: &Path, tx: &std::sync::mpsc::SyncSender<Vec<Found>>) -> Result<(), SpoolError> {
-    let mut found = Vec::new();
-    let res = scan_bucket_into(dir, &mut found);
-    let _ = tx.send(found);
+    let mut out = Batcher {
+        buf: Vec::with_capacity(RECOVERY_BATCH),
+        tx,
+    };
+    let res = scan_bucket_into(dir, &mut out);
+    out.flush();
     res
 }
 
-/// Scans one bucket directory, collecting what it finds (sent to the recovering thread as one
-/// batch).
-fn scan_bucket_into(dir: &Path, out: &mut Vec<Found>) -> Result<(), SpoolError> {
+/// Records found by one reader, sent to the recovering thread in small batches: few channel
+/// wake-ups, and few records in flight (with 64 readers, whole-bucket batches held tens of MB).
+const RECOVERY_BATCH: usize = 32;
+
+struct Batcher<'a> {
+    buf: Vec<Found>,
+    tx: &'a std::sync::mpsc::SyncSender<Vec<Found>>,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, f: Found) {
+        self.buf.push(f);
+        if self.buf.len() >= RECOVERY_BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            let b = std::mem::replace(&mut self.buf, Vec::with_capacity(RECOVERY_BATCH));
+            let _ = self.tx.send(b);
+        }
+    }
+}
+
+/// Scans one bucket directory, handing what it finds to `out`.
+fn scan_bucket_into(dir: &Path, out: &mut Batcher<'_>) -> Result<(), SpoolError> {
     use std::collections::BTreeMap;
     // State files are small: one buffer, reused for all of them.
     let mut buf = Vec::new();
