@@ -81,9 +81,11 @@ impl<'a> Out<'a> {
     /// The span of `s`, a sub-slice of the chunk buffer (anything else is copied to aux).
     #[inline]
     pub fn span(&mut self, s: &[u8]) -> Span {
-        let p = s.as_ptr() as usize;
-        if p >= self.base && p + s.len() <= self.base + self.len {
-            Span::new(p - self.base, p - self.base + s.len())
+        // the offset from the buffer's start (wrapping below it to more than any length): one
+        // subtraction and two comparisons for "inside the buffer"
+        let off = (s.as_ptr() as usize).wrapping_sub(self.base);
+        if off <= self.len && s.len() <= self.len - off {
+            Span::new(off, off + s.len())
         } else if s.is_empty() {
             Span::EMPTY
         } else {
@@ -196,6 +198,7 @@ impl<'a> Out<'a> {
 }
 
 /// Which MTA (if any) a program name belongs to, and its instance/daemon parts.
+#[inline]
 pub fn program_family(prog: &[u8]) -> Option<(Mta, &[u8], &[u8])> {
     if prog.is_empty() {
         return None;
