@@ -14,8 +14,8 @@
 //! * [`classify`] / [`classify_with`] give a [`Classification`]: the reason (Sisimai's vocabulary,
 //!   [`Reason`]), temporary or permanent, hard or soft bounce, the rule that decided, the provider
 //!   recognised and an explanation topic.
-//! * [`registry`] is the IANA enhanced status code registry; [`provider`] the mailbox providers
-//!   (Gmail, Microsoft 365, Yahoo, ...); [`emitter`] which MTA emits what (Postfix and Exim never
+//! * [`registry`](mod@registry) is the IANA enhanced status code registry; [`provider`] the mailbox providers
+//!   (Gmail, Microsoft 365, Yahoo, ...); [`emitter`](mod@emitter) which MTA emits what (Postfix and Exim never
 //!   write 4.4.7); [`explain`] turns all of it into plain words in English or Spanish.
 //!
 //! # Knowledge is data

@@ -3,9 +3,10 @@
 //! expressions, each on its own and built on first use, evaluated in file order.
 //!
 //! One pass of the automaton over the normalised reply text tells which rules' phrases match
-//! and which regexes may; only those regexes run. Then the rules are walked in order and the
-//! first whose every condition holds decides. Cost per reply: linear in the text length plus a
-//! walk over a few hundred small structs.
+//! and which regexes may. Then the rules are walked in order and the first whose every
+//! condition holds decides; a rule's regexes (those whose gate occurred) are built and run
+//! only when the walk asks for that rule's text condition, after its cheap conditions. Cost
+//! per reply: linear in the text length plus a walk over a few hundred small structs.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! DragonFly Mail Agent (dma), the small MTA of DragonFly BSD and others: one recipient per
-//! report, "There was an error delivering your mail to <address>." then the reason.
+//! report, "There was an error delivering your mail to \<address\>." then the reason.
 
 use mailway_status::{Reason, SmtpCommand};
 

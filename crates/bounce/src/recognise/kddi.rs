@@ -1,4 +1,4 @@
-//! KDDI (au one / dion.ne.jp): "Your mail sent on: ... Could not be delivered to: <address>
+//! KDDI (au one / dion.ne.jp): "Your mail sent on: ... Could not be delivered to: \<address\>
 //! As their mailbox is full."
 
 use mailway_status::Reason;

@@ -1,4 +1,4 @@
-//! MailFoundry: "Message delivery has failed" with "Unable to deliver message to: <address>" and
+//! MailFoundry: "Message delivery has failed" with "Unable to deliver message to: \<address\>" and
 //! "Delivery failed for the following reason:".
 
 use super::common::{before_any, push_text};

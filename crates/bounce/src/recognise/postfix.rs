@@ -1,7 +1,7 @@
 //! Postfix: "Undelivered Mail Returned to Sender", "Delayed Mail (still being retried)",
 //! delivery reports, and the postmaster's "Transcript of session follows" notices.
 //!
-//! The delivery-status part gives the codes; the text part ("<rcpt>: host mx[ip] said: ...
+//! The delivery-status part gives the codes; the text part ("\<rcpt\>: host mx[ip] said: ...
 //! (in reply to RCPT TO command)") adds the SMTP command and the full reply. Old or foreign
 //! Postfix bounces without a delivery-status part are read from the text alone.
 

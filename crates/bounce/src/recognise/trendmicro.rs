@@ -1,5 +1,5 @@
 //! Trend Micro InterScan Messaging Security Suite / InterScan MSS: "Mail could not be
-//! delivered" / "Unable to deliver message to <address>".
+//! delivered" / "Unable to deliver message to \<address\>".
 
 use mailway_status::Reason;
 

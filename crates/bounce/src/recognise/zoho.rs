@@ -1,5 +1,5 @@
 //! Zoho Mail: "address Invalid Address, ERROR_CODE :550, ERROR_CODE :5.2.1 ..." lines, and
-//! delay notices with "[Status: Error, Address: <address>, ResponseCode 421, , ...]".
+//! delay notices with "[Status: Error, Address: \<address\>, ResponseCode 421, , ...]".
 
 use mailway_status::Reason;
 
