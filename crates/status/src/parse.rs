@@ -364,6 +364,11 @@ pub(crate) fn collapse_ws(s: &str) -> String {
     if s.is_ascii() {
         return collapse_ws_ascii(s);
     }
+    collapse_ws_chars(s)
+}
+
+/// [`collapse_ws`] character by character (any text).
+fn collapse_ws_chars(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for ch in s.chars() {
@@ -463,22 +468,7 @@ mod tests {
 
     #[test]
     fn collapse_ws_ascii_is_collapse_ws() {
-        fn general(s: &str) -> String {
-            let mut out = String::new();
-            let mut space = false;
-            for ch in s.chars() {
-                if ch.is_whitespace() || ch == '\u{0}' {
-                    space = true;
-                } else {
-                    if space && !out.is_empty() {
-                        out.push(' ');
-                    }
-                    space = false;
-                    out.push(ch);
-                }
-            }
-            out
-        }
+        let general = collapse_ws_chars;
         let all: String = (0u8..128).map(char::from).collect();
         for s in ["", " ", " a  b\t\x0b\x0cc\r\n\0d ", "x\u{1}y", all.as_str()] {
             assert_eq!(collapse_ws_ascii(s), general(s), "{s:?}");
