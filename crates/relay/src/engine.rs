@@ -1348,6 +1348,27 @@ impl Inner {
         if slot.is_none() {
             match self.blocking(move |s| s.read_content(&id)).await {
                 Ok(c) => *slot = Some(Arc::new(c)),
+                Err(e @ mailway_spool::SpoolError::Corrupt { .. }) => {
+                    // Recovery checks a message file by its length only (when a state file
+                    // recorded it): damage that keeps the length shows here. Quarantined and
+                    // reported as recovery would, not retried in silence at every restart.
+                    let reason = e.to_string();
+                    tracing::error!(%id, "cannot read message content: {reason}");
+                    let why = reason.clone();
+                    match self.blocking(move |s| s.quarantine(&id, &why)).await {
+                        Ok(q) => {
+                            for f in q {
+                                tracing::warn!(
+                                    %id,
+                                    file = %f.original.display(),
+                                    moved_to = %f.moved_to.display(),
+                                    "spool file quarantined: {reason}"
+                                );
+                            }
+                        }
+                        Err(e) => tracing::error!(%id, "cannot quarantine the message: {e}"),
+                    }
+                }
                 Err(e) => tracing::error!(%id, "cannot read message content: {e}"),
             }
         }

@@ -1262,3 +1262,67 @@ async fn throttling_421_lowers_concurrency_and_mail_still_flows() {
     assert!(peer.peak_connections() <= 2);
     h.relay.shutdown().await;
 }
+
+/// A message file damaged after its state was written, keeping its length (so recovery's
+/// length check by `stat` passes), is quarantined when delivery reads it: not sent, not retried
+/// in silence at every restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
+    let addr = free_addr("127.0.40.1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = base_opts(dir.path());
+    route(&mut o, "dest.test", addr);
+    let clock = ManualClock::new(t0());
+    let relay = Relay::builder(o.clone())
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let mut rx = relay.subscribe();
+    let id = relay
+        .accept(
+            Envelope::new("alice@example.org", ["bob@dest.test"]),
+            MSG.to_vec(),
+        )
+        .await
+        .unwrap();
+    wait(&mut rx, "deferred", is("deferred")).await;
+    relay.shutdown().await;
+    drop(relay);
+
+    let msg = dir
+        .path()
+        .join("spool/queue")
+        .join(id.bucket())
+        .join(format!("{id}.msg"));
+    let st = msg.with_extension("st");
+    assert!(std::fs::read(&st).unwrap().starts_with(b"MWSTATE1 "));
+    let mut bytes = std::fs::read(&msg).unwrap();
+    bytes[0] = b'X';
+    std::fs::write(&msg, &bytes).unwrap();
+
+    let peer = PeerScript::accept().on(addr).spawn().await;
+    let relay = Relay::builder(o)
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        relay.queue_len(),
+        1,
+        "recovered: state and length are intact"
+    );
+    clock.advance(Duration::from_secs(300));
+    queue_len(&relay, 0).await;
+    assert!(peer.messages().is_empty(), "a damaged message was sent");
+    let q = dir.path().join("spool/quarantine");
+    let names: Vec<String> = std::fs::read_dir(&q)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for f in [format!("{id}.msg"), format!("{id}.st")] {
+        assert!(names.contains(&f), "{f} not in quarantine: {names:?}");
+    }
+    assert!(!msg.exists() && !st.exists());
+    relay.shutdown().await;
+}

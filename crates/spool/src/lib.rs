@@ -62,17 +62,19 @@
 //!
 //! # Recovery
 //!
-//! [`Spool::recover`] scans every bucket (in parallel) and hands each message record to the
-//! caller; it reads records and file lengths, never contents. A message with a `.st` costs one
-//! small read (the `.st`) and a stat (the `.msg` length against the one the `.st` recorded);
-//! only a message without one has the first block of its `.msg` read. Disk reads after a
-//! reboot are seeks, so the scan runs many readers at once ([`RECOVERY_READERS`]) to keep the
-//! device's queue full (see `bench/spool-scale.sh` for the warm- and cold-cache figures). A `.msg` file whose prefix,
-//! record or length is wrong is moved to `quarantine/` with a `.why` note and reported in the
-//! [`RecoveryReport`]; every other message recovers. A corrupt `.st` is quarantined and the
-//! message recovers from its accept-time record (undelivered recipients are retried, so some
-//! may be delivered twice, none lost). A `.st` without its `.msg` is what remains of a finished
-//! message and is removed.
+//! [`Spool::recover`] scans every bucket (in parallel) and hands each message record to the caller;
+//! it reads records and file lengths, never contents. A message with a `.st` costs one small read
+//! (the `.st`) and a stat (the `.msg` length against the one the `.st` recorded); only a message
+//! without one has the first block of its `.msg` read. (Damage to a `.msg` that keeps its length is
+//! found when its content is read for delivery: [`Spool::read_content`] checks the prefix and
+//! length, and the relay then quarantines the message with [`Spool::quarantine`].) Disk reads after
+//! a reboot are seeks, so the scan runs many readers at once ([`RECOVERY_READERS`]) to keep the
+//! device's queue full (see `bench/spool-scale.sh` for the warm- and cold-cache figures). A `.msg`
+//! file whose prefix, record or length is wrong is moved to `quarantine/` with a `.why` note and
+//! reported in the [`RecoveryReport`]; every other message recovers. A corrupt `.st` is quarantined
+//! and the message recovers from its accept-time record (undelivered recipients are retried, so
+//! some may be delivered twice, none lost). A `.st` without its `.msg` is what remains of a
+//! finished message and is removed.
 //!
 //! # Example
 //!
