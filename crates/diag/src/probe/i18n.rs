@@ -66,50 +66,40 @@ pub fn phase(lang: Lang, p: mailway_smtp::Phase) -> String {
     )
 }
 
-/// The label of a failed step's outcome (an error kind such as `timed_out`), upper case.
-pub fn outcome(lang: Lang, kind: &str) -> String {
-    let id = format!("outcome-{}", kind.replace('_', "-"));
+/// The text `probe-<prefix>-<key>` (`_` in `key` written as `-`), or `fallback()` when no
+/// language has one: the labels of stable short names (outcomes, verdicts, problems).
+fn keyed(lang: Lang, prefix: &str, key: &str, fallback: impl FnOnce() -> String) -> String {
+    let id = format!("{prefix}-{}", key.replace('_', "-"));
     let t = tr(lang, &id, &[]);
     if t == format!("probe-{id}") {
-        kind.to_uppercase()
+        fallback()
     } else {
         t
     }
+}
+
+/// The label of a failed step's outcome (an error kind such as `timed_out`), upper case.
+pub fn outcome(lang: Lang, kind: &str) -> String {
+    keyed(lang, "outcome", kind, || kind.to_uppercase())
 }
 
 /// A web-PKI validation problem (`unknown_issuer`, `expired`, …; see
 /// [`mailway_smtp::CertValidation`]) in words; `message` is the validator's own (English)
 /// text, shown only for problems without a name of their own.
 pub fn pki_problem(lang: Lang, problem: &str, message: &str) -> String {
-    let id = format!("pki-{}", problem.replace('_', "-"));
-    let t = tr(lang, &id, &[]);
-    if t == format!("probe-{id}") {
+    keyed(lang, "pki", problem, || {
         tr(lang, "pki-other", &[("error", message.to_string())])
-    } else {
-        t
-    }
+    })
 }
 
 /// The label of a port-25 check attempt's outcome (`ok` = TCP connected).
 pub fn alt_outcome(lang: Lang, kind: &str) -> String {
-    let id = format!("alt-{}", kind.replace('_', "-"));
-    let t = tr(lang, &id, &[]);
-    if t == format!("probe-{id}") {
-        kind.to_string()
-    } else {
-        t
-    }
+    keyed(lang, "alt", kind, || kind.to_string())
 }
 
 /// The label of a DANE verdict (`match`, `no_match`, ...).
 pub fn dane_verdict(lang: Lang, verdict: &str) -> String {
-    let id = format!("dane-verdict-{}", verdict.replace('_', "-"));
-    let t = tr(lang, &id, &[]);
-    if t == format!("probe-{id}") {
-        verdict.to_string()
-    } else {
-        t
-    }
+    keyed(lang, "dane-verdict", verdict, || verdict.to_string())
 }
 
 /// An SMTP client error in words, in `lang` (the technical detail — the operating system's or
