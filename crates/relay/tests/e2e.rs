@@ -1269,26 +1269,19 @@ async fn throttling_421_lowers_concurrency_and_mail_still_flows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
     let addr = free_addr("127.0.40.1").await;
-    let dir = tempfile::tempdir().unwrap();
+    let mut h = start(|o| route(o, "dest.test", addr)).await;
+    let id = h.send(["bob@dest.test"]).await;
+    wait(&mut h.rx, "deferred", is("deferred")).await;
+    h.relay.shutdown().await;
+    let H {
+        relay,
+        clock,
+        _dir: dir,
+        ..
+    } = h;
+    drop(relay);
     let mut o = base_opts(dir.path());
     route(&mut o, "dest.test", addr);
-    let clock = ManualClock::new(t0());
-    let relay = Relay::builder(o.clone())
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
-    let mut rx = relay.subscribe();
-    let id = relay
-        .accept(
-            Envelope::new("alice@example.org", ["bob@dest.test"]),
-            MSG.to_vec(),
-        )
-        .await
-        .unwrap();
-    wait(&mut rx, "deferred", is("deferred")).await;
-    relay.shutdown().await;
-    drop(relay);
 
     let msg = dir
         .path()
