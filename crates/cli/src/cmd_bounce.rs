@@ -100,8 +100,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     results.extend(analyse_files(files, &opts));
 
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut stderr = io::stderr().lock();
+    // Both streams buffered (everything is written after the analysis, so nothing waits on
+    // them): unbuffered stderr cost several system calls per warning line.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut stderr = io::BufWriter::new(io::stderr().lock());
     let (mut n_msgs, mut n_records, mut n_unrecognised, mut n_failed) = (0usize, 0, 0, 0);
     for (name, problem) in &walk_errors {
         writeln!(stderr, "mailway: {name}: {problem}")?;
@@ -158,6 +160,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "{n_msgs} message(s), {n_records} record(s), {n_unrecognised} not recognised, {n_failed} failed"
         )?;
     }
+    stderr.flush()?;
     Ok(if n_failed > 0 {
         ExitCode::from(2)
     } else if n_records == 0 {
@@ -235,19 +238,27 @@ fn analyse_path(p: &Path, opts: &Options) -> FileResult {
         Err(e) => return fail(io_problem(&e)),
     };
     let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    // Peek: an mbox may be large (it holds many messages); a single message may not.
-    let mut head = [0u8; 5];
-    let n = f.read(&mut head).unwrap_or(0);
-    let is_mbox = mailway_bounce::input::is_mbox(&head[..n]);
-    if !is_mbox && size > opts.max_size {
-        return fail(format!(
-            "file is {} bytes, over the limit of {} bytes (--max-size)",
-            size, opts.max_size
-        ));
+    if size > opts.max_size {
+        // Peek: an mbox may be large (it holds many messages); a single message may not.
+        let mut head = [0u8; 5];
+        let n = f.read(&mut head).unwrap_or(0);
+        if !mailway_bounce::input::is_mbox(&head[..n]) {
+            return fail(format!(
+                "file is {} bytes, over the limit of {} bytes (--max-size)",
+                size, opts.max_size
+            ));
+        }
+        let mut buf = Vec::with_capacity(size + 1);
+        buf.extend_from_slice(&head[..n]);
+        if let Err(e) = f.read_to_end(&mut buf) {
+            return fail(format!("cannot read: {e}"));
+        }
+        return analyse_bytes(name, &buf, opts);
     }
+    // One read of the whole file and one that sees its end: `File::read_to_end` would also
+    // ask for the size and the position again (two more system calls per message).
     let mut buf = Vec::with_capacity(size + 1);
-    buf.extend_from_slice(&head[..n]);
-    if let Err(e) = f.read_to_end(&mut buf) {
+    if let Err(e) = (&f).take(u64::MAX).read_to_end(&mut buf) {
         return fail(format!("cannot read: {e}"));
     }
     analyse_bytes(name, &buf, opts)
