@@ -305,10 +305,27 @@ pub fn inline_original(body: &str) -> Option<Original> {
         "x-",
     ];
     let mut offset = 0;
+    // candidates before this offset lie in a block already found to lack the fields
+    let mut skip_to = 0;
     for line in body.split('\n') {
-        let lower_ok = STARTS.iter().any(|s| crate::text::starts_with_ci(line, s));
+        let lower_ok =
+            offset >= skip_to && STARTS.iter().any(|s| crate::text::starts_with_ci(line, s));
         if lower_ok {
             let block = &body[offset..];
+            // The header block the parse reads ends at the first empty line. When its bytes
+            // cannot hold the names the score needs, no parse of it (or of a later line of it,
+            // whose block is the tail of this one) can pass: skip them all.
+            let end = memchr::memmem::find(block.as_bytes(), b"\n\n")
+                .map(|p| p + 1)
+                .unwrap_or(block.len());
+            if !may_hold_original(&block.as_bytes()[..end]) {
+                skip_to = offset + end;
+                offset += line.len() + 1;
+                if offset > body.len() {
+                    break;
+                }
+                continue;
+            }
             let f = decoded_header_block(block);
             let score = ["from", "subject", "message-id", "date", "to"]
                 .iter()
@@ -324,4 +341,55 @@ pub fn inline_original(body: &str) -> Option<Original> {
         }
     }
     None
+}
+
+/// A necessary condition for [`inline_original`]'s score on a header block: the names `from` or
+/// `message-id`, and two of `from`, `subject`, `message-id`, `date`, `to`, occur in its bytes
+/// (ASCII case-insensitive, and with spaces, tabs, CR or FF between the letters allowed: the
+/// header parser drops those inside a field name).
+fn may_hold_original(block: &[u8]) -> bool {
+    let from = contains_name(block, b"from");
+    let mid = contains_name(block, b"message-id");
+    if !from && !mid {
+        return false;
+    }
+    let score = usize::from(from)
+        + usize::from(mid)
+        + usize::from(contains_name(block, b"subject"))
+        + usize::from(contains_name(block, b"date"))
+        + usize::from(contains_name(block, b"to"));
+    score >= 2
+}
+
+/// True when `name` (lower case, no white space) occurs in `h` ignoring ASCII case and white
+/// space other than LF between its letters.
+fn contains_name(h: &[u8], name: &[u8]) -> bool {
+    let Some((&first, rest)) = name.split_first() else {
+        return true;
+    };
+    let up = first.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(off) = memchr::memchr2(first, up, h.get(from..).unwrap_or_default()) {
+        let mut i = from + off + 1;
+        let mut ok = true;
+        for &c in rest {
+            while h
+                .get(i)
+                .is_some_and(|&b| b != b'\n' && b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            if h.get(i).is_some_and(|b| b.to_ascii_lowercase() == c) {
+                i += 1;
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            return true;
+        }
+        from += off + 1;
+    }
+    false
 }

@@ -1,6 +1,7 @@
 //! Byte-level input handling: line endings, binary detection, mbox splitting. Pure.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use memchr::{memchr, memchr_iter};
 
@@ -430,24 +431,31 @@ fn entity_drops(entity: &[u8], base: usize, depth: usize, drops: &mut Drops) {
 
 /// The parts of a multipart body (between `--boundary` lines), each examined in turn.
 fn multipart_drops(body: &[u8], base: usize, boundary: &[u8], depth: usize, drops: &mut Drops) {
-    let mut delim = Vec::with_capacity(boundary.len() + 2);
-    delim.extend_from_slice(b"--");
-    delim.extend_from_slice(boundary);
-    let finder = memchr::memmem::Finder::new(&delim);
-    // delimiter lines: at the start of the body or of a line
+    // delimiter lines: `--boundary` at the start of the body or of a line. Lines that start
+    // with `--` are found with one searcher built once (building a searcher for each
+    // boundary cost more than the search); the boundary has no line break, so a match
+    // preceded by one is always the start of such a line.
+    static LINE_DASHES: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\n--"));
+    let is_delim = |at: usize| {
+        body.get(at..at + 2) == Some(b"--")
+            && body.get(at + 2..).is_some_and(|r| r.starts_with(boundary))
+    };
     let mut lines = Vec::new();
-    let mut from = 0;
-    while let Some(p) = finder.find(&body[from..]) {
-        let at = from + p;
-        from = at + delim.len();
-        if at == 0 || body[at - 1] == b'\n' {
+    let mut line_start = Some(0);
+    while let Some(at) = line_start {
+        let mut next = at;
+        if is_delim(at) {
+            let from = at + 2 + boundary.len();
             let closing = body[from..].starts_with(b"--");
             let eol = memchr(b'\n', &body[from..]).map_or(body.len(), |n| from + n + 1);
             lines.push((at, eol, closing));
             if closing {
                 break;
             }
+            next = from;
         }
+        line_start = LINE_DASHES.find(&body[next..]).map(|p| next + p + 1);
     }
     for w in lines.windows(2) {
         let (_, part_start, closing) = w[0];

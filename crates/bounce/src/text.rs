@@ -35,6 +35,11 @@ pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
     if h.len() < n.len() {
         return None;
     }
+    if h.len() >= LOWER_MIN
+        && let Some(found) = lower::find(h, n)
+    {
+        return found;
+    }
     // short texts (header values): the first byte will do; long ones: the rarest
     let mut idx = 0;
     if h.len() >= 256 {
@@ -67,6 +72,130 @@ pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
         from += off + 1;
     }
     None
+}
+
+/// Texts shorter than this are searched directly, longer ones through [`lower`] when they lie
+/// in a registered text.
+const LOWER_MIN: usize = 64;
+
+/// Lower-case copies of the texts searched most (the body of the message being recognised):
+/// [`find_ci_bytes`] over a slice of such a text is an exact search of the same slice of its
+/// copy (ASCII lower-casing keeps every byte offset), with a substring searcher built once per
+/// needle and kept. The recognisers look for some hundred fixed phrases in the same body; a
+/// search on the rarest byte of each stopped at every occurrence of that byte.
+pub mod lower {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hasher};
+
+    use memchr::memmem::Finder;
+
+    /// Searchers kept at most (needles are fixed phrases; a few come from the message).
+    const MAX_FINDERS: usize = 4096;
+
+    /// FNV-1a hasher of the searcher map (SipHash cost more than the search of a short text).
+    #[derive(Default)]
+    struct Fnv(u64);
+
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            // FNV-1a over 8-byte words (needles are short; the map compares them whole)
+            let mut h = if self.0 == 0 {
+                0xcbf2_9ce4_8422_2325
+            } else {
+                self.0
+            };
+            let mut words = bytes.chunks_exact(8);
+            for w in &mut words {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(w);
+                h ^= u64::from_le_bytes(b);
+                h = h.wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+            }
+            for &b in words.remainder() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+            self.0 = h;
+        }
+    }
+
+    #[derive(Default)]
+    struct State {
+        /// Address and length of the registered text, and its lower-case copy.
+        doc: Option<(usize, usize)>,
+        lower: Vec<u8>,
+        finders: HashMap<Box<[u8]>, Finder<'static>, BuildHasherDefault<Fnv>>,
+    }
+
+    thread_local! {
+        static STATE: RefCell<State> = RefCell::new(State::default());
+    }
+
+    /// Runs `f` with `text` registered (a registration already in force is put back after).
+    pub fn with<R>(text: &str, f: impl FnOnce() -> R) -> R {
+        type Outer = Option<((usize, usize), Vec<u8>)>;
+        struct Restore(Outer);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let outer = self.0.take();
+                let _ = STATE.try_with(|s| {
+                    if let Ok(mut s) = s.try_borrow_mut() {
+                        match outer {
+                            Some((doc, lower)) => {
+                                s.doc = Some(doc);
+                                s.lower = lower;
+                            }
+                            // the copy's buffer is kept for the next text
+                            None => s.doc = None,
+                        }
+                    }
+                });
+            }
+        }
+        let registered = STATE.try_with(|s| {
+            let mut s = s.try_borrow_mut().ok()?;
+            let outer = s.doc.take().map(|d| (d, std::mem::take(&mut s.lower)));
+            s.lower.clear();
+            s.lower.extend_from_slice(text.as_bytes());
+            s.lower.make_ascii_lowercase();
+            s.doc = Some((text.as_ptr() as usize, text.len()));
+            Some(Restore(outer))
+        });
+        let _restore = registered.ok().flatten();
+        f()
+    }
+
+    /// The search of `n` in `h` through the registered copy, or `None` when `h` does not lie
+    /// in the registered text.
+    pub(super) fn find(h: &[u8], n: &[u8]) -> Option<Option<usize>> {
+        STATE
+            .try_with(|s| {
+                let mut s = s.try_borrow_mut().ok()?;
+                let (start, len) = s.doc?;
+                let off = (h.as_ptr() as usize).checked_sub(start)?;
+                if off.checked_add(h.len())? > len {
+                    return None;
+                }
+                let s = &mut *s;
+                let hay = s.lower.get(off..off + h.len())?;
+                if let Some(f) = s.finders.get(n) {
+                    return Some(f.find(hay));
+                }
+                if s.finders.len() >= MAX_FINDERS {
+                    return None;
+                }
+                let f = Finder::new(n).into_owned();
+                let found = f.find(hay);
+                s.finders.insert(n.into(), f);
+                Some(found)
+            })
+            .ok()
+            .flatten()
+    }
 }
 
 /// How common a (lower-case) byte is in bounce text, higher for more common; letters by their

@@ -186,6 +186,10 @@ pub static LAST: &Recogniser = &fallback::RECOGNISER;
 
 /// Runs the last-resort recogniser.
 pub fn recognise_last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
+    crate::text::lower::with(&mail.body, || last(mail))
+}
+
+fn last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
     if !(LAST.probe)(mail) {
         return None;
     }
@@ -196,6 +200,11 @@ pub fn recognise_last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
 
 /// Runs the recognisers over `mail`; returns the detector name and its deliveries.
 pub fn recognise(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
+    // the body is searched for many phrases: through one lower-case copy
+    crate::text::lower::with(&mail.body, || first_match(mail))
+}
+
+fn first_match(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
     for r in ORDER {
         if !(r.probe)(mail) {
             continue;
