@@ -200,6 +200,15 @@ fn classify_delivery(d: &Delivery, diag: &str) -> Classification {
 
 /// The SMTP command named in a diagnostic text.
 pub fn find_command(s: &str) -> Option<SmtpCommand> {
+    if s.len() >= 64 {
+        // some ten searches of the same text: through one lower-case copy of it
+        crate::text::lower::with(s, || command_in(s))
+    } else {
+        command_in(s)
+    }
+}
+
+fn command_in(s: &str) -> Option<SmtpCommand> {
     // Postfix: "(in reply to RCPT TO command)"; Exim: "after RCPT TO:<...>"; Sendmail transcript
     // ">>> RCPT To:<...>"; qmail "most progress was RCPT TO response".
     const MARKERS: &[&str] = &[

@@ -74,8 +74,7 @@ pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
     None
 }
 
-/// Texts shorter than this are searched directly, longer ones through [`lower`] when they lie
-/// in a registered text.
+/// Texts shorter than this are searched directly, longer ones through [`lower`].
 const LOWER_MIN: usize = 64;
 
 /// Lower-case copies of the texts searched most (the body of the message being recognised):
@@ -128,6 +127,8 @@ pub mod lower {
         /// Address and length of the registered text, and its lower-case copy.
         doc: Option<(usize, usize)>,
         lower: Vec<u8>,
+        /// Lower-case copy of a text searched outside the registered one.
+        scratch: Vec<u8>,
         finders: HashMap<Box<[u8]>, Finder<'static>, BuildHasherDefault<Fnv>>,
     }
 
@@ -169,19 +170,27 @@ pub mod lower {
         f()
     }
 
-    /// The search of `n` in `h` through the registered copy, or `None` when `h` does not lie
-    /// in the registered text.
+    /// The search of `n` in `h` through the registered copy (or a copy of `h` when it does not
+    /// lie in the registered text); `None` when the searcher map is full.
     pub(super) fn find(h: &[u8], n: &[u8]) -> Option<Option<usize>> {
         STATE
             .try_with(|s| {
                 let mut s = s.try_borrow_mut().ok()?;
-                let (start, len) = s.doc?;
-                let off = (h.as_ptr() as usize).checked_sub(start)?;
-                if off.checked_add(h.len())? > len {
-                    return None;
-                }
                 let s = &mut *s;
-                let hay = s.lower.get(off..off + h.len())?;
+                let in_doc = s.doc.and_then(|(start, len)| {
+                    let off = (h.as_ptr() as usize).checked_sub(start)?;
+                    (off.checked_add(h.len())? <= len).then_some(off)
+                });
+                let hay = match in_doc {
+                    Some(off) => s.lower.get(off..off + h.len())?,
+                    None => {
+                        // another text: its own lower-case copy, in a buffer kept for the next
+                        s.scratch.clear();
+                        s.scratch.extend_from_slice(h);
+                        s.scratch.make_ascii_lowercase();
+                        &s.scratch
+                    }
+                };
                 if let Some(f) = s.finders.get(n) {
                     return Some(f.find(hay));
                 }
@@ -235,12 +244,43 @@ pub fn starts_with_ci(hay: &str, prefix: &str) -> bool {
 
 /// Collapses runs of whitespace to one space and trims.
 pub fn squeeze(s: &str) -> String {
+    if s.is_ascii() {
+        return squeeze_ascii(s);
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(w);
+    }
+    out
+}
+
+/// [`squeeze`] of ASCII text: the white space of `char::is_whitespace` in ASCII is TAB, LF,
+/// VT, FF, CR and space; words are copied whole.
+fn squeeze_ascii(s: &str) -> String {
+    let is_ws = |c: u8| c == b' ' || c.wrapping_sub(b'\t') < 5;
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !is_ws(b[i]) {
+            i += 1;
+        }
+        // ASCII: every offset is a character boundary
+        if let Some(word) = s.get(start..i)
+            && !word.is_empty()
+        {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
     }
     out
 }
@@ -362,13 +402,17 @@ pub fn find_reply_code(s: &str) -> Option<u16> {
                 }
                 if first_plausible.is_none() {
                     let before = s[..i].trim_end();
-                    let lb = before.to_ascii_lowercase();
+                    let ends_ci = |w: &str| {
+                        before.len() >= w.len()
+                            && before.as_bytes()[before.len() - w.len()..]
+                                .eq_ignore_ascii_case(w.as_bytes())
+                    };
                     let good_prefix = before.is_empty()
                         || before.ends_with([':', ';', '(', '[', '<', '"', '\n', '>', '#', '.'])
-                        || lb.ends_with("said")
-                        || lb.ends_with("reply")
-                        || lb.ends_with("error")
-                        || lb.ends_with("code")
+                        || ends_ci("said")
+                        || ends_ci("reply")
+                        || ends_ci("error")
+                        || ends_ci("code")
                         || s[..i].ends_with('\n');
                     if good_prefix {
                         first_plausible = Some(code);
@@ -444,10 +488,14 @@ pub fn find_status(s: &str) -> Option<EnhancedStatus> {
 pub fn all_statuses(s: &str) -> Vec<EnhancedStatus> {
     let b = s.as_bytes();
     let mut out = Vec::new();
+    // a code starts right before a dot: the candidates come from the dots
     let mut i = 0;
-    while i < b.len() {
+    for dot in memchr::memchr_iter(b'.', b) {
+        if dot == 0 || dot - 1 < i {
+            continue;
+        }
+        i = dot - 1;
         if matches!(b[i], b'2' | b'4' | b'5')
-            && b.get(i + 1) == Some(&b'.')
             && (i == 0
                 || !(b[i - 1].is_ascii_alphanumeric()
                     || matches!(b[i - 1], b'.' | b'-' | b'/' | b':')))
@@ -467,9 +515,7 @@ pub fn all_statuses(s: &str) -> Vec<EnhancedStatus> {
                 out.push(st);
             }
             i = end.max(i + 1);
-            continue;
         }
-        i += 1;
     }
     out
 }

@@ -14,12 +14,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    (m.header("message-id")
-        .is_some_and(|v| v.contains(".JavaMail."))
-        || m.headers
-            .get_all("received")
-            .any(|r| contains_ci(r, "james")))
-        && contains_ci(&m.body, "message details:")
+    contains_ci(&m.body, "message details:")
+        && (m
+            .header("message-id")
+            .is_some_and(|v| v.contains(".JavaMail."))
+            || m.headers
+                .get_all("received")
+                .any(|r| contains_ci(r, "james")))
         || contains_ci(&m.body, "error message below:") && contains_ci(&m.body, "message details:")
 }
 

@@ -14,9 +14,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     // Exchange Online writes the same report: leave it to the Microsoft 365 recogniser.
-    !super::office365::is_exchange_online(m)
-        && m.has_header("content-language")
-        && m.dsn.is_some()
+    // (the cheap tests first: all are pure)
+    m.dsn.is_some()
         && ([
             "undeliverable:",
             "non remis",
@@ -26,6 +25,8 @@ fn probe(m: &Mail) -> bool {
         ]
         .iter()
         .any(|p| crate::text::starts_with_ci(m.subject.trim(), p)))
+        && m.has_header("content-language")
+        && !super::office365::is_exchange_online(m)
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

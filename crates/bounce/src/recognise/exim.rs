@@ -51,12 +51,10 @@ fn probe(m: &Mail) -> bool {
     if third_party(m) {
         return true;
     }
-    let subj = m.subject.to_ascii_lowercase();
     let score = usize::from(contains_ci(&m.from, "mail delivery system"))
-        + usize::from(SUBJECTS.iter().any(|s| subj.contains(s)))
-        + usize::from(exim_message_id(m))
-        + usize::from(m.has_header("x-failed-recipients"));
-    score >= 2
+        + usize::from(SUBJECTS.iter().any(|s| contains_ci(&m.subject, s)))
+        + usize::from(exim_message_id(m));
+    score >= 2 || (score == 1 && m.has_header("x-failed-recipients"))
 }
 
 const BOUNDARIES: &[&str] = &[

@@ -17,17 +17,22 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    let score = usize::from(contains_ci(&m.from, "postmaster@ezweb.ne.jp"))
+    let cheap = usize::from(contains_ci(&m.from, "postmaster@ezweb.ne.jp"))
         + usize::from(contains_ci(&m.from, "postmaster@au.com"))
         + usize::from(m.subject.trim() == "Mail System Error - Returned Mail")
-        + usize::from(m.headers.get_all("received").any(|r| {
-            contains_ci(r, "ezweb.ne.jp (ezweb mail) with") || contains_ci(r, ".au.com (")
-        }))
         + usize::from(
             m.header("message-id")
                 .is_some_and(|v| v.contains(".ezweb.ne.jp>") || v.contains(".au.com>")),
         );
-    score >= 2
+    // score >= 2 with the Received test worth one: read the Received fields only when that
+    // one point decides
+    match cheap {
+        0 => false,
+        1 => m.headers.get_all("received").any(|r| {
+            contains_ci(r, "ezweb.ne.jp (ezweb mail) with") || contains_ci(r, ".au.com (")
+        }),
+        _ => true,
+    }
 }
 
 /// EZweb's own sentences.

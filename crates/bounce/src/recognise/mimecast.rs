@@ -17,10 +17,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.subject, "[postmaster] email delivery failure")
-        || m.headers
-            .get_all("received")
-            .any(|r| contains_ci(r, "mimecast"))
-            && contains_ci(&m.body, "the problem appears to be :")
+        || contains_ci(&m.body, "the problem appears to be :")
+            && m.headers
+                .get_all("received")
+                .any(|r| contains_ci(r, "mimecast"))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -31,8 +31,7 @@ const SUBJECTS: &[&str] = &[
 ];
 
 fn probe(m: &Mail) -> bool {
-    let subj = m.subject.to_ascii_lowercase();
-    SUBJECTS.iter().any(|s| subj.contains(s))
+    SUBJECTS.iter().any(|s| contains_ci(&m.subject, s))
         || contains_ci(&m.body, "this is the postfix program at host")
         || m.dsn.as_deref().is_some_and(|d| {
             contains_ci(d, "x-postfix-queue-id:") || contains_ci(d, "x-postfix-sender:")

@@ -19,10 +19,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.from, "mailer-daemon@mail.zoho")
         || m.has_header("x-zohomail")
-        || m.headers
-            .get_all("received")
-            .any(|r| contains_ci(r, "mx.zohomail.com"))
-            && contains_ci(&m.from, "mailer-daemon")
+        || contains_ci(&m.from, "mailer-daemon")
+            && m.headers
+                .get_all("received")
+                .any(|r| contains_ci(r, "mx.zohomail.com"))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
