@@ -37,6 +37,7 @@ mod finish;
 mod html;
 pub mod input;
 mod mail;
+mod mime;
 mod recognise;
 mod record;
 mod text;

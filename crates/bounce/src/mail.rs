@@ -6,7 +6,10 @@
 
 use std::sync::LazyLock;
 
-use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, PartType};
+use mail_parser::parsers::MessageStream;
+use mail_parser::{ContentType, HeaderName, HeaderValue, MessageParser};
+
+use crate::mime::{self, Body, Encoding, Kind, Part, RawField};
 
 use crate::fields::{Fields, parse_header_block};
 use crate::text::normalize_text;
@@ -60,16 +63,6 @@ pub struct Mail {
     pub warnings: Vec<String>,
 }
 
-/// The structure parser: only the MIME fields are parsed by mail-parser; every other field is
-/// skipped there and read from its bytes by [`header_fields`] (mail-parser's text parser goes
-/// byte by byte and built a string per line: the largest cost of reading a bounce), RFC 2047
-/// encoded words decoded by [`TEXT_PARSER`] where there are any.
-static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
-    MessageParser::new()
-        .with_mime_headers()
-        .default_header_ignore()
-});
-
 /// Decodes one field as unstructured text (RFC 2047 encoded words). The header map must not be
 /// empty: with an empty map mail-parser picks its own parser by field name.
 static TEXT_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
@@ -101,32 +94,33 @@ impl Mail {
     /// no header block at all.
     pub fn parse(raw: &[u8]) -> Option<Mail> {
         let mut mail = Mail::default();
-        let Some(msg) = PARSER.parse(raw) else {
+        let Some(msg) = mime::parse(raw) else {
             return Self::fallback(raw);
         };
         let root = msg.parts.first()?;
         if root.headers.is_empty() {
             return Self::fallback(raw);
         }
-        mail.headers = header_fields(&msg, root);
+        mail.headers = header_fields(&root.headers);
         mail.subject = mail
             .headers
             .get("subject")
             .map(|s| s.to_string())
             .unwrap_or_default();
         mail.from = mail.headers.get("from").unwrap_or("").to_string();
-        if let Some(ct) = content_type_of(root) {
+        if let Some(ct) = &root.ct {
+            let ct = content_type_of(ct);
             mail.content_type = ct.0;
             mail.report_type = ct.1;
         }
         if mail.content_type.is_empty() {
             mail.content_type = "text/plain".into();
         }
-        check_truncation(raw, root, &mut mail.warnings);
+        check_truncation(raw, &root.headers, &mut mail.warnings);
 
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<&str> = Vec::new();
-        collect(&msg, &mut mail, &mut texts, &mut htmls, 0);
+        collect(raw, &msg.parts, &mut mail, &mut texts, &mut htmls);
         if texts.iter().all(|t| t.trim().is_empty()) && !htmls.is_empty() {
             // HTML is turned into text only when there is no plain text (most bounces have both)
             texts = htmls
@@ -136,7 +130,7 @@ impl Mail {
         }
         mail.body = texts.join("\n");
         if mail.body.trim().is_empty() && mail.dsn.is_none() && mail.feedback.is_none() {
-            // mail-parser found no text: take the raw body.
+            // no text part: take the raw body.
             if let Some(pos) = memchr::memmem::find(raw, b"\n\n") {
                 mail.body = normalize_text(&String::from_utf8_lossy(&raw[pos + 2..])).into_owned();
             }
@@ -167,30 +161,37 @@ impl Mail {
     }
 }
 
-fn header_fields(msg: &Message<'_>, part: &MessagePart<'_>) -> Fields {
-    let raw = msg.raw_message.as_ref();
+/// The fields of a header block as the view holds them: names lower-cased, values unfolded
+/// and decoded as mail-parser's text parser gives them.
+fn header_fields(fields: &[RawField<'_>]) -> Fields {
     let mut f = Fields::default();
-    for h in &part.headers {
-        let name = h.name.as_str().to_ascii_lowercase();
-        let value = match &h.value {
-            HeaderValue::Empty if !is_mime_field(&h.name) => {
-                let bytes = raw
-                    .get(h.offset_start as usize..h.offset_end as usize)
-                    .unwrap_or_default();
+    f.list.reserve(fields.len());
+    for h in fields {
+        let name = lower_name(h.name);
+        let value = match h.kind {
+            Kind::Other => {
+                let bytes = h.value;
                 let decoded = if has_encoded_word_start(bytes) {
-                    raw.get(h.offset_field as usize..h.offset_end as usize)
-                        .and_then(decode_field)
+                    decode_field(h.field)
                 } else {
                     None
                 };
                 decoded.unwrap_or_else(|| join_lines(&lossy(bytes)))
             }
-            HeaderValue::Text(t) => t.to_string(),
-            HeaderValue::TextList(l) => l.join(", "),
-            _ => raw
-                .get(h.offset_start as usize..h.offset_end as usize)
-                .map(|b| unfold(&String::from_utf8_lossy(b)))
-                .unwrap_or_default(),
+            Kind::ContentId => match MessageStream::new(h.value).parse_id() {
+                HeaderValue::Text(t) => t.into_owned(),
+                HeaderValue::TextList(l) => l.join(", "),
+                _ => unfold(&String::from_utf8_lossy(h.value)),
+            },
+            Kind::ContentDescription | Kind::ContentLocation | Kind::ContentTransferEncoding => {
+                match MessageStream::new(h.value).parse_unstructured() {
+                    HeaderValue::Text(t) => t.into_owned(),
+                    _ => unfold(&String::from_utf8_lossy(h.value)),
+                }
+            }
+            Kind::ContentType | Kind::ContentDisposition => {
+                unfold(&String::from_utf8_lossy(h.value))
+            }
         };
         let trimmed = value.trim();
         let value = if trimmed.len() == value.len() {
@@ -201,6 +202,24 @@ fn header_fields(msg: &Message<'_>, part: &MessagePart<'_>) -> Fields {
         f.list.push((name, value));
     }
     f
+}
+
+/// A field name lower-cased as mail-parser names it: a known name written with spaces inside
+/// (`Sub ject`) is that name, any other keeps its spaces.
+fn lower_name(name: &[u8]) -> String {
+    if name.iter().any(u8::is_ascii_whitespace) {
+        let squeezed: String = String::from_utf8_lossy(name)
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if matches!(HeaderName::parse(squeezed.as_str()), Some(n) if !n.is_other()) {
+            return squeezed;
+        }
+    }
+    let mut s = String::from_utf8_lossy(name).into_owned();
+    s.make_ascii_lowercase();
+    s
 }
 
 /// True when `b` holds `=?` (where an RFC 2047 encoded word could start). A plain `memchr`
@@ -216,19 +235,6 @@ fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(b),
     }
-}
-
-/// The fields mail-parser parses itself ([`MessageParser::with_mime_headers`]).
-fn is_mime_field(name: &HeaderName<'_>) -> bool {
-    matches!(
-        name,
-        HeaderName::ContentType
-            | HeaderName::ContentDisposition
-            | HeaderName::ContentId
-            | HeaderName::ContentDescription
-            | HeaderName::ContentLocation
-            | HeaderName::ContentTransferEncoding
-    )
 }
 
 /// A field value as mail-parser's unstructured text parser gives it when there is no encoded
@@ -290,37 +296,26 @@ fn unfold(s: &str) -> String {
     out
 }
 
-/// `(type/subtype lower-case, report-type)` of a part.
-fn content_type_of(part: &MessagePart<'_>) -> Option<(String, Option<String>)> {
-    for h in &part.headers {
-        if let (HeaderName::ContentType, HeaderValue::ContentType(ct)) = (&h.name, &h.value) {
-            let mut t =
-                String::with_capacity(ct.ctype().len() + ct.subtype().map_or(0, |s| s.len() + 1));
-            t.push_str(ct.ctype());
-            if let Some(s) = ct.subtype() {
-                t.push('/');
-                t.push_str(s);
-            }
-            t.make_ascii_lowercase();
-            let rt = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
-            return Some((t, rt));
-        }
+/// `(type/subtype lower-case, report-type)` of a content type.
+fn content_type_of(ct: &ContentType<'_>) -> (String, Option<String>) {
+    let mut t = String::with_capacity(ct.ctype().len() + ct.subtype().map_or(0, |s| s.len() + 1));
+    t.push_str(ct.ctype());
+    if let Some(s) = ct.subtype() {
+        t.push('/');
+        t.push_str(s);
     }
-    None
+    t.make_ascii_lowercase();
+    let rt = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+    (t, rt)
 }
 
-fn charset_of(part: &MessagePart<'_>) -> Option<String> {
-    for h in &part.headers {
-        if let (HeaderName::ContentType, HeaderValue::ContentType(ct)) = (&h.name, &h.value) {
-            return ct.attribute("charset").map(|s| s.to_string());
-        }
-    }
-    None
+fn charset_of<'p>(part: &'p Part<'_>) -> Option<&'p str> {
+    part.ct.as_ref()?.attribute("charset")
 }
 
-fn check_truncation(raw: &[u8], root: &MessagePart<'_>, warnings: &mut Vec<String>) {
-    for h in &root.headers {
-        if let (HeaderName::ContentType, HeaderValue::ContentType(ct)) = (&h.name, &h.value)
+fn check_truncation(raw: &[u8], headers: &[RawField<'_>], warnings: &mut Vec<String>) {
+    for h in headers.iter().filter(|h| h.kind == Kind::ContentType) {
+        if let Some(ct) = mime::parse_content_type(h.value)
             && ct.ctype().eq_ignore_ascii_case("multipart")
         {
             match ct.attribute("boundary") {
@@ -356,16 +351,19 @@ fn known_charset(label: &str) -> bool {
 }
 
 fn collect<'m>(
-    msg: &'m Message<'_>,
+    raw: &[u8],
+    parts: &'m [Part<'_>],
     mail: &mut Mail,
     texts: &mut Vec<String>,
     htmls: &mut Vec<&'m str>,
-    depth: usize,
 ) {
-    for part in &msg.parts {
-        let (ctype, _) = content_type_of(part).unwrap_or_else(|| ("text/plain".into(), None));
+    for part in parts {
+        let ctype = part
+            .ct
+            .as_ref()
+            .map_or_else(|| "text/plain".to_string(), |ct| content_type_of(ct).0);
         if let Some(cs) = charset_of(part)
-            && !known_charset(&cs)
+            && !known_charset(cs)
         {
             let w = format!(
                 "unknown charset \"{cs}\" in a {ctype} part; read as UTF-8, undecodable bytes replaced"
@@ -375,20 +373,26 @@ fn collect<'m>(
             }
         }
         match &part.body {
-            PartType::Multipart(_) => {}
-            PartType::Message(nested) => {
+            Body::Multipart => {}
+            Body::Message(headers) => {
                 if mail.original.is_none() {
-                    let headers = nested
-                        .parts
-                        .first()
-                        .map(|p| header_fields(nested, p))
-                        .unwrap_or_default();
-                    mail.original = Some(Original { headers });
+                    mail.original = Some(Original {
+                        headers: header_fields(headers),
+                    });
                 }
-                let _ = depth;
             }
-            PartType::Text(t) => {
-                let fixed = mislabelled_utf8(msg, part);
+            Body::MessageOwned(block) => {
+                if mail.original.is_none() {
+                    let mut pos = 0;
+                    let mut fields = Vec::new();
+                    mime::parse_headers(block, &mut pos, &mut fields);
+                    mail.original = Some(Original {
+                        headers: header_fields(&fields),
+                    });
+                }
+            }
+            Body::Text(t) => {
+                let fixed = mislabelled_utf8(raw, part);
                 let t = match &fixed {
                     Some(u) => normalize_text(u),
                     None => normalize_text(t),
@@ -415,8 +419,8 @@ fn collect<'m>(
                     _ => texts.push(t.into_owned()),
                 }
             }
-            PartType::Html(h) => htmls.push(h),
-            PartType::Binary(b) | PartType::InlineBinary(b) => match ctype.as_str() {
+            Body::Html(h) => htmls.push(h),
+            Body::Binary(b) => match ctype.as_str() {
                 "message/delivery-status"
                 | "message/global-delivery-status"
                 | "text/delivery-status" => {
@@ -447,17 +451,15 @@ fn collect<'m>(
 
 /// A part labelled with a 7-bit charset (ISO-2022-JP, US-ASCII) whose bytes are in fact UTF-8
 /// (a relay re-encoded the text but kept the label): the raw UTF-8 text, decoded correctly.
-fn mislabelled_utf8(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+fn mislabelled_utf8(raw: &[u8], part: &Part<'_>) -> Option<String> {
     let cs = charset_of(part)?.to_ascii_lowercase();
     if !(cs.starts_with("iso-2022") || cs == "us-ascii" || cs == "ascii") {
         return None;
     }
-    if !matches!(part.encoding, mail_parser::Encoding::None) {
+    if part.encoding != Encoding::None {
         return None;
     }
-    let raw = msg
-        .raw_message
-        .get(part.offset_body as usize..part.offset_end as usize)?;
+    let raw = raw.get(part.offset_body..part.offset_end)?;
     if raw.is_ascii() {
         return None;
     }
@@ -474,15 +476,15 @@ fn append(slot: &mut Option<String>, text: &str) {
     }
 }
 
-/// Parses a header block with RFC 2047 decoding (through mail-parser).
+/// Parses a header block with RFC 2047 decoding (as mail-parser's header reader).
 pub fn decoded_header_block(text: &str) -> Fields {
     let end = text.find("\n\n").map(|p| p + 1).unwrap_or(text.len());
     let block = &text[..end];
-    if let Some(m) = PARSER.parse_headers(block.as_bytes())
-        && let Some(p) = m.parts.first()
-        && !p.headers.is_empty()
-    {
-        return header_fields(&m, p);
+    let mut pos = 0;
+    let mut fields = Vec::new();
+    mime::parse_headers(block.as_bytes(), &mut pos, &mut fields);
+    if !fields.is_empty() {
+        return header_fields(&fields);
     }
     parse_header_block(block)
 }

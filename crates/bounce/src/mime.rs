@@ -1,0 +1,791 @@
+//! The MIME structure of a message, read over its borrowed bytes (LF line endings).
+//!
+//! This is mail-parser 0.11.9's message parser (`parsers/message.rs`, Apache-2.0 OR MIT, Stalwart
+//! Labs), step for step in what the bounce view reads: the same header blocks, the same part
+//! boundaries (a boundary is `--` and the boundary anywhere, not only at a line start), the
+//! same recovery from encoding problems, missing boundaries and unterminated nested messages,
+//! and the same part kinds (text, HTML, binary, nested message). What the view never reads is
+//! not built: header values stay borrowed slices until the view asks for them, only the
+//! `Content-*` fields the structure depends on are parsed (by mail-parser's own field parsers,
+//! on the field's bytes), the parts of a nested message are walked for their extent only, and
+//! the lists of text, HTML and attachment parts are not kept. The scans for boundaries and
+//! field ends use `memchr` instead of a byte iterator.
+
+use std::borrow::Cow;
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{ContentType, HeaderValue};
+
+/// Nesting limit of encoded (base64, quoted-printable) `message/rfc822` parts, as mail-parser's.
+const MAX_NESTED_ENCODED: usize = 3;
+
+/// The fields whose values the structure or the view parse (mail-parser's `with_mime_headers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    ContentType,
+    ContentDisposition,
+    ContentId,
+    ContentDescription,
+    ContentLocation,
+    ContentTransferEncoding,
+    Other,
+}
+
+/// One header field, as slices of the message.
+#[derive(Debug, Clone, Copy)]
+pub struct RawField<'a> {
+    /// The name: from its first to its last non-space byte before the colon.
+    pub name: &'a [u8],
+    /// After the colon up to the end of the field (its last line break included).
+    pub value: &'a [u8],
+    /// The whole field, name and value.
+    pub field: &'a [u8],
+    /// Which MIME field it is.
+    pub kind: Kind,
+}
+
+/// How a part's body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    None,
+    QuotedPrintable,
+    Base64,
+}
+
+/// What a part holds.
+#[derive(Debug)]
+pub enum Body<'a> {
+    /// A multipart container (its children follow it in the list), or a part whose body was
+    /// not kept (inside a nested message).
+    Multipart,
+    /// A nested message: the header fields of its first part.
+    Message(Vec<RawField<'a>>),
+    /// A nested message decoded from base64 or quoted-printable: its header block, owned.
+    MessageOwned(Vec<u8>),
+    /// Text, charset-decoded.
+    Text(Cow<'a, str>),
+    /// HTML, charset-decoded.
+    Html(Cow<'a, str>),
+    /// Anything else, transfer-decoded.
+    Binary(Cow<'a, [u8]>),
+}
+
+/// One part of the message (containers included, in order of appearance).
+#[derive(Debug)]
+pub struct Part<'a> {
+    /// Header fields (kept for the first part of a message, empty for the others).
+    pub headers: Vec<RawField<'a>>,
+    /// The first `Content-Type` field that parses (what the view reports).
+    pub ct: Option<ContentType<'a>>,
+    /// Transfer encoding (`None` after an encoding problem).
+    pub encoding: Encoding,
+    /// The body.
+    pub body: Body<'a>,
+    /// Where the body starts.
+    pub offset_body: usize,
+    /// Where the body ends.
+    pub offset_end: usize,
+}
+
+/// A parsed message: its parts, the root first.
+#[derive(Debug, Default)]
+pub struct Message<'a> {
+    pub parts: Vec<Part<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mime {
+    MultipartDigest,
+    MultipartOther,
+    TextPlain,
+    TextHtml,
+    TextOther,
+    Inline,
+    #[default]
+    Message,
+    Other,
+}
+
+/// `(is_multipart, is_text, mime type)` of a part, as mail-parser's `mime_type`.
+fn mime_type(ct: Option<&ContentType<'_>>, parent: Mime) -> (bool, bool, Mime) {
+    match ct {
+        Some(ct) => match ct.ctype() {
+            "multipart" => (
+                true,
+                false,
+                if ct.subtype() == Some("digest") {
+                    Mime::MultipartDigest
+                } else {
+                    Mime::MultipartOther
+                },
+            ),
+            "text" => match ct.subtype() {
+                Some("plain") => (false, true, Mime::TextPlain),
+                Some("html") => (false, true, Mime::TextHtml),
+                _ => (false, true, Mime::TextOther),
+            },
+            "image" | "audio" | "video" => (false, false, Mime::Inline),
+            "message" if matches!(ct.subtype(), Some("rfc822" | "global")) => {
+                (false, false, Mime::Message)
+            }
+            _ => (false, false, Mime::Other),
+        },
+        None if parent == Mime::MultipartDigest => (false, false, Mime::Message),
+        None => (false, true, Mime::TextPlain),
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    mime_type: Mime,
+    boundary: Option<Vec<u8>>,
+    part_id: usize,
+    /// Number of parts read at this level, and the id of the first.
+    sub_parts: usize,
+    first_sub_part: usize,
+    offset_body: usize,
+    offset_end: usize,
+}
+
+impl State {
+    fn add_sub_part(&mut self, id: usize) {
+        if self.sub_parts == 0 {
+            self.first_sub_part = id;
+        }
+        self.sub_parts += 1;
+    }
+
+    /// mail-parser replaces the body of the container with the list of its parts unless that
+    /// list is exactly `[0]` (a nested message's own first part).
+    fn replaces_body(&self) -> bool {
+        self.sub_parts != 1 || self.first_sub_part != 0
+    }
+}
+
+/// Parses a `Content-Type`-like field value with mail-parser's parser.
+pub fn parse_content_type(value: &[u8]) -> Option<ContentType<'_>> {
+    MessageStream::new(value)
+        .parse_content_type()
+        .into_content_type()
+}
+
+/// The transfer encoding named by a `Content-Transfer-Encoding` value.
+fn parse_encoding(value: &[u8]) -> Encoding {
+    // the value is unstructured text (RFC 2047 words decoded), compared whole
+    let trimmed = value.trim_ascii();
+    if !trimmed.contains(&b'=') && !trimmed.iter().any(|b| b.is_ascii_whitespace()) {
+        return if trimmed.eq_ignore_ascii_case(b"base64") {
+            Encoding::Base64
+        } else if trimmed.eq_ignore_ascii_case(b"quoted-printable") {
+            Encoding::QuotedPrintable
+        } else {
+            Encoding::None
+        };
+    }
+    match MessageStream::new(value).parse_unstructured() {
+        HeaderValue::Text(t) if t.eq_ignore_ascii_case("base64") => Encoding::Base64,
+        HeaderValue::Text(t) if t.eq_ignore_ascii_case("quoted-printable") => {
+            Encoding::QuotedPrintable
+        }
+        _ => Encoding::None,
+    }
+}
+
+/// Which of the MIME fields a name is (mail-parser's name map: ASCII case-insensitive, spaces
+/// inside the name ignored).
+fn kind_of(name: &[u8]) -> Kind {
+    if name.len() < 10 || !name[..8].eq_ignore_ascii_case(b"content-") {
+        if name.iter().any(u8::is_ascii_whitespace) {
+            return kind_of_spaced(name);
+        }
+        return Kind::Other;
+    }
+    match &name[8..] {
+        n if n.eq_ignore_ascii_case(b"type") => Kind::ContentType,
+        n if n.eq_ignore_ascii_case(b"transfer-encoding") => Kind::ContentTransferEncoding,
+        n if n.eq_ignore_ascii_case(b"disposition") => Kind::ContentDisposition,
+        n if n.eq_ignore_ascii_case(b"id") => Kind::ContentId,
+        n if n.eq_ignore_ascii_case(b"description") => Kind::ContentDescription,
+        n if n.eq_ignore_ascii_case(b"location") => Kind::ContentLocation,
+        n if n.iter().any(u8::is_ascii_whitespace) => kind_of_spaced(name),
+        _ => Kind::Other,
+    }
+}
+
+fn kind_of_spaced(name: &[u8]) -> Kind {
+    let squeezed: Vec<u8> = name
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if squeezed.iter().any(u8::is_ascii_whitespace) {
+        return Kind::Other;
+    }
+    kind_of(&squeezed)
+}
+
+/// Reads the header block starting at `*pos` into `out` (mail-parser's `parse_headers`): true
+/// when it ended at an empty line, false at the end of the input.
+pub fn parse_headers<'a>(data: &'a [u8], pos: &mut usize, out: &mut Vec<RawField<'a>>) -> bool {
+    loop {
+        loop {
+            match data.get(*pos) {
+                Some(b'\n') => {
+                    *pos += 1;
+                    return true;
+                }
+                None => return false,
+                Some(c) if !c.is_ascii_whitespace() => break,
+                _ => *pos += 1,
+            }
+        }
+        let offset_field = *pos;
+        match header_name(data, pos) {
+            Some(name) => {
+                let start = *pos;
+                let end = field_end(data, start);
+                *pos = end;
+                out.push(RawField {
+                    name,
+                    value: data.get(start..end).unwrap_or_default(),
+                    field: data.get(offset_field..end).unwrap_or_default(),
+                    kind: kind_of(name),
+                });
+            }
+            None if *pos >= data.len() => return false,
+            None => {}
+        }
+    }
+}
+
+/// mail-parser's `parse_header_name`: the name up to the first colon that follows a non-space
+/// byte (leading colons are skipped), `None` at a line end first. At the end of the input a
+/// name without a colon still counts.
+fn header_name<'a>(data: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
+    let mut seg = *pos;
+    let mut i = *pos;
+    loop {
+        let rest = data.get(i..).unwrap_or_default();
+        match memchr::memchr2(b':', b'\n', rest) {
+            Some(j) => {
+                let at = i + j;
+                if rest[j] == b'\n' {
+                    *pos = at + 1;
+                    return None;
+                }
+                let name = data.get(seg..at).unwrap_or_default().trim_ascii();
+                if !name.is_empty() {
+                    *pos = at + 1;
+                    return Some(name);
+                }
+                seg = at + 1;
+                i = at + 1;
+            }
+            None => {
+                *pos = data.len();
+                let name = data.get(seg..).unwrap_or_default().trim_ascii();
+                return (!name.is_empty()).then_some(name);
+            }
+        }
+    }
+}
+
+/// The end of a field value starting at `start`: after the first line break not followed by a
+/// space or a tab, or the end of the input.
+fn field_end(data: &[u8], start: usize) -> usize {
+    let mut i = start;
+    loop {
+        let rest = data.get(i..).unwrap_or_default();
+        match memchr::memchr(b'\n', rest) {
+            Some(j) => {
+                let nl = i + j;
+                match data.get(nl + 1) {
+                    Some(b' ' | b'\t') => i = nl + 2,
+                    _ => return nl + 1,
+                }
+            }
+            None => return data.len(),
+        }
+    }
+}
+
+/// The first `--boundary` at or after `from` (`needle` is `--` and the boundary): the index of
+/// its first dash. mail-parser looks for it anywhere, not only at a line start.
+fn find_boundary(data: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let hay = data.get(from..)?;
+    memchr::memmem::find(hay, needle).map(|i| from + i)
+}
+
+/// The end of a part body whose boundary starts at `d` (the first dash): the line break before
+/// it when the boundary starts a line, else the boundary itself.
+fn body_end(data: &[u8], start: usize, d: usize) -> usize {
+    if d > start && data.get(d - 1) == Some(&b'\n') {
+        if d - 1 > start && data.get(d - 2) == Some(&b'\r') {
+            d - 2
+        } else {
+            d - 1
+        }
+    } else {
+        d
+    }
+}
+
+/// mail-parser's `mime_part`: the raw body up to the boundary (`needle`: `--` and the
+/// boundary, or empty when the part has none); `usize::MAX` as the end when the boundary is
+/// missing (the position is then left where it was).
+fn mime_part<'a>(data: &'a [u8], pos: &mut usize, needle: &[u8]) -> (usize, &'a [u8]) {
+    let start = *pos;
+    if needle.is_empty() {
+        *pos = data.len();
+        return (data.len(), data.get(start..).unwrap_or_default());
+    }
+    match find_boundary(data, start, needle) {
+        Some(d) => {
+            let end = body_end(data, start, d);
+            *pos = d + needle.len();
+            (end, data.get(start..end).unwrap_or_default())
+        }
+        None => (usize::MAX, data.get(start..).unwrap_or_default()),
+    }
+}
+
+/// mail-parser's `seek_part_end`.
+fn seek_part_end(data: &[u8], pos: &mut usize, needle: Option<&[u8]>) -> (usize, bool) {
+    let start = *pos;
+    match needle {
+        Some(n) => match find_boundary(data, start, n) {
+            Some(d) => {
+                *pos = d + n.len();
+                (body_end(data, start, d), true)
+            }
+            None => {
+                *pos = data.len();
+                (data.len(), false)
+            }
+        },
+        None => {
+            *pos = data.len();
+            (data.len(), true)
+        }
+    }
+}
+
+/// mail-parser's `seek_next_part_offset`: the last line break before the next boundary.
+fn seek_next_part_offset(data: &[u8], pos: &mut usize, needle: &[u8]) -> Option<usize> {
+    let start = *pos;
+    let d = find_boundary(data, start, needle)?;
+    let before = data.get(start..d).unwrap_or_default();
+    let off = match memchr::memrchr(b'\n', before) {
+        Some(j) if j > 0 && before.get(j - 1) == Some(&b'\r') => start + j - 1,
+        Some(j) => start + j,
+        None => start,
+    };
+    *pos = d + needle.len();
+    Some(off)
+}
+
+/// mail-parser's `is_multipart_end`.
+fn is_multipart_end(data: &[u8], pos: &mut usize) -> bool {
+    match (data.get(*pos), data.get(*pos + 1)) {
+        (Some(b'\r'), Some(b'\n')) => {
+            *pos += 2;
+            false
+        }
+        (Some(b'-'), Some(b'-')) => {
+            *pos += 2;
+            true
+        }
+        (Some(b'\n'), _) => {
+            *pos += 1;
+            false
+        }
+        (Some(a), _) if a.is_ascii_whitespace() => {
+            *pos += 1;
+            skip_crlf(data, pos);
+            false
+        }
+        _ => false,
+    }
+}
+
+/// mail-parser's `skip_crlf`: spaces, tabs and CRs, then one line break.
+fn skip_crlf(data: &[u8], pos: &mut usize) {
+    while let Some(&c) = data.get(*pos) {
+        match c {
+            b'\r' | b' ' | b'\t' => *pos += 1,
+            b'\n' => {
+                *pos += 1;
+                break;
+            }
+            _ => break,
+        }
+    }
+}
+
+/// Transfer-decodes a body (`needle`: `--` and the boundary, or empty); the decoders also find
+/// its end. Base64 and quoted-printable are mail-parser's decoders.
+fn decode<'a>(
+    data: &'a [u8],
+    pos: &mut usize,
+    encoding: Encoding,
+    needle: &[u8],
+) -> (usize, Cow<'a, [u8]>) {
+    match encoding {
+        Encoding::None => {
+            let (end, b) = mime_part(data, pos, needle);
+            (end, Cow::Borrowed(b))
+        }
+        Encoding::Base64 | Encoding::QuotedPrintable => {
+            let boundary = needle.get(2..).unwrap_or_default();
+            let mut s = MessageStream::new(data);
+            s.skip_bytes((*pos).min(data.len()));
+            let r = if encoding == Encoding::Base64 {
+                s.decode_base64_mime(boundary)
+            } else {
+                s.decode_quoted_printable_mime(boundary)
+            };
+            *pos = s.offset();
+            r
+        }
+    }
+}
+
+/// Parses `data` (mail-parser's `parse_`). `None` when there is no header at all.
+pub fn parse(data: &[u8]) -> Option<Message<'_>> {
+    parse_at(data, MAX_NESTED_ENCODED, false)
+}
+
+/// The `Content-Type` fields of a part: the first that parses (what the view reports, `None`
+/// here when it is the last) and the last one (what the structure follows, as mail-parser's
+/// `header_value`).
+fn content_types<'a>(
+    headers: &[RawField<'a>],
+) -> (Option<ContentType<'a>>, Option<ContentType<'a>>) {
+    let Some(last) = headers.iter().rposition(|f| f.kind == Kind::ContentType) else {
+        return (None, None);
+    };
+    let earlier = headers
+        .get(..last)
+        .unwrap_or_default()
+        .iter()
+        .filter(|f| f.kind == Kind::ContentType)
+        .find_map(|f| parse_content_type(f.value));
+    (
+        earlier,
+        headers.get(last).and_then(|f| parse_content_type(f.value)),
+    )
+}
+
+/// `keep_all`: keep the bodies of the parts of nested messages too (needed only when
+/// mail-parser's bookkeeping loses the enclosing message and a nested one becomes the result).
+fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
+    let mut pos = 0usize;
+    let mut message = Message::default();
+    let mut state = State::default();
+    let mut stack: Vec<(State, Option<Message<'_>>)> = Vec::new();
+    // number of nested messages open (their parts' bodies are not kept)
+    let mut nested = 0usize;
+    let mut part_headers: Vec<RawField<'_>> = Vec::new();
+
+    'outer: loop {
+        if !parse_headers(data, &mut pos, &mut part_headers) {
+            break;
+        }
+        state.offset_body = pos;
+        state.add_sub_part(message.parts.len());
+
+        let (ct_earlier, ct_last) = content_types(&part_headers);
+        let (is_multipart, mut is_text, mut mime) = mime_type(ct_last.as_ref(), state.mime_type);
+
+        if is_multipart && let Some(b) = ct_last.as_ref().and_then(|c| c.attribute("boundary")) {
+            let mut needle = Vec::with_capacity(b.len() + 2);
+            needle.extend_from_slice(b"--");
+            needle.extend_from_slice(b.as_bytes());
+            if !b.is_empty()
+                && let Some(d) = find_boundary(data, pos, &needle)
+            {
+                pos = d + needle.len();
+                let new_state = State {
+                    mime_type: mime,
+                    boundary: Some(needle),
+                    part_id: message.parts.len(),
+                    ..Default::default()
+                };
+                let headers = std::mem::take(&mut part_headers);
+                message.parts.push(Part {
+                    headers: keep_headers(&message, headers),
+                    ct: ct_earlier.or(ct_last),
+                    encoding: Encoding::None,
+                    body: Body::Multipart,
+                    offset_body: state.offset_body,
+                    offset_end: 0,
+                });
+                stack.push((state, None));
+                state = new_state;
+                skip_crlf(data, &mut pos);
+                continue;
+            }
+            mime = Mime::TextOther;
+            is_text = true;
+        }
+
+        let mut encoding = part_headers
+            .iter()
+            .rev()
+            .find(|f| f.kind == Kind::ContentTransferEncoding)
+            .map_or(Encoding::None, |f| parse_encoding(f.value));
+
+        if mime == Mime::Message && encoding == Encoding::None {
+            let new_state = State {
+                mime_type: Mime::Message,
+                boundary: state.boundary.take(),
+                part_id: message.parts.len(),
+                ..Default::default()
+            };
+            let headers = std::mem::take(&mut part_headers);
+            message.parts.push(Part {
+                headers: keep_headers(&message, headers),
+                ct: ct_earlier.or(ct_last),
+                encoding,
+                body: Body::Multipart,
+                offset_body: state.offset_body,
+                offset_end: 0,
+            });
+            stack.push((state, Some(std::mem::take(&mut message))));
+            nested += 1;
+            state = new_state;
+            continue;
+        }
+
+        let (offset_end, mut bytes) = decode(
+            data,
+            &mut pos,
+            encoding,
+            state.boundary.as_deref().unwrap_or_default(),
+        );
+
+        // recovery from an invalid body, as mail-parser's
+        if offset_end == usize::MAX {
+            encoding = Encoding::None;
+            if mime != Mime::TextPlain {
+                mime = Mime::TextOther;
+            }
+            is_text = true;
+            let (end, found) = seek_part_end(data, &mut pos, state.boundary.as_deref());
+            state.offset_end = end;
+            bytes = Cow::Borrowed(data.get(state.offset_body..end).unwrap_or_default());
+            if !found {
+                state.boundary = None;
+            }
+        } else {
+            state.offset_end = offset_end;
+        }
+
+        let body = if nested > 0 && !keep_all {
+            // inside a nested message: only its extent matters
+            Body::Multipart
+        } else if mime != Mime::Message {
+            if is_text {
+                let text = text_of(bytes, ct_last.as_ref());
+                if mime == Mime::TextHtml {
+                    Body::Html(text)
+                } else {
+                    Body::Text(text)
+                }
+            } else {
+                Body::Binary(bytes)
+            }
+        } else if depth != 0 {
+            match nested_headers(&bytes) {
+                Some(block) => Body::MessageOwned(block),
+                None => Body::Binary(bytes),
+            }
+        } else {
+            Body::Binary(bytes)
+        };
+
+        let headers = std::mem::take(&mut part_headers);
+        message.parts.push(Part {
+            headers: keep_headers(&message, headers),
+            ct: ct_earlier.or(ct_last),
+            encoding,
+            body,
+            offset_body: state.offset_body,
+            offset_end: state.offset_end,
+        });
+
+        if state.boundary.is_some() {
+            'inner: loop {
+                if state.mime_type == Mime::Message {
+                    // the end of a nested message: back to the enclosing one
+                    let Some((mut prev_state, Some(mut prev_message))) = stack.pop() else {
+                        break 'outer;
+                    };
+                    nested = nested.saturating_sub(1);
+                    let offset_end = match &state.boundary {
+                        Some(n) => {
+                            let p = pos.saturating_sub(n.len());
+                            match p.checked_sub(2).and_then(|q| data.get(q)) {
+                                Some(b'\r') => p - 2,
+                                _ => p.wrapping_sub(1),
+                            }
+                        }
+                        None => pos,
+                    };
+                    if let Some(part) = prev_message.parts.get_mut(state.part_id) {
+                        part.offset_end = offset_end;
+                        part.body = if message.parts.is_empty() {
+                            Body::Text(String::from_utf8_lossy(
+                                data.get(part.offset_body..offset_end).unwrap_or_default(),
+                            ))
+                        } else {
+                            nested_body(message)
+                        };
+                    }
+                    message = prev_message;
+                    prev_state.boundary = state.boundary.take();
+                    state = prev_state;
+                }
+
+                if is_multipart_end(data, &mut pos) {
+                    // (mail-parser changes nothing when the container is not in this message)
+                    if let Some(part) = message.parts.get_mut(state.part_id) {
+                        if state.replaces_body() {
+                            part.body = Body::Multipart;
+                        }
+                        if let Some((prev_state, prev_message)) = stack.pop() {
+                            if prev_message.is_some() && !keep_all {
+                                // mail-parser drops the enclosing message here and goes on
+                                // with the nested one, whose bodies were not kept: read again
+                                return parse_at(data, depth, true);
+                            }
+                            state = prev_state;
+                            if let Some(n) = &state.boundary
+                                && let Some(offset) = seek_next_part_offset(data, &mut pos, n)
+                            {
+                                part.offset_end = offset;
+                                continue 'inner;
+                            }
+                        }
+                        part.offset_end = pos.min(data.len());
+                    }
+                    break 'outer;
+                } else {
+                    break 'inner;
+                }
+            }
+        } else if pos >= data.len() {
+            break 'outer;
+        }
+    }
+
+    // a corrupted message: recover what can be
+    let end = pos.min(data.len());
+    while let Some((prev_state, prev_message)) = stack.pop() {
+        if let Some(mut prev_message) = prev_message {
+            if let Some(part) = prev_message.parts.get_mut(state.part_id) {
+                part.offset_end = end;
+                part.body = if message.parts.is_empty() {
+                    let raw_text = data.get(part.offset_body..end);
+                    let text = raw_text
+                        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                        .and_then(|text| {
+                            state
+                                .boundary
+                                .as_deref()
+                                .and_then(|n| n.get(2..))
+                                .and_then(|b| std::str::from_utf8(b).ok())
+                                .and_then(|boundary| {
+                                    text.rsplit_once(boundary)
+                                        .and_then(|(text, _)| text.strip_suffix("--"))
+                                })
+                                .map(|text| {
+                                    let text = text.strip_suffix('\n').unwrap_or(text);
+                                    text.strip_suffix('\r').unwrap_or(text)
+                                })
+                        });
+                    Body::Text(match text {
+                        Some(t) => Cow::Borrowed(t),
+                        None => String::from_utf8_lossy(raw_text.unwrap_or_default()),
+                    })
+                } else {
+                    nested_body(message)
+                };
+            }
+            message = prev_message;
+        } else if let Some(part) = message.parts.get_mut(state.part_id) {
+            part.offset_end = end;
+            if state.replaces_body() {
+                part.body = Body::Multipart;
+            }
+        }
+        state = prev_state;
+    }
+
+    if let Some(root) = message.parts.first_mut() {
+        root.offset_end = data.len();
+        Some(message)
+    } else if !part_headers.is_empty() {
+        // a message without a body
+        let (earlier, last) = content_types(&part_headers);
+        message.parts.push(Part {
+            headers: part_headers,
+            ct: earlier.or(last),
+            encoding: Encoding::None,
+            body: Body::Text(Cow::Borrowed("")),
+            offset_body: data.len(),
+            offset_end: data.len(),
+        });
+        Some(message)
+    } else {
+        None
+    }
+}
+
+/// The header fields a part keeps: those of a message's first part.
+fn keep_headers<'a>(message: &Message<'a>, headers: Vec<RawField<'a>>) -> Vec<RawField<'a>> {
+    if message.parts.is_empty() {
+        headers
+    } else {
+        Vec::new()
+    }
+}
+
+/// The body of a `message/rfc822` part once its message is read: the first part's fields.
+fn nested_body(message: Message<'_>) -> Body<'_> {
+    let mut parts = message.parts;
+    match parts.first_mut() {
+        Some(p) => Body::Message(std::mem::take(&mut p.headers)),
+        None => Body::Message(Vec::new()),
+    }
+}
+
+/// The header block of a message decoded from a part body, when mail-parser would find a
+/// message there (any field, or an empty line first).
+fn nested_headers(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut pos = 0;
+    let mut fields = Vec::new();
+    let ended = parse_headers(bytes, &mut pos, &mut fields);
+    if !ended && fields.is_empty() {
+        return None;
+    }
+    Some(bytes.get(..pos).unwrap_or_default().to_vec())
+}
+
+/// The text of a part: its charset's decoder, or UTF-8 with invalid bytes replaced.
+fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, str> {
+    let decoder = ct.and_then(|c| {
+        c.attribute("charset")
+            .and_then(|c| charset_decoder(c.as_bytes()))
+    });
+    match (bytes, decoder) {
+        (Cow::Owned(v), Some(d)) => Cow::Owned(d(&v)),
+        (Cow::Owned(v), None) => Cow::Owned(
+            String::from_utf8(v)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
+        (Cow::Borrowed(b), Some(d)) => Cow::Owned(d(b)),
+        (Cow::Borrowed(b), None) => String::from_utf8_lossy(b),
+    }
+}
