@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use mailway_bounce::{Analysis, BounceError, BounceRecord, Options};
 use rayon::prelude::*;
-use serde::Serialize;
 
 /// Arguments of `mailway bounce`.
 #[derive(clap::Args, Debug)]
@@ -40,16 +39,6 @@ pub struct Args {
     /// Do not print the summary line (table mode).
     #[arg(long, short = 'q')]
     quiet: bool,
-}
-
-/// One record as printed: the analysis record plus where it came from.
-#[derive(Serialize)]
-struct Row<'a> {
-    file: &'a str,
-    /// 1-based index of the message within the file (mbox); 1 for single messages.
-    msg: usize,
-    #[serde(flatten)]
-    record: &'a BounceRecord,
 }
 
 /// The outcome of one message.
@@ -110,6 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         n_failed += 1;
     }
     let mut table: Vec<[String; 9]> = Vec::new();
+    let mut line: Vec<u8> = Vec::with_capacity(1024);
     for fr in &results {
         let multi = fr.outcomes.len() > 1;
         for (idx, outcome) in &fr.outcomes {
@@ -127,13 +117,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     for r in &a.records {
                         n_records += 1;
                         if args.json {
-                            let row = Row {
-                                file: &fr.name,
-                                msg: *idx,
-                                record: r,
-                            };
-                            serde_json::to_writer(&mut out, &row)?;
-                            out.write_all(b"\n")?;
+                            line.clear();
+                            json_row(&mut line, &fr.name, *idx, r);
+                            out.write_all(&line)?;
                         } else {
                             table.push(table_row(&label, r));
                         }
@@ -359,4 +345,139 @@ fn write_table(out: &mut impl Write, rows: &[[String; 9]]) -> io::Result<()> {
         writeln!(out, "{}", line(&cells))?;
     }
     Ok(())
+}
+
+/// One JSON line of `--json`: `file`, `msg`, then the record's fields in their declared order,
+/// byte for byte what serde_json writes for the record flattened after those two (unit test), without serde's per-field
+/// dispatch and byte-at-a-time escaping (a fifth of the command's own work on a large folder).
+fn json_row(out: &mut Vec<u8>, file: &str, msg: usize, r: &BounceRecord) {
+    fn opt(out: &mut Vec<u8>, name: &str, v: Option<&str>) {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        match v {
+            Some(v) => json_str(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.extend_from_slice(b"{\"file\":");
+    json_str(out, file);
+    out.extend_from_slice(b",\"msg\":");
+    out.extend_from_slice(msg.to_string().as_bytes());
+    out.extend_from_slice(b",\"recipient\":");
+    json_str(out, &r.recipient);
+    opt(out, "original_recipient", r.original_recipient.as_deref());
+    opt(out, "action", r.action.as_ref().map(|a| a.as_str()));
+    let status = r.status.map(|s| s.to_string());
+    opt(out, "status", status.as_deref());
+    let code = r.reply_code.map(|c| c.to_string());
+    out.extend_from_slice(b",\"reply_code\":");
+    out.extend_from_slice(code.as_deref().unwrap_or("null").as_bytes());
+    opt(out, "diagnostic_code", r.diagnostic_code.as_deref());
+    opt(out, "reason", Some(r.reason.as_str()));
+    out.extend_from_slice(b",\"hard_bounce\":");
+    out.extend_from_slice(if r.hard_bounce { b"true" } else { b"false" });
+    opt(out, "remote_mta", r.remote_mta.as_deref());
+    opt(out, "reporting_mta", r.reporting_mta.as_deref());
+    opt(
+        out,
+        "smtp_command",
+        r.smtp_command.as_ref().map(|c| c.as_str()),
+    );
+    opt(out, "last_attempt", r.last_attempt.as_deref());
+    opt(out, "will_retry_until", r.will_retry_until.as_deref());
+    opt(out, "original_message_id", r.original_message_id.as_deref());
+    opt(out, "original_subject", r.original_subject.as_deref());
+    opt(out, "original_from", r.original_from.as_deref());
+    opt(out, "feedback_type", r.feedback_type.as_deref());
+    opt(out, "reason_rule", Some(&r.reason_rule));
+    opt(out, "detector", Some(&r.detector));
+    out.extend_from_slice(b"}\n");
+}
+
+/// A JSON string as serde_json writes it: `"`, `\\`, and control characters escaped (the
+/// short forms for \b \t \n \f \r, `\u00XX` for the others), everything else as is. Runs of
+/// plain bytes are copied whole.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c >= 0x20 && c != b'"' && c != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&b[start..i]);
+        start = i + 1;
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(c >> 4) as usize]);
+                out.push(HEX[(c & 15) as usize]);
+            }
+        }
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One record as serde writes it: the reference for [`json_row`].
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        file: &'a str,
+        msg: usize,
+        #[serde(flatten)]
+        record: &'a BounceRecord,
+    }
+
+    /// `json_row` writes exactly what serde_json writes for `Row` (so a field added to
+    /// `BounceRecord` and not to `json_row` fails here).
+    #[test]
+    fn json_row_is_serde_json() {
+        let raw = b"From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nx\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\nArrival-Date: Mon, 16 Mar 2026 10:00:00 +0000\n\nFinal-Recipient: rfc822; rcpt@example.net\nOriginal-Recipient: rfc822; Rcpt@Example.net\nAction: delayed\nStatus: 4.4.7\nRemote-MTA: dns; mx.example.net\nDiagnostic-Code: smtp; 450 4.4.7 \"quoted\" back\\\\slash tab\there\nLast-Attempt-Date: Mon, 16 Mar 2026 10:00:00 +0000\nWill-Retry-Until: Tue, 17 Mar 2026 10:00:00 +0000\n\n--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <m@example.org>\nSubject: caf\xc3\xa9 \xe2\x80\x94 \x01\x1f\x7f\nFrom: a@example.org\n\n--b--\n";
+        let mut records = mailway_bounce::analyze(raw).unwrap().records;
+        assert!(!records.is_empty());
+        let mut full = records[0].clone();
+        full.feedback_type = Some("abuse\u{8}\u{c}\r\n".into());
+        full.smtp_command = Some(mailway_status::SmtpCommand::Rcpt);
+        full.reply_code = Some(450);
+        records.push(full);
+        let mut empty = records[0].clone();
+        empty.original_recipient = None;
+        empty.action = None;
+        empty.status = None;
+        empty.reply_code = None;
+        empty.diagnostic_code = None;
+        empty.remote_mta = None;
+        empty.original_subject = None;
+        records.push(empty);
+        for (i, r) in records.iter().enumerate() {
+            for file in ["a.eml", "dir/\"odd\\\"\tname\u{1}.eml", "ñ.eml"] {
+                let mut want = serde_json::to_vec(&Row {
+                    file,
+                    msg: i + 1,
+                    record: r,
+                })
+                .unwrap();
+                want.push(b'\n');
+                let mut got = Vec::new();
+                json_row(&mut got, file, i + 1, r);
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want)
+                );
+            }
+        }
+    }
 }
