@@ -335,7 +335,7 @@ impl<'a> Iterator for HeaderLines<'a> {
 
 /// The lower-case MIME type and the `boundary` parameter of a header block.
 fn content_type(headers: &[u8]) -> (String, Option<Vec<u8>>) {
-    let mut value: Option<Vec<u8>> = None;
+    let mut value: Option<Cow<'_, [u8]>> = None;
     // lines found with memchr (header blocks run to kilobytes of Received fields); only a line
     // starting with `c` is compared with the field name
     let mut lines = HeaderLines {
@@ -347,9 +347,10 @@ fn content_type(headers: &[u8]) -> (String, Option<Vec<u8>>) {
             && (line[0] | 0x20) == b'c'
             && line[..13].eq_ignore_ascii_case(b"content-type:")
         {
-            let mut v = line[13..].to_vec();
+            let mut v = Cow::Borrowed(&line[13..]);
             while let Some(next) = lines.peek() {
                 if next.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+                    let v = v.to_mut();
                     v.push(b' ');
                     v.extend_from_slice(next);
                     lines.next();
@@ -364,7 +365,11 @@ fn content_type(headers: &[u8]) -> (String, Option<Vec<u8>>) {
     let Some(v) = value else {
         return (String::new(), None);
     };
-    let v: Vec<u8> = v.into_iter().filter(|&b| b != b'\r').collect();
+    let v: Cow<'_, [u8]> = if v.contains(&b'\r') {
+        Cow::Owned(v.iter().copied().filter(|&b| b != b'\r').collect())
+    } else {
+        v
+    };
     let mut parts = v.split(|&b| b == b';');
     let ctype = parts
         .next()

@@ -207,6 +207,25 @@ pub mod lower {
     }
 }
 
+/// `str::find` of a short needle in a line: candidates from `memchr` on its first byte (the
+/// standard searcher is built anew for every call, more than the search of a line costs).
+pub fn find_exact(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return Some(0);
+    };
+    let last = h.len().checked_sub(n.len())?;
+    let mut from = 0;
+    while from <= last {
+        let p = from + memchr::memchr(first, &h[from..=last])?;
+        if h[p + 1..p + n.len()] == *rest {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
 /// How common a (lower-case) byte is in bounce text, higher for more common; letters by their
 /// frequency in English, upper and lower case together.
 static RANK: [u8; 256] = {
@@ -359,11 +378,26 @@ fn address_at(s: &str, at: usize) -> Option<String> {
     Some(out)
 }
 
+/// The value of [`crate::fields::split_typed`] without its type (which that function returns
+/// as a new upper-cased string): `rfc822; a@b` gives `a@b`.
+fn untyped(value: &str) -> &str {
+    if let Some(semi) = value.find(';') {
+        let t = value[..semi].trim();
+        if !t.is_empty()
+            && t.len() <= 20
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return value[semi + 1..].trim();
+        }
+    }
+    value.trim()
+}
+
 /// Cleans an address field value: strips `rfc822;`, angle brackets, quotes, comments, and
 /// returns the address (or `None` when the value holds none).
 pub fn clean_address(v: &str) -> Option<String> {
-    let (_, v) = crate::fields::split_typed(v);
-    let v = v.trim();
+    let v = untyped(v).trim();
     if let Some(a) = first_address(v) {
         return Some(a);
     }

@@ -10,7 +10,9 @@ use super::rfc3464::parse_standard_raw;
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
-use crate::text::{contains_ci, find_reply_code, first_address, squeeze, starts_with_ci};
+use crate::text::{
+    contains_ci, find_ci, find_exact, find_reply_code, first_address, squeeze, starts_with_ci,
+};
 
 /// The Sendmail recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -72,8 +74,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
         if t.is_empty() {
             continue;
         }
-        let lower = t.to_ascii_lowercase();
-        if let Some(p) = lower.find("while talking to ") {
+        if let Some(p) = find_ci(t, "while talking to ") {
             let h = t[p + 17..]
                 .trim_end_matches(':')
                 .trim_end_matches('.')
@@ -119,7 +120,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             _ => rest,
         };
         if !rest.starts_with('<')
-            && let Some(dots) = rest.find("... ")
+            && let Some(dots) = find_exact(rest, "... ")
             && code_at(t).is_some()
             && !rest[..dots].contains('@')
         {
@@ -138,8 +139,8 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             });
             continue;
         }
-        let is_rcpt_line = rest.starts_with('<') && rest.contains(">...");
-        if !is_rcpt_line && code_at(t).is_none() && !rest.contains("... ") {
+        let is_rcpt_line = rest.starts_with('<') && find_exact(rest, ">...").is_some();
+        if !is_rcpt_line && code_at(t).is_none() && find_exact(rest, "... ").is_none() {
             if !context.is_empty() {
                 context.push(' ');
             }
@@ -147,7 +148,7 @@ pub fn transcript(text: &str) -> Vec<TranscriptEntry> {
             continue;
         }
         if rest.starts_with('<')
-            && let Some(close) = rest.find(">...")
+            && let Some(close) = find_exact(rest, ">...")
             && let Some(a) = first_address(&rest[1..close])
         {
             rcpt_to = None;
