@@ -424,30 +424,204 @@ fn skip_crlf(data: &[u8], pos: &mut usize) {
 }
 
 /// Transfer-decodes a body (`needle`: `--` and the boundary, or empty); the decoders also find
-/// its end. Base64 and quoted-printable are mail-parser's decoders.
+/// its end. `keep`: false when only the extent is wanted (the body is then left empty where
+/// that saves work). Base64 is mail-parser's decoder.
 fn decode<'a>(
     data: &'a [u8],
     pos: &mut usize,
     encoding: Encoding,
     needle: &[u8],
+    keep: bool,
 ) -> (usize, Cow<'a, [u8]>) {
     match encoding {
         Encoding::None => {
             let (end, b) = mime_part(data, pos, needle);
             (end, Cow::Borrowed(b))
         }
-        Encoding::Base64 | Encoding::QuotedPrintable => {
+        Encoding::QuotedPrintable => quoted_printable(data, pos, needle, keep),
+        Encoding::Base64 if !keep => base64_extent(data, pos, needle),
+        Encoding::Base64 => {
             let boundary = needle.get(2..).unwrap_or_default();
             let mut s = MessageStream::new(data);
             s.skip_bytes((*pos).min(data.len()));
-            let r = if encoding == Encoding::Base64 {
-                s.decode_base64_mime(boundary)
-            } else {
-                s.decode_quoted_printable_mime(boundary)
-            };
+            let r = s.decode_base64_mime(boundary);
             *pos = s.offset();
             r
         }
+    }
+}
+
+/// Where mail-parser's `decode_base64_mime` ends a body, without decoding it (the body is
+/// left empty): the same failures (a byte outside the alphabet, spaces and `=`; `--` not
+/// followed by the boundary; a missing boundary) and the same end.
+fn base64_extent<'a>(data: &'a [u8], pos: &mut usize, needle: &[u8]) -> (usize, Cow<'a, [u8]>) {
+    const FAIL: (usize, Cow<'static, [u8]>) = (usize::MAX, Cow::Borrowed(b""));
+    let start = *pos;
+    let d = if needle.is_empty() {
+        None
+    } else {
+        find_boundary(data, start, needle)
+    };
+    let stop = d.map_or(data.len(), |d| d + 1).min(data.len());
+    let Some(input) = data.get(start..stop) else {
+        return FAIL;
+    };
+    let valid = |c: &u8| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'+' | b'/' | b'=' | b'\n' | b' ' | b'\t' | b'\r' | b'-')
+    };
+    if !input.iter().all(valid) || memchr::memmem::find(input, b"--").is_some() {
+        return FAIL;
+    }
+    match d {
+        Some(d) => {
+            *pos = d + needle.len();
+            (body_end(data, start, d), Cow::Borrowed(b""))
+        }
+        None if needle.is_empty() => {
+            *pos = data.len();
+            (data.len(), Cow::Borrowed(b""))
+        }
+        None => FAIL,
+    }
+}
+
+/// A hexadecimal digit's value.
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Qp {
+    None,
+    Eq,
+    Hex1(u8),
+}
+
+/// mail-parser's `decode_quoted_printable_mime`, with the same output, end and failures (`=`
+/// after `=` or after `=X`; a missing boundary), but the boundary found first with `memmem`
+/// and the runs of plain bytes copied whole.
+fn quoted_printable<'a>(
+    data: &'a [u8],
+    pos: &mut usize,
+    needle: &[u8],
+    keep: bool,
+) -> (usize, Cow<'a, [u8]>) {
+    const FAIL: (usize, Cow<'static, [u8]>) = (usize::MAX, Cow::Borrowed(b""));
+    let start = *pos;
+    let d = if needle.is_empty() {
+        None
+    } else {
+        find_boundary(data, start, needle)
+    };
+    // the bytes read before the boundary is recognised: up to its first dash
+    let stop = d.map_or(data.len(), |d| d + 1).min(data.len());
+    let Some(input) = data.get(start..stop) else {
+        return FAIL;
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(if keep { input.len() } else { 0 });
+    let mut state = Qp::None;
+    let mut ws_count = 0usize;
+    let mut crlf: &[u8] = b"\n";
+    let mut i = 0;
+    while let Some(&ch) = input.get(i) {
+        match ch {
+            b'=' => {
+                if state != Qp::None {
+                    return FAIL;
+                }
+                state = Qp::Eq;
+            }
+            b'\n' => {
+                if state == Qp::Eq {
+                    state = Qp::None;
+                } else {
+                    if ws_count > 0 {
+                        buf.truncate(buf.len().saturating_sub(ws_count));
+                    }
+                    if keep {
+                        buf.extend_from_slice(crlf);
+                    }
+                }
+                ws_count = 0;
+            }
+            b'\r' => crlf = b"\r\n",
+            _ => match state {
+                Qp::None => {
+                    // a run of plain bytes, copied whole
+                    let rest = input.get(i..).unwrap_or_default();
+                    let run = memchr::memchr3(b'=', b'\n', b'\r', rest).unwrap_or(rest.len());
+                    let bytes = rest.get(..run).unwrap_or_default();
+                    let trailing_ws = bytes
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                    if trailing_ws == bytes.len() {
+                        ws_count += trailing_ws;
+                    } else {
+                        ws_count = trailing_ws;
+                    }
+                    if keep {
+                        buf.extend_from_slice(bytes);
+                    }
+                    i += run.max(1);
+                    continue;
+                }
+                Qp::Eq => {
+                    if let Some(h) = hex(ch) {
+                        state = Qp::Hex1(h);
+                    } else if !ch.is_ascii_whitespace() {
+                        state = Qp::None;
+                        if keep {
+                            buf.extend_from_slice(&[b'=', ch]);
+                        }
+                        ws_count = 0;
+                    }
+                }
+                Qp::Hex1(h1) => {
+                    state = Qp::None;
+                    match hex(ch) {
+                        Some(h2) => {
+                            if keep {
+                                buf.push((h1 << 4) | h2);
+                            }
+                        }
+                        None => {
+                            let last = i.checked_sub(1).and_then(|j| input.get(j)).copied();
+                            if keep {
+                                buf.extend_from_slice(&[b'=', last.unwrap_or(0), ch]);
+                            }
+                        }
+                    }
+                    ws_count = 0;
+                }
+            },
+        }
+        i += 1;
+    }
+    match d {
+        Some(d) => {
+            if d > start && data.get(d - 1) == Some(&b'\n') {
+                if let Some(n) = buf.len().checked_sub(crlf.len() + 1) {
+                    buf.truncate(n);
+                }
+            } else if let Some(n) = buf.len().checked_sub(1) {
+                buf.truncate(n);
+            }
+            *pos = d + needle.len();
+            (body_end(data, start, d), Cow::Owned(buf))
+        }
+        None if needle.is_empty() => {
+            *pos = data.len();
+            (data.len(), Cow::Owned(buf))
+        }
+        None => FAIL,
     }
 }
 
@@ -558,11 +732,13 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
             continue;
         }
 
+        let keep = nested == 0 || keep_all;
         let (offset_end, mut bytes) = decode(
             data,
             &mut pos,
             encoding,
             state.boundary.as_deref().unwrap_or_default(),
+            keep,
         );
 
         // recovery from an invalid body, as mail-parser's
@@ -582,7 +758,7 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
             state.offset_end = offset_end;
         }
 
-        let body = if nested > 0 && !keep_all {
+        let body = if !keep {
             // inside a nested message: only its extent matters
             Body::Multipart
         } else if mime != Mime::Message {
@@ -773,12 +949,18 @@ fn nested_headers(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(bytes.get(..pos).unwrap_or_default().to_vec())
 }
 
-/// The text of a part: its charset's decoder, or UTF-8 with invalid bytes replaced.
+/// The text of a part: its charset's decoder, or UTF-8 with invalid bytes replaced. In a
+/// single-byte charset that extends ASCII (the ISO 8859 and Windows code pages, KOI8) the
+/// ASCII runs are copied and only the other bytes go through the decoder (which maps each
+/// byte on its own), instead of the whole text character by character.
 fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, str> {
-    let decoder = ct.and_then(|c| {
-        c.attribute("charset")
-            .and_then(|c| charset_decoder(c.as_bytes()))
-    });
+    let charset = ct.and_then(|c| c.attribute("charset"));
+    let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
+    if let Some(d) = decoder
+        && charset.is_some_and(extends_ascii)
+    {
+        return Cow::Owned(single_byte(&bytes, d));
+    }
     match (bytes, decoder) {
         (Cow::Owned(v), Some(d)) => Cow::Owned(d(&v)),
         (Cow::Owned(v), None) => Cow::Owned(
@@ -787,5 +969,222 @@ fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, st
         ),
         (Cow::Borrowed(b), Some(d)) => Cow::Owned(d(b)),
         (Cow::Borrowed(b), None) => String::from_utf8_lossy(b),
+    }
+}
+
+/// `decoder(bytes)` for a single-byte decoder that maps ASCII to itself: ASCII runs copied,
+/// the runs of other bytes decoded.
+fn single_byte(bytes: &[u8], decoder: fn(&[u8]) -> String) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let ascii = rest
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let (a, tail) = rest.split_at(ascii);
+        // ASCII is UTF-8
+        out.push_str(std::str::from_utf8(a).unwrap_or_default());
+        let high = tail.iter().position(u8::is_ascii).unwrap_or(tail.len());
+        let (h, tail) = tail.split_at(high);
+        if !h.is_empty() {
+            out.push_str(&decoder(h));
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// True for the single-byte charsets whose first 128 code points are ASCII (mail-parser's
+/// single-byte tables: every label of these families it knows, `-` or `_` alike).
+fn extends_ascii(label: &str) -> bool {
+    let l = label.trim().as_bytes();
+    let starts = |p: &[u8]| {
+        l.len() >= p.len()
+            && l.iter().zip(p).all(|(a, b)| {
+                a.eq_ignore_ascii_case(b)
+                    || (*a == b'_' && *b == b'-')
+                    || (*a == b'-' && *b == b'_')
+            })
+    };
+    let is = |p: &[u8]| l.len() == p.len() && starts(p);
+    starts(b"iso-8859-")
+        || starts(b"iso8859-")
+        || starts(b"windows-125")
+        || starts(b"cp125")
+        || starts(b"koi8-")
+        || is(b"us-ascii")
+        || is(b"ascii")
+        || is(b"latin1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random strings of pieces that steer the decoders (fixed seed).
+    fn generated(pieces: &[&str], n: usize, mut f: impl FnMut(&[u8])) {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..n {
+            let k = (next() % 16) as usize;
+            let s: String = (0..k)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            f(s.as_bytes());
+        }
+    }
+
+    #[test]
+    fn quoted_printable_as_mail_parser() {
+        const PIECES: &[&str] = &[
+            "=", "==", "=4", "=41", "=4Z", "=z", "\n", "\r", " ", "\t", "\x0c", "a", "-", "--",
+            "--b", "--bb", "\n--b", "=\n", "= \n", "=\t4", "\u{e9}", "x y ", "=\r\n",
+        ];
+        // mail-parser's decoder subtracts with overflow (a panic with debug assertions) when a
+        // boundary follows a soft line break: those inputs are skipped, quietly
+        let me = std::thread::current().id();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() != me {
+                previous(info);
+            }
+        }));
+        generated(PIECES, 50_000, |input| {
+            for needle in [&b"--b"[..], b""] {
+                for start in [0, 1] {
+                    if start > input.len() {
+                        continue;
+                    }
+                    let boundary = needle.get(2..).unwrap_or_default();
+                    let Ok((want_end, want, offset)) = std::panic::catch_unwind(|| {
+                        let mut s = MessageStream::new(input);
+                        s.skip_bytes(start);
+                        let (e, w) = s.decode_quoted_printable_mime(boundary);
+                        (e, w.into_owned(), s.offset())
+                    }) else {
+                        continue;
+                    };
+                    let want_pos = if want_end == usize::MAX {
+                        start
+                    } else {
+                        offset
+                    };
+                    let mut pos = start;
+                    let (end, got) = quoted_printable(input, &mut pos, needle, true);
+                    assert_eq!(end, want_end, "{input:?}");
+                    assert_eq!(pos, want_pos, "{input:?}");
+                    if end != usize::MAX {
+                        assert_eq!(got, want, "{input:?}");
+                        let mut pos2 = start;
+                        assert_eq!(quoted_printable(input, &mut pos2, needle, false).0, end);
+                        assert_eq!(pos2, pos);
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn ascii_in_single_byte_charsets() {
+        let ascii: Vec<u8> = (0u8..128).collect();
+        for label in [
+            "iso-8859-1",
+            "ISO-8859-15",
+            "iso8859-2",
+            "windows-1252",
+            "Windows-1250",
+            "cp1251",
+            "cp1258",
+            "koi8-r",
+            "KOI8-U",
+            "us-ascii",
+            "US_ASCII",
+            "ascii",
+            "latin1",
+            "iso_8859_7",
+        ] {
+            assert!(extends_ascii(label), "{label}");
+            let decoder = charset_decoder(label.as_bytes()).expect(label);
+            assert_eq!(decoder(&ascii).as_bytes(), &ascii[..], "{label}");
+            let all: Vec<u8> = (0u8..=255)
+                .chain(b"a\xe9b\xff\xfe c\xef\xbb\xbfd\xfe\xff".iter().copied())
+                .collect();
+            assert_eq!(single_byte(&all, decoder), decoder(&all), "{label}");
+        }
+        // every label of those families mail-parser knows
+        for family in [
+            "iso-8859-",
+            "iso8859-",
+            "windows-125",
+            "cp125",
+            "iso_8859_",
+            "iso8859_",
+        ] {
+            for n in 0..20 {
+                let label = format!("{family}{n}");
+                if let Some(decoder) = charset_decoder(label.as_bytes()) {
+                    assert!(extends_ascii(&label), "{label}");
+                    assert_eq!(decoder(&ascii).as_bytes(), &ascii[..], "{label}");
+                    let all: Vec<u8> = (0u8..=255).rev().chain(0..=255).collect();
+                    assert_eq!(single_byte(&all, decoder), decoder(&all), "{label}");
+                }
+            }
+        }
+        for label in ["koi8-ru", "koi8-t", "koi8-r", "koi8-u"] {
+            if let Some(decoder) = charset_decoder(label.as_bytes()) {
+                assert_eq!(decoder(&ascii).as_bytes(), &ascii[..], "{label}");
+            }
+        }
+        assert!(!extends_ascii("iso-2022-jp"));
+        assert!(!extends_ascii("utf-7"));
+    }
+
+    #[test]
+    fn base64_extent_as_mail_parser() {
+        const PIECES: &[&str] = &[
+            "QUJD", "QQ==", "Q", "=", "\n", "\r", " ", "\t", "-", "--", "--b", "\n--b", "*", "_",
+            "\u{e9}", "+/", "--bb", "\x0c", "\n--b--",
+        ];
+        generated(PIECES, 50_000, |input| {
+            for needle in [&b"--b"[..], b""] {
+                for start in [0, 1] {
+                    if start > input.len() {
+                        continue;
+                    }
+                    let boundary = needle.get(2..).unwrap_or_default();
+                    let mut s = MessageStream::new(input);
+                    s.skip_bytes(start);
+                    let (want_end, _) = s.decode_base64_mime(boundary);
+                    let mut pos = start;
+                    let (end, _) = base64_extent(input, &mut pos, needle);
+                    assert_eq!(end, want_end, "{input:?}");
+                    if end != usize::MAX {
+                        assert_eq!(pos, s.offset(), "{input:?}");
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn plain_parts_as_mail_parser() {
+        const PIECES: &[&str] = &["a", "\n", "-", "--", "--b", "\n--b", "--b--", " ", "\r\n"];
+        generated(PIECES, 20_000, |input| {
+            let mut s = MessageStream::new(input);
+            let (want_end, want) = s.mime_part(b"b");
+            let mut pos = 0;
+            let (end, got) = mime_part(input, &mut pos, b"--b");
+            assert_eq!(end, want_end, "{input:?}");
+            if end != usize::MAX {
+                assert_eq!(got, &want[..], "{input:?}");
+                assert_eq!(pos, s.offset(), "{input:?}");
+            }
+        });
     }
 }
