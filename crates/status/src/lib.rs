@@ -558,7 +558,7 @@ impl fmt::Debug for Classifier {
     }
 }
 
-const RULES_TOML: &str = include_str!("../data/rules.toml");
+pub(crate) const RULES_TOML: &str = include_str!("../data/rules.toml");
 
 // The built-in data is checked by tests; should it ever fail to compile, classification falls
 // back to "undefined"/"onhold" rather than panicking.

@@ -285,6 +285,9 @@ impl std::fmt::Debug for RuleSet {
 /// regex is reported there; the built-in ones are checked by the crate's tests.
 pub(crate) struct LazyRegex {
     pattern: String,
+    /// What every match needs (see [`regex_needs`]): checked before the regex is built or run,
+    /// so that most regexes whose gate occurred are still neither built nor run.
+    needs: Vec<Vec<String>>,
     built: std::sync::OnceLock<Option<Regex>>,
 }
 
@@ -301,7 +304,15 @@ impl LazyRegex {
 
     /// Whether the regex matches; a regex that does not build (impossible for checked data)
     /// matches nothing.
-    fn is_match(&self, text: &[u8]) -> bool {
+    fn is_match(&self, text: &str) -> bool {
+        if !self
+            .needs
+            .iter()
+            .all(|alts| alts.iter().any(|a| text.contains(a.as_str())))
+        {
+            return false;
+        }
+        let text = text.as_bytes();
         self.built
             .get_or_init(|| Self::build(&self.pattern).ok())
             .as_ref()
@@ -314,7 +325,7 @@ impl LazyRegex {
 /// so that regexes of rules the walk never reaches are neither built nor run.
 pub(crate) struct TextHits<'a> {
     set: &'a RuleSet,
-    normalised: &'a [u8],
+    normalised: &'a str,
     /// Per rule: one of its phrases occurs.
     text: Vec<bool>,
     unless: Vec<bool>,
@@ -592,6 +603,7 @@ impl RuleSet {
             }
             let lazy = LazyRegex {
                 pattern: re.clone(),
+                needs: regex_needs(re),
                 built,
             };
             compiled.push((lazy, idx, gated[compiled.len()]));
@@ -633,7 +645,7 @@ impl RuleSet {
         let n = self.rules.len();
         let mut hits = TextHits {
             set: self,
-            normalised: normalised.as_bytes(),
+            normalised,
             text: vec![false; n],
             unless: vec![false; n],
             gate_hit: vec![false; self.regexes.len()],
@@ -862,6 +874,174 @@ pub(crate) fn regex_gate(re: &str) -> Option<String> {
     (best.len() >= 3 && !best.contains("  ")).then_some(best)
 }
 
+/// Literals that every match of `re` contains, as a conjunction of alternatives: each inner list
+/// holds strings one of which occurs in any text `re` matches (lower case, as in the normalised
+/// text). Read from the top level of the pattern only: runs of plain characters (as in
+/// [`regex_gate`]) and groups that are a plain alternation of such runs (`(?:full|quota)`), not
+/// made optional by a quantifier. Conservative: a pattern it cannot read (a top-level `|`, flags,
+/// escapes other than the simple ones) needs nothing, and anything unclear is left out.
+pub(crate) fn regex_needs(re: &str) -> Vec<Vec<String>> {
+    let b = re.as_bytes();
+    let mut needs: Vec<Vec<String>> = Vec::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, needs: &mut Vec<Vec<String>>| {
+        if !run.is_empty() {
+            needs.push(vec![std::mem::take(run)]);
+        }
+    };
+    // the literal an escape `\c` stands for; Err(()) for an escape not read here
+    let escaped = |e: u8| -> Result<Option<u8>, ()> {
+        if b".()[]{}|?*+^$\\-/ ".contains(&e) {
+            Ok(Some(e))
+        } else if b"bBdDsSwWAz".contains(&e) {
+            Ok(None)
+        } else {
+            Err(())
+        }
+    };
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'|' => return Vec::new(),
+            b'[' => {
+                flush(&mut run, &mut needs);
+                let mut j = i + 1;
+                if b.get(j) == Some(&b'^') {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < b.len() && b[j] != b']' {
+                    if b[j] == b'\\' {
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                i = j + 1;
+            }
+            b'(' => {
+                flush(&mut run, &mut needs);
+                // the group's end, and whether it is a plain alternation of literals
+                let mut j = i + 1;
+                let mut plain = true;
+                if b.get(j) == Some(&b'?') {
+                    if b.get(j + 1) == Some(&b':') {
+                        j += 2;
+                    } else {
+                        // flags `(?i)`, named groups, ...: not read
+                        return Vec::new();
+                    }
+                }
+                let mut depth = 1usize;
+                let mut alts: Vec<String> = vec![String::new()];
+                while j < b.len() && depth > 0 {
+                    match b[j] {
+                        b'\\' => {
+                            match b.get(j + 1).map(|&e| escaped(e)) {
+                                Some(Ok(Some(l))) if depth == 1 => {
+                                    if let Some(a) = alts.last_mut() {
+                                        a.push(l.to_ascii_lowercase() as char);
+                                    }
+                                }
+                                Some(Ok(_)) => plain = false,
+                                _ => return Vec::new(),
+                            }
+                            j += 2;
+                            continue;
+                        }
+                        b'(' => {
+                            depth += 1;
+                            plain = false;
+                        }
+                        b')' => depth -= 1,
+                        b'[' => {
+                            plain = false;
+                            // skip the class (a `]` first in it is literal)
+                            j += 1;
+                            if b.get(j) == Some(&b'^') {
+                                j += 1;
+                            }
+                            if b.get(j) == Some(&b']') {
+                                j += 1;
+                            }
+                            while j < b.len() && b[j] != b']' {
+                                if b[j] == b'\\' {
+                                    j += 1;
+                                }
+                                j += 1;
+                            }
+                        }
+                        b'|' if depth == 1 => alts.push(String::new()),
+                        b'.' | b'?' | b'*' | b'+' | b'{' | b'}' | b'^' | b'$' | b'|' => {
+                            plain = false
+                        }
+                        l if l.is_ascii() && !l.is_ascii_control() => {
+                            if depth == 1
+                                && let Some(a) = alts.last_mut()
+                            {
+                                a.push(l.to_ascii_lowercase() as char);
+                            }
+                        }
+                        _ => plain = false,
+                    }
+                    j += 1;
+                }
+                if depth > 0 {
+                    return Vec::new();
+                }
+                i = j;
+                // a group made optional (or repeated from zero) is needed by nothing
+                let optional = match b.get(i) {
+                    Some(b'?' | b'*') => true,
+                    Some(b'{') => !matches!(b.get(i + 1), Some(b'1'..=b'9')),
+                    _ => false,
+                };
+                if plain && !optional && alts.iter().all(|a| !a.is_empty()) {
+                    needs.push(alts);
+                }
+            }
+            b'\\' => {
+                match b.get(i + 1).map(|&e| escaped(e)) {
+                    Some(Ok(Some(l))) => run.push(l.to_ascii_lowercase() as char),
+                    Some(Ok(None)) => flush(&mut run, &mut needs),
+                    _ => return Vec::new(),
+                }
+                i += 2;
+            }
+            b'.' | b'^' | b'$' => {
+                flush(&mut run, &mut needs);
+                i += 1;
+            }
+            b'?' | b'*' | b'{' => {
+                // the previous char is optional (or counted): drop it from the run
+                run.pop();
+                flush(&mut run, &mut needs);
+                if c == b'{' {
+                    while i < b.len() && b[i] != b'}' {
+                        i += 1;
+                    }
+                }
+                i += 1;
+            }
+            b'+' | b')' => {
+                flush(&mut run, &mut needs);
+                i += 1;
+            }
+            c if c.is_ascii() && !c.is_ascii_control() => {
+                run.push(c.to_ascii_lowercase() as char);
+                i += 1;
+            }
+            _ => return Vec::new(),
+        }
+    }
+    flush(&mut run, &mut needs);
+    // the text is whitespace-collapsed: leave out anything with a doubled space
+    needs.retain(|alts| alts.iter().all(|a| !a.contains("  ")));
+    needs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -895,6 +1075,165 @@ mod tests {
             let g = regex_gate(re).unwrap();
             assert!(re.contains(&g), "{re} {g}");
         }
+    }
+
+    #[test]
+    fn regex_needs_are_required_literals() {
+        let v = |x: &[&[&str]]| -> Vec<Vec<String>> {
+            x.iter()
+                .map(|a| a.iter().map(|s| s.to_string()).collect())
+                .collect()
+        };
+        assert_eq!(
+            regex_needs(r"\buser .{1,80} (?:does not exist|unknown)"),
+            v(&[&["user "], &[" "], &["does not exist", "unknown"]])
+        );
+        assert_eq!(
+            regex_needs(r"exceed(?:s|ed)? (?:the|his)? ?(?:Mailbox|disk) (?:quota|limit)"),
+            v(&[
+                &["exceed"],
+                &[" "],
+                &["mailbox", "disk"],
+                &[" "],
+                &["quota", "limit"]
+            ])
+        );
+        assert_eq!(
+            regex_needs(r"mail score \(.{1,20}\) over "),
+            v(&[&["mail score ("], &[") over "]])
+        );
+        assert_eq!(
+            regex_needs(r"<[^>]{1,128}> ?(?:\.\.\.)? ?(?:not found|no such user)"),
+            v(&[&["<"], &[">"], &["not found", "no such user"]])
+        );
+        assert_eq!(
+            regex_needs(r"\bspf\b.{0,40}\b(fail|hard[a-z]+)\b"),
+            v(&[&["spf"]])
+        );
+        assert_eq!(regex_needs(r"ab+cd"), v(&[&["ab"], &["cd"]]));
+        assert_eq!(
+            regex_needs(r"x(?:a|b){2,3}y"),
+            v(&[&["x"], &["a", "b"], &["y"]])
+        );
+        assert_eq!(regex_needs(r"x(?:a|b){0,3}y"), v(&[&["x"], &["y"]]));
+        assert_eq!(regex_needs(r"x(?:a|)y"), v(&[&["x"], &["y"]]));
+        assert!(regex_needs(r"abc|defgh").is_empty());
+        assert!(regex_needs(r"(?i)abc").is_empty());
+        assert!(regex_needs(r"\x41bcdef").is_empty());
+        // every built-in regex: its needs hold on the texts it matches among the rules'
+        // own phrases and regex literals joined
+        let set = RuleSet::compile(&[("rules.toml", crate::RULES_TOML)]).unwrap();
+        for (re, _, _) in &set.regexes {
+            let built = LazyRegex::build(&re.pattern).unwrap();
+            let mut matched = 0;
+            for sample in regex_samples(&re.pattern) {
+                if built.is_match(sample.as_bytes()) {
+                    matched += 1;
+                    assert!(re.is_match(&sample), "{} on {sample:?}", re.pattern);
+                }
+            }
+            // the samples do exercise the regex
+            assert!(matched > 0, "{}", re.pattern);
+        }
+    }
+
+    /// Texts a regex matches (most of the time): one per choice of alternatives and of optional
+    /// parts, each class and `.` written as one plain character.
+    fn regex_samples(re: &str) -> Vec<String> {
+        // one alternative of the sequence from `i` to its `)` or the end; returns the text
+        // and where the sequence ends
+        fn seq(b: &[u8], mut i: usize, k: usize, opt: bool, dot: &str) -> (String, usize) {
+            let mut alts = vec![String::new()];
+            while i < b.len() && b[i] != b')' {
+                let atom: String;
+                match b[i] {
+                    b'|' => {
+                        alts.push(String::new());
+                        i += 1;
+                        continue;
+                    }
+                    b'(' => {
+                        i += 1;
+                        if b.get(i) == Some(&b'?') {
+                            i += 2;
+                        }
+                        let (t, j) = seq(b, i, k, opt, dot);
+                        atom = t;
+                        i = j + 1;
+                    }
+                    b'[' => {
+                        let neg = b.get(i + 1) == Some(&b'^');
+                        let first = b[i + 1 + neg as usize];
+                        atom = if neg {
+                            "x".into()
+                        } else {
+                            (first as char).to_string()
+                        };
+                        while b[i] != b']' {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    b'\\' => {
+                        atom = match b[i + 1] {
+                            b'd' => "1".into(),
+                            b'S' | b'w' => "x".into(),
+                            b's' => " ".into(),
+                            b'b' | b'B' => String::new(),
+                            e => (e as char).to_string(),
+                        };
+                        i += 2;
+                    }
+                    b'.' => {
+                        atom = dot.into();
+                        i += 1;
+                    }
+                    c => {
+                        atom = (c.to_ascii_lowercase() as char).to_string();
+                        i += 1;
+                    }
+                }
+                let mut times = 1;
+                match b.get(i) {
+                    Some(b'?' | b'*') => {
+                        times = usize::from(opt);
+                        i += 1;
+                    }
+                    Some(b'+') => i += 1,
+                    Some(b'{') => {
+                        let close = i + b[i..].iter().position(|&c| c == b'}').unwrap_or(0);
+                        let min: usize = std::str::from_utf8(&b[i + 1..close])
+                            .ok()
+                            .and_then(|r| r.split(',').next()?.parse().ok())
+                            .unwrap_or(1);
+                        times = min.max(usize::from(opt));
+                        i = close + 1;
+                    }
+                    _ => {}
+                }
+                if let Some(a) = alts.last_mut() {
+                    a.push_str(&atom.repeat(times));
+                }
+            }
+            let n = alts.len();
+            (alts.swap_remove(k % n), i)
+        }
+        let mut out = Vec::new();
+        for (k, opt, dot) in (0..8).flat_map(|k| {
+            [
+                (k, false, "x"),
+                (k, true, "x"),
+                (k, false, " "),
+                (k, true, " "),
+            ]
+        }) {
+            {
+                let (t, _) = seq(re.as_bytes(), 0, k, opt, dot);
+                out.push(t.clone());
+                out.push(format!("550 5.1.1 {t} end"));
+            }
+        }
+        out
     }
 
     #[test]
