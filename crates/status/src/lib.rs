@@ -614,10 +614,12 @@ impl Classifier {
         let rs = &self.rules;
         let temporality = temporality_of(reply, ctx);
         let normalised = match_text(reply);
-        let providers = provider::providers().detect(
+        // one automaton pass: the rules' phrases and the providers' markers
+        let hits = rs.text_hits(&normalised);
+        let providers = provider::providers().detect_with_markers(
             ctx.remote_host.as_deref(),
             ctx.recipient_domain.as_deref(),
-            &normalised,
+            hits.markers.iter().copied(),
         );
         let finish = |reason: Reason, rule: &str, topic: Option<&str>, provider: Option<&str>| {
             let hard = if rs.not_bounce.contains(&reason) {
@@ -645,7 +647,6 @@ impl Classifier {
         {
             return finish(p, "preset", None, None);
         }
-        let hits = rs.text_hits(&normalised);
         let facts = rules::Facts {
             status: reply.status,
             code: reply.code,
@@ -681,6 +682,10 @@ impl Classifier {
 
 /// The text the rules see: "CODE STATUS text", lower-cased, whitespace collapsed.
 fn match_text(reply: &Reply) -> String {
+    let text = parse::truncate(&reply.text, parse::MAX_REPLY_LEN);
+    if text.is_ascii() {
+        return match_text_ascii(reply.code, reply.status, text);
+    }
     let mut t = String::with_capacity(reply.text.len() + 16);
     if let Some(c) = reply.code {
         t.push_str(&c.to_string());
@@ -692,6 +697,54 @@ fn match_text(reply: &Reply) -> String {
     }
     t.push_str(parse::truncate(&reply.text, parse::MAX_REPLY_LEN));
     parse::collapse_ws(&t.to_lowercase())
+}
+
+/// [`match_text`] of an ASCII text in one pass: the same as lower-casing "CODE STATUS text" and
+/// collapsing its whitespace (see `parse::collapse_ws`).
+fn match_text_ascii(code: Option<u16>, status: Option<EnhancedStatus>, text: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(text.len() + 16);
+    let number = |n: u16, out: &mut Vec<u8>| {
+        let mut digits = [0u8; 5];
+        let mut k = digits.len();
+        let mut n = n;
+        loop {
+            k -= 1;
+            digits[k] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[k..]);
+    };
+    // the prefix: digits and dots, each part followed by one space
+    if let Some(c) = code {
+        number(c, &mut out);
+        out.push(b' ');
+    }
+    if let Some(s) = status {
+        number(s.class.into(), &mut out);
+        out.push(b'.');
+        number(s.subject, &mut out);
+        out.push(b'.');
+        number(s.detail, &mut out);
+        out.push(b' ');
+    }
+    // a space pending from the prefix is written before the text's first non-space byte
+    let mut space = out.pop().is_some();
+    for &b in text.as_bytes() {
+        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0) {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(b' ');
+            }
+            space = false;
+            out.push(b.to_ascii_lowercase());
+        }
+    }
+    // ASCII in, ASCII out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Temporary or permanent, from the enhanced status class, else the basic code, else the DSN
@@ -766,6 +819,68 @@ mod tests {
         );
         assert_eq!(r.code, Some(550));
         assert_eq!(r.status, Some(EnhancedStatus::new(5, 1, 1)));
+    }
+
+    /// The one-pass ASCII [`match_text`] equals the general one.
+    #[test]
+    fn match_text_ascii_is_match_text() {
+        let general = |r: &Reply| {
+            let mut t = String::new();
+            if let Some(c) = r.code {
+                t.push_str(&c.to_string());
+                t.push(' ');
+            }
+            if let Some(s) = r.status {
+                t.push_str(&s.to_string());
+                t.push(' ');
+            }
+            t.push_str(&r.text);
+            parse::collapse_ws(&t.to_lowercase())
+        };
+        for text in [
+            "",
+            " ",
+            "  User\tUnknown \r\n",
+            "Mailbox FULL\0x",
+            "a",
+            "\x0b\x0cQuota ",
+        ] {
+            for code in [None, Some(550), Some(0), Some(65535)] {
+                for status in [None, Some(EnhancedStatus::new(5, 7, 606))] {
+                    let r = Reply {
+                        code,
+                        status,
+                        text: text.to_string(),
+                        command: None,
+                    };
+                    assert_eq!(match_text(&r), general(&r), "{r:?}");
+                }
+            }
+        }
+    }
+
+    /// The markers found by the rules' automaton give what `Providers::detect` finds with its
+    /// own.
+    #[test]
+    fn markers_in_the_rules_automaton_detect_the_same() {
+        let p = provider::providers();
+        let rs = &Classifier::builtin().rules;
+        let mut texts: Vec<String> = p.markers.clone();
+        texts.push(p.markers.join(" "));
+        texts.push(p.markers.iter().rev().cloned().collect::<Vec<_>>().join(""));
+        texts.push(p.markers.concat());
+        for (i, a) in p.markers.iter().enumerate() {
+            let b = &p.markers[(i * 7 + 3) % p.markers.len()];
+            texts.push(format!("550 5.7.1 {b}{a} {a}{b}"));
+        }
+        for t in &texts {
+            let hits = rs.text_hits(t);
+            assert_eq!(
+                p.detect_with_markers(None, None, hits.markers.iter().copied()),
+                p.detect(None, None, t),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]

@@ -148,8 +148,13 @@ fn ends_with_label(name: &[u8], suffix: &[u8], or_equal: bool) -> bool {
 pub struct Providers {
     /// The providers, in file order.
     pub list: Vec<Provider>,
-    markers: Option<AhoCorasick>,
+    /// The marker phrases (lower case), in file order ...
+    pub(crate) markers: Vec<String>,
+    /// ... the provider (index into `list`) of each ...
     marker_owner: Vec<usize>,
+    /// ... and their automaton, built on the first [`Providers::detect`]: the classifier finds
+    /// the markers in its own automaton pass (see [`Providers::detect_with_markers`]).
+    marker_ac: std::sync::OnceLock<Option<AhoCorasick>>,
     /// Providers (indices into `list`) by host suffix (without the leading dot).
     by_host: HashMap<String, Vec<usize>>,
     /// Providers by recipient domain written as is.
@@ -253,28 +258,30 @@ impl Providers {
                 notes,
             });
         }
-        let markers = if markers.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .build(&markers)
-                    .map_err(|e| DataError::Rule {
-                        file: "providers.toml".into(),
-                        rule: "markers".into(),
-                        message: e.to_string(),
-                    })?,
-            )
-        };
+        let marker_ac = std::sync::OnceLock::new();
+        if !markers.is_empty() {
+            // checked here; built again on first use
+            Self::marker_automaton(&markers).map_err(|e| DataError::Rule {
+                file: "providers.toml".into(),
+                rule: "markers".into(),
+                message: e.to_string(),
+            })?;
+        }
         Ok(Self {
             list,
             markers,
             marker_owner,
+            marker_ac,
             by_host,
             by_domain,
             by_domain_suffix,
         })
+    }
+
+    fn marker_automaton(markers: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(markers)
     }
 
     /// A provider by id.
@@ -289,6 +296,30 @@ impl Providers {
         remote_host: Option<&str>,
         domain: Option<&str>,
         lower_text: &str,
+    ) -> Vec<String> {
+        let ac = self
+            .marker_ac
+            .get_or_init(|| {
+                (!self.markers.is_empty())
+                    .then(|| Self::marker_automaton(&self.markers).ok())
+                    .flatten()
+            })
+            .as_ref();
+        let hits = ac
+            .into_iter()
+            .flat_map(|ac| ac.find_overlapping_iter(lower_text))
+            .map(|m| m.pattern().as_usize());
+        self.detect_with_markers(remote_host, domain, hits)
+    }
+
+    /// [`Providers::detect`] with the marker phrases already found: `marker_hits` are indices
+    /// into `markers`, in the order an overlapping Aho-Corasick search reports them (by end
+    /// position, then longest first).
+    pub(crate) fn detect_with_markers(
+        &self,
+        remote_host: Option<&str>,
+        domain: Option<&str>,
+        marker_hits: impl Iterator<Item = usize>,
     ) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let mut push = |id: &str| {
@@ -321,9 +352,9 @@ impl Providers {
                 push(&self.list[i].id);
             }
         }
-        if let Some(ac) = &self.markers {
-            for m in ac.find_overlapping_iter(lower_text) {
-                push(&self.list[self.marker_owner[m.pattern().as_usize()]].id);
+        for k in marker_hits {
+            if let Some(p) = self.marker_owner.get(k).and_then(|&i| self.list.get(i)) {
+                push(&p.id);
             }
         }
         out
@@ -333,8 +364,9 @@ impl Providers {
 static PROVIDERS: LazyLock<Providers> = LazyLock::new(|| {
     Providers::load().unwrap_or(Providers {
         list: Vec::new(),
-        markers: None,
+        markers: Vec::new(),
         marker_owner: Vec::new(),
+        marker_ac: std::sync::OnceLock::new(),
         by_host: HashMap::new(),
         by_domain: HashMap::new(),
         by_domain_suffix: HashMap::new(),

@@ -259,8 +259,14 @@ pub(crate) struct RuleSet {
     gate_start: usize,
     /// ... which is `regexes[gate_regex[k]]`.
     gate_regex: Vec<usize>,
+    /// The providers' marker phrases are the automaton's patterns from this index on (in the
+    /// order of `Providers::markers`): one pass finds the rules' phrases and the markers.
+    marker_start: usize,
     /// Per rule: the indices of its regexes in `regexes`.
     rule_regexes: Vec<Vec<usize>>,
+    /// Per phase (by discriminant): the indices of its rules (contiguous: the rules are sorted
+    /// by phase).
+    phases: [std::ops::Range<usize>; 4],
     pub hard: Vec<Reason>,
     pub hard_unless_transient: Vec<Reason>,
     pub not_bounce: Vec<Reason>,
@@ -326,22 +332,38 @@ impl LazyRegex {
 pub(crate) struct TextHits<'a> {
     set: &'a RuleSet,
     normalised: &'a str,
-    /// Per rule: one of its phrases occurs.
-    text: Vec<bool>,
-    unless: Vec<bool>,
-    /// Per regex: its gate phrase occurs (meaningless for ungated regexes).
-    gate_hit: Vec<bool>,
-    /// Per rule: whether one of its regexes matches; filled lazily.
-    regex_memo: std::cell::RefCell<Vec<Option<bool>>>,
-    /// Per reason (by discriminant): whether a text rule of that reason holds; filled lazily.
-    reason_memo: std::cell::RefCell<Vec<Option<bool>>>,
+    /// Per rule (`HIT_*` bits): one of its phrases occurs, one of its `unless` phrases occurs,
+    /// whether one of its regexes matches (filled lazily); then per regex (after the rules):
+    /// its gate phrase occurs (meaningless for ungated regexes). One allocation per text.
+    flags: Vec<Cell<u8>>,
+    /// Per reason (by discriminant): whether a text rule of that reason holds; filled lazily
+    /// (`MEMO_*`).
+    reason_memo: [Cell<u8>; REASONS],
+    /// The providers' markers found (indices into `Providers::markers`), in the order the
+    /// overlapping search reports them.
+    pub markers: Vec<usize>,
 }
+
+use std::cell::Cell;
+
+const REASONS: usize = Reason::ALL.len();
+/// A phrase of the rule occurs.
+const HIT_TEXT: u8 = 1;
+/// An `unless` phrase of the rule occurs.
+const HIT_UNLESS: u8 = 2;
+/// The rule's regexes were run (then `HIT_REGEX` tells whether one matched).
+const HIT_REGEX_KNOWN: u8 = 4;
+const HIT_REGEX: u8 = 8;
+/// A regex's gate phrase occurs.
+const HIT_GATE: u8 = 16;
+const MEMO_KNOWN: u8 = 1;
+const MEMO_TRUE: u8 = 2;
 
 impl TextHits<'_> {
     /// Rule `i`'s text condition when it is known without running a regex: `Some(true)` when a
     /// phrase occurs, `Some(false)` when none does and the rule has no regex.
     fn text_known(&self, i: usize) -> Option<bool> {
-        if self.text.get(i).copied().unwrap_or(false) {
+        if self.flag(i) & HIT_TEXT != 0 {
             return Some(true);
         }
         match self.set.rule_regexes.get(i) {
@@ -353,27 +375,32 @@ impl TextHits<'_> {
     /// Whether rule `i`'s text condition holds: one of its phrases occurs or one of its regexes
     /// matches (a gated regex whose gate phrase is absent cannot match and is not run).
     pub fn text(&self, i: usize) -> bool {
-        if self.text.get(i).copied().unwrap_or(false) {
+        let f = self.flag(i);
+        if f & HIT_TEXT != 0 {
             return true;
+        }
+        if f & HIT_REGEX_KNOWN != 0 {
+            return f & HIT_REGEX != 0;
         }
         let Some(list) = self.set.rule_regexes.get(i).filter(|l| !l.is_empty()) else {
             return false;
         };
-        if let Some(Some(known)) = self.regex_memo.borrow().get(i) {
-            return *known;
-        }
+        let rules = self.set.rules.len();
         let matched = list.iter().any(|&k| {
             let (re, _, gated) = &self.set.regexes[k];
-            (!*gated || self.gate_hit.get(k).copied().unwrap_or(false))
-                && re.is_match(self.normalised)
+            (!*gated || self.flag(rules + k) & HIT_GATE != 0) && re.is_match(self.normalised)
         });
-        if let Some(m) = self.regex_memo.borrow_mut().get_mut(i) {
-            *m = Some(matched);
+        if let Some(c) = self.flags.get(i) {
+            c.set(f | HIT_REGEX_KNOWN | if matched { HIT_REGEX } else { 0 });
         }
         matched
     }
     pub fn unless(&self, i: usize) -> bool {
-        self.unless.get(i).copied().unwrap_or(false)
+        self.flag(i) & HIT_UNLESS != 0
+    }
+    /// The `HIT_*` bits of rule `i` (or of regex `i - rules`).
+    fn flag(&self, i: usize) -> u8 {
+        self.flags.get(i).map_or(0, Cell::get)
     }
 }
 
@@ -387,7 +414,9 @@ impl RuleSet {
             regexes: Vec::new(),
             gate_start: 0,
             gate_regex: Vec::new(),
+            marker_start: 0,
             rule_regexes: Vec::new(),
+            phases: [0..0, 0..0, 0..0, 0..0],
             hard: Vec::new(),
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
@@ -572,6 +601,8 @@ impl RuleSet {
                 gated[k] = true;
             }
         }
+        let marker_start = phrases.len();
+        phrases.extend(crate::provider::providers().markers.iter().cloned());
         let phrases_ac = if phrases.is_empty() {
             None
         } else {
@@ -623,14 +654,22 @@ impl RuleSet {
                 list.push(i);
             }
         }
+        let mut phases = [0..0, 0..0, 0..0, 0..0];
+        for (slot, range) in phases.iter_mut().enumerate() {
+            let start = rules.partition_point(|r| (r.phase as usize) < slot);
+            let end = rules.partition_point(|r| (r.phase as usize) <= slot);
+            *range = start..end;
+        }
         Ok(Self {
             by_reason,
+            phases,
             rules,
             phrases: phrases_ac,
             phrase_owner,
             regexes: compiled,
             gate_start,
             gate_regex,
+            marker_start,
             rule_regexes,
             hard: list(&reasons.hard)?,
             hard_unless_transient: list(&reasons.hard_unless_transient)?,
@@ -643,35 +682,36 @@ impl RuleSet {
     /// regexes are run on demand by [`TextHits::text`].
     pub(crate) fn text_hits<'a>(&'a self, normalised: &'a str) -> TextHits<'a> {
         let n = self.rules.len();
-        let mut hits = TextHits {
-            set: self,
-            normalised,
-            text: vec![false; n],
-            unless: vec![false; n],
-            gate_hit: vec![false; self.regexes.len()],
-            regex_memo: std::cell::RefCell::new(vec![None; n]),
-            reason_memo: std::cell::RefCell::new(vec![None; Reason::ALL.len()]),
-        };
+        let mut flags = vec![Cell::new(0u8); n + self.regexes.len()];
+        let mut markers = Vec::new();
         if let Some(ac) = &self.phrases {
             for m in ac.find_overlapping_iter(normalised) {
                 let p = m.pattern().as_usize();
+                if p >= self.marker_start {
+                    markers.push(p - self.marker_start);
+                    continue;
+                }
                 if p >= self.gate_start {
                     if let Some(&k) = self.gate_regex.get(p - self.gate_start)
-                        && let Some(g) = hits.gate_hit.get_mut(k)
+                        && let Some(g) = flags.get_mut(n + k)
                     {
-                        *g = true;
+                        *g.get_mut() |= HIT_GATE;
                     }
                     continue;
                 }
                 let (rule, is_unless) = self.phrase_owner[p];
-                if is_unless {
-                    hits.unless[rule] = true;
-                } else {
-                    hits.text[rule] = true;
+                if let Some(f) = flags.get_mut(rule) {
+                    *f.get_mut() |= if is_unless { HIT_UNLESS } else { HIT_TEXT };
                 }
             }
         }
-        hits
+        TextHits {
+            set: self,
+            normalised,
+            flags,
+            reason_memo: [const { Cell::new(0) }; REASONS],
+            markers,
+        }
     }
 
     /// True when a text rule of `reason` (primary or secondary) holds on its own: its text and
@@ -679,15 +719,16 @@ impl RuleSet {
     /// Memoised per text (in `hits`): each reason is worked out at most once per reply.
     fn reason_text_matched(&self, facts: &Facts<'_>, hits: &TextHits, reason: Reason) -> bool {
         let slot = reason as usize;
-        if let Some(Some(known)) = hits.reason_memo.borrow().get(slot) {
-            return *known;
+        let memo = hits.reason_memo.get(slot).map_or(0, Cell::get);
+        if memo & MEMO_KNOWN != 0 {
+            return memo & MEMO_TRUE != 0;
         }
         let matched = self.by_reason.get(slot).is_some_and(|list| {
             list.iter()
                 .any(|&i| hits.text(i) && self.holds(i, facts, hits, false))
         });
-        if let Some(m) = hits.reason_memo.borrow_mut().get_mut(slot) {
-            *m = Some(matched);
+        if let Some(m) = hits.reason_memo.get(slot) {
+            m.set(MEMO_KNOWN | if matched { MEMO_TRUE } else { 0 });
         }
         matched
     }
@@ -773,8 +814,11 @@ impl RuleSet {
         facts: &Facts<'_>,
         hits: &TextHits,
     ) -> Option<usize> {
-        (0..self.rules.len())
-            .find(|&i| self.rules[i].phase == phase && self.holds(i, facts, hits, true))
+        // the rules are in phase order (see `compile_with`)
+        let range = self.phases.get(phase as usize).cloned().unwrap_or(0..0);
+        range
+            .into_iter()
+            .find(|&i| self.holds(i, facts, hits, true))
     }
 }
 
