@@ -311,10 +311,25 @@ fn field_end(data: &[u8], start: usize) -> usize {
 }
 
 /// The first `--boundary` at or after `from` (`needle` is `--` and the boundary): the index of
-/// its first dash. mail-parser looks for it anywhere, not only at a line start.
+/// its first dash. mail-parser looks for it anywhere, not only at a line start. The searcher of
+/// the last needle is kept (a message's parts share their boundary; building one costs about
+/// as much as searching a part).
 fn find_boundary(data: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    use std::cell::RefCell;
+    thread_local! {
+        static FINDER: RefCell<Option<memchr::memmem::Finder<'static>>> =
+            const { RefCell::new(None) };
+    }
     let hay = data.get(from..)?;
-    memchr::memmem::find(hay, needle).map(|i| from + i)
+    FINDER
+        .with(|f| {
+            let mut f = f.borrow_mut();
+            if f.as_ref().is_none_or(|f| f.needle() != needle) {
+                *f = Some(memchr::memmem::Finder::new(needle).into_owned());
+            }
+            f.as_ref().and_then(|f| f.find(hay))
+        })
+        .map(|i| from + i)
 }
 
 /// The end of a part body whose boundary starts at `d` (the first dash): the line break before
@@ -483,6 +498,26 @@ fn base64_extent<'a>(data: &'a [u8], pos: &mut usize, needle: &[u8]) -> (usize, 
             (data.len(), Cow::Borrowed(b""))
         }
         None => FAIL,
+    }
+}
+
+/// The types of non-text parts whose bytes the view reads (report parts, returned headers).
+fn read_as_binary(ct: &ContentType<'_>) -> bool {
+    let sub = ct.subtype().unwrap_or_default();
+    match ct.ctype() {
+        t if t.eq_ignore_ascii_case("message") => [
+            "delivery-status",
+            "global-delivery-status",
+            "feedback-report",
+            "rfc822-headers",
+            "rfc822",
+            "global",
+            "global-headers",
+        ]
+        .iter()
+        .any(|s| sub.eq_ignore_ascii_case(s)),
+        t if t.eq_ignore_ascii_case("text") => true,
+        _ => false,
     }
 }
 
@@ -732,13 +767,22 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
             continue;
         }
 
+        // the bodies the view reads: those of this message's text, message and report parts
+        // (a binary part of another type is only measured)
         let keep = nested == 0 || keep_all;
+        let wanted = keep
+            && (is_text
+                || mime == Mime::Message
+                || ct_earlier
+                    .as_ref()
+                    .or(ct_last.as_ref())
+                    .is_some_and(read_as_binary));
         let (offset_end, mut bytes) = decode(
             data,
             &mut pos,
             encoding,
             state.boundary.as_deref().unwrap_or_default(),
-            keep,
+            wanted,
         );
 
         // recovery from an invalid body, as mail-parser's
