@@ -231,6 +231,18 @@ const MAX_MIME_DEPTH: usize = 16;
 /// skipped over with a substring search for the next boundary instead of being decoded.
 /// Works on LF and CRLF line endings (CR-only input is normalised first by the caller).
 pub fn skip_large_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
+    let mut out = Vec::new();
+    if skip_large_bodies_into(raw, &mut out) {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// [`skip_large_bodies`] into `out` (cleared first; its allocation is reused): true when
+/// something was dropped and `out` holds the rest, false when nothing was (`out` then empty).
+pub(crate) fn skip_large_bodies_into(raw: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
     let mut found = Drops::default();
     entity_drops(raw, 0, 0, &mut found);
     let mut drops = found.ranges;
@@ -240,11 +252,11 @@ pub fn skip_large_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
         drops.extend(found.html);
     }
     if drops.is_empty() {
-        return Cow::Borrowed(raw);
+        return false;
     }
     drops.sort_unstable();
     let dropped: usize = drops.iter().map(|(a, b)| b - a).sum();
-    let mut out = Vec::with_capacity(raw.len().saturating_sub(dropped));
+    out.reserve(raw.len().saturating_sub(dropped));
     let mut at = 0;
     for (a, b) in drops {
         if a < at {
@@ -254,7 +266,32 @@ pub fn skip_large_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
         at = b;
     }
     out.extend_from_slice(&raw[at.min(raw.len())..]);
-    Cow::Owned(out)
+    true
+}
+
+/// [`normalize_newlines`] in place.
+pub(crate) fn normalize_newlines_in_place(buf: &mut Vec<u8>) {
+    // runs between CRs move down with copy_within; a CR becomes LF, the LF after it goes
+    let mut w = 0;
+    let mut r = 0;
+    while let Some(off) = memchr(b'\r', &buf[r..]) {
+        let cr = r + off;
+        buf.copy_within(r..cr, w);
+        w += cr - r;
+        buf[w] = b'\n';
+        w += 1;
+        r = if buf.get(cr + 1) == Some(&b'\n') {
+            cr + 2
+        } else {
+            cr + 1
+        };
+    }
+    if w < r {
+        let len = buf.len();
+        buf.copy_within(r..len, w);
+        w += len - r;
+        buf.truncate(w);
+    }
 }
 
 /// What [`skip_large_bodies`] found to drop.
@@ -506,6 +543,20 @@ mod tests {
     fn newlines() {
         assert_eq!(&*normalize_newlines(b"a\r\nb\rc\n\r\r\n"), b"a\nb\nc\n\n\n");
         assert!(matches!(normalize_newlines(b"a\nb"), Cow::Borrowed(_)));
+        for raw in [
+            &b""[..],
+            b"\r",
+            b"\r\n",
+            b"\n\r",
+            b"a\r\nb\rc\n\r\r\n",
+            b"no line end",
+            b"\r\r\n\n\rx\r",
+            b"a\nb\r\n\r\nc",
+        ] {
+            let mut buf = raw.to_vec();
+            normalize_newlines_in_place(&mut buf);
+            assert_eq!(buf, &*normalize_newlines(raw), "{raw:?}");
+        }
     }
 
     #[test]

@@ -87,9 +87,12 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
     if let Some(why) = input::binary_reason(raw) {
         return Err(BounceError::Binary(why));
     }
-    let norm = prepare(raw);
+    // the prepared copy goes into a buffer kept for the next message (a fresh allocation of
+    // the message's size cost more than filling it)
+    let mut buf = PrepareBuf::take();
+    let norm = prepare_into(raw, &mut buf.0);
     // A message saved from an mbox keeps its "From " separator line: skip it.
-    let mut body: &[u8] = &norm;
+    let mut body: &[u8] = norm;
     if body.starts_with(b"From ")
         && let Some(nl) = memchr::memchr(b'\n', body)
     {
@@ -131,6 +134,49 @@ pub fn analyze_with(raw: &[u8], opts: &Options) -> Result<Analysis, BounceError>
 // DSN building (owned by the relay engine: src/dsn_build.rs).
 mod dsn_build;
 pub use dsn_build::{DsnAction, DsnRecipient, DsnSpec, ReturnContent, build_dsn, rfc5322_date};
+
+/// A buffer for [`prepare_into`], taken from the thread's spare one and given back when
+/// dropped (kept when no larger than 1 MiB).
+struct PrepareBuf(Vec<u8>);
+
+thread_local! {
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl PrepareBuf {
+    fn take() -> Self {
+        Self(SPARE.try_with(|s| s.take()).unwrap_or_default())
+    }
+}
+
+impl Drop for PrepareBuf {
+    fn drop(&mut self) {
+        if self.0.capacity() <= 1 << 20 {
+            let v = std::mem::take(&mut self.0);
+            let _ = SPARE.try_with(|s| s.set(v));
+        }
+    }
+}
+
+/// [`prepare`] with the copy (when one is needed) made in `buf`.
+fn prepare_into<'a>(raw: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
+    if memchr::memchr(b'\n', raw).is_none() {
+        // CR-only (old Mac) input: as prepare does
+        *buf = prepare(raw).into_owned();
+        return buf;
+    }
+    if input::skip_large_bodies_into(raw, buf) {
+        input::normalize_newlines_in_place(buf);
+        return buf;
+    }
+    if memchr::memchr(b'\r', raw).is_none() {
+        return raw;
+    }
+    buf.clear();
+    buf.extend_from_slice(raw);
+    input::normalize_newlines_in_place(buf);
+    buf
+}
 
 /// LF line endings, and the bodies bounce analysis never reads (a large attachment, the body
 /// of a large returned message) skipped before any MIME decoding.
