@@ -1,5 +1,7 @@
 //! `Name: value` field blocks (message headers, RFC 3464 / RFC 5965 report fields), lenient.
 
+use std::borrow::Cow;
+
 /// An ordered list of fields, names lower-cased, values unfolded and trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
@@ -31,10 +33,68 @@ impl Fields {
             .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Header fields of a message as the view holds them: like [`Fields`], but names and values
+/// borrowed from the message where they need no change (an unfolded value, a lower-case or
+/// common name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers<'a> {
+    /// `(lower-case name, value)` in order of appearance.
+    pub list: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Headers<'a> {
+    /// The first value of `name` (case-insensitive; give it lower-case).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The first non-empty value of `name`.
+    pub fn get_nonempty(&self, name: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// All values of `name`.
+    pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.list
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
 
     /// True when there is no field.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// The same fields, owning their text.
+    pub fn into_owned(self) -> Headers<'static> {
+        Headers {
+            list: self
+                .list
+                .into_iter()
+                .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
+        }
+    }
+}
+
+impl From<Fields> for Headers<'static> {
+    fn from(f: Fields) -> Self {
+        Headers {
+            list: f
+                .list
+                .into_iter()
+                .map(|(n, v)| (Cow::Owned(n), Cow::Owned(v)))
+                .collect(),
+        }
     }
 }
 

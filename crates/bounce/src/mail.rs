@@ -11,17 +11,19 @@ use mail_parser::{ContentType, HeaderName, HeaderValue, MessageParser};
 
 use crate::mime::{self, Body, Encoding, Kind, Part, RawField};
 
-use crate::fields::{Fields, parse_header_block};
+use std::borrow::Cow;
+
+use crate::fields::{Headers, parse_header_block};
 use crate::text::normalize_text;
 
 /// Headers and identity of the message that bounced (the returned original).
 #[derive(Debug, Clone, Default)]
-pub struct Original {
+pub struct Original<'a> {
     /// Header fields of the returned message.
-    pub headers: Fields,
+    pub headers: Headers<'a>,
 }
 
-impl Original {
+impl Original<'_> {
     /// `Message-ID` without angle brackets.
     pub fn message_id(&self) -> Option<String> {
         let v = self.headers.get_nonempty("message-id")?;
@@ -38,9 +40,9 @@ impl Original {
 
 /// The view of one message.
 #[derive(Debug, Default)]
-pub struct Mail {
-    /// Top-level header fields (RFC 2047 decoded).
-    pub headers: Fields,
+pub struct Mail<'a> {
+    /// Top-level header fields (RFC 2047 decoded), borrowed from the message where they can be.
+    pub headers: Headers<'a>,
     /// `Subject:` of the report (decoded), or empty.
     pub subject: String,
     /// `From:` of the report (decoded), or empty.
@@ -58,7 +60,7 @@ pub struct Mail {
     /// Text of a `message/feedback-report` part (RFC 5965).
     pub feedback: Option<String>,
     /// Headers of the returned message, from a `message/rfc822` or `text/rfc822-headers` part.
-    pub original: Option<Original>,
+    pub original: Option<Original<'a>>,
     /// Problems noticed while reading.
     pub warnings: Vec<String>,
 }
@@ -71,7 +73,7 @@ static TEXT_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
         .default_header_text()
 });
 
-impl Mail {
+impl<'a> Mail<'a> {
     /// The first value of a top-level header (name in lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)
@@ -92,7 +94,7 @@ impl Mail {
 
     /// Builds the view from a message with LF line endings. Returns `None` when the input has
     /// no header block at all.
-    pub fn parse(raw: &[u8]) -> Option<Mail> {
+    pub fn parse(raw: &'a [u8]) -> Option<Mail<'a>> {
         let mut mail = Mail::default();
         let Some(msg) = mime::parse(raw) else {
             return Self::fallback(raw);
@@ -139,9 +141,9 @@ impl Mail {
     }
 
     /// Lenient parse for input mail-parser rejects: header block by hand, rest as text.
-    fn fallback(raw: &[u8]) -> Option<Mail> {
+    fn fallback(raw: &[u8]) -> Option<Mail<'a>> {
         let text = String::from_utf8_lossy(raw);
-        let headers = parse_header_block(&text);
+        let headers = Headers::from(parse_header_block(&text));
         if headers.is_empty() {
             return None;
         }
@@ -162,51 +164,133 @@ impl Mail {
 }
 
 /// The fields of a header block as the view holds them: names lower-cased, values unfolded
-/// and decoded as mail-parser's text parser gives them.
-fn header_fields(fields: &[RawField<'_>]) -> Fields {
-    let mut f = Fields::default();
+/// and decoded as mail-parser's text parser gives them; borrowed where that changes nothing.
+fn header_fields<'a>(fields: &[RawField<'a>]) -> Headers<'a> {
+    let mut f = Headers::default();
     f.list.reserve(fields.len());
     for h in fields {
         let name = lower_name(h.name);
         let value = match h.kind {
             Kind::Other => {
                 let bytes = h.value;
-                let decoded = if has_encoded_word_start(bytes) {
-                    decode_field(h.field)
+                if has_encoded_word_start(bytes) {
+                    match decode_field(h.field) {
+                        Some(v) => Cow::Owned(v),
+                        None => Cow::Owned(join_lines(&lossy(bytes))),
+                    }
                 } else {
-                    None
-                };
-                decoded.unwrap_or_else(|| join_lines(&lossy(bytes)))
+                    match std::str::from_utf8(bytes) {
+                        // one line (its line break last at most): the line, trimmed
+                        Ok(v)
+                            if memchr::memchr(b'\n', &bytes[..bytes.len().saturating_sub(1)])
+                                .is_none() =>
+                        {
+                            Cow::Borrowed(v)
+                        }
+                        Ok(v) => Cow::Owned(join_lines(v)),
+                        Err(_) => Cow::Owned(join_lines(&String::from_utf8_lossy(bytes))),
+                    }
+                }
             }
-            Kind::ContentId => match MessageStream::new(h.value).parse_id() {
+            Kind::ContentId => Cow::Owned(match MessageStream::new(h.value).parse_id() {
                 HeaderValue::Text(t) => t.into_owned(),
                 HeaderValue::TextList(l) => l.join(", "),
                 _ => unfold(&String::from_utf8_lossy(h.value)),
-            },
+            }),
             Kind::ContentDescription | Kind::ContentLocation | Kind::ContentTransferEncoding => {
-                match MessageStream::new(h.value).parse_unstructured() {
+                Cow::Owned(match MessageStream::new(h.value).parse_unstructured() {
                     HeaderValue::Text(t) => t.into_owned(),
                     _ => unfold(&String::from_utf8_lossy(h.value)),
-                }
+                })
             }
             Kind::ContentType | Kind::ContentDisposition => {
-                unfold(&String::from_utf8_lossy(h.value))
+                Cow::Owned(unfold(&String::from_utf8_lossy(h.value)))
             }
         };
-        let trimmed = value.trim();
-        let value = if trimmed.len() == value.len() {
-            value
-        } else {
-            trimmed.to_string()
+        let value = match value {
+            Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
+            Cow::Owned(v) => {
+                let trimmed = v.trim();
+                if trimmed.len() == v.len() {
+                    Cow::Owned(v)
+                } else {
+                    Cow::Owned(trimmed.to_string())
+                }
+            }
         };
         f.list.push((name, value));
     }
     f
 }
 
+/// Field names common in bounces, lower-case: borrowed instead of lower-cased into a new
+/// string.
+const COMMON_NAMES: &[&str] = &[
+    "received",
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "return-path",
+    "content-type",
+    "mime-version",
+    "content-transfer-encoding",
+    "x-mailer",
+    "reply-to",
+    "cc",
+    "delivered-to",
+    "x-original-to",
+    "dkim-signature",
+    "authentication-results",
+    "x-virus-scanned",
+    "content-description",
+    "content-disposition",
+    "in-reply-to",
+    "references",
+    "sender",
+    "auto-submitted",
+    "x-failed-recipients",
+    "x-spam-status",
+    "x-spam-checker-version",
+    "x-priority",
+    "user-agent",
+    "content-language",
+    "thread-index",
+    "thread-topic",
+    "x-ms-has-attach",
+    "x-ms-tnef-correlator",
+    "precedence",
+    "errors-to",
+    "list-unsubscribe",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "received-spf",
+    "x-originating-ip",
+    "importance",
+];
+
 /// A field name lower-cased as mail-parser names it: a known name written with spaces inside
 /// (`Sub ject`) is that name, any other keeps its spaces.
-fn lower_name(name: &[u8]) -> String {
+fn lower_name<'a>(name: &'a [u8]) -> Cow<'a, str> {
+    if let Some(common) = COMMON_NAMES
+        .iter()
+        .find(|c| c.len() == name.len() && c.as_bytes().eq_ignore_ascii_case(name))
+    {
+        return Cow::Borrowed(common);
+    }
+    if !name
+        .iter()
+        .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace())
+        && let Ok(n) = std::str::from_utf8(name)
+    {
+        return Cow::Borrowed(n);
+    }
+    Cow::Owned(lower_name_owned(name))
+}
+
+fn lower_name_owned(name: &[u8]) -> String {
     if name.iter().any(u8::is_ascii_whitespace) {
         let squeezed: String = String::from_utf8_lossy(name)
             .chars()
@@ -350,10 +434,10 @@ fn known_charset(label: &str) -> bool {
     ) || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_some()
 }
 
-fn collect<'m>(
+fn collect<'m, 'a>(
     raw: &[u8],
-    parts: &'m [Part<'_>],
-    mail: &mut Mail,
+    parts: &'m [Part<'a>],
+    mail: &mut Mail<'a>,
     texts: &mut Vec<String>,
     htmls: &mut Vec<&'m str>,
 ) {
@@ -387,7 +471,7 @@ fn collect<'m>(
                     let mut fields = Vec::new();
                     mime::parse_headers(block, &mut pos, &mut fields);
                     mail.original = Some(Original {
-                        headers: header_fields(&fields),
+                        headers: header_fields(&fields).into_owned(),
                     });
                 }
             }
@@ -477,16 +561,16 @@ fn append(slot: &mut Option<String>, text: &str) {
 }
 
 /// Parses a header block with RFC 2047 decoding (as mail-parser's header reader).
-pub fn decoded_header_block(text: &str) -> Fields {
+pub fn decoded_header_block(text: &str) -> Headers<'static> {
     let end = text.find("\n\n").map(|p| p + 1).unwrap_or(text.len());
     let block = &text[..end];
     let mut pos = 0;
     let mut fields = Vec::new();
     mime::parse_headers(block.as_bytes(), &mut pos, &mut fields);
     if !fields.is_empty() {
-        return header_fields(&fields);
+        return header_fields(&fields).into_owned();
     }
-    parse_header_block(block)
+    Headers::from(parse_header_block(block))
 }
 
 #[cfg(test)]
