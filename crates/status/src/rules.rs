@@ -264,6 +264,9 @@ pub(crate) struct RuleSet {
     marker_start: usize,
     /// Per rule: the indices of its regexes in `regexes`.
     rule_regexes: Vec<Vec<usize>>,
+    /// Per rule: its text condition is phrases only (no regex), so it fails without a phrase
+    /// hit: the walk skips such a rule on one flag test.
+    phrase_only: Vec<bool>,
     /// Per phase (by discriminant): the indices of its rules (contiguous: the rules are sorted
     /// by phase).
     phases: [std::ops::Range<usize>; 4],
@@ -471,6 +474,7 @@ impl RuleSet {
             marker_start: 0,
             rule_regexes: Vec::new(),
             phases: [0..0, 0..0, 0..0, 0..0],
+            phrase_only: Vec::new(),
             hard: Vec::new(),
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
@@ -714,9 +718,15 @@ impl RuleSet {
             let end = rules.partition_point(|r| (r.phase as usize) <= slot);
             *range = start..end;
         }
+        let phrase_only = rules
+            .iter()
+            .zip(&rule_regexes)
+            .map(|(r, re)| r.has_text && re.is_empty())
+            .collect();
         Ok(Self {
             by_reason,
             phases,
+            phrase_only,
             rules,
             phrases: phrases_ac,
             phrase_owner,
@@ -790,10 +800,6 @@ impl RuleSet {
     /// Whether rule `i` holds; `unless_reason` is only checked when `deep` (one level).
     fn holds(&self, i: usize, facts: &Facts<'_>, hits: &TextHits, deep: bool) -> bool {
         let r = &self.rules[i];
-        let class = facts
-            .status
-            .map(|s| s.class)
-            .or(facts.code.map(|c| (c / 100) as u8));
         // A text condition without regexes is a lookup: first. One with regexes (which may have
         // to be built and run) after the other, cheap conditions.
         if r.has_text && !hits.text_known(i).unwrap_or(true) {
@@ -822,8 +828,14 @@ impl RuleSet {
         {
             return false;
         }
-        if !r.class.is_empty() && !class.is_some_and(|c| r.class.contains(&c)) {
-            return false;
+        if !r.class.is_empty() {
+            let class = facts
+                .status
+                .map(|s| s.class)
+                .or(facts.code.map(|c| (c / 100) as u8));
+            if !class.is_some_and(|c| r.class.contains(&c)) {
+                return false;
+            }
         }
         if !r.command.is_empty() && !facts.command.is_some_and(|c| r.command.contains(&c)) {
             return false;
@@ -870,9 +882,11 @@ impl RuleSet {
     ) -> Option<usize> {
         // the rules are in phase order (see `compile_with`)
         let range = self.phases.get(phase as usize).cloned().unwrap_or(0..0);
-        range
-            .into_iter()
-            .find(|&i| self.holds(i, facts, hits, true))
+        range.into_iter().find(|&i| {
+            // most rules are phrase rules without a hit: out before the call
+            !(self.phrase_only.get(i).copied().unwrap_or(false) && hits.flag(i) & HIT_TEXT == 0)
+                && self.holds(i, facts, hits, true)
+        })
     }
 }
 
