@@ -281,6 +281,18 @@ pub fn squeeze(s: &str) -> String {
 fn squeeze_ascii(s: &str) -> String {
     let is_ws = |c: u8| c == b' ' || c.wrapping_sub(b'\t') < 5;
     let b = s.as_bytes();
+    // Already squeezed (the usual case: values unfolded and lines joined with one space): no
+    // white space at either end, no TAB..CR, no two spaces in a row. Tested without early
+    // exit so that the loop vectorises.
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return String::new();
+    };
+    let messy = b.iter().zip(&b[1..]).fold(0u8, |acc, (&x, &y)| {
+        acc | u8::from(x == b' ' && y == b' ') | u8::from(y.wrapping_sub(b'\t') < 5)
+    });
+    if messy == 0 && !is_ws(first) && !is_ws(last) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     while i < b.len() {
