@@ -73,17 +73,6 @@ impl<'a> Headers<'a> {
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
-
-    /// The same fields, owning their text.
-    pub fn into_owned(self) -> Headers<'static> {
-        Headers {
-            list: self
-                .list
-                .into_iter()
-                .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
-                .collect(),
-        }
-    }
 }
 
 impl From<Fields> for Headers<'static> {

@@ -118,7 +118,7 @@ impl<'a> Mail<'a> {
         if mail.content_type.is_empty() {
             mail.content_type = "text/plain".into();
         }
-        check_truncation(raw, &root.headers, &mut mail.warnings);
+        check_truncation(raw, root, &mut mail.warnings);
 
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<&str> = Vec::new();
@@ -166,10 +166,33 @@ impl<'a> Mail<'a> {
 /// The fields of a header block as the view holds them: names lower-cased, values unfolded
 /// and decoded as mail-parser's text parser gives them; borrowed where that changes nothing.
 fn header_fields<'a>(fields: &[RawField<'a>]) -> Headers<'a> {
-    let mut f = Headers::default();
-    f.list.reserve(fields.len());
-    for h in fields {
-        let name = lower_name(h.name);
+    Headers {
+        list: fields
+            .iter()
+            .map(|h| (lower_name(h.name), field_value(h)))
+            .collect(),
+    }
+}
+
+/// [`header_fields`], owning the text (common names stay static).
+fn header_fields_owned(fields: &[RawField<'_>]) -> Headers<'static> {
+    Headers {
+        list: fields
+            .iter()
+            .map(|h| {
+                let name = match common_name(h.name) {
+                    Some(n) => Cow::Borrowed(n),
+                    None => Cow::Owned(lower_name(h.name).into_owned()),
+                };
+                (name, Cow::Owned(field_value(h).into_owned()))
+            })
+            .collect(),
+    }
+}
+
+/// One field's value as the view holds it.
+fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
+    {
         let value = match h.kind {
             Kind::Other => {
                 let bytes = h.value;
@@ -207,7 +230,7 @@ fn header_fields<'a>(fields: &[RawField<'a>]) -> Headers<'a> {
                 Cow::Owned(unfold(&String::from_utf8_lossy(h.value)))
             }
         };
-        let value = match value {
+        match value {
             Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
             Cow::Owned(v) => {
                 let trimmed = v.trim();
@@ -217,10 +240,8 @@ fn header_fields<'a>(fields: &[RawField<'a>]) -> Headers<'a> {
                     Cow::Owned(trimmed.to_string())
                 }
             }
-        };
-        f.list.push((name, value));
+        }
     }
-    f
 }
 
 /// Field names common in bounces, lower-case: borrowed instead of lower-cased into a new
@@ -271,13 +292,24 @@ const COMMON_NAMES: &[&str] = &[
     "importance",
 ];
 
+/// `name` lower-cased when it is one of [`COMMON_NAMES`] (looked up by its length and first
+/// letter, not compared with every one).
+fn common_name(name: &[u8]) -> Option<&'static str> {
+    let first = name.first()?.to_ascii_lowercase();
+    COMMON_NAMES
+        .iter()
+        .find(|c| {
+            c.len() == name.len()
+                && c.as_bytes()[0] == first
+                && c.as_bytes().eq_ignore_ascii_case(name)
+        })
+        .copied()
+}
+
 /// A field name lower-cased as mail-parser names it: a known name written with spaces inside
 /// (`Sub ject`) is that name, any other keeps its spaces.
 fn lower_name<'a>(name: &'a [u8]) -> Cow<'a, str> {
-    if let Some(common) = COMMON_NAMES
-        .iter()
-        .find(|c| c.len() == name.len() && c.as_bytes().eq_ignore_ascii_case(name))
-    {
+    if let Some(common) = common_name(name) {
         return Cow::Borrowed(common);
     }
     if !name
@@ -397,9 +429,19 @@ fn charset_of<'p>(part: &'p Part<'_>) -> Option<&'p str> {
     part.ct.as_ref()?.attribute("charset")
 }
 
-fn check_truncation(raw: &[u8], headers: &[RawField<'_>], warnings: &mut Vec<String>) {
-    for h in headers.iter().filter(|h| h.kind == Kind::ContentType) {
-        if let Some(ct) = mime::parse_content_type(h.value)
+fn check_truncation(raw: &[u8], root: &Part<'_>, warnings: &mut Vec<String>) {
+    let fields = || root.headers.iter().filter(|h| h.kind == Kind::ContentType);
+    // one Content-Type field (the rule): the part's own parse of it
+    let single = fields().nth(1).is_none();
+    for h in fields() {
+        let parsed;
+        let ct = if single {
+            root.ct.as_ref()
+        } else {
+            parsed = mime::parse_content_type(h.value);
+            parsed.as_ref()
+        };
+        if let Some(ct) = ct
             && ct.ctype().eq_ignore_ascii_case("multipart")
         {
             match ct.attribute("boundary") {
@@ -471,7 +513,7 @@ fn collect<'m, 'a>(
                     let mut fields = Vec::new();
                     mime::parse_headers(block, &mut pos, &mut fields);
                     mail.original = Some(Original {
-                        headers: header_fields(&fields).into_owned(),
+                        headers: header_fields_owned(&fields),
                     });
                 }
             }
@@ -568,7 +610,7 @@ pub fn decoded_header_block(text: &str) -> Headers<'static> {
     let mut fields = Vec::new();
     mime::parse_headers(block.as_bytes(), &mut pos, &mut fields);
     if !fields.is_empty() {
-        return header_fields(&fields).into_owned();
+        return header_fields_owned(&fields);
     }
     Headers::from(parse_header_block(block))
 }

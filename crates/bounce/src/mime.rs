@@ -195,6 +195,10 @@ fn parse_encoding(value: &[u8]) -> Encoding {
 /// Which of the MIME fields a name is (mail-parser's name map: ASCII case-insensitive, spaces
 /// inside the name ignored).
 fn kind_of(name: &[u8]) -> Kind {
+    // (names are trimmed: a MIME field name, spaced or not, starts with its `c`)
+    if name.first().is_none_or(|c| !c.eq_ignore_ascii_case(&b'c')) {
+        return Kind::Other;
+    }
     if name.len() < 10 || !name[..8].eq_ignore_ascii_case(b"content-") {
         if name.iter().any(u8::is_ascii_whitespace) {
             return kind_of_spaced(name);
@@ -695,7 +699,7 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
     let mut stack: Vec<(State, Option<Message<'_>>)> = Vec::new();
     // number of nested messages open (their parts' bodies are not kept)
     let mut nested = 0usize;
-    let mut part_headers: Vec<RawField<'_>> = Vec::new();
+    let mut part_headers: Vec<RawField<'_>> = Vec::with_capacity(32);
 
     'outer: loop {
         if !parse_headers(data, &mut pos, &mut part_headers) {
@@ -721,9 +725,9 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
                     part_id: message.parts.len(),
                     ..Default::default()
                 };
-                let headers = std::mem::take(&mut part_headers);
+                let headers = keep_headers(&message, &mut part_headers);
                 message.parts.push(Part {
-                    headers: keep_headers(&message, headers),
+                    headers,
                     ct: ct_earlier.or(ct_last),
                     encoding: Encoding::None,
                     body: Body::Multipart,
@@ -752,9 +756,9 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
                 part_id: message.parts.len(),
                 ..Default::default()
             };
-            let headers = std::mem::take(&mut part_headers);
+            let headers = keep_headers(&message, &mut part_headers);
             message.parts.push(Part {
-                headers: keep_headers(&message, headers),
+                headers,
                 ct: ct_earlier.or(ct_last),
                 encoding,
                 body: Body::Multipart,
@@ -825,9 +829,9 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
             Body::Binary(bytes)
         };
 
-        let headers = std::mem::take(&mut part_headers);
+        let headers = keep_headers(&message, &mut part_headers);
         message.parts.push(Part {
-            headers: keep_headers(&message, headers),
+            headers,
             ct: ct_earlier.or(ct_last),
             encoding,
             body,
@@ -963,11 +967,13 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
     }
 }
 
-/// The header fields a part keeps: those of a message's first part.
-fn keep_headers<'a>(message: &Message<'a>, headers: Vec<RawField<'a>>) -> Vec<RawField<'a>> {
+/// The header fields a part keeps: those of a message's first part (the list of the others
+/// is emptied and its room kept for the next part).
+fn keep_headers<'a>(message: &Message<'a>, headers: &mut Vec<RawField<'a>>) -> Vec<RawField<'a>> {
     if message.parts.is_empty() {
-        headers
+        std::mem::replace(headers, Vec::with_capacity(8))
     } else {
+        headers.clear();
         Vec::new()
     }
 }
