@@ -580,14 +580,21 @@ pub fn normalize_date(s: &str) -> Option<String> {
         return None;
     }
     // strip a trailing comment like "(JST)" which the parser may not accept
-    let core = match s.rfind(" (") {
-        Some(p) if s.ends_with(')') => &s[..p],
-        _ => s.as_str(),
+    let core = match s.ends_with(')').then(|| last_space_paren(&s)).flatten() {
+        Some(p) => &s[..p],
+        None => s.as_str(),
     };
     match mail_parser::DateTime::parse_rfc822(core) {
         Some(d) if d.is_valid() => Some(rfc3339(&d)),
         _ => Some(s),
     }
+}
+
+/// `s.rfind(" (")` from the last `(` preceded by a space (memrchr; the std searcher is built
+/// anew for each call).
+fn last_space_paren(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    memchr::memrchr_iter(b'(', b).find_map(|q| (q > 0 && b[q - 1] == b' ').then(|| q - 1))
 }
 
 /// `DateTime::to_rfc3339` of mail-parser, written digit by digit instead of through `format!`

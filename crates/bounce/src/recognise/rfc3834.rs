@@ -48,9 +48,8 @@ fn probe(m: &Mail) -> bool {
 }
 
 fn looks_like_bounce(m: &Mail) -> bool {
-    let from = m.from.to_ascii_lowercase();
-    from.contains("mailer-daemon")
-        || from.contains("postmaster@")
+    contains_ci(&m.from, "mailer-daemon")
+        || contains_ci(&m.from, "postmaster@")
         || m.dsn.is_some()
         || starts_with_ci(m.subject.trim(), "undeliver")
         || starts_with_ci(m.subject.trim(), "returned mail")
