@@ -686,6 +686,11 @@ fn match_text(reply: &Reply) -> String {
     if text.is_ascii() {
         return match_text_ascii(reply.code, reply.status, text);
     }
+    // `str::to_lowercase` is `char::to_lowercase` of each char but for a capital sigma, whose
+    // lower case depends on the next char
+    if !text.contains('Σ') {
+        return match_text_chars(reply.code, reply.status, text);
+    }
     let mut t = String::with_capacity(reply.text.len() + 16);
     if let Some(c) = reply.code {
         t.push_str(&c.to_string());
@@ -730,9 +735,21 @@ fn match_text_ascii(code: Option<u16>, status: Option<EnhancedStatus>, text: &st
         number(s.detail, &mut out);
         out.push(b' ');
     }
+    let bytes = text.as_bytes();
+    // the common case, text already in single-spaced words (no separator but single inner
+    // spaces): a lower-cased copy (vectorised), with the checks done by whole-slice scans
+    let single_spaced = bytes.first().is_some_and(|&b| b != b' ')
+        && bytes.last().is_some_and(|&b| b != b' ')
+        // TAB, LF, VT, FF, CR and NUL are all below 0x0e
+        && !bytes.iter().fold(false, |any, &b| any | (b < 0x0e))
+        && memchr::memmem::find(bytes, b"  ").is_none();
+    if single_spaced {
+        out.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        return String::from_utf8(out).unwrap_or_default();
+    }
     // a space pending from the prefix is written before the text's first non-space byte
     let mut space = out.pop().is_some();
-    for &b in text.as_bytes() {
+    for &b in bytes {
         if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0) {
             space = true;
         } else {
@@ -745,6 +762,53 @@ fn match_text_ascii(code: Option<u16>, status: Option<EnhancedStatus>, text: &st
     }
     // ASCII in, ASCII out
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`match_text`] of a text without capital sigma, in one pass: each char lower-cased
+/// (`char::to_lowercase`, as `str::to_lowercase` does) and the whitespace collapsed (as
+/// `parse::collapse_ws` does: `char::is_whitespace` and NUL separate).
+fn match_text_chars(code: Option<u16>, status: Option<EnhancedStatus>, text: &str) -> String {
+    // the prefix: ASCII, as in the ASCII path, with its trailing space pending
+    let mut out = match_text_ascii(code, status, "");
+    out.reserve(text.len() + 1);
+    let mut space = !out.is_empty();
+    for c in text.chars() {
+        if c.is_ascii() {
+            if matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' | '\0') {
+                space = true;
+            } else {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c.to_ascii_lowercase());
+            }
+            continue;
+        }
+        // CJK punctuation, kana and ideographs have no case and no whitespace (U+3000, the
+        // ideographic space, is left to the general path): the common non-ASCII text of
+        // Japanese bounces, without a case-table lookup per char
+        if ('\u{3001}'..='\u{9fff}').contains(&c) {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+            continue;
+        }
+        for l in c.to_lowercase() {
+            if l.is_whitespace() || l == '\0' {
+                space = true;
+            } else {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(l);
+            }
+        }
+    }
+    out
 }
 
 /// Temporary or permanent, from the enhanced status class, else the basic code, else the DSN
@@ -821,6 +885,14 @@ mod tests {
         assert_eq!(r.status, Some(EnhancedStatus::new(5, 1, 1)));
     }
 
+    /// The chars `match_text_chars` copies as they are: no case, no whitespace.
+    #[test]
+    fn cjk_range_is_caseless() {
+        for c in '\u{3001}'..='\u{9fff}' {
+            assert!(c.to_lowercase().eq([c]) && !c.is_whitespace(), "{c:?}");
+        }
+    }
+
     /// The one-pass ASCII [`match_text`] equals the general one.
     #[test]
     fn match_text_ascii_is_match_text() {
@@ -844,6 +916,17 @@ mod tests {
             "Mailbox FULL\0x",
             "a",
             "\x0b\x0cQuota ",
+            "User Unknown here",
+            "a b",
+            "a b ",
+            " a b",
+            "a  b",
+            "a\u{1}b C",
+            "a\u{e}b C",
+            "\u{3000}Überlauf\u{a0} ΣΑΣ ΌΣΟΣ\u{2028}x",
+            "İstanbul \u{85}KELVIN \u{212a} ﬁ\u{1680}",
+            "\u{3000}",
+            "メールボックス 　容量超過\t Ａ",
         ] {
             for code in [None, Some(550), Some(0), Some(65535)] {
                 for status in [None, Some(EnhancedStatus::new(5, 7, 606))] {

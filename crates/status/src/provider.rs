@@ -1,7 +1,34 @@
 //! Mailbox providers and filtering services (`data/providers.toml`): recognising them from a
 //! remote host, a recipient domain or phrases only their replies contain, and their own codes.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: the name tables are looked up for every suffix of every remote host and recipient
+/// domain of every classified reply; the keys are short and come from our own data file, so
+/// SipHash's protection against chosen keys buys nothing here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -210,9 +237,9 @@ impl Providers {
         let mut list = Vec::new();
         let mut markers = Vec::new();
         let mut marker_owner = Vec::new();
-        let mut by_host = HashMap::new();
-        let mut by_domain = HashMap::new();
-        let mut by_domain_suffix = HashMap::new();
+        let mut by_host = HashMap::default();
+        let mut by_domain = HashMap::default();
+        let mut by_domain_suffix = HashMap::default();
         for (i, p) in raw.provider.into_iter().enumerate() {
             let bad = |m: String| DataError::Rule {
                 file: "providers.toml".into(),
@@ -361,9 +388,9 @@ static PROVIDERS: LazyLock<Providers> = LazyLock::new(|| {
         markers: Vec::new(),
         marker_owner: Vec::new(),
         marker_ac: std::sync::OnceLock::new(),
-        by_host: HashMap::new(),
-        by_domain: HashMap::new(),
-        by_domain_suffix: HashMap::new(),
+        by_host: HashMap::default(),
+        by_domain: HashMap::default(),
+        by_domain_suffix: HashMap::default(),
     })
 });
 
