@@ -704,6 +704,15 @@ fn match_text(reply: &Reply) -> String {
     parse::collapse_ws(&t.to_lowercase())
 }
 
+/// A rule phrase as the rules' automaton looks for it: lower case, whitespace collapsed (what
+/// [`match_text`] makes of a reply text).
+pub(crate) fn normalise_phrase(phrase: &str) -> String {
+    if phrase.is_ascii() {
+        return match_text_ascii(None, None, phrase);
+    }
+    parse::collapse_ws(&phrase.to_lowercase())
+}
+
 /// [`match_text`] of an ASCII text in one pass: the same as lower-casing "CODE STATUS text" and
 /// collapsing its whitespace (see `parse::collapse_ws`).
 fn match_text_ascii(code: Option<u16>, status: Option<EnhancedStatus>, text: &str) -> String {

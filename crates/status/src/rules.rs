@@ -14,7 +14,6 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
-use crate::parse::collapse_ws;
 use crate::{DataError, DsnAction, EnhancedStatus, Reason, SmtpCommand};
 
 /// A pattern over enhanced status codes: `5.1.1`, `x.7.1` (any class), `4.4.*`, `5.7.606-649`,
@@ -533,8 +532,14 @@ impl RuleSet {
         // Stable order: all primary rules (of every file, in file order), then status, ...
         raw_rules.sort_by_key(|(_, phase, _)| *phase as u8);
         // `same_text_as`: borrow another rule's phrases and regexes (added to the rule's own).
+        // (only the rules some rule borrows from are copied)
+        let wanted: std::collections::BTreeSet<String> = raw_rules
+            .iter()
+            .filter_map(|(_, _, r)| r.same_text_as.clone())
+            .collect();
         let by_id: BTreeMap<String, (Vec<String>, Vec<String>)> = raw_rules
             .iter()
+            .filter(|(_, _, r)| wanted.contains(&r.id))
             .map(|(_, _, r)| (r.id.clone(), (r.text.clone(), r.regex.clone())))
             .collect();
         for (file, _, r) in raw_rules.iter_mut() {
@@ -597,7 +602,7 @@ impl RuleSet {
                 return Err(bad(file, &r.id, "a rule needs at least one of text, regex, status, code, class, command, action".into()));
             }
             for t in &r.text {
-                let n = collapse_ws(&t.to_lowercase());
+                let n = crate::normalise_phrase(t);
                 if n.is_empty() {
                     return Err(bad(file, &r.id, "empty text pattern".into()));
                 }
@@ -605,7 +610,7 @@ impl RuleSet {
                 phrase_owner.push((idx, false));
             }
             for t in &r.unless {
-                let n = collapse_ws(&t.to_lowercase());
+                let n = crate::normalise_phrase(t);
                 if n.is_empty() {
                     return Err(bad(file, &r.id, "empty unless pattern".into()));
                 }
