@@ -1,6 +1,9 @@
 //! `Name: value` field blocks (message headers, RFC 3464 / RFC 5965 report fields), lenient.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use crate::mime::RawField;
 
 /// An ordered list of fields, names lower-cased, values unfolded and trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,55 +38,142 @@ impl Fields {
     }
 }
 
-/// Header fields of a message as the view holds them: like [`Fields`], but names and values
-/// borrowed from the message where they need no change (an unfolded value, a lower-case or
-/// common name).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Header fields of a message as the view holds them: like [`Fields`] (names lower-cased,
+/// values unfolded and decoded), but read from the message's bytes only when asked for: a
+/// field's name is compared with the bytes (ASCII case-insensitively) and its value decoded on
+/// first use, then kept. Most fields of a bounce (signatures, trace fields) are never read.
+#[derive(Clone, Default)]
 pub struct Headers<'a> {
-    /// `(lower-case name, value)` in order of appearance.
-    pub list: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    fields: Vec<Field<'a>>,
+}
+
+#[derive(Clone)]
+struct Field<'a> {
+    /// The field in the message, when read from one.
+    raw: Option<RawField<'a>>,
+    /// Its name has spaces inside or bytes beyond ASCII (compared once lower-cased, as
+    /// mail-parser names it: known names squeezed, invalid UTF-8 replaced).
+    slow: bool,
+    name: OnceCell<Cow<'a, str>>,
+    value: OnceCell<Cow<'a, str>>,
+}
+
+impl<'a> Field<'a> {
+    fn name(&self) -> &str {
+        self.name.get_or_init(|| match &self.raw {
+            Some(r) => crate::mail::lower_name(r.name),
+            None => Cow::Borrowed(""),
+        })
+    }
+
+    fn value(&self) -> &str {
+        self.value.get_or_init(|| match &self.raw {
+            Some(r) => crate::mail::field_value(r),
+            None => Cow::Borrowed(""),
+        })
+    }
+
+    /// True when the name is `name` (lower-case).
+    fn is(&self, name: &str) -> bool {
+        if let Some(n) = self.name.get() {
+            return n == name;
+        }
+        match &self.raw {
+            // an ASCII name without spaces: lower-cased, it is `name` (lower-case) exactly
+            // when the bytes match ASCII case-insensitively
+            Some(r) if !self.slow => {
+                r.name.len() == name.len()
+                    && r.name.eq_ignore_ascii_case(name.as_bytes())
+                    && !name.bytes().any(|b| b.is_ascii_uppercase())
+            }
+            _ => self.name() == name,
+        }
+    }
 }
 
 impl<'a> Headers<'a> {
+    /// Fields read from a message's header block.
+    pub(crate) fn from_raw(raw: &[RawField<'a>]) -> Self {
+        Headers {
+            fields: raw
+                .iter()
+                .map(|r| Field {
+                    raw: Some(*r),
+                    slow: r
+                        .name
+                        .iter()
+                        .any(|b| b.is_ascii_whitespace() || !b.is_ascii()),
+                    name: OnceCell::new(),
+                    value: OnceCell::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Fields already decoded.
+    pub(crate) fn from_list(list: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Self {
+        Headers {
+            fields: list
+                .into_iter()
+                .map(|(n, v)| Field {
+                    raw: None,
+                    slow: false,
+                    name: OnceCell::from(n),
+                    value: OnceCell::from(v),
+                })
+                .collect(),
+        }
+    }
+
     /// The first value of `name` (case-insensitive; give it lower-case).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.list
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
+        self.fields.iter().find(|f| f.is(name)).map(Field::value)
     }
 
     /// The first non-empty value of `name`.
     pub fn get_nonempty(&self, name: &str) -> Option<&str> {
-        self.list
+        self.fields
             .iter()
-            .find(|(n, v)| n == name && !v.is_empty())
-            .map(|(_, v)| v.as_ref())
+            .filter(|f| f.is(name))
+            .map(Field::value)
+            .find(|v| !v.is_empty())
     }
 
     /// All values of `name`.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.list
+        self.fields
             .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
+            .filter(move |f| f.is(name))
+            .map(Field::value)
     }
 
     /// True when there is no field.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.fields.is_empty()
+    }
+
+    /// Every `(lower-case name, value)` in order.
+    pub fn list(&self) -> Vec<(&str, &str)> {
+        self.fields.iter().map(|f| (f.name(), f.value())).collect()
     }
 }
 
-impl From<Fields> for Headers<'static> {
+impl std::fmt::Debug for Headers<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Headers")
+            .field("list", &self.list())
+            .finish()
+    }
+}
+
+impl<'x> From<Fields> for Headers<'x> {
     fn from(f: Fields) -> Self {
-        Headers {
-            list: f
-                .list
+        Headers::from_list(
+            f.list
                 .into_iter()
                 .map(|(n, v)| (Cow::Owned(n), Cow::Owned(v)))
                 .collect(),
-        }
+        )
     }
 }
 

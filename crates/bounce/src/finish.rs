@@ -300,7 +300,7 @@ pub fn remote_host_in(s: &str) -> Option<String> {
 }
 
 /// Finds the headers of a returned message pasted inline in the text (non-MIME bounces).
-pub fn inline_original(body: &str) -> Option<Original<'static>> {
+pub fn inline_original<'x>(body: &str) -> Option<Original<'x>> {
     const STARTS: &[&str] = &[
         "return-path:",
         "received:",

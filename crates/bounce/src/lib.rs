@@ -233,7 +233,7 @@ pub fn debug_view(raw: &[u8]) -> String {
             m.body,
             m.dsn.as_deref().unwrap_or("-"),
             m.feedback.as_deref().unwrap_or("-"),
-            m.original.map(|o| o.headers.list),
+            m.original.as_ref().map(|o| o.headers.list()),
         ),
         None => "not mail".into(),
     }

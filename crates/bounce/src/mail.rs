@@ -166,18 +166,13 @@ impl<'a> Mail<'a> {
 /// The fields of a header block as the view holds them: names lower-cased, values unfolded
 /// and decoded as mail-parser's text parser gives them; borrowed where that changes nothing.
 fn header_fields<'a>(fields: &[RawField<'a>]) -> Headers<'a> {
-    Headers {
-        list: fields
-            .iter()
-            .map(|h| (lower_name(h.name), field_value(h)))
-            .collect(),
-    }
+    Headers::from_raw(fields)
 }
 
 /// [`header_fields`], owning the text (common names stay static).
-fn header_fields_owned(fields: &[RawField<'_>]) -> Headers<'static> {
-    Headers {
-        list: fields
+fn header_fields_owned<'x>(fields: &[RawField<'_>]) -> Headers<'x> {
+    Headers::from_list(
+        fields
             .iter()
             .map(|h| {
                 let name = match common_name(h.name) {
@@ -187,11 +182,11 @@ fn header_fields_owned(fields: &[RawField<'_>]) -> Headers<'static> {
                 (name, Cow::Owned(field_value(h).into_owned()))
             })
             .collect(),
-    }
+    )
 }
 
 /// One field's value as the view holds it.
-fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
+pub(crate) fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
     {
         let value = match h.kind {
             Kind::Other => {
@@ -308,7 +303,7 @@ fn common_name(name: &[u8]) -> Option<&'static str> {
 
 /// A field name lower-cased as mail-parser names it: a known name written with spaces inside
 /// (`Sub ject`) is that name, any other keeps its spaces.
-fn lower_name<'a>(name: &'a [u8]) -> Cow<'a, str> {
+pub(crate) fn lower_name<'a>(name: &'a [u8]) -> Cow<'a, str> {
     if let Some(common) = common_name(name) {
         return Cow::Borrowed(common);
     }
@@ -603,7 +598,7 @@ fn append(slot: &mut Option<String>, text: &str) {
 }
 
 /// Parses a header block with RFC 2047 decoding (as mail-parser's header reader).
-pub fn decoded_header_block(text: &str) -> Headers<'static> {
+pub fn decoded_header_block<'x>(text: &str) -> Headers<'x> {
     let end = text.find("\n\n").map(|p| p + 1).unwrap_or(text.len());
     let block = &text[..end];
     let mut pos = 0;
@@ -661,6 +656,19 @@ mod tests {
                 "{s:?}"
             );
         }
+        // names compared lazily with the bytes, as mail-parser names them
+        let raw = b"Sub ject: one\nSUBJECT: two\nX-\xc3\xa9: three\nX-Bad\xff: four\nMal formed: five\n\nbody\n";
+        let m = Mail::parse(raw).unwrap();
+        assert_eq!(m.header("subject"), Some("one"));
+        assert_eq!(
+            m.headers.get_all("subject").collect::<Vec<_>>(),
+            ["one", "two"]
+        );
+        assert_eq!(m.header("x-\u{e9}"), Some("three"));
+        assert_eq!(m.header("x-bad\u{fffd}"), Some("four"));
+        assert_eq!(m.header("mal formed"), Some("five"));
+        assert_eq!(m.header("Subject"), None);
+        assert_eq!(m.headers.list().len(), 5);
         assert!(has_encoded_word_start(b"a =?utf-8?q?x?="));
         assert!(!has_encoded_word_start(b"a = ? b="));
     }
