@@ -163,11 +163,149 @@ impl State {
     }
 }
 
-/// Parses a `Content-Type`-like field value with mail-parser's parser.
+/// Parses a `Content-Type`-like field value as mail-parser's parser does: the common plain
+/// form (`type/subtype`, then `; name=value` or `; name="value"` parameters, ASCII, no
+/// comments, escapes, encoded words or RFC 2231 parts) read here, anything else by
+/// mail-parser's parser.
 pub fn parse_content_type(value: &[u8]) -> Option<ContentType<'_>> {
+    if let Some(ct) = plain_content_type(value) {
+        return Some(ct);
+    }
     MessageStream::new(value)
         .parse_content_type()
         .into_content_type()
+}
+
+/// A token byte of the plain form (RFC 2045 token characters but `*`, `'` and `=`, which steer
+/// mail-parser's parameter continuations).
+fn token_byte(b: u8) -> bool {
+    TOKEN[b as usize]
+}
+
+/// [`token_byte`] as a table.
+static TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
+fn lower(b: &[u8]) -> Cow<'_, str> {
+    // token bytes are ASCII
+    let s = std::str::from_utf8(b).unwrap_or_default();
+    if b.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The plain form of a `Content-Type` value, or `None` when it is not that plain.
+fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
+    let is_ws = |b: u8| b == b' ' || b == b'\t';
+    let mut i = 0;
+    let at = |i: usize| value.get(i).copied();
+    while at(i).is_some_and(is_ws) {
+        i += 1;
+    }
+    let t0 = i;
+    while at(i).is_some_and(token_byte) {
+        i += 1;
+    }
+    let ctype = value.get(t0..i).filter(|t| !t.is_empty())?;
+    if at(i) != Some(b'/') {
+        return None;
+    }
+    i += 1;
+    let s0 = i;
+    while at(i).is_some_and(token_byte) {
+        i += 1;
+    }
+    let subtype = value.get(s0..i).filter(|t| !t.is_empty())?;
+    let mut attributes = Vec::new();
+    loop {
+        // spaces (a folded line only after a `;`), then `;`, a parameter, or the end
+        while at(i).is_some_and(is_ws) {
+            i += 1;
+        }
+        match at(i) {
+            Some(b'\n') if i + 1 == value.len() => break,
+            Some(b';') => i += 1,
+            _ => return None,
+        }
+        loop {
+            match at(i) {
+                Some(b' ' | b'\t') => i += 1,
+                Some(b'\n') if at(i + 1).is_some_and(is_ws) => i += 2,
+                _ => break,
+            }
+        }
+        if at(i) == Some(b'\n') && i + 1 == value.len() {
+            break;
+        }
+        let n0 = i;
+        while at(i).is_some_and(token_byte) {
+            i += 1;
+        }
+        let name = value.get(n0..i).filter(|t| !t.is_empty())?;
+        if at(i) != Some(b'=') {
+            return None;
+        }
+        i += 1;
+        let v = if at(i) == Some(b'"') {
+            let v0 = i + 1;
+            let rest = value.get(v0..)?;
+            let q = memchr::memchr(b'"', rest)?;
+            let v = rest.get(..q)?;
+            if v.is_empty()
+                || v.iter()
+                    .any(|&b| !(b == b' ' || b.is_ascii_graphic()) || b == b'\\')
+                || memchr::memmem::find(v, b"=?").is_some()
+            {
+                return None;
+            }
+            i = v0 + q + 1;
+            v
+        } else {
+            let v0 = i;
+            while at(i)
+                .is_some_and(|b| token_byte(b) || b == b'/' || b == b':' || b == b'@' || b == b'.')
+            {
+                i += 1;
+            }
+            value.get(v0..i).filter(|t| !t.is_empty())?
+        };
+        attributes.push(mail_parser::Attribute {
+            name: lower(name),
+            value: Cow::Borrowed(std::str::from_utf8(v).ok()?),
+        });
+    }
+    Some(ContentType {
+        c_type: lower(ctype),
+        c_subtype: Some(lower(subtype)),
+        attributes: (!attributes.is_empty()).then_some(attributes),
+    })
 }
 
 /// The transfer encoding named by a `Content-Transfer-Encoding` value.
@@ -1220,6 +1358,149 @@ mod tests {
                 }
             }
         });
+    }
+
+    #[test]
+    fn plain_content_types_as_mail_parser() {
+        const PIECES: &[&str] = &[
+            "text",
+            "/",
+            "plain",
+            "Plain",
+            "multipart",
+            "; ",
+            ";",
+            " ",
+            "\t",
+            "\n",
+            "\n\t",
+            "\n ",
+            "charset",
+            "=",
+            "\"",
+            "us-ascii",
+            "UTF-8",
+            "boundary",
+            "----=_Part_1.2",
+            "(c)",
+            "\\",
+            "*",
+            "'",
+            "=?utf-8?q?x?=",
+            "a b",
+            "report-type",
+            "delivery-status",
+            "\u{e9}",
+            ":",
+            "@",
+            "name",
+            "x.y",
+            "",
+        ];
+        let mut plain = 0;
+        generated(PIECES, 200_000, |input| {
+            let mut v = input.to_vec();
+            v.push(b'\n');
+            if let Some(ct) = plain_content_type(&v) {
+                plain += 1;
+                let want = MessageStream::new(&v[..])
+                    .parse_content_type()
+                    .into_content_type();
+                assert_eq!(Some(ct), want, "{:?}", String::from_utf8_lossy(&v));
+            }
+        });
+        for v in [
+            &b"text/plain; charset=\"us-ascii\"\n"[..],
+            b"multipart/report; report-type=delivery-status;\n\tboundary=\"9B0D2\"\n",
+            b"Text/Plain; Charset=UTF-8\n",
+            b"message/delivery-status\n",
+            b"multipart/mixed; boundary=\"----=_Part_0_1.2\"\n",
+        ] {
+            let want = MessageStream::new(v)
+                .parse_content_type()
+                .into_content_type();
+            assert_eq!(
+                plain_content_type(v),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+            assert!(want.is_some());
+        }
+        // structured: the shapes of real fields, decorated
+        let seed = std::cell::Cell::new(0x1234_5678_9abc_def1_u64);
+        let next = || {
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seed.set(x);
+            x
+        };
+        let pick = |xs: &[&'static str]| xs[(next() % xs.len() as u64) as usize];
+        for _ in 0..200_000 {
+            let mut v = String::new();
+            v.push_str(pick(&["", " ", "\t"]));
+            v.push_str(pick(&[
+                "text",
+                "Text",
+                "multipart",
+                "message",
+                "x-y",
+                "TEXT",
+            ]));
+            v.push_str(pick(&["/", "/", "/", " /", "", "//"]));
+            v.push_str(pick(&[
+                "plain",
+                "Plain",
+                "report",
+                "delivery-status",
+                "rfc822",
+                "",
+            ]));
+            for _ in 0..(next() % 4) {
+                v.push_str(pick(&[";", "; ", ";\n\t", " ;", ";\n ", ";;", "", ";\n"]));
+                v.push_str(pick(&[
+                    "charset",
+                    "Boundary",
+                    "report-type",
+                    "name",
+                    "x",
+                    "",
+                ]));
+                v.push_str(pick(&["=", "=", " =", "= ", ""]));
+                if next() % 2 == 0 {
+                    v.push('"');
+                    v.push_str(pick(&[
+                        "us-ascii",
+                        "a b",
+                        "----=_P.1",
+                        "",
+                        "x\\y",
+                        "=?u?q?a?=",
+                        "(c)",
+                        ";",
+                        "\u{e9}",
+                        "a\n b",
+                    ]));
+                    v.push('"');
+                } else {
+                    v.push_str(pick(&[
+                        "us-ascii", "UTF-8", "a/b", "x:y", "", "a(b)", "b=c", "q*", "it's",
+                    ]));
+                }
+            }
+            v.push_str(pick(&["", ";", " ", "; ", " (comment)"]));
+            v.push('\n');
+            if let Some(ct) = plain_content_type(v.as_bytes()) {
+                plain += 1;
+                let want = MessageStream::new(v.as_bytes())
+                    .parse_content_type()
+                    .into_content_type();
+                assert_eq!(Some(ct), want, "{v:?}");
+            }
+        }
+        assert!(plain > 10_000, "{plain}");
     }
 
     #[test]
