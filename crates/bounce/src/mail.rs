@@ -134,7 +134,7 @@ impl<'a> Mail<'a> {
         if mail.body.trim().is_empty() && mail.dsn.is_none() && mail.feedback.is_none() {
             // no text part: take the raw body.
             if let Some(pos) = memchr::memmem::find(raw, b"\n\n") {
-                mail.body = normalize_text(&String::from_utf8_lossy(&raw[pos + 2..])).into_owned();
+                mail.body = normalize_text(&lossy(&raw[pos + 2..])).into_owned();
             }
         }
         Some(mail)
@@ -544,13 +544,8 @@ fn collect<'m, 'a>(
             Body::Binary(b) => match ctype.as_str() {
                 "message/delivery-status"
                 | "message/global-delivery-status"
-                | "text/delivery-status" => {
-                    append(&mut mail.dsn, &normalize_text(&String::from_utf8_lossy(b)))
-                }
-                "message/feedback-report" => append(
-                    &mut mail.feedback,
-                    &normalize_text(&String::from_utf8_lossy(b)),
-                ),
+                | "text/delivery-status" => append(&mut mail.dsn, &normalize_text(&lossy(b))),
+                "message/feedback-report" => append(&mut mail.feedback, &normalize_text(&lossy(b))),
                 "text/rfc822-headers"
                 | "message/rfc822-headers"
                 | "message/rfc822"
@@ -559,7 +554,7 @@ fn collect<'m, 'a>(
                     if mail.original.is_none() =>
                 {
                     let end = memchr::memmem::find(b, b"\n\n").unwrap_or(b.len());
-                    let t = String::from_utf8_lossy(&b[..end]);
+                    let t = lossy(&b[..end]);
                     mail.original = Some(Original {
                         headers: decoded_header_block(&normalize_text(&t)),
                     });

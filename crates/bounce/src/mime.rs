@@ -998,7 +998,7 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
                     if let Some(part) = prev_message.parts.get_mut(state.part_id) {
                         part.offset_end = offset_end;
                         part.body = if message.parts.is_empty() {
-                            Body::Text(String::from_utf8_lossy(
+                            Body::Text(lossy(
                                 data.get(part.offset_body..offset_end).unwrap_or_default(),
                             ))
                         } else {
@@ -1069,7 +1069,7 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
                         });
                     Body::Text(match text {
                         Some(t) => Cow::Borrowed(t),
-                        None => String::from_utf8_lossy(raw_text.unwrap_or_default()),
+                        None => lossy(raw_text.unwrap_or_default()),
                     })
                 } else {
                     nested_body(message)
@@ -1156,7 +1156,7 @@ fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, st
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         ),
         (Cow::Borrowed(b), Some(d)) => Cow::Owned(d(b)),
-        (Cow::Borrowed(b), None) => String::from_utf8_lossy(b),
+        (Cow::Borrowed(b), None) => lossy(b),
     }
 }
 
@@ -1181,6 +1181,15 @@ fn single_byte(bytes: &[u8], decoder: fn(&[u8]) -> String) -> String {
         rest = tail;
     }
     out
+}
+
+/// Bytes as text, invalid UTF-8 replaced: valid text (the usual case) checked by the fast
+/// validator first (`from_utf8_lossy` walks its chunks even when there is nothing to replace).
+pub fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// True for the single-byte charsets whose first 128 code points are ASCII (mail-parser's
