@@ -256,6 +256,14 @@ fn push_line(out: &mut Fields, line: &str) -> bool {
 /// `dns; mx.example.org`) into the type (upper-cased) and the value. A value without a type
 /// gives `(None, value)`.
 pub fn split_typed(value: &str) -> (Option<String>, &str) {
+    match split_typed_raw(value) {
+        (Some(t), v) => (Some(t.to_ascii_uppercase()), v),
+        (None, v) => (None, v),
+    }
+}
+
+/// [`split_typed`] with the type as written (no upper-cased copy).
+pub fn split_typed_raw(value: &str) -> (Option<&str>, &str) {
     if let Some(semi) = value.find(';') {
         let t = value[..semi].trim();
         if !t.is_empty()
@@ -263,7 +271,7 @@ pub fn split_typed(value: &str) -> (Option<String>, &str) {
             && t.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return (Some(t.to_ascii_uppercase()), value[semi + 1..].trim());
+            return (Some(t), value[semi + 1..].trim());
         }
     }
     (None, value.trim())

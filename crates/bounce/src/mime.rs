@@ -608,19 +608,31 @@ fn decode<'a>(
     }
 }
 
-/// Where mail-parser's `decode_base64_mime` ends a body, without decoding it (the body is
-/// left empty): the same failures (a byte outside the alphabet, spaces and `=`; `--` not
-/// followed by the boundary; a missing boundary) and the same end.
-fn base64_extent<'a>(data: &'a [u8], pos: &mut usize, needle: &[u8]) -> (usize, Cow<'a, [u8]>) {
-    const FAIL: (usize, Cow<'static, [u8]>) = (usize::MAX, Cow::Borrowed(b""));
-    let start = *pos;
+/// For the decoders of a part starting at `start`: where its boundary (`needle`; none when
+/// empty) stands, and the bytes read before the boundary is recognised, up to its first dash
+/// (`None` when `start` is past the end).
+fn decoder_input<'a>(
+    data: &'a [u8],
+    start: usize,
+    needle: &[u8],
+) -> (Option<usize>, Option<&'a [u8]>) {
     let d = if needle.is_empty() {
         None
     } else {
         find_boundary(data, start, needle)
     };
     let stop = d.map_or(data.len(), |d| d + 1).min(data.len());
-    let Some(input) = data.get(start..stop) else {
+    (d, data.get(start..stop))
+}
+
+/// Where mail-parser's `decode_base64_mime` ends a body, without decoding it (the body is
+/// left empty): the same failures (a byte outside the alphabet, spaces and `=`; `--` not
+/// followed by the boundary; a missing boundary) and the same end.
+fn base64_extent<'a>(data: &'a [u8], pos: &mut usize, needle: &[u8]) -> (usize, Cow<'a, [u8]>) {
+    const FAIL: (usize, Cow<'static, [u8]>) = (usize::MAX, Cow::Borrowed(b""));
+    let start = *pos;
+    let (d, input) = decoder_input(data, start, needle);
+    let Some(input) = input else {
         return FAIL;
     };
     let valid = |c: &u8| {
@@ -691,14 +703,8 @@ fn quoted_printable<'a>(
 ) -> (usize, Cow<'a, [u8]>) {
     const FAIL: (usize, Cow<'static, [u8]>) = (usize::MAX, Cow::Borrowed(b""));
     let start = *pos;
-    let d = if needle.is_empty() {
-        None
-    } else {
-        find_boundary(data, start, needle)
-    };
-    // the bytes read before the boundary is recognised: up to its first dash
-    let stop = d.map_or(data.len(), |d| d + 1).min(data.len());
-    let Some(input) = data.get(start..stop) else {
+    let (d, input) = decoder_input(data, start, needle);
+    let Some(input) = input else {
         return FAIL;
     };
     let mut buf: Vec<u8> = Vec::with_capacity(if keep { input.len() } else { 0 });

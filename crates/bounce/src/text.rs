@@ -85,42 +85,11 @@ const LOWER_MIN: usize = 64;
 pub mod lower {
     use std::cell::RefCell;
     use std::collections::HashMap;
-    use std::hash::{BuildHasherDefault, Hasher};
 
     use memchr::memmem::Finder;
 
     /// Searchers kept at most (needles are fixed phrases; a few come from the message).
     const MAX_FINDERS: usize = 4096;
-
-    /// FNV-1a hasher of the searcher map (SipHash cost more than the search of a short text).
-    #[derive(Default)]
-    struct Fnv(u64);
-
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            // FNV-1a over 8-byte words (needles are short; the map compares them whole)
-            let mut h = if self.0 == 0 {
-                0xcbf2_9ce4_8422_2325
-            } else {
-                self.0
-            };
-            let mut words = bytes.chunks_exact(8);
-            for w in &mut words {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(w);
-                h ^= u64::from_le_bytes(b);
-                h = h.wrapping_mul(0x0100_0000_01b3).rotate_left(29);
-            }
-            for &b in words.remainder() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-            self.0 = h;
-        }
-    }
 
     #[derive(Default)]
     struct State {
@@ -129,7 +98,8 @@ pub mod lower {
         lower: Vec<u8>,
         /// Lower-case copy of a text searched outside the registered one.
         scratch: Vec<u8>,
-        finders: HashMap<Box<[u8]>, Finder<'static>, BuildHasherDefault<Fnv>>,
+        /// FNV instead of SipHash: hashing cost more than the search of a short text.
+        finders: HashMap<Box<[u8]>, Finder<'static>, mailway_status::fnv::FnvBuild>,
     }
 
     thread_local! {
@@ -390,26 +360,10 @@ fn address_at(s: &str, at: usize) -> Option<String> {
     Some(out)
 }
 
-/// The value of [`crate::fields::split_typed`] without its type (which that function returns
-/// as a new upper-cased string): `rfc822; a@b` gives `a@b`.
-fn untyped(value: &str) -> &str {
-    if let Some(semi) = value.find(';') {
-        let t = value[..semi].trim();
-        if !t.is_empty()
-            && t.len() <= 20
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return value[semi + 1..].trim();
-        }
-    }
-    value.trim()
-}
-
 /// Cleans an address field value: strips `rfc822;`, angle brackets, quotes, comments, and
 /// returns the address (or `None` when the value holds none).
 pub fn clean_address(v: &str) -> Option<String> {
-    let v = untyped(v).trim();
+    let v = crate::fields::split_typed_raw(v).1;
     if let Some(a) = first_address(v) {
         return Some(a);
     }

@@ -94,6 +94,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod emitter;
 pub mod explain;
+pub mod fnv;
 
 mod parse;
 pub mod provider;
@@ -778,18 +779,13 @@ fn match_text_ascii(code: Option<u16>, status: Option<EnhancedStatus>, text: &st
 /// `parse::collapse_ws` does: `char::is_whitespace` and NUL separate).
 fn match_text_chars(code: Option<u16>, status: Option<EnhancedStatus>, text: &str) -> String {
     // the prefix: ASCII, as in the ASCII path, with its trailing space pending
-    let mut out = match_text_ascii(code, status, "");
+    let mut out = parse::Collapsed::continuing(match_text_ascii(code, status, ""));
     out.reserve(text.len() + 1);
-    let mut space = !out.is_empty();
     for c in text.chars() {
         if c.is_ascii() {
             if matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' | '\0') {
-                space = true;
+                out.separate();
             } else {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
                 out.push(c.to_ascii_lowercase());
             }
             continue;
@@ -798,26 +794,14 @@ fn match_text_chars(code: Option<u16>, status: Option<EnhancedStatus>, text: &st
         // ideographic space, is left to the general path): the common non-ASCII text of
         // Japanese bounces, without a case-table lookup per char
         if ('\u{3001}'..='\u{9fff}').contains(&c) {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
             out.push(c);
             continue;
         }
         for l in c.to_lowercase() {
-            if l.is_whitespace() || l == '\0' {
-                space = true;
-            } else {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
-                out.push(l);
-            }
+            out.push_or_separate(l);
         }
     }
-    out
+    out.into_string()
 }
 
 /// Temporary or permanent, from the enhanced status class, else the basic code, else the DSN

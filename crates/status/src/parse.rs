@@ -369,20 +369,64 @@ pub(crate) fn collapse_ws(s: &str) -> String {
 
 /// [`collapse_ws`] character by character (any text).
 fn collapse_ws_chars(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
+    let mut out = Collapsed::new(String::with_capacity(s.len()));
     for ch in s.chars() {
-        if ch.is_whitespace() || ch == '\u{0}' {
-            space = true;
+        out.push_or_separate(ch);
+    }
+    out.into_string()
+}
+
+/// A string being written with every run of separators (whitespace, NUL) turned into one
+/// space between words: none at the start, none at the end.
+pub(crate) struct Collapsed {
+    out: String,
+    space: bool,
+}
+
+impl Collapsed {
+    /// Continues `out` (a separator is pending when it is not empty: the next word is set off).
+    pub(crate) fn continuing(out: String) -> Self {
+        let space = !out.is_empty();
+        Self { out, space }
+    }
+
+    fn new(out: String) -> Self {
+        Self { out, space: false }
+    }
+
+    /// A separator: the next word is set off by one space.
+    #[inline]
+    pub(crate) fn separate(&mut self) {
+        self.space = true;
+    }
+
+    /// A char of a word.
+    #[inline]
+    pub(crate) fn push(&mut self, c: char) {
+        if self.space && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.space = false;
+        self.out.push(c);
+    }
+
+    /// `c`, or a separator when it is whitespace or NUL.
+    #[inline]
+    pub(crate) fn push_or_separate(&mut self, c: char) {
+        if c.is_whitespace() || c == '\0' {
+            self.separate();
         } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(ch);
+            self.push(c);
         }
     }
-    out
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.out.reserve(n);
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.out
+    }
 }
 
 /// [`collapse_ws`] of ASCII text, byte by byte: the ASCII characters that are

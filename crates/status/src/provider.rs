@@ -2,33 +2,10 @@
 //! remote host, a recipient domain or phrases only their replies contain, and their own codes.
 
 use std::collections::HashMap as StdHashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// FNV-1a: the name tables are looked up for every suffix of every remote host and recipient
-/// domain of every classified reply; the keys are short and come from our own data file, so
-/// SipHash's protection against chosen keys buys nothing here.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+/// The name tables are looked up for every suffix of every remote host and recipient domain of
+/// every classified reply: FNV instead of SipHash.
+type HashMap<K, V> = StdHashMap<K, V, crate::fnv::FnvBuild>;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};

@@ -895,6 +895,25 @@ impl RuleSet {
     }
 }
 
+/// The position after the character class that opens at `b[i]` (`[`): a `^` and a `]` first
+/// in the class are part of it, and a backslash takes the next byte with it.
+fn after_class(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    if b.get(j) == Some(&b'^') {
+        j += 1;
+    }
+    if b.get(j) == Some(&b']') {
+        j += 1;
+    }
+    while j < b.len() && b[j] != b']' {
+        if b[j] == b'\\' {
+            j += 1;
+        }
+        j += 1;
+    }
+    j + 1
+}
+
 /// The longest literal (3 bytes or more, lower case) that every match of `re` contains, when
 /// one is easy to see: a run of plain characters at the top level of the pattern, outside any
 /// group or class, not made optional by a quantifier, in a pattern without a top-level `|`.
@@ -914,22 +933,8 @@ pub(crate) fn regex_gate(re: &str) -> Option<String> {
     while i < b.len() {
         let c = b[i];
         if c == b'[' {
-            // a class: skip to its end (a `]` first in the class is literal)
             flush(&mut run, &mut best);
-            let mut j = i + 1;
-            if b.get(j) == Some(&b'^') {
-                j += 1;
-            }
-            if b.get(j) == Some(&b']') {
-                j += 1;
-            }
-            while j < b.len() && b[j] != b']' {
-                if b[j] == b'\\' {
-                    j += 1;
-                }
-                j += 1;
-            }
-            i = j + 1;
+            i = after_class(b, i);
             continue;
         }
         if depth > 0 {
@@ -1023,20 +1028,7 @@ pub(crate) fn regex_needs(re: &str) -> Vec<Vec<String>> {
             b'|' => return Vec::new(),
             b'[' => {
                 flush(&mut run, &mut needs);
-                let mut j = i + 1;
-                if b.get(j) == Some(&b'^') {
-                    j += 1;
-                }
-                if b.get(j) == Some(&b']') {
-                    j += 1;
-                }
-                while j < b.len() && b[j] != b']' {
-                    if b[j] == b'\\' {
-                        j += 1;
-                    }
-                    j += 1;
-                }
-                i = j + 1;
+                i = after_class(b, i);
             }
             b'(' => {
                 flush(&mut run, &mut needs);
