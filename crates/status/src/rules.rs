@@ -1067,20 +1067,8 @@ pub(crate) fn regex_needs(re: &str) -> Vec<Vec<String>> {
                         b')' => depth -= 1,
                         b'[' => {
                             plain = false;
-                            // skip the class (a `]` first in it is literal)
-                            j += 1;
-                            if b.get(j) == Some(&b'^') {
-                                j += 1;
-                            }
-                            if b.get(j) == Some(&b']') {
-                                j += 1;
-                            }
-                            while j < b.len() && b[j] != b']' {
-                                if b[j] == b'\\' {
-                                    j += 1;
-                                }
-                                j += 1;
-                            }
+                            // on the class's `]`: the step below goes past it
+                            j = after_class(b, j) - 1;
                         }
                         b'|' if depth == 1 => alts.push(String::new()),
                         b'.' | b'?' | b'*' | b'+' | b'{' | b'}' | b'^' | b'$' | b'|' => {
