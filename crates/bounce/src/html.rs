@@ -11,9 +11,38 @@
 use mail_parser::decoders::html::add_html_token;
 use memchr::{memchr, memchr2};
 
+/// mail-parser's `add_html_token` for `text[token]`: a token that is not an entity (`&...;`)
+/// is pushed as it is (it starts and ends next to ASCII bytes: on character boundaries).
+fn add_token(result: &mut String, text: &str, token: std::ops::Range<usize>, add_space: bool) {
+    let bytes = text.as_bytes().get(token.clone()).unwrap_or_default();
+    match text.get(token) {
+        Some(t) if !(t.len() >= 2 && t.starts_with('&') && t.ends_with(';')) => {
+            if add_space {
+                result.push(' ');
+            }
+            result.push_str(t);
+        }
+        _ => add_html_token(result, bytes, add_space),
+    }
+}
+
+/// The bytes that end a word of the text (outside tags): `<`, white space, `&` and `;`.
+static ENDS_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'<' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b';' as usize] = true;
+    t
+};
+
 /// The text of an HTML document (see the module documentation).
 pub fn html_to_text(input: &str) -> String {
     let mut result = String::with_capacity(input.len());
+    let text = input;
     let input = input.as_bytes();
 
     let mut in_tag = false;
@@ -79,9 +108,10 @@ pub fn html_to_text(input: &str) -> String {
             b'<' => {
                 if !in_tag && !in_head && !in_style && !in_script && !in_template && !is_token_start
                 {
-                    add_html_token(
+                    add_token(
                         &mut result,
-                        &input[token_start..token_end + 1],
+                        text,
+                        token_start..token_end + 1,
                         is_after_space,
                     );
                     is_after_space = false;
@@ -137,9 +167,10 @@ pub fn html_to_text(input: &str) -> String {
             b' ' | b'\t' | b'\r' | b'\n' => {
                 if !in_tag && !in_head && !in_style && !in_script && !in_template {
                     if !is_token_start {
-                        add_html_token(
+                        add_token(
                             &mut result,
-                            &input[token_start..token_end + 1],
+                            text,
+                            token_start..token_end + 1,
                             is_after_space && !is_new_line,
                         );
                         is_new_line = false;
@@ -147,7 +178,14 @@ pub fn html_to_text(input: &str) -> String {
                     is_after_space = true;
                 }
                 is_token_start = true;
+                // the rest of a run of white space changes nothing more
                 pos += 1;
+                while input
+                    .get(pos)
+                    .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                {
+                    pos += 1;
+                }
                 continue;
             }
             b'&' if !in_tag && !is_token_start && !in_head => {
@@ -155,9 +193,10 @@ pub fn html_to_text(input: &str) -> String {
                     pos += 1;
                     continue;
                 }
-                add_html_token(
+                add_token(
                     &mut result,
-                    &input[token_start..token_end + 1],
+                    text,
+                    token_start..token_end + 1,
                     is_after_space && !is_new_line,
                 );
                 is_new_line = false;
@@ -169,9 +208,10 @@ pub fn html_to_text(input: &str) -> String {
                     pos += 1;
                     continue;
                 }
-                add_html_token(
+                add_token(
                     &mut result,
-                    &input[token_start..pos + 1],
+                    text,
+                    token_start..pos + 1,
                     is_after_space && !is_new_line,
                 );
                 is_token_start = true;
@@ -191,12 +231,20 @@ pub fn html_to_text(input: &str) -> String {
         }
         token_end = pos;
         pos += 1;
+        if !in_tag && !in_head && !in_style && !in_script && !in_template {
+            // inside a word of the text: only `<`, white space, `&` and `;` end it
+            while input.get(pos).is_some_and(|&b| !ENDS_WORD[b as usize]) {
+                pos += 1;
+            }
+            token_end = pos - 1;
+        }
     }
 
     if !in_tag && !is_token_start && !in_head && !in_style && !in_script && !in_template {
-        add_html_token(
+        add_token(
             &mut result,
-            &input[token_start..token_end + 1],
+            text,
+            token_start..token_end + 1,
             is_after_space && !is_new_line,
         );
     }
