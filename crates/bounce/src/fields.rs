@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 use crate::mime::RawField;
 
@@ -51,6 +52,8 @@ pub struct Headers<'a> {
 struct Field<'a> {
     /// The field in the message, when read from one.
     raw: Option<RawField<'a>>,
+    /// The field in an owned header block (its index there), when read from one.
+    owned: Option<(Rc<OwnedBlock>, usize)>,
     /// Its name has spaces inside or bytes beyond ASCII (compared once lower-cased, as
     /// mail-parser names it: known names squeezed, invalid UTF-8 replaced).
     slow: bool,
@@ -58,18 +61,55 @@ struct Field<'a> {
     value: OnceCell<Cow<'a, str>>,
 }
 
+/// An owned header block (see [`Headers::from_block`]): its bytes, and where the parts of
+/// each field stand in them (name, value, whole field, kind).
+struct OwnedBlock {
+    bytes: Box<[u8]>,
+    fields: Vec<[(usize, usize); 3]>,
+    kinds: Vec<crate::mime::Kind>,
+}
+
+impl OwnedBlock {
+    fn name(&self, i: usize) -> &[u8] {
+        match self.fields.get(i) {
+            Some(&[(a, b), _, _]) => self.bytes.get(a..b).unwrap_or_default(),
+            None => b"",
+        }
+    }
+
+    fn raw(&self, i: usize) -> RawField<'_> {
+        let at = |(a, b): (usize, usize)| self.bytes.get(a..b).unwrap_or_default();
+        let [name, value, field] = self.fields.get(i).copied().unwrap_or_default();
+        RawField {
+            name: at(name),
+            value: at(value),
+            field: at(field),
+            kind: self
+                .kinds
+                .get(i)
+                .copied()
+                .unwrap_or(crate::mime::Kind::Other),
+        }
+    }
+}
+
 impl<'a> Field<'a> {
     fn name(&self) -> &str {
-        self.name.get_or_init(|| match &self.raw {
-            Some(r) => crate::mail::lower_name(r.name),
-            None => Cow::Borrowed(""),
+        self.name.get_or_init(|| match (&self.raw, &self.owned) {
+            (Some(r), _) => crate::mail::lower_name(r.name),
+            (None, Some((b, i))) => match crate::mail::common_name(b.raw(*i).name) {
+                Some(c) => Cow::Borrowed(c),
+                None => Cow::Owned(crate::mail::lower_name(b.raw(*i).name).into_owned()),
+            },
+            (None, None) => Cow::Borrowed(""),
         })
     }
 
     fn value(&self) -> &str {
-        self.value.get_or_init(|| match &self.raw {
-            Some(r) => crate::mail::field_value(r),
-            None => Cow::Borrowed(""),
+        self.value.get_or_init(|| match (&self.raw, &self.owned) {
+            (Some(r), _) => crate::mail::field_value(r),
+            (None, Some((b, i))) => Cow::Owned(crate::mail::field_value(&b.raw(*i)).into_owned()),
+            (None, None) => Cow::Borrowed(""),
         })
     }
 
@@ -81,11 +121,16 @@ impl<'a> Field<'a> {
         match &self.raw {
             // an ASCII name without spaces: lower-cased, it is `name` (lower-case) exactly
             // when the bytes match ASCII case-insensitively
-            Some(r) if !self.slow => {
-                r.name.len() == name.len()
-                    && r.name.eq_ignore_ascii_case(name.as_bytes())
-                    && !name.bytes().any(|b| b.is_ascii_uppercase())
-            }
+            Some(r) if !self.slow => same_name(r.name, name),
+            _ => self.is_other(name),
+        }
+    }
+
+    /// [`Field::is`] for the fields not read from the message.
+    #[inline(never)]
+    fn is_other(&self, name: &str) -> bool {
+        match &self.owned {
+            Some((b, i)) if !self.slow => same_name(b.name(*i), name),
             _ => self.name() == name,
         }
     }
@@ -99,10 +144,40 @@ impl<'a> Headers<'a> {
                 .iter()
                 .map(|r| Field {
                     raw: Some(*r),
-                    slow: r
-                        .name
-                        .iter()
-                        .any(|b| b.is_ascii_whitespace() || !b.is_ascii()),
+                    owned: None,
+                    slow: slow_name(r.name),
+                    name: OnceCell::new(),
+                    value: OnceCell::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Fields read from a header block owned by the result (`raw` are the fields of `block`),
+    /// decoded on first use like [`Headers::from_raw`]'s.
+    pub(crate) fn from_block(block: &[u8], raw: &[RawField<'_>]) -> Headers<'a> {
+        let base = block.as_ptr() as usize;
+        // where a slice of the block stands in it
+        let span = |s: &[u8]| {
+            let start = (s.as_ptr() as usize).wrapping_sub(base).min(block.len());
+            (start, (start + s.len()).min(block.len()))
+        };
+        let shared = Rc::new(OwnedBlock {
+            bytes: Box::from(block),
+            fields: raw
+                .iter()
+                .map(|r| [span(r.name), span(r.value), span(r.field)])
+                .collect(),
+            kinds: raw.iter().map(|r| r.kind).collect(),
+        });
+        Headers {
+            fields: raw
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Field {
+                    raw: None,
+                    owned: Some((Rc::clone(&shared), i)),
+                    slow: slow_name(r.name),
                     name: OnceCell::new(),
                     value: OnceCell::new(),
                 })
@@ -117,6 +192,7 @@ impl<'a> Headers<'a> {
                 .into_iter()
                 .map(|(n, v)| Field {
                     raw: None,
+                    owned: None,
                     slow: false,
                     name: OnceCell::from(n),
                     value: OnceCell::from(v),
@@ -156,6 +232,19 @@ impl<'a> Headers<'a> {
     pub fn list(&self) -> Vec<(&str, &str)> {
         self.fields.iter().map(|f| (f.name(), f.value())).collect()
     }
+}
+
+/// True when the ASCII name `bytes` (no spaces inside), lower-cased, is `name` (lower-case).
+fn same_name(bytes: &[u8], name: &str) -> bool {
+    bytes.len() == name.len()
+        && bytes.eq_ignore_ascii_case(name.as_bytes())
+        && !name.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+/// A name with spaces inside or bytes beyond ASCII (compared once lower-cased).
+fn slow_name(name: &[u8]) -> bool {
+    name.iter()
+        .any(|b| b.is_ascii_whitespace() || !b.is_ascii())
 }
 
 impl std::fmt::Debug for Headers<'_> {

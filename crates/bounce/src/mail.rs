@@ -133,7 +133,7 @@ impl<'a> Mail<'a> {
         mail.body = texts.join("\n");
         if mail.body.trim().is_empty() && mail.dsn.is_none() && mail.feedback.is_none() {
             // no text part: take the raw body.
-            if let Some(pos) = memchr::memmem::find(raw, b"\n\n") {
+            if let Some(pos) = find_blank_line(raw) {
                 mail.body = normalize_text(&lossy(&raw[pos + 2..])).into_owned();
             }
         }
@@ -167,22 +167,6 @@ impl<'a> Mail<'a> {
 /// and decoded as mail-parser's text parser gives them; borrowed where that changes nothing.
 fn header_fields<'a>(fields: &[RawField<'a>]) -> Headers<'a> {
     Headers::from_raw(fields)
-}
-
-/// [`header_fields`], owning the text (common names stay static).
-fn header_fields_owned<'x>(fields: &[RawField<'_>]) -> Headers<'x> {
-    Headers::from_list(
-        fields
-            .iter()
-            .map(|h| {
-                let name = match common_name(h.name) {
-                    Some(n) => Cow::Borrowed(n),
-                    None => Cow::Owned(lower_name(h.name).into_owned()),
-                };
-                (name, Cow::Owned(field_value(h).into_owned()))
-            })
-            .collect(),
-    )
 }
 
 /// One field's value as the view holds it.
@@ -289,7 +273,7 @@ const COMMON_NAMES: &[&str] = &[
 
 /// `name` lower-cased when it is one of [`COMMON_NAMES`] (looked up by its length and first
 /// letter, not compared with every one).
-fn common_name(name: &[u8]) -> Option<&'static str> {
+pub(crate) fn common_name(name: &[u8]) -> Option<&'static str> {
     let first = name.first()?.to_ascii_lowercase();
     COMMON_NAMES
         .iter()
@@ -410,14 +394,19 @@ fn unfold(s: &str) -> String {
 /// `(type/subtype lower-case, report-type)` of a content type.
 fn content_type_of(ct: &ContentType<'_>) -> (String, Option<String>) {
     let mut t = String::with_capacity(ct.ctype().len() + ct.subtype().map_or(0, |s| s.len() + 1));
+    push_type(&mut t, ct);
+    let rt = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+    (t, rt)
+}
+
+/// Appends `type/subtype` of a content type, lower-case, to `t` (empty).
+fn push_type(t: &mut String, ct: &ContentType<'_>) {
     t.push_str(ct.ctype());
     if let Some(s) = ct.subtype() {
         t.push('/');
         t.push_str(s);
     }
     t.make_ascii_lowercase();
-    let rt = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
-    (t, rt)
 }
 
 fn charset_of<'p>(part: &'p Part<'_>) -> Option<&'p str> {
@@ -443,7 +432,7 @@ fn check_truncation(raw: &[u8], root: &Part<'_>, warnings: &mut Vec<String>) {
                 Some(b) => {
                     let closing = format!("--{b}--");
                     // searched from the end, where a closing boundary stands
-                    if memchr::memmem::rfind(raw, closing.as_bytes()).is_none() {
+                    if !rfind_closing(raw, closing.as_bytes()) {
                         warnings.push(format!(
                             "truncated MIME: the closing boundary \"{closing}\" is missing"
                         ));
@@ -455,20 +444,45 @@ fn check_truncation(raw: &[u8], root: &Part<'_>, warnings: &mut Vec<String>) {
     }
 }
 
+/// True when `closing` (a closing boundary: it ends with `--`) occurs in `raw`, as
+/// `memmem::rfind(raw, closing).is_some()`. The candidates are the dashes found from the end
+/// (the closing boundary usually stands there); building a reverse searcher for every message
+/// cost more than the search. Past a few failed candidates the searcher takes over.
+fn rfind_closing(raw: &[u8], closing: &[u8]) -> bool {
+    let n = closing.len();
+    let mut tries = 0;
+    for i in memchr::memrchr_iter(b'-', raw) {
+        if i + 1 < n {
+            return false;
+        }
+        if raw.get(i + 1 - n..=i) == Some(closing) {
+            return true;
+        }
+        tries += 1;
+        if tries == 64 {
+            return memchr::memmem::rfind(raw.get(..i).unwrap_or_default(), closing).is_some();
+        }
+    }
+    false
+}
+
 fn known_charset(label: &str) -> bool {
-    let l = label.trim().trim_matches('"').to_ascii_lowercase();
-    matches!(
-        l.as_str(),
-        "utf-8"
-            | "utf8"
-            | "us-ascii"
-            | "ascii"
-            | ""
-            | "unknown-8bit"
-            | "x-unknown"
-            | "unicode-1-1-utf-7"
-            | "utf-7"
-    ) || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_some()
+    // (the decoder map lower-cases the label itself)
+    let l = label.trim().trim_matches('"');
+    [
+        "utf-8",
+        "utf8",
+        "us-ascii",
+        "ascii",
+        "",
+        "unknown-8bit",
+        "x-unknown",
+        "unicode-1-1-utf-7",
+        "utf-7",
+    ]
+    .iter()
+    .any(|k| l.eq_ignore_ascii_case(k))
+        || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_some()
 }
 
 fn collect<'m, 'a>(
@@ -478,11 +492,14 @@ fn collect<'m, 'a>(
     texts: &mut Vec<String>,
     htmls: &mut Vec<&'m str>,
 ) {
+    // one buffer for the types of all parts
+    let mut ctype = String::new();
     for part in parts {
-        let ctype = part
-            .ct
-            .as_ref()
-            .map_or_else(|| "text/plain".to_string(), |ct| content_type_of(ct).0);
+        ctype.clear();
+        match &part.ct {
+            Some(ct) => push_type(&mut ctype, ct),
+            None => ctype.push_str("text/plain"),
+        }
         if let Some(cs) = charset_of(part)
             && !known_charset(cs)
         {
@@ -508,7 +525,7 @@ fn collect<'m, 'a>(
                     let mut fields = Vec::new();
                     mime::parse_headers(block, &mut pos, &mut fields);
                     mail.original = Some(Original {
-                        headers: header_fields_owned(&fields),
+                        headers: Headers::from_block(block, &fields),
                     });
                 }
             }
@@ -553,7 +570,7 @@ fn collect<'m, 'a>(
                 | "message/global-headers"
                     if mail.original.is_none() =>
                 {
-                    let end = memchr::memmem::find(b, b"\n\n").unwrap_or(b.len());
+                    let end = find_blank_line(b).unwrap_or(b.len());
                     let t = lossy(&b[..end]);
                     mail.original = Some(Original {
                         headers: decoded_header_block(&normalize_text(&t)),
@@ -568,8 +585,13 @@ fn collect<'m, 'a>(
 /// A part labelled with a 7-bit charset (ISO-2022-JP, US-ASCII) whose bytes are in fact UTF-8
 /// (a relay re-encoded the text but kept the label): the raw UTF-8 text, decoded correctly.
 fn mislabelled_utf8(raw: &[u8], part: &Part<'_>) -> Option<String> {
-    let cs = charset_of(part)?.to_ascii_lowercase();
-    if !(cs.starts_with("iso-2022") || cs == "us-ascii" || cs == "ascii") {
+    let cs = charset_of(part)?.as_bytes();
+    if !(cs
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"iso-2022"))
+        || cs.eq_ignore_ascii_case(b"us-ascii")
+        || cs.eq_ignore_ascii_case(b"ascii"))
+    {
         return None;
     }
     if part.encoding != Encoding::None {
@@ -592,15 +614,24 @@ fn append(slot: &mut Option<String>, text: &str) {
     }
 }
 
+/// The first `\n\n` in `b`, with a searcher built once (building one for every call cost more
+/// than the search of a header block).
+fn find_blank_line(b: &[u8]) -> Option<usize> {
+    static BLANK: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
+    BLANK.find(b)
+}
+
 /// Parses a header block with RFC 2047 decoding (as mail-parser's header reader).
 pub fn decoded_header_block<'x>(text: &str) -> Headers<'x> {
-    let end = text.find("\n\n").map(|p| p + 1).unwrap_or(text.len());
+    let end = find_blank_line(text.as_bytes()).map_or(text.len(), |p| p + 1);
     let block = &text[..end];
     let mut pos = 0;
     let mut fields = Vec::new();
     mime::parse_headers(block.as_bytes(), &mut pos, &mut fields);
     if !fields.is_empty() {
-        return header_fields_owned(&fields);
+        // decoded when read: most blocks are read for a few names only
+        return Headers::from_block(block.as_bytes(), &fields);
     }
     Headers::from(parse_header_block(block))
 }
