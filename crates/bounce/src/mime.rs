@@ -211,10 +211,8 @@ static TOKEN: [bool; 256] = {
     t
 };
 
-fn lower(b: &[u8]) -> Cow<'_, str> {
-    // token bytes are ASCII
-    let s = std::str::from_utf8(b).unwrap_or_default();
-    if b.iter().any(u8::is_ascii_uppercase) {
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(s.to_ascii_lowercase())
     } else {
         Cow::Borrowed(s)
@@ -223,6 +221,10 @@ fn lower(b: &[u8]) -> Cow<'_, str> {
 
 /// The plain form of a `Content-Type` value, or `None` when it is not that plain.
 fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
+    // the plain form is ASCII: a value that is not UTF-8 is not plain (one check of the whole
+    // value instead of one for each name and value)
+    let text = std::str::from_utf8(value).ok()?;
+    let str_at = |r: std::ops::Range<usize>| text.get(r).filter(|t| !t.is_empty());
     let is_ws = |b: u8| b == b' ' || b == b'\t';
     let mut i = 0;
     let at = |i: usize| value.get(i).copied();
@@ -233,7 +235,7 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
     while at(i).is_some_and(token_byte) {
         i += 1;
     }
-    let ctype = value.get(t0..i).filter(|t| !t.is_empty())?;
+    let ctype = str_at(t0..i)?;
     if at(i) != Some(b'/') {
         return None;
     }
@@ -242,7 +244,7 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
     while at(i).is_some_and(token_byte) {
         i += 1;
     }
-    let subtype = value.get(s0..i).filter(|t| !t.is_empty())?;
+    let subtype = str_at(s0..i)?;
     let mut attributes = Vec::new();
     loop {
         // spaces (a folded line only after a `;`), then `;`, a parameter, or the end
@@ -268,7 +270,7 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
         while at(i).is_some_and(token_byte) {
             i += 1;
         }
-        let name = value.get(n0..i).filter(|t| !t.is_empty())?;
+        let name = str_at(n0..i)?;
         if at(i) != Some(b'=') {
             return None;
         }
@@ -281,12 +283,12 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
             if v.is_empty()
                 || v.iter()
                     .any(|&b| !(b == b' ' || b.is_ascii_graphic()) || b == b'\\')
-                || memchr::memmem::find(v, b"=?").is_some()
+                || memchr::memchr_iter(b'=', v).any(|e| v.get(e + 1) == Some(&b'?'))
             {
                 return None;
             }
             i = v0 + q + 1;
-            v
+            str_at(v0..v0 + q)?
         } else {
             let v0 = i;
             while at(i)
@@ -294,11 +296,11 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
             {
                 i += 1;
             }
-            value.get(v0..i).filter(|t| !t.is_empty())?
+            str_at(v0..i)?
         };
         attributes.push(mail_parser::Attribute {
             name: lower(name),
-            value: Cow::Borrowed(std::str::from_utf8(v).ok()?),
+            value: Cow::Borrowed(v),
         });
     }
     Some(ContentType {
@@ -453,23 +455,32 @@ fn field_end(data: &[u8], start: usize) -> usize {
 }
 
 /// The first `--boundary` at or after `from` (`needle` is `--` and the boundary): the index of
-/// its first dash. mail-parser looks for it anywhere, not only at a line start. The searcher of
-/// the last needle is kept (a message's parts share their boundary; building one costs about
-/// as much as searching a part).
+/// its first dash. mail-parser looks for it anywhere, not only at a line start. The searchers
+/// of the last few needles are kept (a message's parts share their boundary, and a nested
+/// multipart alternates with its parent's; building one costs about as much as searching a
+/// part).
 fn find_boundary(data: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     use std::cell::RefCell;
+    const KEPT: usize = 4;
     thread_local! {
-        static FINDER: RefCell<Option<memchr::memmem::Finder<'static>>> =
-            const { RefCell::new(None) };
+        static FINDERS: RefCell<Vec<memchr::memmem::Finder<'static>>> =
+            const { RefCell::new(Vec::new()) };
     }
     let hay = data.get(from..)?;
-    FINDER
+    FINDERS
         .with(|f| {
             let mut f = f.borrow_mut();
-            if f.as_ref().is_none_or(|f| f.needle() != needle) {
-                *f = Some(memchr::memmem::Finder::new(needle).into_owned());
-            }
-            f.as_ref().and_then(|f| f.find(hay))
+            let k = match f.iter().position(|f| f.needle() == needle) {
+                Some(k) => k,
+                None => {
+                    if f.len() == KEPT {
+                        f.pop();
+                    }
+                    f.insert(0, memchr::memmem::Finder::new(needle).into_owned());
+                    0
+                }
+            };
+            f.get(k).and_then(|f| f.find(hay))
         })
         .map(|i| from + i)
 }
@@ -1155,6 +1166,11 @@ fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, st
     {
         return Cow::Owned(single_byte(&bytes, d));
     }
+    if let Some(d) = decoder
+        && charset.is_some_and(is_iso_2022_jp)
+    {
+        return Cow::Owned(iso_2022_jp(&bytes, d));
+    }
     match (bytes, decoder) {
         (Cow::Owned(v), Some(d)) => Cow::Owned(d(&v)),
         (Cow::Owned(v), None) => Cow::Owned(
@@ -1185,6 +1201,43 @@ fn single_byte(bytes: &[u8], decoder: fn(&[u8]) -> String) -> String {
             out.push_str(&decoder(h));
         }
         rest = tail;
+    }
+    out
+}
+
+/// True for the labels mail-parser decodes as ISO-2022-JP (its map compares them lower-cased,
+/// `-` as `_`).
+fn is_iso_2022_jp(label: &str) -> bool {
+    let norm = |l: &[u8], want: &[u8]| {
+        l.len() == want.len()
+            && l.iter().zip(want).all(|(&a, &b)| {
+                let a = if a == b'-' {
+                    b'_'
+                } else {
+                    a.to_ascii_lowercase()
+                };
+                a == b
+            })
+    };
+    norm(label.as_bytes(), b"iso_2022_jp") || norm(label.as_bytes(), b"csiso2022jp")
+}
+
+/// `decoder(bytes)` for the ISO-2022-JP decoder: the text starts in ASCII, where every byte
+/// but ESC, SO, SI and those beyond ASCII is itself, so that head is copied and the decoder,
+/// started afresh in the same state, reads only the rest.
+fn iso_2022_jp(bytes: &[u8], decoder: fn(&[u8]) -> String) -> String {
+    let head = bytes
+        .iter()
+        .position(|&b| !b.is_ascii() || matches!(b, 0x0e | 0x0f | 0x1b))
+        .unwrap_or(bytes.len());
+    if head == 0 {
+        return decoder(bytes);
+    }
+    let (ascii, rest) = bytes.split_at(head);
+    let mut out = String::with_capacity(bytes.len() + rest.len());
+    out.push_str(std::str::from_utf8(ascii).unwrap_or_default());
+    if !rest.is_empty() {
+        out.push_str(&decoder(rest));
     }
     out
 }
@@ -1345,6 +1398,25 @@ mod tests {
             }
         }
         assert!(!extends_ascii("iso-2022-jp"));
+        // ISO-2022-JP: the ASCII head copied, the rest decoded as the decoder would
+        let jp = charset_decoder(b"iso-2022-jp").expect("iso-2022-jp");
+        for label in ["iso-2022-jp", "ISO-2022-JP", "iso_2022-jp", "csISO2022JP"] {
+            assert!(is_iso_2022_jp(label), "{label}");
+        }
+        assert!(!is_iso_2022_jp("iso-2022-jp-2") && !is_iso_2022_jp("iso-2022-kr"));
+        for input in [
+            &b""[..],
+            b"plain ascii\n",
+            b"head \x1b$B$3$s\x1b(B tail",
+            b"\x1b$B$3$s",
+            b"a\x0eb\x0fc",
+            b"x\xe9y",
+            b"x\x1b(Jy\x1b(B",
+            b"x\x1b$B\x1b(B\x1b$Bz",
+            b"ok\x1b",
+        ] {
+            assert_eq!(iso_2022_jp(input, jp), jp(input), "{input:?}");
+        }
         assert!(!extends_ascii("utf-7"));
     }
 
