@@ -68,9 +68,20 @@ pub fn binary_reason(raw: &[u8]) -> Option<String> {
 /// How many bytes of `b` are below 0x20 (an upper bound of [`control_bytes`]), counted in
 /// blocks with byte-sized counters so that the loop vectorises.
 fn below_space(b: &[u8]) -> usize {
-    b.chunks(255)
-        .map(|c| c.iter().fold(0u8, |n, &x| n + u8::from(x & 0xe0 == 0)) as usize)
-        .sum()
+    count_blocks(b, |x| u8::from(x & 0xe0 == 0))
+}
+
+/// The sum of `f` (0 or 1) over the bytes of `b`: in blocks of a fixed size (byte-sized
+/// counters, a loop the compiler vectorises without a scalar tail for each block), the rest
+/// byte by byte.
+#[inline(always)]
+fn count_blocks(b: &[u8], f: impl Fn(u8) -> u8) -> usize {
+    let (blocks, rest) = b.as_chunks::<128>();
+    blocks
+        .iter()
+        .map(|c| c.iter().fold(0u8, |n, &x| n + f(x)) as usize)
+        .sum::<usize>()
+        + rest.iter().map(|&x| usize::from(f(x))).sum::<usize>()
 }
 
 /// How many bytes of `b` are control or NUL bytes other than LF, CR, TAB, FF and ESC.
@@ -81,9 +92,7 @@ fn control_bytes(b: &[u8]) -> usize {
     fn is_bad(x: u8) -> u8 {
         u8::from(x < 0x20) & u8::from(!matches!(x, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
     }
-    b.chunks(255)
-        .map(|c| c.iter().fold(0u8, |n, &x| n + is_bad(x)) as usize)
-        .sum()
+    count_blocks(b, is_bad)
 }
 
 /// True when `raw` starts like an mbox file (`From ` separator line).
@@ -98,16 +107,23 @@ pub fn is_mbox(raw: &[u8]) -> bool {
 /// separator line itself is dropped; `>From ` quoting is undone by [`unquote_from`]. Accepts
 /// LF, CRLF and CR line endings.
 pub fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
+    static FROM: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"From "));
     let mut starts = Vec::new();
-    let mut i = 0;
     let len = raw.len();
-    while i < len {
-        let line_start = i;
-        let is_from = raw[line_start..].starts_with(b"From ");
-        // advance to next line
-        let next = match raw[i..].iter().position(|&b| b == b'\n' || b == b'\r') {
+    // Only lines that start with `From ` can start a message: those are found with a
+    // substring search. A `From ` starts a line when it is first or follows LF or CR (after
+    // CRLF the line starts behind the LF; a CR followed by `F` is a line end of its own).
+    let mut from = 0;
+    while let Some(off) = raw.get(from..).and_then(|r| FROM.find(r)) {
+        let line_start = from + off;
+        from = line_start + 1;
+        if line_start > 0 && !matches!(raw[line_start - 1], b'\n' | b'\r') {
+            continue;
+        }
+        let next = match memchr::memchr2(b'\n', b'\r', &raw[line_start..]) {
             Some(p) => {
-                let e = i + p;
+                let e = line_start + p;
                 if raw[e] == b'\r' && raw.get(e + 1) == Some(&b'\n') {
                     e + 2
                 } else {
@@ -116,14 +132,13 @@ pub fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
             }
             None => len,
         };
-        if is_from
-            && (line_start == 0
-                || preceded_by_blank_line(raw, line_start)
-                || is_separator_line(&raw[line_start..next]))
+        if line_start == 0
+            || preceded_by_blank_line(raw, line_start)
+            || is_separator_line(&raw[line_start..next])
         {
             starts.push((line_start, next));
         }
-        i = next;
+        from = next;
     }
     let mut out = Vec::with_capacity(starts.len());
     for (k, &(_, body_start)) in starts.iter().enumerate() {
@@ -190,7 +205,9 @@ fn preceded_by_blank_line(raw: &[u8], pos: usize) -> bool {
 /// Undoes mbox `>From ` quoting (mboxrd: one `>` is removed from lines matching `^>+From `).
 /// Borrows when nothing is quoted.
 pub fn unquote_from(msg: &[u8]) -> Cow<'_, [u8]> {
-    let needs = memchr::memmem::find(msg, b">From ").is_some();
+    static QUOTED: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b">From "));
+    let needs = QUOTED.find(msg).is_some();
     if !needs {
         return Cow::Borrowed(msg);
     }
@@ -593,6 +610,96 @@ mod tests {
         assert!(!is_separator_line(b"From here on, a body line"));
         assert!(!is_separator_line(b"From me Mon Jan  1 00:00:00"));
         assert!(!is_separator_line(b"From: a@b Mon Jan  1 00:00:00 2024"));
+    }
+
+    /// `split_mbox` as it was written first: every line walked byte by byte.
+    fn split_mbox_bytewise(raw: &[u8]) -> Vec<&[u8]> {
+        let mut starts = Vec::new();
+        let mut i = 0;
+        let len = raw.len();
+        while i < len {
+            let line_start = i;
+            let is_from = raw[line_start..].starts_with(b"From ");
+            let next = match raw[i..].iter().position(|&b| b == b'\n' || b == b'\r') {
+                Some(p) => {
+                    let e = i + p;
+                    if raw[e] == b'\r' && raw.get(e + 1) == Some(&b'\n') {
+                        e + 2
+                    } else {
+                        e + 1
+                    }
+                }
+                None => len,
+            };
+            if is_from
+                && (line_start == 0
+                    || preceded_by_blank_line(raw, line_start)
+                    || is_separator_line(&raw[line_start..next]))
+            {
+                starts.push((line_start, next));
+            }
+            i = next;
+        }
+        let mut out = Vec::new();
+        for (k, &(_, body_start)) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).map(|&(s, _)| s).unwrap_or(len);
+            let msg = &raw[body_start.min(end)..end];
+            if !msg.iter().all(|b| b.is_ascii_whitespace()) {
+                out.push(msg);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn mbox_split_as_bytewise() {
+        const PIECES: &[&str] = &[
+            "From ",
+            "From a@b Mon Jan  1 00:00:00 2024",
+            "From x",
+            ">From ",
+            "\n",
+            "\r",
+            "\r\n",
+            "x",
+            " ",
+            "F",
+            "rom ",
+            "Subject: s",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..50_000 {
+            let n = (next() % 20) as usize;
+            let s: String = (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            assert_eq!(
+                split_mbox(s.as_bytes()),
+                split_mbox_bytewise(s.as_bytes()),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn byte_counts_in_blocks() {
+        let all: Vec<u8> = (0..2000u32).map(|i| (i * 37 % 256) as u8).collect();
+        for len in [0, 1, 127, 128, 129, 255, 256, 257, 1000, 2000] {
+            let b = &all[..len];
+            assert_eq!(below_space(b), b.iter().filter(|&&x| x < 0x20).count());
+            let bad = b
+                .iter()
+                .filter(|&&x| x < 0x20 && !matches!(x, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+                .count();
+            assert_eq!(control_bytes(b), bad);
+        }
+        assert_eq!(below_space(&[0u8; 300]), 300);
     }
 
     #[test]
