@@ -8,7 +8,9 @@
 //! only when the walk asks for that rule's text condition, after its cheap conditions. Cost
 //! per reply: linear in the text length plus a walk over a few hundred small structs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::fnv::FnvBuild;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
@@ -247,20 +249,22 @@ pub(crate) struct Facts<'a> {
 /// All rules, compiled.
 pub(crate) struct RuleSet {
     pub rules: Vec<Rule>,
-    /// Phrase automaton; pattern i belongs to `phrase_owner[i]` = (rule index, is_unless).
+    /// The distinct phrases (rule phrases, `unless` phrases, regex gates and the providers'
+    /// markers; a phrase written several times is one): phrase i stands for
+    /// `phrase_targets[phrase_ranges[i]]`, in the order the phrases were listed.
+    phrase_list: Vec<String>,
+    phrase_ranges: Vec<std::ops::Range<u32>>,
+    phrase_targets: Vec<PhraseTarget>,
+    /// Automaton of the phrases' first [`PREFIX_LEN`] bytes (the whole of shorter ones): one
+    /// pass finds where phrases may start, a comparison each tells whether they do. Much
+    /// smaller (and cheaper to build) than an automaton of the whole phrases. Pattern i is the
+    /// prefix of the phrases `prefix_members[prefix_ranges[i]]` (indices into `phrase_list`).
     phrases: Option<AhoCorasick>,
-    phrase_owner: Vec<(usize, bool)>,
+    prefix_ranges: Vec<std::ops::Range<u32>>,
+    prefix_members: Vec<u32>,
     /// Every rule regex, compiled on its own (see `compile`), with its rule index and whether
     /// it has a gate phrase (a literal it cannot match without, in the phrase automaton).
     regexes: Vec<(LazyRegex, usize, bool)>,
-    /// Gate phrases are the automaton's patterns from this index on: pattern
-    /// `gate_start + k` is the gate of the k-th gated regex ...
-    gate_start: usize,
-    /// ... which is `regexes[gate_regex[k]]`.
-    gate_regex: Vec<usize>,
-    /// The providers' marker phrases are the automaton's patterns from this index on (in the
-    /// order of `Providers::markers`): one pass finds the rules' phrases and the markers.
-    marker_start: usize,
     /// Per rule: the indices of its regexes in `regexes`.
     rule_regexes: Vec<Vec<usize>>,
     /// Per rule: its text condition is phrases only (no regex), so it fails without a phrase
@@ -276,6 +280,20 @@ pub(crate) struct RuleSet {
     /// Per reason (by discriminant): indices of its text rules in the primary and secondary
     /// tables (for `unless_reason`).
     by_reason: Vec<Vec<usize>>,
+}
+
+/// The length of the phrase prefixes in the phrase automaton (see `RuleSet::phrases`).
+const PREFIX_LEN: usize = 12;
+
+/// What a phrase of the automaton stands for.
+#[derive(Debug, Clone, Copy)]
+enum PhraseTarget {
+    /// A text (`false`) or `unless` (`true`) phrase of a rule (its index).
+    Rule(u32, bool),
+    /// The gate of a regex (its index in `regexes`).
+    Gate(u32),
+    /// A provider marker (its index in `Providers::markers`).
+    Marker(u32),
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -465,12 +483,13 @@ impl RuleSet {
     pub(crate) fn empty() -> Self {
         Self {
             rules: Vec::new(),
+            phrase_list: Vec::new(),
+            phrase_ranges: Vec::new(),
+            phrase_targets: Vec::new(),
             phrases: None,
-            phrase_owner: Vec::new(),
+            prefix_ranges: Vec::new(),
+            prefix_members: Vec::new(),
             regexes: Vec::new(),
-            gate_start: 0,
-            gate_regex: Vec::new(),
-            marker_start: 0,
             rule_regexes: Vec::new(),
             phases: [0..0, 0..0, 0..0, 0..0],
             phrase_only: Vec::new(),
@@ -666,13 +685,66 @@ impl RuleSet {
         }
         let marker_start = phrases.len();
         phrases.extend(crate::provider::providers().markers.iter().cloned());
-        let phrases_ac = if phrases.is_empty() {
+        // What each listed phrase stands for ...
+        let target = |p: usize| {
+            if p >= marker_start {
+                PhraseTarget::Marker((p - marker_start) as u32)
+            } else if p >= gate_start {
+                PhraseTarget::Gate(gate_regex[p - gate_start] as u32)
+            } else {
+                let (rule, is_unless) = phrase_owner[p];
+                PhraseTarget::Rule(rule as u32, is_unless)
+            }
+        };
+        // ... grouped by distinct phrase (in order of first appearance; each group in list
+        // order, so that the markers are still reported as an automaton of every listed phrase
+        // would: by end position, longest first, then in list order).
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut groups: Vec<Vec<PhraseTarget>> = Vec::new();
+        let mut slot: HashMap<&str, usize, FnvBuild> = HashMap::default();
+        for (p, ph) in phrases.iter().enumerate() {
+            let k = *slot.entry(ph.as_str()).or_insert_with(|| {
+                distinct.push(ph.as_str());
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[k].push(target(p));
+        }
+        let mut phrase_ranges = Vec::with_capacity(groups.len());
+        let mut phrase_targets = Vec::with_capacity(phrases.len());
+        for g in groups {
+            let start = phrase_targets.len() as u32;
+            phrase_targets.extend(g);
+            phrase_ranges.push(start..phrase_targets.len() as u32);
+        }
+        // the prefixes, distinct, each with its phrases (in phrase order)
+        let mut prefixes: Vec<&[u8]> = Vec::new();
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        let mut prefix_slot: HashMap<&[u8], usize, FnvBuild> = HashMap::default();
+        for (i, ph) in distinct.iter().enumerate() {
+            let b = ph.as_bytes();
+            let pre = &b[..b.len().min(PREFIX_LEN)];
+            let k = *prefix_slot.entry(pre).or_insert_with(|| {
+                prefixes.push(pre);
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[k].push(i as u32);
+        }
+        let mut prefix_ranges = Vec::with_capacity(members.len());
+        let mut prefix_members = Vec::with_capacity(distinct.len());
+        for m in members {
+            let start = prefix_members.len() as u32;
+            prefix_members.extend(m);
+            prefix_ranges.push(start..prefix_members.len() as u32);
+        }
+        let phrases_ac = if prefixes.is_empty() {
             None
         } else {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
-                    .build(&phrases)
+                    .build(&prefixes)
                     .map_err(|e| DataError::Rule {
                         file: "rules".into(),
                         rule: "*".into(),
@@ -680,6 +752,7 @@ impl RuleSet {
                     })?,
             )
         };
+        let phrase_list: Vec<String> = distinct.iter().map(|d| d.to_string()).collect();
         // Each regex on its own, byte-oriented and ASCII-only (`\b`, `\d`, `.` = any byte: the
         // text is already lower-cased). Compiled apart, every regex gets the regex engine's
         // literal prefilter ("user ", "spf", ...) and a small lazy DFA; one RegexSet of them all
@@ -733,12 +806,13 @@ impl RuleSet {
             phases,
             phrase_only,
             rules,
+            phrase_list,
+            phrase_ranges,
+            phrase_targets,
             phrases: phrases_ac,
-            phrase_owner,
+            prefix_ranges,
+            prefix_members,
             regexes: compiled,
-            gate_start,
-            gate_regex,
-            marker_start,
             rule_regexes,
             hard: list(&reasons.hard)?,
             hard_unless_transient: list(&reasons.hard_unless_transient)?,
@@ -754,25 +828,59 @@ impl RuleSet {
         let mut flags = vec![Cell::new(0u8); n + self.regexes.len()];
         let mut markers = Vec::new();
         if let Some(ac) = &self.phrases {
+            let text = normalised.as_bytes();
+            // (end, length, marker index) of each marker occurrence
+            let mut found_markers: Vec<(usize, usize, usize)> = Vec::new();
             for m in ac.find_overlapping_iter(normalised) {
-                let p = m.pattern().as_usize();
-                if p >= self.marker_start {
-                    markers.push(p - self.marker_start);
-                    continue;
-                }
-                if p >= self.gate_start {
-                    if let Some(&k) = self.gate_regex.get(p - self.gate_start)
-                        && let Some(g) = flags.get_mut(n + k)
-                    {
-                        *g.get_mut() |= HIT_GATE;
+                let (at, rest) = (m.start(), text.get(m.end()..).unwrap_or_default());
+                let prefix_len = m.end() - at;
+                let candidates = self
+                    .prefix_ranges
+                    .get(m.pattern().as_usize())
+                    .and_then(|r| self.prefix_members.get(r.start as usize..r.end as usize))
+                    .unwrap_or_default();
+                for &d in candidates {
+                    let d = d as usize;
+                    let Some(phrase) = self.phrase_list.get(d) else {
+                        continue;
+                    };
+                    // the prefix matched: the rest of the phrase must follow
+                    let tail = phrase.as_bytes().get(prefix_len..).unwrap_or_default();
+                    let follows = match tail.first() {
+                        None => true,
+                        Some(&b) => {
+                            rest.first() == Some(&b)
+                                && rest.get(..tail.len()).is_some_and(|r| r == tail)
+                        }
+                    };
+                    if !follows {
+                        continue;
                     }
-                    continue;
-                }
-                let (rule, is_unless) = self.phrase_owner[p];
-                if let Some(f) = flags.get_mut(rule) {
-                    *f.get_mut() |= if is_unless { HIT_UNLESS } else { HIT_TEXT };
+                    let targets = self
+                        .phrase_ranges
+                        .get(d)
+                        .and_then(|r| self.phrase_targets.get(r.start as usize..r.end as usize))
+                        .unwrap_or_default();
+                    for t in targets {
+                        let (slot, bit) = match *t {
+                            PhraseTarget::Marker(k) => {
+                                found_markers.push((at + phrase.len(), phrase.len(), k as usize));
+                                continue;
+                            }
+                            PhraseTarget::Gate(k) => (n + k as usize, HIT_GATE),
+                            PhraseTarget::Rule(rule, false) => (rule as usize, HIT_TEXT),
+                            PhraseTarget::Rule(rule, true) => (rule as usize, HIT_UNLESS),
+                        };
+                        if let Some(f) = flags.get_mut(slot) {
+                            *f.get_mut() |= bit;
+                        }
+                    }
                 }
             }
+            // in the order an automaton of the whole phrases reports them: by end position,
+            // longest first, then in list order
+            found_markers.sort_unstable_by_key(|&(end, len, k)| (end, std::cmp::Reverse(len), k));
+            markers.extend(found_markers.into_iter().map(|(_, _, k)| k));
         }
         TextHits {
             set: self,
