@@ -77,100 +77,172 @@ pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
 /// Texts shorter than this are searched directly, longer ones through [`lower`].
 const LOWER_MIN: usize = 64;
 
-/// Lower-case copies of the texts searched most (the body of the message being recognised):
-/// [`find_ci_bytes`] over a slice of such a text is an exact search of the same slice of its
-/// copy (ASCII lower-casing keeps every byte offset), with a substring searcher built once per
-/// needle and kept. The recognisers look for some hundred fixed phrases in the same body; a
-/// search on the rarest byte of each stopped at every occurrence of that byte.
+/// Lower-case copies of the texts searched most (the body of the message being recognised, its
+/// delivery-status part, its `Received` fields): [`find_ci_bytes`] over a slice of such a text
+/// is an exact search of the same slice of its copy (ASCII lower-casing keeps every byte
+/// offset), with a substring searcher built once per needle and kept. The recognisers look for
+/// some hundred fixed phrases in the same body; a search on the rarest byte of each stopped at
+/// every occurrence of that byte.
 pub mod lower {
     use std::cell::RefCell;
-    use std::collections::HashMap;
 
     use memchr::memmem::Finder;
 
     /// Searchers kept at most (needles are fixed phrases; a few come from the message).
     const MAX_FINDERS: usize = 4096;
+    /// Slots of the searcher table (a power of two, twice [`MAX_FINDERS`]).
+    const SLOTS: usize = 2 * MAX_FINDERS;
+    /// Other texts at least this long are searched through a lower-case copy of their own;
+    /// shorter ones are left to the caller's direct search (cheaper than the copy).
+    const COPY_MIN: usize = 1024;
 
-    #[derive(Default)]
+    /// One registered text: its address and length, and where its copy starts in `lower`.
+    #[derive(Clone, Copy)]
+    struct Doc {
+        start: usize,
+        len: usize,
+        at: usize,
+    }
+
+    /// The searchers, by needle: open addressing over a cheap hash of the needle's length and
+    /// its first and last bytes (the needle itself is compared on a hit).
+    struct Finders {
+        /// Index + 1 into `entries`, 0 for a free slot.
+        slots: Vec<u16>,
+        entries: Vec<(Box<[u8]>, Finder<'static>)>,
+    }
+
+    impl Finders {
+        fn new() -> Self {
+            Finders {
+                slots: vec![0; SLOTS],
+                entries: Vec::new(),
+            }
+        }
+
+        fn hash(n: &[u8]) -> usize {
+            let (a, b) = match (n.first_chunk::<8>(), n.last_chunk::<8>()) {
+                (Some(a), Some(b)) => (u64::from_le_bytes(*a), u64::from_le_bytes(*b)),
+                _ => (n.iter().fold(0u64, |h, &c| (h << 8) | u64::from(c)), 0),
+            };
+            let h = (a ^ (n.len() as u64).rotate_left(56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+            (h >> 32) as usize & (SLOTS - 1)
+        }
+
+        /// The searcher of `n` (built and kept on first use); `None` when the table is full.
+        fn get(&mut self, n: &[u8]) -> Option<&Finder<'static>> {
+            let mut i = Self::hash(n);
+            loop {
+                match self.slots[i] {
+                    0 => break,
+                    e => {
+                        if *self.entries[e as usize - 1].0 == *n {
+                            return Some(&self.entries[e as usize - 1].1);
+                        }
+                    }
+                }
+                i = (i + 1) & (SLOTS - 1);
+            }
+            if self.entries.len() >= MAX_FINDERS {
+                return None;
+            }
+            self.entries.push((n.into(), Finder::new(n).into_owned()));
+            self.slots[i] = self.entries.len() as u16;
+            self.entries.last().map(|e| &e.1)
+        }
+    }
+
     struct State {
-        /// Address and length of the registered text, and its lower-case copy.
-        doc: Option<(usize, usize)>,
+        /// The registered texts and their lower-case copies (one after the other in `lower`).
+        docs: Vec<Doc>,
         lower: Vec<u8>,
-        /// Lower-case copy of a text searched outside the registered one.
+        /// Lower-case copy of a text searched outside the registered ones.
         scratch: Vec<u8>,
-        /// FNV instead of SipHash: hashing cost more than the search of a short text.
-        finders: HashMap<Box<[u8]>, Finder<'static>, mailway_status::fnv::FnvBuild>,
+        finders: Finders,
     }
 
     thread_local! {
-        static STATE: RefCell<State> = RefCell::new(State::default());
+        static STATE: RefCell<State> = RefCell::new(State {
+            docs: Vec::new(),
+            lower: Vec::new(),
+            scratch: Vec::new(),
+            finders: Finders::new(),
+        });
     }
 
     /// Runs `f` with `text` registered (a registration already in force is put back after).
     pub fn with<R>(text: &str, f: impl FnOnce() -> R) -> R {
-        type Outer = Option<((usize, usize), Vec<u8>)>;
-        struct Restore(Outer);
+        with_all(&[text], f)
+    }
+
+    /// Runs `f` with `texts` registered (a registration already in force is put back after).
+    pub fn with_all<R>(texts: &[&str], f: impl FnOnce() -> R) -> R {
+        /// What was in force before: registrations nest like a stack (the inner texts are
+        /// appended, and cut off again after).
+        struct Restore {
+            docs: usize,
+            lower: usize,
+        }
         impl Drop for Restore {
             fn drop(&mut self) {
-                let outer = self.0.take();
                 let _ = STATE.try_with(|s| {
                     if let Ok(mut s) = s.try_borrow_mut() {
-                        match outer {
-                            Some((doc, lower)) => {
-                                s.doc = Some(doc);
-                                s.lower = lower;
-                            }
-                            // the copy's buffer is kept for the next text
-                            None => s.doc = None,
-                        }
+                        s.docs.truncate(self.docs);
+                        s.lower.truncate(self.lower);
                     }
                 });
             }
         }
         let registered = STATE.try_with(|s| {
             let mut s = s.try_borrow_mut().ok()?;
-            let outer = s.doc.take().map(|d| (d, std::mem::take(&mut s.lower)));
-            s.lower.clear();
-            s.lower.extend_from_slice(text.as_bytes());
-            s.lower.make_ascii_lowercase();
-            s.doc = Some((text.as_ptr() as usize, text.len()));
-            Some(Restore(outer))
+            let s = &mut *s;
+            let outer = Restore {
+                docs: s.docs.len(),
+                lower: s.lower.len(),
+            };
+            let base = s.lower.len();
+            for t in texts {
+                let at = s.lower.len();
+                s.lower.extend_from_slice(t.as_bytes());
+                s.docs.push(Doc {
+                    start: t.as_ptr() as usize,
+                    len: t.len(),
+                    at,
+                });
+            }
+            s.lower[base..].make_ascii_lowercase();
+            Some(outer)
         });
         let _restore = registered.ok().flatten();
         f()
     }
 
     /// The search of `n` in `h` through the registered copy (or a copy of `h` when it does not
-    /// lie in the registered text); `None` when the searcher map is full.
+    /// lie in a registered text and is long); `None` when the caller should search directly.
     pub(super) fn find(h: &[u8], n: &[u8]) -> Option<Option<usize>> {
         STATE
             .try_with(|s| {
                 let mut s = s.try_borrow_mut().ok()?;
                 let s = &mut *s;
-                let in_doc = s.doc.and_then(|(start, len)| {
-                    let off = (h.as_ptr() as usize).checked_sub(start)?;
-                    (off.checked_add(h.len())? <= len).then_some(off)
+                let p = h.as_ptr() as usize;
+                // the innermost registration first
+                let in_doc = s.docs.iter().rev().find_map(|d| {
+                    let off = p.checked_sub(d.start)?;
+                    (off.checked_add(h.len())? <= d.len).then_some(d.at + off)
                 });
                 let hay = match in_doc {
-                    Some(off) => s.lower.get(off..off + h.len())?,
+                    Some(at) => s.lower.get(at..at + h.len())?,
+                    None if h.len() < COPY_MIN => return None,
                     None => {
-                        // another text: its own lower-case copy, in a buffer kept for the next
+                        // another long text: its own lower-case copy, in a buffer kept for the next
                         s.scratch.clear();
                         s.scratch.extend_from_slice(h);
                         s.scratch.make_ascii_lowercase();
                         &s.scratch
                     }
                 };
-                if let Some(f) = s.finders.get(n) {
-                    return Some(f.find(hay));
-                }
-                if s.finders.len() >= MAX_FINDERS {
-                    return None;
-                }
-                let f = Finder::new(n).into_owned();
-                let found = f.find(hay);
-                s.finders.insert(n.into(), f);
-                Some(found)
+                Some(s.finders.get(n)?.find(hay))
             })
             .ok()
             .flatten()

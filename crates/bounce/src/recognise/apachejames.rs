@@ -1,7 +1,7 @@
 //! Apache James: "Error message below:" then the remote reply, and "Message details:" with the
 //! envelope (`RCPT TO: address`).
 
-use super::common::{before_any, push_text};
+use super::common::{before_any, push_text, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -14,14 +14,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
+    // (details && (JavaMail id || james)) || (below && details), with one search of details
     contains_ci(&m.body, "message details:")
         && (m
             .header("message-id")
             .is_some_and(|v| v.contains(".JavaMail."))
-            || m.headers
-                .get_all("received")
-                .any(|r| contains_ci(r, "james")))
-        || contains_ci(&m.body, "error message below:") && contains_ci(&m.body, "message details:")
+            || received_contains_ci(m, "james")
+            || contains_ci(&m.body, "error message below:"))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -3,7 +3,7 @@
 
 use mailway_status::{Reason, SmtpCommand};
 
-use super::common::{before_any, push_text};
+use super::common::{before_any, push_text, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, find_ci, first_address};
@@ -17,9 +17,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.body, "this is the dragonfly mail agent")
-        || m.headers
-            .get_all("received")
-            .any(|r| contains_ci(r, "(dragonfly mail agent"))
+        || received_contains_ci(m, "(dragonfly mail agent")
 }
 
 const BOUNDARIES: &[&str] = &["message headers follow.", "original message follows."];

@@ -3,7 +3,7 @@
 
 use mailway_status::Reason;
 
-use super::common::{Collector, before_any, merge_standard, push_text};
+use super::common::{Collector, before_any, merge_standard, push_text, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -28,9 +28,10 @@ fn probe(m: &Mail) -> bool {
     // one point decides
     match cheap {
         0 => false,
-        1 => m.headers.get_all("received").any(|r| {
-            contains_ci(r, "ezweb.ne.jp (ezweb mail) with") || contains_ci(r, ".au.com (")
-        }),
+        1 => {
+            received_contains_ci(m, "ezweb.ne.jp (ezweb mail) with")
+                || received_contains_ci(m, ".au.com (")
+        }
         _ => true,
     }
 }

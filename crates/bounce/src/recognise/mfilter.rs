@@ -1,7 +1,7 @@
 //! m-FILTER (Digital Arts, Japan): "-------server message" / "-------SMTP command" sections
 //! after a line with each failed address.
 
-use super::common::{before_any, push_text};
+use super::common::{before_any, push_text, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -15,10 +15,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Mail) -> bool {
-    contains_ci(&m.body, "-------server message")
-        || m.headers
-            .get_all("received")
-            .any(|r| contains_ci(r, "by m-filter"))
+    contains_ci(&m.body, "-------server message") || received_contains_ci(m, "by m-filter")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -3,7 +3,7 @@
 
 use mailway_status::Reason;
 
-use super::common::push_text;
+use super::common::{push_text, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -18,9 +18,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.subject, "[postmaster] email delivery failure")
         || contains_ci(&m.body, "the problem appears to be :")
-            && m.headers
-                .get_all("received")
-                .any(|r| contains_ci(r, "mimecast"))
+            && received_contains_ci(m, "mimecast")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -200,8 +200,11 @@ fn last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
 
 /// Runs the recognisers over `mail`; returns the detector name and its deliveries.
 pub fn recognise(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
-    // the body is searched for many phrases: through one lower-case copy
-    crate::text::lower::with(&mail.body, || first_match(mail))
+    // the body and the delivery-status part are searched for many phrases: through one
+    // lower-case copy of each
+    crate::text::lower::with_all(&[&mail.body, mail.dsn.as_deref().unwrap_or("")], || {
+        first_match(mail)
+    })
 }
 
 fn first_match(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {

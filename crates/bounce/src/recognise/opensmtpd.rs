@@ -4,7 +4,9 @@
 
 use mailway_status::Reason;
 
-use super::common::{Collector, any_ci, before_any, merge_standard, push_text};
+use super::common::{
+    Collector, any_ci, before_any, merge_standard, push_text, received_contains_ci,
+};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::record::Action;
@@ -20,9 +22,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.subject, "delivery status notification: ")
         && (contains_ci(&m.body, "this is the mailer-daemon, please do not reply")
-            || m.headers
-                .get_all("received")
-                .any(|r| contains_ci(r, "(opensmtpd)")))
+            || received_contains_ci(m, "(opensmtpd)"))
 }
 
 const STARTS: &[&str] = &[

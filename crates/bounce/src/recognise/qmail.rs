@@ -3,10 +3,10 @@
 
 use mailway_status::{Reason, SmtpCommand};
 
-use super::common::{Collector, any_ci, before_any};
+use super::common::{Collector, any_ci, before_any, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
-use crate::text::{contains_ci, first_address, starts_with_ci};
+use crate::text::{first_address, starts_with_ci};
 
 /// The qmail recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -18,9 +18,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     let subj = m.subject.trim();
     subj.eq_ignore_ascii_case("failure notice")
-        || m.headers
-            .get_all("received")
-            .any(|r| r.contains("(qmail ") || contains_ci(r, "invoked for bounce"))
+        || m.headers.get_all("received").any(|r| r.contains("(qmail "))
+        || received_contains_ci(m, "invoked for bounce")
 }
 
 const BOUNDARIES: &[&str] = &[

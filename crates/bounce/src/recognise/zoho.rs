@@ -3,7 +3,7 @@
 
 use mailway_status::Reason;
 
-use super::common::Collector;
+use super::common::{Collector, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::record::Action;
@@ -19,10 +19,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Mail) -> bool {
     contains_ci(&m.from, "mailer-daemon@mail.zoho")
         || m.has_header("x-zohomail")
-        || contains_ci(&m.from, "mailer-daemon")
-            && m.headers
-                .get_all("received")
-                .any(|r| contains_ci(r, "mx.zohomail.com"))
+        || contains_ci(&m.from, "mailer-daemon") && received_contains_ci(m, "mx.zohomail.com")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
