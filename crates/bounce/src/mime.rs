@@ -334,6 +334,7 @@ fn parse_encoding(value: &[u8]) -> Encoding {
 
 /// Which of the MIME fields a name is (mail-parser's name map: ASCII case-insensitive, spaces
 /// inside the name ignored).
+#[inline(always)]
 fn kind_of(name: &[u8]) -> Kind {
     // (names are trimmed: a MIME field name, spaced or not, starts with its `c`)
     if name.first().is_none_or(|c| !c.eq_ignore_ascii_case(&b'c')) {
@@ -1234,6 +1235,24 @@ fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, st
 /// `decoder(bytes)` for a single-byte decoder that maps ASCII to itself: ASCII runs copied,
 /// the runs of other bytes decoded.
 fn single_byte(bytes: &[u8], decoder: fn(&[u8]) -> String) -> String {
+    if let Some(table) = high_table(decoder) {
+        // the ASCII runs copied, every other byte its character from the table; the result is
+        // UTF-8 by construction (checked once at the end)
+        let mut out: Vec<u8> = Vec::with_capacity(bytes.len() + bytes.len() / 4);
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            i += ascii_len(bytes.get(i..).unwrap_or_default());
+            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            while let Some(&b) = bytes.get(i).filter(|b| !b.is_ascii()) {
+                let c = table[usize::from(b & 0x7f)];
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                i += 1;
+            }
+        }
+        return String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    }
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
     let mut rest = bytes;
     while !rest.is_empty() {
@@ -1252,6 +1271,58 @@ fn single_byte(bytes: &[u8], decoder: fn(&[u8]) -> String) -> String {
         rest = tail;
     }
     out
+}
+
+/// The length of the ASCII prefix of `b` (16 bytes at a time where they are all ASCII).
+fn ascii_len(b: &[u8]) -> usize {
+    let mut n = 0;
+    for c in b.chunks(16) {
+        if c.is_ascii() {
+            n += c.len();
+        } else {
+            return n + c.iter().position(|x| !x.is_ascii()).unwrap_or(c.len());
+        }
+    }
+    n
+}
+
+/// The characters a single-byte decoder gives the bytes 0x80 to 0xFF, each decoded alone
+/// (the decoder maps every byte on its own), kept for the last few decoders; `None` when a
+/// byte does not decode to exactly one character.
+fn high_table(decoder: fn(&[u8]) -> String) -> Option<[char; 128]> {
+    use std::cell::RefCell;
+    const KEPT: usize = 8;
+    thread_local! {
+        static TABLES: RefCell<Vec<(usize, Option<[char; 128]>)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+    // (the same address is the same code, so the same table)
+    let key = decoder as usize;
+    TABLES
+        .try_with(|t| {
+            let mut t = t.borrow_mut();
+            if let Some((_, table)) = t.iter().find(|(k, _)| *k == key) {
+                return *table;
+            }
+            let mut table = ['\0'; 128];
+            let mut ok = true;
+            for (b, slot) in (0x80u8..=0xff).zip(table.iter_mut()) {
+                let s = decoder(&[b]);
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => *slot = c,
+                    _ => ok = false,
+                }
+            }
+            let table = ok.then_some(table);
+            if t.len() == KEPT {
+                t.remove(0);
+            }
+            t.push((key, table));
+            table
+        })
+        .ok()
+        .flatten()
 }
 
 /// True for the labels mail-parser decodes as ISO-2022-JP (its map compares them lower-cased,
