@@ -8,11 +8,11 @@ use crate::text::{clean_address, find_status, normalize_date, squeeze};
 
 /// The fields of a delivery-status report.
 #[derive(Debug, Default, Clone)]
-pub struct DsnReport {
+pub struct DsnReport<'a> {
     /// Per-message fields (`Reporting-MTA`, `Arrival-Date`, ...).
-    pub message: Fields,
+    pub message: Fields<'a>,
     /// One field group per recipient.
-    pub recipients: Vec<Fields>,
+    pub recipients: Vec<Fields<'a>>,
 }
 
 const RECIPIENT_FIELDS: &[&str] = &[
@@ -29,36 +29,42 @@ const RECIPIENT_FIELDS: &[&str] = &[
 ];
 
 /// Parses delivery-status text into per-message and per-recipient groups.
-pub fn parse_dsn(text: &str) -> DsnReport {
+pub fn parse_dsn(text: &str) -> DsnReport<'_> {
     let all = parse_all_fields(text);
     let mut report = DsnReport::default();
     let mut cur: Option<Fields> = None;
     let mut list = all.list;
+    // the recipient field each field is (its lower-case name), if it is one
+    let rcpt_name = |name: &str| {
+        RECIPIENT_FIELDS
+            .iter()
+            .copied()
+            .find(|f| f.eq_ignore_ascii_case(name))
+    };
     for i in 0..list.len() {
         // moved out, not cloned: only the names of later fields are looked at below
         let (name, value) = std::mem::take(&mut list[i]);
-        let is_rcpt = RECIPIENT_FIELDS.contains(&name.as_str());
-        if !is_rcpt {
+        let Some(lname) = rcpt_name(name) else {
             match cur.as_mut() {
                 // unknown extension fields inside a recipient group stay with it
-                Some(c) if name.starts_with("x-") || !is_message_field(&name) => {
+                Some(c) if starts_with_x(name) || !is_message_field(name) => {
                     c.list.push((name, value))
                 }
                 _ => report.message.list.push((name, value)),
             }
             continue;
-        }
+        };
         let start_new = match cur.as_ref() {
             None => true,
-            Some(c) => match name.as_str() {
+            Some(c) => match lname {
                 "final-recipient" => c.get("final-recipient").is_some(),
                 "original-recipient" => {
                     // Postfix writes Final- then Original-Recipient; RFC 3464 order is
                     // Original- then Final-: look at the next recipient field to decide.
                     let next_is_final = list[i + 1..]
                         .iter()
-                        .find(|(n, _)| RECIPIENT_FIELDS.contains(&n.as_str()))
-                        .is_some_and(|(n, _)| n == "final-recipient");
+                        .find_map(|(n, _)| rcpt_name(n))
+                        .is_some_and(|n| n == "final-recipient");
                     c.get("original-recipient").is_some()
                         || (c.get("final-recipient").is_some() && next_is_final)
                 }
@@ -80,20 +86,28 @@ pub fn parse_dsn(text: &str) -> DsnReport {
     report
 }
 
+/// True when a field name starts with `x-` (any case).
+fn starts_with_x(name: &str) -> bool {
+    name.as_bytes()
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"x-"))
+}
+
 fn is_message_field(name: &str) -> bool {
-    matches!(
-        name,
-        "reporting-mta"
-            | "dsn-gateway"
-            | "received-from-mta"
-            | "arrival-date"
-            | "original-envelope-id"
-    )
+    [
+        "reporting-mta",
+        "dsn-gateway",
+        "received-from-mta",
+        "arrival-date",
+        "original-envelope-id",
+    ]
+    .iter()
+    .any(|f| f.eq_ignore_ascii_case(name))
 }
 
 /// Turns one recipient group into a [`Delivery`] (recipient, action, status, diagnostic, MTAs,
 /// dates). Returns `None` when the group names no recipient.
-pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
+pub fn delivery_from_group(msg: &Fields<'_>, g: &Fields<'_>) -> Option<Delivery> {
     // A Final-Recipient that is a source route ("@relay:user@server") says less than the
     // Original-Recipient.
     let source_routed = g
@@ -112,7 +126,7 @@ pub fn delivery_from_group(msg: &Fields, g: &Fields) -> Option<Delivery> {
 
 /// Like [`delivery_from_group`], but keeps groups whose recipient is not an address (a file or
 /// a pipe of a local delivery), with the raw value as recipient.
-pub fn delivery_from_group_raw(msg: &Fields, g: &Fields) -> Option<Delivery> {
+pub fn delivery_from_group_raw(msg: &Fields<'_>, g: &Fields<'_>) -> Option<Delivery> {
     if let Some(d) = delivery_from_group(msg, g) {
         return Some(d);
     }
@@ -121,7 +135,7 @@ pub fn delivery_from_group_raw(msg: &Fields, g: &Fields) -> Option<Delivery> {
     Some(delivery_with_recipient(msg, g, v.to_string()))
 }
 
-fn delivery_with_recipient(msg: &Fields, g: &Fields, recipient: String) -> Delivery {
+fn delivery_with_recipient(msg: &Fields<'_>, g: &Fields<'_>, recipient: String) -> Delivery {
     let mut d = Delivery {
         recipient,
         ..Default::default()

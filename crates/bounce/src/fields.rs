@@ -6,36 +6,38 @@ use std::rc::Rc;
 
 use crate::mime::RawField;
 
-/// An ordered list of fields, names lower-cased, values unfolded and trimmed.
+/// An ordered list of fields, values unfolded and trimmed, borrowed from the text they were read
+/// from where they are one line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Fields {
-    /// `(lower-case name, value)` in order of appearance.
-    pub list: Vec<(String, String)>,
+pub struct Fields<'a> {
+    /// `(name as written, value)` in order of appearance. Names are ASCII: compare them ASCII
+    /// case-insensitively (the methods below do).
+    pub list: Vec<(&'a str, Cow<'a, str>)>,
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     /// The first value of `name` (case-insensitive; give it lower-case).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.list
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The first non-empty value of `name`.
     pub fn get_nonempty(&self, name: &str) -> Option<&str> {
         self.list
             .iter()
-            .find(|(n, v)| n == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
+            .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.is_empty())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// All values of `name`.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.list
             .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -255,12 +257,17 @@ impl std::fmt::Debug for Headers<'_> {
     }
 }
 
-impl<'x> From<Fields> for Headers<'x> {
-    fn from(f: Fields) -> Self {
+impl<'x> From<Fields<'_>> for Headers<'x> {
+    fn from(f: Fields<'_>) -> Self {
         Headers::from_list(
             f.list
                 .into_iter()
-                .map(|(n, v)| (Cow::Owned(n), Cow::Owned(v)))
+                .map(|(n, v)| {
+                    (
+                        Cow::Owned(n.to_ascii_lowercase()),
+                        Cow::Owned(v.into_owned()),
+                    )
+                })
                 .collect(),
         )
     }
@@ -284,7 +291,7 @@ pub fn field_name(line: &str) -> Option<&str> {
 
 /// Parses a header block: fields until the first empty line (or the end). Lines that are not
 /// fields and not continuations are skipped.
-pub fn parse_header_block(text: &str) -> Fields {
+pub fn parse_header_block(text: &str) -> Fields<'_> {
     let mut out = Fields::default();
     for line in text.lines() {
         if line.trim().is_empty() {
@@ -300,7 +307,7 @@ pub fn parse_header_block(text: &str) -> Fields {
 
 /// Parses every field line in `text`, ignoring empty lines (for report parts whose groups are
 /// separated by blank lines, or not).
-pub fn parse_all_fields(text: &str) -> Fields {
+pub fn parse_all_fields(text: &str) -> Fields<'_> {
     let mut out = Fields::default();
     let mut last_was_field = false;
     for line in text.lines() {
@@ -317,15 +324,18 @@ pub fn parse_all_fields(text: &str) -> Fields {
     out
 }
 
-fn push_line(out: &mut Fields, line: &str) -> bool {
+fn push_line<'a>(out: &mut Fields<'a>, line: &'a str) -> bool {
     if line.starts_with([' ', '\t']) {
         if let Some((_, v)) = out.list.last_mut() {
             let t = line.trim();
             if !t.is_empty() {
-                if !v.is_empty() {
+                if v.is_empty() {
+                    *v = Cow::Borrowed(t);
+                } else {
+                    let v = v.to_mut();
                     v.push(' ');
+                    v.push_str(t);
                 }
-                v.push_str(t);
             }
             return true;
         }
@@ -333,8 +343,8 @@ fn push_line(out: &mut Fields, line: &str) -> bool {
     }
     match field_name(line) {
         Some(name) => {
-            let value = line[name.len() + 1..].trim().to_string();
-            out.list.push((name.to_ascii_lowercase(), value));
+            let value = line[name.len() + 1..].trim();
+            out.list.push((name, Cow::Borrowed(value)));
             true
         }
         None => false,
