@@ -40,7 +40,10 @@ pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
     {
         return found;
     }
-    // short texts (header values): the first byte will do; long ones: the rarest
+    if h.len() < LOWER_MIN {
+        return find_ci_short(h, n);
+    }
+    // long texts: anchored on the needle's rarest byte
     let mut idx = 0;
     if h.len() >= 256 {
         for (i, &b) in n.iter().enumerate() {
@@ -72,6 +75,43 @@ pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
         from += off + 1;
     }
     None
+}
+
+/// [`find_ci_bytes`] in a short text (a header value): the candidates for the needle's first
+/// byte are found eight bytes at a time (a word compare instead of a `memchr2` call per
+/// candidate, which cost more than the search of such a text). `h` is at least as long as `n`,
+/// `n` is not empty.
+fn find_ci_short(h: &[u8], n: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let lo = n[0];
+    let up = lo.to_ascii_uppercase();
+    let last = h.len() - n.len();
+    let at = |p: usize| {
+        (h[p] == lo || h[p] == up)
+            && h[p + 1..p + n.len()]
+                .iter()
+                .zip(&n[1..])
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    };
+    let (vlo, vup) = (ONES * u64::from(lo), ONES * u64::from(up));
+    let mut p = 0;
+    // whole words of start positions: a byte of `x` (or `y`) is zero where the text has the
+    // first byte; the test flags every such byte, and maybe a few others (checked again)
+    while p + 8 <= last + 1 {
+        let w = u64::from_le_bytes(h[p..p + 8].try_into().ok()?);
+        let (x, y) = (w ^ vlo, w ^ vup);
+        let mut m = ((x.wrapping_sub(ONES) & !x) | (y.wrapping_sub(ONES) & !y)) & HIGH;
+        while m != 0 {
+            let q = p + (m.trailing_zeros() / 8) as usize;
+            if at(q) {
+                return Some(q);
+            }
+            m &= m - 1;
+        }
+        p += 8;
+    }
+    (p..=last).find(|&q| at(q))
 }
 
 /// Texts shorter than this are searched directly, longer ones through [`lower`].

@@ -229,12 +229,14 @@ pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             // Exim's own words decide, unless they only introduce a remote server's reply; but
             // "retry timeout exceeded" before the last SMTP error means Exim gave up retrying:
             // the message expired, and the SMTP error is the last attempt's evidence.
-            let lower = d.diagnostic.to_ascii_lowercase();
-            let remote = lower.contains("smtp error from remote");
-            d.reason = OWN_MESSAGES
+            // (searched in place: no lower-case copy, no searcher built per phrase)
+            let diag = d.diagnostic.as_str();
+            let remote = contains_ci(diag, "smtp error from remote");
+            let reason = OWN_MESSAGES
                 .iter()
-                .find(|(p, r)| lower.contains(p) && (!remote || *r == Reason::Expired))
+                .find(|(p, r)| (!remote || *r == Reason::Expired) && contains_ci(diag, p))
                 .map(|(_, r)| *r);
+            d.reason = reason;
         }
     }
     Some(ds)

@@ -6,7 +6,7 @@ use mailway_status::{Reason, SmtpCommand};
 use super::common::{Collector, any_ci, before_any, received_contains_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
-use crate::text::{first_address, starts_with_ci};
+use crate::text::{contains_ci, first_address, starts_with_ci};
 
 /// The qmail recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -158,21 +158,28 @@ pub fn parse_with(m: &Mail, boundaries: &[&str], starts: &[&str]) -> Option<Vec<
     }
     let mut ds = c.finish()?;
     for d in &mut ds {
-        let lower = d.diagnostic.to_ascii_lowercase();
-        d.command = COMMANDS
+        // (searched in place: no lower-case copy, no searcher built per phrase)
+        let diag = d.diagnostic.as_str();
+        let command = COMMANDS
             .iter()
-            .find(|(p, _)| lower.contains(p))
+            .find(|(p, _)| contains_ci(diag, p))
             .map(|(_, c)| *c);
+        let remote_said = contains_ci(diag, "remote host said:") || contains_ci(diag, " said: ");
+        let reason = (!remote_said)
+            .then(|| {
+                OWN_MESSAGES
+                    .iter()
+                    .find(|(p, _)| contains_ci(diag, p))
+                    .map(|(_, r)| *r)
+            })
+            .flatten();
+        d.command = command;
         if let Some(h) = remote_host(&d.diagnostic) {
             d.remote_mta = Some(h);
         }
         // qmail's own words decide, unless a remote server's reply is quoted.
-        let remote_said = lower.contains("remote host said:") || lower.contains(" said: ");
         if !remote_said {
-            d.reason = OWN_MESSAGES
-                .iter()
-                .find(|(p, _)| lower.contains(p))
-                .map(|(_, r)| *r);
+            d.reason = reason;
         }
     }
     Some(ds)
