@@ -492,17 +492,20 @@ fn collect<'m, 'a>(
     texts: &mut Vec<String>,
     htmls: &mut Vec<&'m str>,
 ) {
-    // one buffer for the types of all parts
-    let mut ctype = String::new();
-    for part in parts {
-        ctype.clear();
+    // one buffer for the types of all parts, written only for the parts whose type is read
+    let mut ctype = String::with_capacity(64);
+    let type_of = |buf: &mut String, part: &Part<'_>| {
+        buf.clear();
         match &part.ct {
-            Some(ct) => push_type(&mut ctype, ct),
-            None => ctype.push_str("text/plain"),
+            Some(ct) => push_type(buf, ct),
+            None => buf.push_str("text/plain"),
         }
+    };
+    for part in parts {
         if let Some(cs) = charset_of(part)
             && !known_charset(cs)
         {
+            type_of(&mut ctype, part);
             let w = format!(
                 "unknown charset \"{cs}\" in a {ctype} part; read as UTF-8, undecodable bytes replaced"
             );
@@ -535,6 +538,7 @@ fn collect<'m, 'a>(
                     Some(u) => normalize_text(u),
                     None => normalize_text(t),
                 };
+                type_of(&mut ctype, part);
                 match ctype.as_str() {
                     "text/rfc822-headers" | "message/rfc822-headers" | "text/rfc822-header" => {
                         if mail.original.is_none() {
@@ -558,27 +562,35 @@ fn collect<'m, 'a>(
                 }
             }
             Body::Html(h) => htmls.push(h),
-            Body::Binary(b) => match ctype.as_str() {
-                "message/delivery-status"
-                | "message/global-delivery-status"
-                | "text/delivery-status" => append(&mut mail.dsn, &normalize_text(&lossy(b))),
-                "message/feedback-report" => append(&mut mail.feedback, &normalize_text(&lossy(b))),
-                "text/rfc822-headers"
-                | "message/rfc822-headers"
-                | "message/rfc822"
-                | "message/global"
-                | "message/global-headers"
-                    if mail.original.is_none() =>
-                {
-                    let end = find_blank_line(b).unwrap_or(b.len());
-                    let t = lossy(&b[..end]);
-                    mail.original = Some(Original {
-                        headers: decoded_header_block(&normalize_text(&t)),
-                    });
-                }
-                _ => {}
-            },
+            Body::Binary(b) => {
+                type_of(&mut ctype, part);
+                collect_binary(b, &ctype, mail);
+            }
         }
+    }
+}
+
+/// The bytes of a non-text part whose type (`ctype`) the view reads.
+fn collect_binary(b: &[u8], ctype: &str, mail: &mut Mail<'_>) {
+    match ctype {
+        "message/delivery-status" | "message/global-delivery-status" | "text/delivery-status" => {
+            append(&mut mail.dsn, &normalize_text(&lossy(b)))
+        }
+        "message/feedback-report" => append(&mut mail.feedback, &normalize_text(&lossy(b))),
+        "text/rfc822-headers"
+        | "message/rfc822-headers"
+        | "message/rfc822"
+        | "message/global"
+        | "message/global-headers"
+            if mail.original.is_none() =>
+        {
+            let end = find_blank_line(b).unwrap_or(b.len());
+            let t = lossy(&b[..end]);
+            mail.original = Some(Original {
+                headers: decoded_header_block(&normalize_text(&t)),
+            });
+        }
+        _ => {}
     }
 }
 
