@@ -357,17 +357,49 @@ pub fn inline_original<'x>(body: &str) -> Option<Original<'x>> {
 /// (ASCII case-insensitive, and with spaces, tabs, CR or FF between the letters allowed: the
 /// header parser drops those inside a field name).
 fn may_hold_original(block: &[u8]) -> bool {
-    let from = contains_name(block, b"from");
-    let mid = contains_name(block, b"message-id");
+    let from = has_name(block, NAME_FROM);
+    let mid = has_name(block, NAME_MESSAGE_ID);
     if !from && !mid {
         return false;
     }
-    let score = usize::from(from)
-        + usize::from(mid)
-        + usize::from(contains_name(block, b"subject"))
-        + usize::from(contains_name(block, b"date"))
-        + usize::from(contains_name(block, b"to"));
-    score >= 2
+    if from && mid {
+        return true;
+    }
+    [NAME_SUBJECT, NAME_DATE, NAME_TO]
+        .into_iter()
+        .any(|n| has_name(block, n))
+}
+
+/// The names [`may_hold_original`] looks for (lower case; `NAMES[k]`), each with the spellings
+/// that real header fields give it (`SPELLINGS[k]`, found by a fast substring search first).
+const NAMES: [&[u8]; 5] = [b"from", b"message-id", b"subject", b"date", b"to"];
+const NAME_FROM: usize = 0;
+const NAME_MESSAGE_ID: usize = 1;
+const NAME_SUBJECT: usize = 2;
+const NAME_DATE: usize = 3;
+const NAME_TO: usize = 4;
+const SPELLINGS: [&[&str]; 5] = [
+    &["From", "from"],
+    &["Message-ID", "Message-Id", "message-id"],
+    &["Subject", "subject"],
+    &["Date", "date"],
+    &["To", "to"],
+];
+
+/// [`contains_name`] of `NAMES[k]`: true at once when one of its usual spellings occurs as
+/// is (then the name occurs), else the full case- and space-insensitive search.
+fn has_name(h: &[u8], k: usize) -> bool {
+    static FINDERS: std::sync::LazyLock<Vec<Vec<memchr::memmem::Finder<'static>>>> =
+        std::sync::LazyLock::new(|| {
+            SPELLINGS
+                .iter()
+                .map(|s| s.iter().map(memchr::memmem::Finder::new).collect())
+                .collect()
+        });
+    FINDERS
+        .get(k)
+        .is_some_and(|f| f.iter().any(|f| f.find(h).is_some()))
+        || NAMES.get(k).is_some_and(|n| contains_name(h, n))
 }
 
 /// True when `name` (lower case, no white space) occurs in `h` ignoring ASCII case and white
