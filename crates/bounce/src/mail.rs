@@ -653,6 +653,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn closing_boundary_as_rfind() {
+        const PIECES: &[&str] = &["-", "--", "----", "b", "--b--", "--b-", "x", "\n", "b--"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 120) as usize;
+            let hay: String = (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            for closing in [&b"--b--"[..], b"----b--", b"--x--"] {
+                assert_eq!(
+                    rfind_closing(hay.as_bytes(), closing),
+                    memchr::memmem::rfind(hay.as_bytes(), closing).is_some(),
+                    "{hay:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn header_values_unfolded_and_decoded() {
         let raw = b"From: =?UTF-8?B?TWFpbCBEZWxpdmVyeQ==?= <MAILER-DAEMON@example.org>\nSubject: Undelivered\n  Mail \t\n\tReturned =?ISO-8859-1?Q?=E0?= x\nX-Empty:\nX-Long: one\n two\n\nbody\n";
         let m = Mail::parse(raw).unwrap();

@@ -1711,6 +1711,45 @@ mod tests {
     }
 
     #[test]
+    fn boundary_search_as_memmem() {
+        // dash-heavy haystacks: many false candidates (the full searcher takes over), short
+        // haystacks (below the prefilter's minimum) and matches at either end
+        const PIECES: &[&str] = &[
+            "-", "--", "----", "=_", "b", "=_b", "--=_b", "--=_bX", "x", "\n", " ", "=", "_",
+            "\u{e9}",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for needle in [&b"--=_b"[..], b"----=_b", b"--b", b"--=_bX"] {
+            let mut f = BoundaryFinder::new(needle);
+            for _ in 0..20_000 {
+                let n = (next() % 80) as usize;
+                let hay: String = (0..n)
+                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                    .collect();
+                let hay = hay.as_bytes();
+                assert_eq!(
+                    f.find(hay),
+                    memchr::memmem::find(hay, needle),
+                    "{:?} in {:?}",
+                    String::from_utf8_lossy(needle),
+                    String::from_utf8_lossy(hay)
+                );
+                let from = (next() % (hay.len() as u64 + 1)) as usize;
+                assert_eq!(
+                    find_boundary(hay, from, needle),
+                    memchr::memmem::find(&hay[from..], needle).map(|i| from + i)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn plain_parts_as_mail_parser() {
         const PIECES: &[&str] = &["a", "\n", "-", "--", "--b", "\n--b", "--b--", " ", "\r\n"];
         generated(PIECES, 20_000, |input| {
