@@ -243,10 +243,12 @@ fn same_name(bytes: &[u8], name: &str) -> bool {
         && !name.bytes().any(|b| b.is_ascii_uppercase())
 }
 
-/// A name with spaces inside or bytes beyond ASCII (compared once lower-cased).
+/// A name with spaces inside or bytes beyond ASCII (compared once lower-cased). Any byte
+/// outside `!`..`~` counts (control bytes too: the lower-cased compare gives the same answer
+/// for them), tested without an early exit so that the loop vectorises.
 fn slow_name(name: &[u8]) -> bool {
     name.iter()
-        .any(|b| b.is_ascii_whitespace() || !b.is_ascii())
+        .fold(false, |slow, &b| slow | !(b'!'..=b'~').contains(&b))
 }
 
 impl std::fmt::Debug for Headers<'_> {
