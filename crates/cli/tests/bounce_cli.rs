@@ -138,6 +138,30 @@ fn stdin_and_mbox_with_from_quoting() {
 }
 
 #[test]
+fn one_thread_and_several_give_the_same_output() {
+    // `-j 1` runs on the calling thread without a pool: same records, same message numbers
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("two-bounces.mbox"), dir.path().join("a.mbox")).unwrap();
+    std::fs::copy(fixture("exim-two-recipients.eml"), dir.path().join("b.eml")).unwrap();
+    std::fs::copy(fixture("not-a-bounce.eml"), dir.path().join("c.eml")).unwrap();
+    let run = |j: &str| {
+        let out = mailway()
+            .args(["bounce", "--json", "-j", j])
+            .arg(dir.path())
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        (out.stdout, out.stderr)
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let rows = json_lines(&one.0);
+    let msgs: Vec<i64> = rows.iter().map(|r| r["msg"].as_i64().unwrap()).collect();
+    assert_eq!(msgs, [1, 2, 1, 1], "{rows:?}");
+}
+
+#[test]
 fn maildir_and_directories_are_walked() {
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("Maildir");
@@ -280,4 +304,25 @@ fn max_size_option() {
         .code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("over the limit of 100 bytes"), "{err}");
+    let size = std::fs::metadata(fixture("qmail-failure.eml"))
+        .unwrap()
+        .len();
+    assert!(err.contains(&format!("file is {size} bytes")), "{err}");
+
+    // a file larger than the read buffer: its real size is named, and it is refused unread
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.eml");
+    let mut bytes = std::fs::read(fixture("qmail-failure.eml")).unwrap();
+    bytes.resize(300_000, b'x');
+    std::fs::write(&big, &bytes).unwrap();
+    let a = mailway()
+        .args(["bounce", "--max-size", "1000"])
+        .arg(&big)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("file is 300000 bytes, over the limit of 1000 bytes"),
+        "{err}"
+    );
 }
