@@ -564,8 +564,7 @@ pub(crate) const RULES_TOML: &str = include_str!("../data/rules.toml");
 // The built-in data is checked by tests; should it ever fail to compile, classification falls
 // back to "undefined"/"onhold" rather than panicking.
 static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| Classifier {
-    rules: rules::RuleSet::compile_lazy(&[("rules.toml", RULES_TOML)])
-        .unwrap_or_else(|_| rules::RuleSet::empty()),
+    rules: rules::RuleSet::compile_builtin().unwrap_or_else(|_| rules::RuleSet::empty()),
 });
 
 impl Classifier {

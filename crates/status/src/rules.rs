@@ -109,82 +109,10 @@ impl CodePattern {
     }
 }
 
-/// One rule as written in `rules.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawRule {
-    pub id: String,
-    pub reason: String,
-    #[serde(default)]
-    pub topic: Option<String>,
-    #[serde(default)]
-    pub provider: Option<String>,
-    #[serde(default)]
-    pub provider_only: bool,
-    #[serde(default)]
-    pub text: Vec<String>,
-    #[serde(default)]
-    pub regex: Vec<String>,
-    #[serde(default)]
-    pub same_text_as: Option<String>,
-    #[serde(default)]
-    pub status: Vec<String>,
-    #[serde(default)]
-    pub not_status: Vec<String>,
-    #[serde(default)]
-    pub code: Vec<String>,
-    #[serde(default)]
-    pub class: Vec<u8>,
-    #[serde(default)]
-    pub command: Vec<String>,
-    #[serde(default)]
-    pub not_command: Vec<String>,
-    #[serde(default)]
-    pub no_command: bool,
-    #[serde(default)]
-    pub action: Vec<String>,
-    /// The rule holds only when no DSN action is known: a live reply (a log line, a probe,
-    /// `mailway explain TEXT`) rather than a bounce record.
-    #[serde(default)]
-    pub no_action: bool,
-    #[serde(default)]
-    pub unless: Vec<String>,
-    #[serde(default)]
-    pub unless_reason: Vec<String>,
-    /// Free text for maintainers (ignored).
-    #[serde(default)]
-    #[allow(dead_code)]
-    pub note: Option<String>,
-}
+include!("rules_raw.rs");
 
-/// The reasons table of `rules.toml`: the hard/soft bounce policy.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawReasons {
-    #[serde(default)]
-    pub hard: Vec<String>,
-    #[serde(default)]
-    pub hard_unless_transient: Vec<String>,
-    #[serde(default)]
-    pub not_bounce: Vec<String>,
-    #[serde(default)]
-    pub vague: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawRuleFile {
-    #[serde(default)]
-    pub reasons: Option<RawReasons>,
-    #[serde(default)]
-    pub primary: Vec<RawRule>,
-    #[serde(default)]
-    pub status: Vec<RawRule>,
-    #[serde(default)]
-    pub secondary: Vec<RawRule>,
-    #[serde(default)]
-    pub fallback: Vec<RawRule>,
-}
+// `builtin_rule_file()`: the built-in `rules.toml` as a `RawRuleFile`, written by `build.rs`.
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// The evaluation phase a rule belongs to (its table in `rules.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -507,20 +435,28 @@ impl RuleSet {
         Self::compile_with(sources, true)
     }
 
-    /// Like [`RuleSet::compile`], but each regex is built on first use (the built-in rules,
-    /// whose regexes the tests build and check).
-    pub(crate) fn compile_lazy(sources: &[(&str, &str)]) -> Result<Self, DataError> {
-        Self::compile_with(sources, false)
-    }
-
     fn compile_with(sources: &[(&str, &str)], eager: bool) -> Result<Self, DataError> {
-        let mut raw_rules: Vec<(String, Phase, RawRule)> = Vec::new();
-        let mut reasons = RawReasons::default();
+        let mut files = Vec::with_capacity(sources.len());
         for (name, src) in sources {
             let file: RawRuleFile = toml::from_str(src).map_err(|e| DataError::Toml {
                 file: name.to_string(),
                 message: e.to_string(),
             })?;
+            files.push((name.to_string(), file));
+        }
+        Self::compile_files(files, eager)
+    }
+
+    /// The built-in rules, parsed at build time (see `build.rs`): no TOML parse at run time.
+    /// Each regex is built on first use (the tests build and check the built-in ones).
+    pub(crate) fn compile_builtin() -> Result<Self, DataError> {
+        Self::compile_files(vec![("rules.toml".to_string(), builtin_rule_file())], false)
+    }
+
+    fn compile_files(files: Vec<(String, RawRuleFile)>, eager: bool) -> Result<Self, DataError> {
+        let mut raw_rules: Vec<(String, Phase, RawRule)> = Vec::new();
+        let mut reasons = RawReasons::default();
+        for (name, file) in files {
             if let Some(r) = file.reasons {
                 reasons = r;
             }
@@ -530,7 +466,7 @@ impl RuleSet {
                 (Phase::Secondary, file.secondary),
                 (Phase::Fallback, file.fallback),
             ] {
-                raw_rules.extend(list.into_iter().map(|r| (name.to_string(), phase, r)));
+                raw_rules.extend(list.into_iter().map(|r| (name.clone(), phase, r)));
             }
         }
         let bad = |file: &str, id: &str, message: String| DataError::Rule {
@@ -1452,6 +1388,12 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn builtin_rule_file_is_rules_toml() {
+        let parsed: RawRuleFile = toml::from_str(crate::RULES_TOML).unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", builtin_rule_file()));
     }
 
     #[test]
