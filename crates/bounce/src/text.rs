@@ -114,6 +114,16 @@ fn find_ci_short(h: &[u8], n: &[u8]) -> Option<usize> {
     (p..=last).find(|&q| at(q))
 }
 
+/// Runs `f`, which searches `text` for many phrases: a long text through one lower-case copy
+/// of it (see [`lower`]), a short one directly.
+pub fn with_phrases<R>(text: &str, f: impl FnOnce() -> R) -> R {
+    if text.len() >= LOWER_MIN {
+        lower::with(text, f)
+    } else {
+        f()
+    }
+}
+
 /// Texts shorter than this are searched directly, longer ones through [`lower`].
 const LOWER_MIN: usize = 64;
 

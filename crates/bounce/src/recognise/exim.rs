@@ -229,13 +229,15 @@ pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
             // Exim's own words decide, unless they only introduce a remote server's reply; but
             // "retry timeout exceeded" before the last SMTP error means Exim gave up retrying:
             // the message expired, and the SMTP error is the last attempt's evidence.
-            // (searched in place: no lower-case copy, no searcher built per phrase)
+            // some thirty phrases: through one lower-case copy of a long diagnostic
             let diag = d.diagnostic.as_str();
-            let remote = contains_ci(diag, "smtp error from remote");
-            let reason = OWN_MESSAGES
-                .iter()
-                .find(|(p, r)| (!remote || *r == Reason::Expired) && contains_ci(diag, p))
-                .map(|(_, r)| *r);
+            let reason = crate::text::with_phrases(diag, || {
+                let remote = contains_ci(diag, "smtp error from remote");
+                OWN_MESSAGES
+                    .iter()
+                    .find(|(p, r)| (!remote || *r == Reason::Expired) && contains_ci(diag, p))
+                    .map(|(_, r)| *r)
+            });
             d.reason = reason;
         }
     }

@@ -158,21 +158,25 @@ pub fn parse_with(m: &Mail, boundaries: &[&str], starts: &[&str]) -> Option<Vec<
     }
     let mut ds = c.finish()?;
     for d in &mut ds {
-        // (searched in place: no lower-case copy, no searcher built per phrase)
+        // some forty phrases: through one lower-case copy of a long diagnostic
         let diag = d.diagnostic.as_str();
-        let command = COMMANDS
-            .iter()
-            .find(|(p, _)| contains_ci(diag, p))
-            .map(|(_, c)| *c);
-        let remote_said = contains_ci(diag, "remote host said:") || contains_ci(diag, " said: ");
-        let reason = (!remote_said)
-            .then(|| {
-                OWN_MESSAGES
-                    .iter()
-                    .find(|(p, _)| contains_ci(diag, p))
-                    .map(|(_, r)| *r)
-            })
-            .flatten();
+        let (command, remote_said, reason) = crate::text::with_phrases(diag, || {
+            let command = COMMANDS
+                .iter()
+                .find(|(p, _)| contains_ci(diag, p))
+                .map(|(_, c)| *c);
+            let remote_said =
+                contains_ci(diag, "remote host said:") || contains_ci(diag, " said: ");
+            let reason = (!remote_said)
+                .then(|| {
+                    OWN_MESSAGES
+                        .iter()
+                        .find(|(p, _)| contains_ci(diag, p))
+                        .map(|(_, r)| *r)
+                })
+                .flatten();
+            (command, remote_said, reason)
+        });
         d.command = command;
         if let Some(h) = remote_host(&d.diagnostic) {
             d.remote_mta = Some(h);
