@@ -569,6 +569,12 @@ impl BoundaryFinder {
             }
         }
         let needle = &self.needle;
+        let rest = hay.get(at..)?;
+        if rest.len() < 64 && self.full.is_none() {
+            // a short tail (below the prefilter's minimum, near the end of the message):
+            // memmem's Rabin-Karp, which builds nothing
+            return memchr::memmem::find(rest, needle).map(|i| at + i);
+        }
         let full = self
             .full
             .get_or_insert_with(|| memchr::memmem::Finder::new(needle).into_owned());
