@@ -27,15 +27,26 @@ impl Original<'_> {
     /// `Message-ID` without angle brackets.
     pub fn message_id(&self) -> Option<String> {
         let v = self.headers.get_nonempty("message-id")?;
-        let v = v.trim();
-        let v = v
-            .split_whitespace()
-            .next()
-            .unwrap_or(v)
+        let v = first_word(v.trim())
             .trim_start_matches('<')
             .trim_end_matches('>');
         (!v.is_empty()).then(|| v.to_string())
     }
+}
+
+/// `v.split_whitespace().next().unwrap_or(v)` for a trimmed `v`: its ASCII head is scanned
+/// byte by byte (char::is_whitespace's ASCII members: tab, LF, VT, FF, CR, space); a byte
+/// beyond ASCII before the first of them hands over to split_whitespace.
+fn first_word(v: &str) -> &str {
+    for (i, &c) in v.as_bytes().iter().enumerate() {
+        if !c.is_ascii() {
+            return v.split_whitespace().next().unwrap_or(v);
+        }
+        if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            return v.get(..i).unwrap_or(v);
+        }
+    }
+    v
 }
 
 /// The view of one message.
@@ -651,6 +662,26 @@ pub fn decoded_header_block<'x>(text: &str) -> Headers<'x> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_word_as_split_whitespace() {
+        for v in [
+            "",
+            "a",
+            "<a@b>",
+            "<a@b> (comment)",
+            "<a@b>\tx",
+            "a\u{b}b",
+            "a\u{c}b",
+            "\u{e9}a b",
+            "a\u{a0}b c",
+            "ab\u{3000}c",
+            "a\u{85}b",
+        ] {
+            let want = v.split_whitespace().next().unwrap_or(v);
+            assert_eq!(first_word(v), want, "{v:?}");
+        }
+    }
 
     #[test]
     fn closing_boundary_as_rfind() {
