@@ -7,10 +7,30 @@ use mailway_status::EnhancedStatus;
 
 /// Converts CRLF and CR line endings to LF (borrows when there is no CR).
 pub fn normalize_text(s: &str) -> Cow<'_, str> {
-    if !s.contains('\r') {
+    let b = s.as_bytes();
+    let Some(mut cr) = memchr::memchr(b'\r', b) else {
         return Cow::Borrowed(s);
+    };
+    // one pass: a CR before an LF is dropped, any other CR becomes an LF (the same text as
+    // replacing CRLF, then CR)
+    let mut out = String::with_capacity(s.len());
+    let mut from = 0;
+    loop {
+        // CR is ASCII: every offset here is a character boundary
+        out.push_str(&s[from..cr]);
+        out.push('\n');
+        from = if b.get(cr + 1) == Some(&b'\n') {
+            cr + 2
+        } else {
+            cr + 1
+        };
+        match memchr::memchr(b'\r', &b[from..]) {
+            Some(k) => cr = from + k,
+            None => break,
+        }
     }
-    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    out.push_str(&s[from..]);
+    Cow::Owned(out)
 }
 
 /// ASCII case-insensitive substring test; `needle` must be lower case.
@@ -752,6 +772,24 @@ fn rfc3339(d: &mail_parser::DateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_ends() {
+        for t in [
+            "a\r\nb\rc\n\r\r\nd\r",
+            "\r",
+            "\r\n",
+            "\r\r\n\n\r",
+            "x",
+            "é\r\nü\rß",
+        ] {
+            assert_eq!(
+                normalize_text(t),
+                t.replace("\r\n", "\n").replace('\r', "\n"),
+                "{t:?}"
+            );
+        }
+    }
 
     #[test]
     fn find_ci_works() {
