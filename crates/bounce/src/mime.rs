@@ -280,9 +280,11 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
             let rest = value.get(v0..)?;
             let q = memchr::memchr(b'"', rest)?;
             let v = rest.get(..q)?;
+            // (every byte tested without an early exit: the loop vectorises)
             if v.is_empty()
-                || v.iter()
-                    .any(|&b| !(b == b' ' || b.is_ascii_graphic()) || b == b'\\')
+                || v.iter().fold(false, |bad, &b| {
+                    bad | !(b == b' ' || b.is_ascii_graphic()) | (b == b'\\')
+                })
                 || memchr::memchr_iter(b'=', v).any(|e| v.get(e + 1) == Some(&b'?'))
             {
                 return None;
