@@ -653,43 +653,66 @@ pub fn is_known_reply_code(code: u16) -> bool {
 /// Finds the first enhanced status code in free text, skipping dotted numbers that are versions
 /// or IP addresses.
 pub fn find_status(s: &str) -> Option<EnhancedStatus> {
-    all_statuses(s).into_iter().next()
+    statuses(s).next()
 }
 
 /// Every enhanced status code in free text, in order.
 pub fn all_statuses(s: &str) -> Vec<EnhancedStatus> {
+    statuses(s).collect()
+}
+
+/// The enhanced status codes of free text, in order (read as they are asked for).
+fn statuses(s: &str) -> impl Iterator<Item = EnhancedStatus> + '_ {
     let b = s.as_bytes();
-    let mut out = Vec::new();
     // a code starts right before a dot: the candidates come from the dots
     let mut i = 0;
-    for dot in memchr::memchr_iter(b'.', b) {
+    memchr::memchr_iter(b'.', b).filter_map(move |dot| {
         if dot == 0 || dot - 1 < i {
-            continue;
+            return None;
         }
         i = dot - 1;
-        if matches!(b[i], b'2' | b'4' | b'5')
+        if !(matches!(b[i], b'2' | b'4' | b'5')
             && (i == 0
                 || !(b[i - 1].is_ascii_alphanumeric()
-                    || matches!(b[i - 1], b'.' | b'-' | b'/' | b':')))
+                    || matches!(b[i - 1], b'.' | b'-' | b'/' | b':'))))
         {
-            let end = s[i..]
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .map(|n| i + n)
-                .unwrap_or(b.len());
-            let cand = &s[i..end];
-            let trimmed = cand.trim_end_matches('.');
-            let dots = trimmed.matches('.').count();
-            if dots == 2
-                && let Ok(st) = trimmed.parse::<EnhancedStatus>()
-                && st.subject <= 7
-                && !(end < b.len() && b[end].is_ascii_alphabetic())
-            {
-                out.push(st);
-            }
-            i = end.max(i + 1);
+            return None;
         }
+        let end = b[i..]
+            .iter()
+            .position(|&c| !(c.is_ascii_digit() || c == b'.'))
+            .map_or(b.len(), |n| i + n);
+        let code = status_code(&b[i..end]);
+        let followed = end < b.len() && b[end].is_ascii_alphabetic();
+        i = end.max(i + 1);
+        code.filter(|st| st.subject <= 7 && !followed)
+    })
+}
+
+/// `class.subject.detail` from digits and dots that start with the class (2, 4 or 5), trailing
+/// dots ignored: what `EnhancedStatus::from_str` accepts of such text (one-digit class,
+/// subject and detail of at most 999, leading zeros allowed), without its copies on failure.
+fn status_code(mut t: &[u8]) -> Option<EnhancedStatus> {
+    while let [rest @ .., b'.'] = t {
+        t = rest;
     }
-    out
+    let mut parts = t.split(|&c| c == b'.');
+    let (class, subject, detail) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let num = |p: &[u8]| {
+        let v = p
+            .iter()
+            .fold(0u32, |v, &d| (v * 10 + u32::from(d - b'0')).min(100_000));
+        (!p.is_empty() && v <= 999).then_some(v as u16)
+    };
+    match class {
+        [c @ (b'2' | b'4' | b'5')] => {
+            Some(EnhancedStatus::new(c - b'0', num(subject)?, num(detail)?))
+        }
+        _ => None,
+    }
 }
 
 /// True for codes that say little: `x.0.0`, and `x.4.7` (delivery time expired, which hides
@@ -772,6 +795,43 @@ fn rfc3339(d: &mail_parser::DateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_codes_as_parsed() {
+        // the byte reader agrees with EnhancedStatus::from_str on digits-and-dots text
+        for t in [
+            "5.1.1",
+            "5.1.1.",
+            "5.1.1..",
+            "4.7.0",
+            "2.0.0",
+            "5.01.001",
+            "5.1000.1",
+            "5.999.999",
+            "5.1",
+            "5..1",
+            "5.1.",
+            "5.1.1.1",
+            "25.1.1",
+            "5.0000000001.1",
+            "5.99999999.1",
+            "4.4.",
+        ] {
+            let trimmed = t.trim_end_matches('.');
+            let want = (trimmed.matches('.').count() == 2)
+                .then(|| trimmed.parse::<EnhancedStatus>().ok())
+                .flatten();
+            assert_eq!(status_code(t.as_bytes()), want, "{t:?}");
+        }
+        assert_eq!(
+            all_statuses("550 5.1.1 <a@b> 4.4.7 v1.5.1.2 (#5.7.1) 192.0.2.1 5.1.10x 5.9.1"),
+            vec![
+                EnhancedStatus::new(5, 1, 1),
+                EnhancedStatus::new(4, 4, 7),
+                EnhancedStatus::new(5, 7, 1),
+            ]
+        );
+    }
 
     #[test]
     fn line_ends() {
