@@ -16,40 +16,10 @@ use crate::{DataError, Reply};
 
 const PROVIDERS_TOML: &str = include_str!("../data/providers.toml");
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNote {
-    key: String,
-    #[serde(default)]
-    status: Vec<String>,
-    #[serde(default)]
-    code: Vec<String>,
-    #[serde(default)]
-    text: Vec<String>,
-}
+include!("providers_raw.rs");
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProvider {
-    id: String,
-    name: String,
-    #[serde(default)]
-    hosts: Vec<String>,
-    #[serde(default)]
-    domains: Vec<String>,
-    #[serde(default)]
-    markers: Vec<String>,
-    #[serde(default)]
-    postmaster: Option<String>,
-    #[serde(default)]
-    note: Vec<RawNote>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProviders {
-    provider: Vec<RawProvider>,
-}
+// `builtin_providers_file()`: the built-in `providers.toml` parsed, written by `build.rs`.
+include!(concat!(env!("OUT_DIR"), "/builtin_providers.rs"));
 
 /// A provider-specific note: when it applies, the explanation shows the Fluent message
 /// `provider-<key>`.
@@ -211,6 +181,15 @@ impl Providers {
             file: "providers.toml".into(),
             message: e.to_string(),
         })?;
+        Self::from_raw(raw)
+    }
+
+    /// The built-in table, parsed at build time (see `build.rs`): no TOML parse at run time.
+    pub(crate) fn load_builtin() -> Result<Self, DataError> {
+        Self::from_raw(builtin_providers_file())
+    }
+
+    fn from_raw(raw: RawProviders) -> Result<Self, DataError> {
         let mut list = Vec::new();
         let mut markers = Vec::new();
         let mut marker_owner = Vec::new();
@@ -360,7 +339,7 @@ impl Providers {
 }
 
 static PROVIDERS: LazyLock<Providers> = LazyLock::new(|| {
-    Providers::load().unwrap_or(Providers {
+    Providers::load_builtin().unwrap_or(Providers {
         list: Vec::new(),
         markers: Vec::new(),
         marker_owner: Vec::new(),
@@ -378,6 +357,15 @@ pub fn providers() -> &'static Providers {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn builtin_providers_file_is_providers_toml() {
+        let parsed: super::RawProviders = toml::from_str(super::PROVIDERS_TOML).unwrap();
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", super::builtin_providers_file())
+        );
+    }
+
     use super::*;
 
     /// The indexed lookup in `detect` gives what a scan of every provider gives.
