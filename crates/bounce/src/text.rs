@@ -550,8 +550,12 @@ pub fn find_reply_code(s: &str) -> Option<u16> {
     let mut first_plausible: Option<u16> = None;
     let mut i = 0;
     while i + 3 <= b.len() {
-        if matches!(b[i], b'2' | b'4' | b'5')
-            && b[i + 1].is_ascii_digit()
+        // the next 2, 4 or 5 (every other byte only moves the search on by one)
+        match memchr::memchr3(b'2', b'4', b'5', &b[i..b.len() - 2]) {
+            Some(k) => i += k,
+            None => break,
+        }
+        if b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
             && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b"._-:+/=#$".contains(&b[i - 1])))
             && (i + 3 == b.len()
