@@ -390,19 +390,37 @@ pub fn squeeze(s: &str) -> String {
 
 /// [`squeeze`] of ASCII text: the white space of `char::is_whitespace` in ASCII is TAB, LF,
 /// VT, FF, CR and space; words are copied whole.
-fn squeeze_ascii(s: &str) -> String {
-    let is_ws = |c: u8| c == b' ' || c.wrapping_sub(b'\t') < 5;
-    let b = s.as_bytes();
-    // Already squeezed (the usual case: values unfolded and lines joined with one space): no
-    // white space at either end, no TAB..CR, no two spaces in a row. Tested without early
-    // exit so that the loop vectorises.
+/// ASCII white space as `char::is_whitespace` has it: TAB, LF, VT, FF, CR and space.
+fn is_ascii_ws(c: u8) -> bool {
+    c == b' ' || c.wrapping_sub(b'\t') < 5
+}
+
+/// True when the ASCII text `b` is not empty and already squeezed (the usual case: values
+/// unfolded and lines joined with one space): no white space at either end, no TAB..CR, no two
+/// spaces in a row. Tested without early exit so that the loop vectorises.
+fn squeezed_already(b: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
-        return String::new();
+        return false;
     };
     let messy = b.iter().zip(&b[1..]).fold(0u8, |acc, (&x, &y)| {
         acc | u8::from(x == b' ' && y == b' ') | u8::from(y.wrapping_sub(b'\t') < 5)
     });
-    if messy == 0 && !is_ws(first) && !is_ws(last) {
+    messy == 0 && !is_ascii_ws(first) && !is_ascii_ws(last)
+}
+
+/// [`squeeze`], borrowing a text that is already squeezed.
+fn squeeze_cow(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && squeezed_already(s.as_bytes()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(squeeze(s))
+    }
+}
+
+fn squeeze_ascii(s: &str) -> String {
+    let is_ws = is_ascii_ws;
+    let b = s.as_bytes();
+    if squeezed_already(b) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -728,18 +746,19 @@ pub fn is_generic_status(s: EnhancedStatus) -> bool {
 /// Normalises a date to RFC 3339 when it parses as an RFC 5322 date; otherwise returns it
 /// squeezed as written.
 pub fn normalize_date(s: &str) -> Option<String> {
-    let s = squeeze(s);
+    // (borrowed when already squeezed: a parsed date is written anew anyway)
+    let s = squeeze_cow(s);
     if s.is_empty() {
         return None;
     }
     // strip a trailing comment like "(JST)" which the parser may not accept
     let core = match s.ends_with(')').then(|| last_space_paren(&s)).flatten() {
         Some(p) => &s[..p],
-        None => s.as_str(),
+        None => &s[..],
     };
     match mail_parser::DateTime::parse_rfc822(core) {
         Some(d) if d.is_valid() => Some(rfc3339(&d)),
-        _ => Some(s),
+        _ => Some(s.into_owned()),
     }
 }
 
