@@ -5,8 +5,8 @@
 use mailway_status::Reason;
 use serde_json::Value;
 
-use super::common::merge_standard;
-use super::rfc3464::parse_standard;
+use super::common::merge_deliveries;
+use super::rfc3464::parse_standard_raw;
 use super::{Delivery, Recogniser};
 use crate::fields::split_typed;
 use crate::mail::Mail;
@@ -35,8 +35,17 @@ pub fn parse(m: &Mail) -> Option<Vec<Delivery>> {
     if let Some(json) = sns_json(&m.body) {
         return from_json(&json);
     }
-    let mut ds = parse_standard(m)?;
-    merge_standard(m, &mut ds);
+    // parse_standard, then merge_standard, from one reading of the report fields
+    let std = parse_standard_raw(m)?;
+    let mut ds: Vec<Delivery> = std
+        .iter()
+        .filter(|d| d.recipient.contains('@'))
+        .cloned()
+        .collect();
+    if ds.is_empty() {
+        return None;
+    }
+    merge_deliveries(std, &mut ds);
     for d in &mut ds {
         // "5.1.0 - Unknown address error 550-'5.2.2 <a>... Mailbox Full' (delivery attempts: 0)":
         // SES's own code first, then the remote reply quoted after NNN-'...'

@@ -126,9 +126,14 @@ pub fn push_text(s: &mut String, line: &str) {
 /// status, action, MTAs, dates; and the diagnostic when the text had none. DSN recipients that
 /// the text did not name are appended.
 pub fn merge_standard(m: &Mail, ds: &mut Vec<Delivery>) {
-    let Some(std) = parse_standard_raw(m) else {
-        return;
-    };
+    if let Some(std) = parse_standard_raw(m) {
+        merge_deliveries(std, ds);
+    }
+}
+
+/// [`merge_standard`] with the standard report's deliveries already read (see
+/// [`super::rfc3464::parse_standard_raw`]).
+pub fn merge_deliveries(std: Vec<Delivery>, ds: &mut Vec<Delivery>) {
     let positional = std.len() == ds.len();
     for (i, s) in std.into_iter().enumerate() {
         if let Some(d) = ds
