@@ -334,18 +334,9 @@ mod tests {
             "&lt;",
             "x y",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testgen::XorShift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            let n = (next() % 24) as usize;
-            let s: String = (0..n)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
+            let s = rng.joined(PIECES, 24);
             same(&s);
         }
     }

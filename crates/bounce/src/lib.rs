@@ -40,6 +40,8 @@ mod mail;
 mod mime;
 mod recognise;
 mod record;
+#[cfg(test)]
+mod testgen;
 mod text;
 
 pub use record::{Action, Analysis, BounceError, BounceRecord};

@@ -686,18 +686,9 @@ mod tests {
     #[test]
     fn closing_boundary_as_rfind() {
         const PIECES: &[&str] = &["-", "--", "----", "b", "--b--", "--b-", "x", "\n", "b--"];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testgen::XorShift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            let n = (next() % 120) as usize;
-            let hay: String = (0..n)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
+            let hay = rng.joined(PIECES, 120);
             for closing in [&b"--b--"[..], b"----b--", b"--x--"] {
                 assert_eq!(
                     rfind_closing(hay.as_bytes(), closing),

@@ -1464,18 +1464,9 @@ mod tests {
 
     /// Random strings of pieces that steer the decoders (fixed seed).
     fn generated(pieces: &[&str], n: usize, mut f: impl FnMut(&[u8])) {
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testgen::XorShift(0x2545_f491_4f6c_dd1d);
         for _ in 0..n {
-            let k = (next() % 16) as usize;
-            let s: String = (0..k)
-                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-                .collect();
+            let s = rng.joined(pieces, 16);
             f(s.as_bytes());
         }
     }
@@ -1699,15 +1690,8 @@ mod tests {
             assert!(want.is_some());
         }
         // structured: the shapes of real fields, decorated
-        let seed = std::cell::Cell::new(0x1234_5678_9abc_def1_u64);
-        let next = || {
-            let mut x = seed.get();
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            seed.set(x);
-            x
-        };
+        let rng = std::cell::RefCell::new(crate::testgen::XorShift(0x1234_5678_9abc_def1));
+        let next = || rng.borrow_mut().next_u64();
         let pick = |xs: &[&'static str]| xs[(next() % xs.len() as u64) as usize];
         for _ in 0..200_000 {
             let mut v = String::new();
@@ -1782,20 +1766,11 @@ mod tests {
             "-", "--", "----", "=_", "b", "=_b", "--=_b", "--=_bX", "x", "\n", " ", "=", "_",
             "\u{e9}",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testgen::XorShift(0x9e37_79b9_7f4a_7c15);
         for needle in [&b"--=_b"[..], b"----=_b", b"--b", b"--=_bX"] {
             let mut f = BoundaryFinder::new(needle);
             for _ in 0..20_000 {
-                let n = (next() % 80) as usize;
-                let hay: String = (0..n)
-                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                    .collect();
+                let hay = rng.joined(PIECES, 80);
                 let hay = hay.as_bytes();
                 assert_eq!(
                     f.find(hay),
@@ -1804,7 +1779,7 @@ mod tests {
                     String::from_utf8_lossy(needle),
                     String::from_utf8_lossy(hay)
                 );
-                let from = (next() % (hay.len() as u64 + 1)) as usize;
+                let from = (rng.next_u64() % (hay.len() as u64 + 1)) as usize;
                 assert_eq!(
                     find_boundary(hay, from, needle),
                     memchr::memmem::find(&hay[from..], needle).map(|i| from + i)
