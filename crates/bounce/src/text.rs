@@ -179,7 +179,39 @@ pub mod lower {
     struct Finders {
         /// Index + 1 into `entries`, 0 for a free slot.
         slots: Vec<u16>,
-        entries: Vec<(Box<[u8]>, Finder<'static>)>,
+        entries: Vec<Entry>,
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    type PairFinder = memchr::arch::x86_64::avx2::packedpair::Finder;
+
+    /// One needle and its searchers.
+    struct Entry {
+        needle: Box<[u8]>,
+        finder: Finder<'static>,
+        /// The vector search on a pair of its bytes, called directly (no dispatch through
+        /// `memmem`'s searcher; `memmem` takes a needle longer than 32 bytes to its Two-Way
+        /// searcher, which costs more per call in the texts searched here). `None` for a
+        /// one-byte needle, one longer than [`PAIR_MAX`] or without AVX2.
+        #[cfg(target_arch = "x86_64")]
+        pair: Option<PairFinder>,
+    }
+
+    /// The longest needle searched with a [`PairFinder`]: each candidate of the pair is
+    /// compared whole, so a bound on the needle bounds the worst case (a needle taken from a
+    /// message can be long; `memmem`'s Two-Way searcher is linear).
+    const PAIR_MAX: usize = 64;
+
+    impl Entry {
+        fn find(&self, h: &[u8]) -> Option<usize> {
+            #[cfg(target_arch = "x86_64")]
+            if let Some(pf) = &self.pair
+                && h.len() >= pf.min_haystack_len()
+            {
+                return pf.find(h, &self.needle);
+            }
+            self.finder.find(h)
+        }
     }
 
     impl Finders {
@@ -201,14 +233,14 @@ pub mod lower {
         }
 
         /// The searcher of `n` (built and kept on first use); `None` when the table is full.
-        fn get(&mut self, n: &[u8]) -> Option<&Finder<'static>> {
+        fn get(&mut self, n: &[u8]) -> Option<&Entry> {
             let mut i = Self::hash(n);
             loop {
                 match self.slots[i] {
                     0 => break,
                     e => {
-                        if *self.entries[e as usize - 1].0 == *n {
-                            return Some(&self.entries[e as usize - 1].1);
+                        if *self.entries[e as usize - 1].needle == *n {
+                            return Some(&self.entries[e as usize - 1]);
                         }
                     }
                 }
@@ -217,9 +249,18 @@ pub mod lower {
             if self.entries.len() >= MAX_FINDERS {
                 return None;
             }
-            self.entries.push((n.into(), Finder::new(n).into_owned()));
+            self.entries.push(Entry {
+                needle: n.into(),
+                finder: Finder::new(n).into_owned(),
+                #[cfg(target_arch = "x86_64")]
+                pair: if n.len() <= PAIR_MAX {
+                    PairFinder::new(n)
+                } else {
+                    None
+                },
+            });
             self.slots[i] = self.entries.len() as u16;
-            self.entries.last().map(|e| &e.1)
+            self.entries.last()
         }
     }
 
