@@ -613,6 +613,39 @@ impl Classifier {
     pub fn classify(&self, reply: &Reply, ctx: &Context) -> Classification {
         let rs = &self.rules;
         let temporality = temporality_of(reply, ctx);
+        let hard_of = |reason: Reason| {
+            if rs.not_bounce.contains(&reason) {
+                false
+            } else if rs.hard.contains(&reason) {
+                true
+            } else if rs.hard_unless_transient.contains(&reason) {
+                temporality != Temporality::Transient
+            } else {
+                false
+            }
+        };
+        // A preset reason needs the text only for a provider named by a marker, and the host's
+        // and the domain's providers come first: when there is one, the text is not looked at.
+        if let Some(p) = ctx.preset
+            && !matches!(p, Reason::Undefined | Reason::OnHold)
+            && let Some(first) = provider::providers()
+                .detect_with_markers(
+                    ctx.remote_host.as_deref(),
+                    ctx.recipient_domain.as_deref(),
+                    std::iter::empty(),
+                )
+                .into_iter()
+                .next()
+        {
+            return Classification {
+                reason: p,
+                temporality,
+                hard_bounce: hard_of(p),
+                rule: "preset".to_string(),
+                topic: None,
+                provider: Some(first),
+            };
+        }
         let normalised = match_text(reply);
         // one automaton pass: the rules' phrases and the providers' markers
         let hits = rs.text_hits(&normalised);
@@ -622,19 +655,10 @@ impl Classifier {
             hits.markers.iter().copied(),
         );
         let finish = |reason: Reason, rule: &str, topic: Option<&str>, provider: Option<&str>| {
-            let hard = if rs.not_bounce.contains(&reason) {
-                false
-            } else if rs.hard.contains(&reason) {
-                true
-            } else if rs.hard_unless_transient.contains(&reason) {
-                temporality != Temporality::Transient
-            } else {
-                false
-            };
             Classification {
                 reason,
                 temporality,
-                hard_bounce: hard,
+                hard_bounce: hard_of(reason),
                 rule: rule.to_string(),
                 topic: topic.map(str::to_string),
                 provider: provider
