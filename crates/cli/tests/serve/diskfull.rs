@@ -46,14 +46,16 @@ fn full_spool_filesystem_refuses_with_452_and_loses_nothing() {
     }
     let _guard = Mount(mnt.clone());
 
-    // the next hop is down at first: everything stays queued on the small filesystem
+    // the next hop is down at first: everything stays queued on the small filesystem (the
+    // refused connections may mark it dead: a short dead backoff, so that it is tried again
+    // well within the wait below once it is back; the default 5 minutes would outlast it)
     let port = crate::support::free_port(std::net::Ipv4Addr::LOCALHOST);
     let hop = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let cfg = dir.path().join("mailway.toml");
     std::fs::write(
         &cfg,
         format!(
-            "[relay]\nevent_log = \"off\"\n[relay.retry]\ninitial = \"1s\"\nmax_interval = \"1s\"\njitter = 0.0\n[relay.routes]\n\"full.test\" = \"{hop}\"\n"
+            "[relay]\nevent_log = \"off\"\n[relay.retry]\ninitial = \"1s\"\nmax_interval = \"1s\"\njitter = 0.0\n[relay.concurrency]\ndead_backoff = \"1s\"\n[relay.routes]\n\"full.test\" = \"{hop}\"\n"
         ),
     )
     .unwrap();
