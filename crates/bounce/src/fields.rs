@@ -275,82 +275,158 @@ impl<'x> From<Fields<'_>> for Headers<'x> {
     }
 }
 
-/// True when `line` starts like a field: a name of printable characters without spaces,
-/// followed by `:`.
-pub fn field_name(line: &str) -> Option<&str> {
-    let colon = line.find(':')?;
-    let name = &line[..colon];
-    if name.is_empty()
-        || name.len() > 76
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b':' && b != b'<' && b != b'>')
-    {
-        return None;
+/// A field name: 1 to 76 printable ASCII characters other than `:`, `<`, `>` (no space).
+#[inline]
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.len() <= 76
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_graphic() && b != b':' && b != b'<' && b != b'>')
+}
+
+/// An ASCII byte that `char::is_whitespace` holds for (tab, LF, VT, FF, CR, space).
+#[inline]
+fn is_ws_byte(b: u8) -> bool {
+    b == b' ' || b.wrapping_sub(b'\t') < 5
+}
+
+/// `s.trim()`: ASCII white space byte by byte, the Unicode kinds (only ever at an edge that is
+/// not ASCII) by `str::trim`.
+#[inline]
+pub(crate) fn trim_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let Some(a) = b.iter().position(|&c| !is_ws_byte(c)) else {
+        return "";
+    };
+    let z = b.iter().rposition(|&c| !is_ws_byte(c)).map_or(a, |i| i + 1);
+    // a and z stand next to ASCII bytes (or the ends): char boundaries
+    let t = s.get(a..z).unwrap_or_default();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(&f), Some(&l)) if f >= 0x80 || l >= 0x80 => t.trim(),
+        _ => t,
     }
-    Some(name)
+}
+
+/// The lines of `text` as `str::lines` gives them (split at `\n`, a `\r` before it dropped).
+#[inline]
+fn for_each_line<'a>(text: &'a str, mut f: impl FnMut(&'a str) -> bool) {
+    let b = text.as_bytes();
+    let mut at = 0;
+    while at < b.len() {
+        let rest = b.get(at..).unwrap_or_default();
+        let (end, next) = match memchr::memchr(b'\n', rest) {
+            Some(k) => {
+                let e = at + k;
+                // a CR before the LF is not part of the line
+                let e = if k > 0 && rest.get(k - 1) == Some(&b'\r') {
+                    e - 1
+                } else {
+                    e
+                };
+                (e, at + k + 1)
+            }
+            None => (b.len(), b.len()),
+        };
+        // at and end stand next to ASCII bytes (or the ends): char boundaries
+        let line = text.get(at..end).unwrap_or_default();
+        at = next;
+        if !f(line) {
+            break;
+        }
+    }
+}
+
+/// What one line of a field block is.
+enum Line<'a> {
+    /// Nothing but white space.
+    Blank,
+    /// A continuation (starts with a space or a tab): its trimmed text.
+    More(&'a str),
+    /// A field: name and trimmed value.
+    Field(&'a str, &'a str),
+    /// Anything else.
+    Other,
+}
+
+#[inline]
+fn read_line(line: &str) -> Line<'_> {
+    let b = line.as_bytes();
+    match b.first() {
+        None => Line::Blank,
+        Some(b' ' | b'\t') => match trim_ws(line) {
+            "" => Line::Blank,
+            t => Line::More(t),
+        },
+        Some(_) => {
+            let Some(colon) = memchr::memchr(b':', b) else {
+                // (blank or not, such a line only ends a header block when blank)
+                return if trim_ws(line).is_empty() {
+                    Line::Blank
+                } else {
+                    Line::Other
+                };
+            };
+            match (line.get(..colon), line.get(colon + 1..)) {
+                (Some(name), Some(value)) if valid_name(name.as_bytes()) => {
+                    Line::Field(name, trim_ws(value))
+                }
+                // not a field; blank only when all white space (a lone `:` is not)
+                _ => Line::Other,
+            }
+        }
+    }
+}
+
+/// Adds a continuation line's text to the last field (when there is one).
+#[inline]
+fn unfold<'a>(out: &mut Fields<'a>, t: &'a str) {
+    if let Some((_, v)) = out.list.last_mut() {
+        if v.is_empty() {
+            *v = Cow::Borrowed(t);
+        } else {
+            let v = v.to_mut();
+            v.reserve(t.len() + 1);
+            v.push(' ');
+            v.push_str(t);
+        }
+    }
 }
 
 /// Parses a header block: fields until the first empty line (or the end). Lines that are not
 /// fields and not continuations are skipped.
 pub fn parse_header_block(text: &str) -> Fields<'_> {
-    let mut out = Fields::default();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            if out.list.is_empty() {
-                continue;
-            }
-            break;
+    let mut out = Fields {
+        list: Vec::with_capacity(16),
+    };
+    for_each_line(text, |line| {
+        match read_line(line) {
+            Line::Blank => return out.list.is_empty(),
+            Line::More(t) => unfold(&mut out, t),
+            Line::Field(n, v) => out.list.push((n, Cow::Borrowed(v))),
+            Line::Other => {}
         }
-        push_line(&mut out, line);
-    }
+        true
+    });
     out
 }
 
 /// Parses every field line in `text`, ignoring empty lines (for report parts whose groups are
-/// separated by blank lines, or not).
+/// separated by blank lines, or not). A continuation line adds to the last field read, also
+/// across blank and other lines.
 pub fn parse_all_fields(text: &str) -> Fields<'_> {
-    let mut out = Fields::default();
-    let mut last_was_field = false;
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            last_was_field = false;
-            continue;
+    let mut out = Fields {
+        list: Vec::with_capacity(16),
+    };
+    for_each_line(text, |line| {
+        match read_line(line) {
+            Line::More(t) => unfold(&mut out, t),
+            Line::Field(n, v) => out.list.push((n, Cow::Borrowed(v))),
+            Line::Blank | Line::Other => {}
         }
-        if line.starts_with([' ', '\t']) && last_was_field {
-            push_line(&mut out, line);
-            continue;
-        }
-        last_was_field = push_line(&mut out, line);
-    }
+        true
+    });
     out
-}
-
-fn push_line<'a>(out: &mut Fields<'a>, line: &'a str) -> bool {
-    if line.starts_with([' ', '\t']) {
-        if let Some((_, v)) = out.list.last_mut() {
-            let t = line.trim();
-            if !t.is_empty() {
-                if v.is_empty() {
-                    *v = Cow::Borrowed(t);
-                } else {
-                    let v = v.to_mut();
-                    v.push(' ');
-                    v.push_str(t);
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-    match field_name(line) {
-        Some(name) => {
-            let value = line[name.len() + 1..].trim();
-            out.list.push((name, Cow::Borrowed(value)));
-            true
-        }
-        None => false,
-    }
 }
 
 /// Splits `type; value` report values (`rfc822; user@example.org`, `smtp; 550 ...`,
@@ -365,17 +441,19 @@ pub fn split_typed(value: &str) -> (Option<String>, &str) {
 
 /// [`split_typed`] with the type as written (no upper-cased copy).
 pub fn split_typed_raw(value: &str) -> (Option<&str>, &str) {
-    if let Some(semi) = value.find(';') {
-        let t = value[..semi].trim();
+    if let Some(semi) = memchr::memchr(b';', value.as_bytes())
+        && let (Some(head), Some(tail)) = (value.get(..semi), value.get(semi + 1..))
+    {
+        let t = trim_ws(head);
         if !t.is_empty()
             && t.len() <= 20
             && t.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return (Some(t), value[semi + 1..].trim());
+            return (Some(t), trim_ws(tail));
         }
     }
-    (None, value.trim())
+    (None, trim_ws(value))
 }
 
 #[cfg(test)]
@@ -388,6 +466,192 @@ mod tests {
         assert_eq!(f.get("subject"), Some("a b"));
         assert_eq!(f.get("from"), Some("x@y"));
         assert_eq!(f.get("body"), None);
+    }
+
+    /// The field-block routines as they were before the byte-level rewrite (the reference).
+    mod reference {
+        use super::super::Fields;
+        use std::borrow::Cow;
+
+        fn field_name(line: &str) -> Option<&str> {
+            let colon = line.find(':')?;
+            let name = &line[..colon];
+            if name.is_empty()
+                || name.len() > 76
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b':' && b != b'<' && b != b'>')
+            {
+                return None;
+            }
+            Some(name)
+        }
+
+        pub fn parse_header_block(text: &str) -> Fields<'_> {
+            let mut out = Fields::default();
+            for line in text.lines() {
+                if line.trim().is_empty() {
+                    if out.list.is_empty() {
+                        continue;
+                    }
+                    break;
+                }
+                push_line(&mut out, line);
+            }
+            out
+        }
+
+        pub fn parse_all_fields(text: &str) -> Fields<'_> {
+            let mut out = Fields::default();
+            let mut last_was_field = false;
+            for line in text.lines() {
+                if line.trim().is_empty() {
+                    last_was_field = false;
+                    continue;
+                }
+                if line.starts_with([' ', '\t']) && last_was_field {
+                    push_line(&mut out, line);
+                    continue;
+                }
+                last_was_field = push_line(&mut out, line);
+            }
+            out
+        }
+
+        fn push_line<'a>(out: &mut Fields<'a>, line: &'a str) -> bool {
+            if line.starts_with([' ', '\t']) {
+                if let Some((_, v)) = out.list.last_mut() {
+                    let t = line.trim();
+                    if !t.is_empty() {
+                        if v.is_empty() {
+                            *v = Cow::Borrowed(t);
+                        } else {
+                            let v = v.to_mut();
+                            v.push(' ');
+                            v.push_str(t);
+                        }
+                    }
+                    return true;
+                }
+                return false;
+            }
+            match field_name(line) {
+                Some(name) => {
+                    let value = line[name.len() + 1..].trim();
+                    out.list.push((name, Cow::Borrowed(value)));
+                    true
+                }
+                None => false,
+            }
+        }
+
+        pub fn split_typed_raw(value: &str) -> (Option<&str>, &str) {
+            if let Some(semi) = value.find(';') {
+                let t = value[..semi].trim();
+                if !t.is_empty()
+                    && t.len() <= 20
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    return (Some(t), value[semi + 1..].trim());
+                }
+            }
+            (None, value.trim())
+        }
+    }
+
+    /// Pieces of field blocks that the byte-level parser must read as the reference did:
+    /// folded lines, CR-only and CRLF line ends, odd case, empty values, Unicode white space
+    /// (NBSP, U+2003, U+0085), control bytes, colons and angle brackets in odd places.
+    const PIECES: &[&str] = &[
+        "Final-Recipient",
+        "final-RECIPIENT",
+        "Status",
+        "X-Foo",
+        "a",
+        ":",
+        ": ",
+        ";",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\r",
+        "\n ",
+        "\n\t",
+        "\u{a0}",
+        "\u{2003}",
+        "\u{85}",
+        "\u{b}",
+        "\u{c}",
+        "<",
+        ">",
+        "é",
+        "rfc822",
+        "dns; mx",
+        "5.1.1",
+        "smtp",
+        "(x)",
+        "@",
+        "Name With Space",
+        "0123456789012345678901234567890123456789",
+    ];
+
+    #[test]
+    fn trim_ws_is_trim() {
+        let mut g = crate::testgen::XorShift(0x5eed_d5e1);
+        for _ in 0..20_000 {
+            let s = g.joined(PIECES, 8);
+            assert_eq!(trim_ws(&s), s.trim(), "{s:?}");
+        }
+        for s in [
+            "",
+            " ",
+            "\u{a0}",
+            " \u{a0} x \u{2003}\t",
+            "\u{85}a\u{85}",
+            "\r\n",
+            "\u{1c}x",
+        ] {
+            assert_eq!(trim_ws(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn block_parsers_match_reference() {
+        let fixed = [
+            "",
+            "\n",
+            "Subject: a\n b\nFrom: x@y\n\nbody: no\n",
+            "  leading: continuation\nA: 1\r\n\r\n b\r\nC:\r\n  c\r\n\t d\r",
+            "A:\rB: 2\rC: 3",
+            "Final-Recipient: rfc822; a@b\nnot a field\n  more\nStatus: 5.1.1\n",
+            "\u{a0}\nX: \u{a0}v\u{a0}\n \u{2003}\n",
+            "<x>: no\nname with space: no\n:empty\nok:\n",
+            "A: 1\n\u{b}\n \n\t\nB: 2",
+            "A: 1\r\r\nB: 2\r",
+        ];
+        let mut g = crate::testgen::XorShift(0x00f1_e1d5);
+        let random = (0..20_000).map(|_| g.joined(PIECES, 24));
+        for text in fixed.iter().map(|s| s.to_string()).chain(random) {
+            assert_eq!(
+                parse_all_fields(&text),
+                reference::parse_all_fields(&text),
+                "{text:?}"
+            );
+            assert_eq!(
+                parse_header_block(&text),
+                reference::parse_header_block(&text),
+                "{text:?}"
+            );
+            for line in text.lines() {
+                assert_eq!(
+                    split_typed_raw(line),
+                    reference::split_typed_raw(line),
+                    "{line:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -36,16 +36,30 @@ impl Action {
     /// Parses an `Action:` value leniently (`failure`, `expired`, `deliverable`... as seen in the
     /// wild). Returns `None` for anything unknown.
     pub fn parse_lenient(s: &str) -> Option<Action> {
-        let s = s.trim().trim_end_matches(';').to_ascii_lowercase();
-        let word = s.split([' ', '(', ';']).next().unwrap_or("");
-        Some(match word {
-            "failed" | "failure" | "fail" | "expired" | "bounced" | "bounce" | "permanent" => {
-                Action::Failed
+        let s = crate::fields::trim_ws(s).trim_end_matches(';').as_bytes();
+        // the first word, compared ASCII case-insensitively (no lower-cased copy)
+        let end = s
+            .iter()
+            .position(|&b| matches!(b, b' ' | b'(' | b';'))
+            .unwrap_or(s.len());
+        let word = s.get(..end).unwrap_or_default();
+        // the longest name has 11 bytes
+        let mut buf = [0u8; 11];
+        let lower = match buf.get_mut(..word.len()) {
+            Some(l) => {
+                l.copy_from_slice(word);
+                l.make_ascii_lowercase();
+                &l[..]
             }
-            "delayed" | "delay" | "deferred" | "transient" | "retry" => Action::Delayed,
-            "delivered" | "deliverable" | "delivery" => Action::Delivered,
-            "relayed" => Action::Relayed,
-            "expanded" => Action::Expanded,
+            None => return None,
+        };
+        Some(match lower {
+            b"failed" | b"failure" | b"fail" | b"expired" | b"bounced" | b"bounce"
+            | b"permanent" => Action::Failed,
+            b"delayed" | b"delay" | b"deferred" | b"transient" | b"retry" => Action::Delayed,
+            b"delivered" | b"deliverable" | b"delivery" => Action::Delivered,
+            b"relayed" => Action::Relayed,
+            b"expanded" => Action::Expanded,
             _ => return None,
         })
     }
