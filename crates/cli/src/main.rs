@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 /// mimalloc instead of the C library's allocator: the bounce analysis allocates and frees
 /// many small strings per message (a tenth of its time went to glibc's malloc and free).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: mailway_alloc::Mimalloc = mailway_alloc::Mimalloc;
 
 mod cmd_bounce;
 mod cmd_check;
