@@ -77,7 +77,7 @@ pub struct Part<'a> {
     /// Header fields (kept for the first part of a message, empty for the others).
     pub headers: Vec<RawField<'a>>,
     /// The first `Content-Type` field that parses (what the view reports).
-    pub ct: Option<ContentType<'a>>,
+    pub ct: Option<Ct<'a>>,
     /// Transfer encoding (`None` after an encoding problem).
     pub encoding: Encoding,
     /// The body.
@@ -108,7 +108,7 @@ enum Mime {
 }
 
 /// `(is_multipart, is_text, mime type)` of a part, as mail-parser's `mime_type`.
-fn mime_type(ct: Option<&ContentType<'_>>, parent: Mime) -> (bool, bool, Mime) {
+fn mime_type(ct: Option<&Ct<'_>>, parent: Mime) -> (bool, bool, Mime) {
     match ct {
         Some(ct) => match ct.ctype() {
             "multipart" => (
@@ -163,17 +163,96 @@ impl State {
     }
 }
 
+/// Parameters of the plain form kept in place (a value with more is read by mail-parser).
+const PLAIN_PARAMS: usize = 4;
+
+/// A parsed `Content-Type`-like value: the common plain form, read here and borrowed from the
+/// field, or mail-parser's parse of anything else. Read through [`Ct::ctype`], [`Ct::subtype`]
+/// and [`Ct::attribute`], which answer as mail-parser's `ContentType` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ct<'a> {
+    Plain(PlainCt<'a>),
+    Parsed(ContentType<'a>),
+}
+
+/// The plain form: type and subtype lower-cased (borrowed when they are), the parameters as
+/// written (names ASCII, compared case-insensitively: mail-parser lower-cases them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainCt<'a> {
+    ctype: Cow<'a, str>,
+    subtype: Cow<'a, str>,
+    params: [(&'a str, &'a str); PLAIN_PARAMS],
+    n: usize,
+}
+
+impl<'a> Ct<'a> {
+    /// The type, lower case.
+    pub fn ctype(&self) -> &str {
+        match self {
+            Ct::Plain(p) => &p.ctype,
+            Ct::Parsed(c) => c.ctype(),
+        }
+    }
+
+    /// The subtype, lower case.
+    pub fn subtype(&self) -> Option<&str> {
+        match self {
+            Ct::Plain(p) => Some(&p.subtype),
+            Ct::Parsed(c) => c.subtype(),
+        }
+    }
+
+    /// The value of the first parameter `name` (give it in lower case).
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        match self {
+            Ct::Plain(p) => p
+                .params
+                .get(..p.n)?
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v),
+            Ct::Parsed(c) => c.attribute(name),
+        }
+    }
+
+    /// The value as mail-parser's `ContentType` (for the tests that compare with it).
+    #[cfg(test)]
+    pub fn into_mail_parser(self) -> ContentType<'a> {
+        match self {
+            Ct::Plain(p) => {
+                let attributes: Vec<_> = p
+                    .params
+                    .get(..p.n)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(n, v)| mail_parser::Attribute {
+                        name: Cow::Owned(n.to_ascii_lowercase()),
+                        value: Cow::Borrowed(*v),
+                    })
+                    .collect();
+                ContentType {
+                    c_type: p.ctype,
+                    c_subtype: Some(p.subtype),
+                    attributes: (!attributes.is_empty()).then_some(attributes),
+                }
+            }
+            Ct::Parsed(c) => c,
+        }
+    }
+}
+
 /// Parses a `Content-Type`-like field value as mail-parser's parser does: the common plain
-/// form (`type/subtype`, then `; name=value` or `; name="value"` parameters, ASCII, no
-/// comments, escapes, encoded words or RFC 2231 parts) read here, anything else by
-/// mail-parser's parser.
-pub fn parse_content_type(value: &[u8]) -> Option<ContentType<'_>> {
+/// form (`type/subtype`, then up to [`PLAIN_PARAMS`] `; name=value` or `; name="value"`
+/// parameters, ASCII, no comments, escapes, encoded words or RFC 2231 parts) read here,
+/// anything else by mail-parser's parser.
+pub fn parse_content_type(value: &[u8]) -> Option<Ct<'_>> {
     if let Some(ct) = plain_content_type(value) {
         return Some(ct);
     }
     MessageStream::new(value)
         .parse_content_type()
         .into_content_type()
+        .map(Ct::Parsed)
 }
 
 /// A token byte of the plain form (RFC 2045 token characters but `*`, `'` and `=`, which steer
@@ -211,16 +290,22 @@ static TOKEN: [bool; 256] = {
     t
 };
 
-fn lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
+/// Where the run of token bytes from `i` ends, and whether it holds an upper-case letter.
+#[inline]
+fn token_end(value: &[u8], mut i: usize) -> (usize, bool) {
+    let mut upper = false;
+    while let Some(&b) = value.get(i) {
+        if !token_byte(b) {
+            break;
+        }
+        upper |= b.is_ascii_uppercase();
+        i += 1;
     }
+    (i, upper)
 }
 
 /// The plain form of a `Content-Type` value, or `None` when it is not that plain.
-fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
+fn plain_content_type(value: &[u8]) -> Option<Ct<'_>> {
     // the plain form is ASCII: a value that is not UTF-8 is not plain (one check of the whole
     // value instead of one for each name and value)
     let text = std::str::from_utf8(value).ok()?;
@@ -232,20 +317,19 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
         i += 1;
     }
     let t0 = i;
-    while at(i).is_some_and(token_byte) {
-        i += 1;
-    }
+    let (t1, t_upper) = token_end(value, i);
+    i = t1;
     let ctype = str_at(t0..i)?;
     if at(i) != Some(b'/') {
         return None;
     }
     i += 1;
     let s0 = i;
-    while at(i).is_some_and(token_byte) {
-        i += 1;
-    }
+    let (s1, s_upper) = token_end(value, i);
+    i = s1;
     let subtype = str_at(s0..i)?;
-    let mut attributes = Vec::new();
+    let mut params = [("", ""); PLAIN_PARAMS];
+    let mut n = 0;
     loop {
         // spaces (a folded line only after a `;`), then `;`, a parameter, or the end
         while at(i).is_some_and(is_ws) {
@@ -300,16 +384,23 @@ fn plain_content_type(value: &[u8]) -> Option<ContentType<'_>> {
             }
             str_at(v0..i)?
         };
-        attributes.push(mail_parser::Attribute {
-            name: lower(name),
-            value: Cow::Borrowed(v),
-        });
+        // (more parameters than kept: mail-parser reads the value)
+        *params.get_mut(n)? = (name, v);
+        n += 1;
     }
-    Some(ContentType {
-        c_type: lower(ctype),
-        c_subtype: Some(lower(subtype)),
-        attributes: (!attributes.is_empty()).then_some(attributes),
-    })
+    fn lower(s: &str, upper: bool) -> Cow<'_, str> {
+        if upper {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
+    }
+    Some(Ct::Plain(PlainCt {
+        ctype: lower(ctype, t_upper),
+        subtype: lower(subtype, s_upper),
+        params,
+        n,
+    }))
 }
 
 /// The transfer encoding named by a `Content-Transfer-Encoding` value.
@@ -535,6 +626,25 @@ fn find_boundary(data: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 #[cfg(target_arch = "x86_64")]
 type PairFinder = memchr::arch::x86_64::avx2::packedpair::Finder;
 
+/// The two bytes of a boundary needle (`--` and the boundary) the prefilter looks for: its
+/// first byte that is not a dash and its last byte (a boundary is a run of dashes, if any, and
+/// generated characters). Choosing them by their rank in a frequency table cost more than the
+/// search of a message's parts; a needle with no such byte gets the ranked pair.
+#[cfg(target_arch = "x86_64")]
+fn boundary_pair(needle: &[u8]) -> Option<memchr::arch::all::packedpair::Pair> {
+    use memchr::arch::all::packedpair::Pair;
+    let last = needle.len().checked_sub(1)?;
+    let &end = needle.get(last)?;
+    let first = needle
+        .iter()
+        .take(last)
+        .position(|&b| b != b'-' && b != end);
+    match (first, u8::try_from(last)) {
+        (Some(i), Ok(last)) => Pair::with_indices(needle, u8::try_from(i).ok()?, last),
+        _ => Pair::new(needle),
+    }
+}
+
 /// The searchers of one boundary.
 struct BoundaryFinder {
     needle: Vec<u8>,
@@ -549,7 +659,7 @@ impl BoundaryFinder {
         BoundaryFinder {
             needle: needle.to_vec(),
             #[cfg(target_arch = "x86_64")]
-            pair: PairFinder::new(needle),
+            pair: boundary_pair(needle).and_then(|p| PairFinder::with_pair(needle, p)),
             full: None,
         }
     }
@@ -770,7 +880,7 @@ fn base64_extent<'a>(data: &'a [u8], pos: &mut usize, needle: &[u8]) -> (usize, 
 }
 
 /// The types of non-text parts whose bytes the view reads (report parts, returned headers).
-fn read_as_binary(ct: &ContentType<'_>) -> bool {
+fn read_as_binary(ct: &Ct<'_>) -> bool {
     let sub = ct.subtype().unwrap_or_default();
     match ct.ctype() {
         t if t.eq_ignore_ascii_case("message") => [
@@ -941,9 +1051,7 @@ pub fn parse(data: &[u8]) -> Option<Message<'_>> {
 /// The `Content-Type` fields of a part: the first that parses (what the view reports, `None`
 /// here when it is the last) and the last one (what the structure follows, as mail-parser's
 /// `header_value`).
-fn content_types<'a>(
-    headers: &[RawField<'a>],
-) -> (Option<ContentType<'a>>, Option<ContentType<'a>>) {
+fn content_types<'a>(headers: &[RawField<'a>]) -> (Option<Ct<'a>>, Option<Ct<'a>>) {
     let Some(last) = headers.iter().rposition(|f| f.kind == Kind::ContentType) else {
         return (None, None);
     };
@@ -1272,7 +1380,7 @@ fn nested_headers(bytes: &[u8]) -> Option<Vec<u8>> {
 /// single-byte charset that extends ASCII (the ISO 8859 and Windows code pages, KOI8) the
 /// ASCII runs are copied and only the other bytes go through the decoder (which maps each
 /// byte on its own), instead of the whole text character by character.
-fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&ContentType<'_>>) -> Cow<'a, str> {
+fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&Ct<'_>>) -> Cow<'a, str> {
     let charset = ct.and_then(|c| c.attribute("charset"));
     let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
     if let Some(d) = decoder
@@ -1663,7 +1771,7 @@ mod tests {
         generated(PIECES, 200_000, |input| {
             let mut v = input.to_vec();
             v.push(b'\n');
-            if let Some(ct) = plain_content_type(&v) {
+            if let Some(ct) = plain_content_type(&v).map(Ct::into_mail_parser) {
                 plain += 1;
                 let want = MessageStream::new(&v[..])
                     .parse_content_type()
@@ -1682,7 +1790,7 @@ mod tests {
                 .parse_content_type()
                 .into_content_type();
             assert_eq!(
-                plain_content_type(v),
+                plain_content_type(v).map(Ct::into_mail_parser),
                 want,
                 "{:?}",
                 String::from_utf8_lossy(v)
@@ -1747,7 +1855,7 @@ mod tests {
             }
             v.push_str(pick(&["", ";", " ", "; ", " (comment)"]));
             v.push('\n');
-            if let Some(ct) = plain_content_type(v.as_bytes()) {
+            if let Some(ct) = plain_content_type(v.as_bytes()).map(Ct::into_mail_parser) {
                 plain += 1;
                 let want = MessageStream::new(v.as_bytes())
                     .parse_content_type()
