@@ -12,6 +12,210 @@ mod raw {
     include!("src/providers_raw.rs");
 }
 
+mod gate {
+    include!("src/gate.rs");
+}
+
+/// The length of the phrase prefixes in the phrase automaton (`rules::PREFIX_LEN`).
+const PREFIX_LEN: usize = 12;
+
+/// A phrase as the rules see it (`crate::normalise_phrase`): lower case, whitespace (and NUL)
+/// runs collapsed to one space, none at the ends.
+fn normalise(p: &str) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in p.to_lowercase().chars() {
+        if c.is_whitespace() || c == '\0' {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The distinct phrase prefixes of the built-in rules and markers, in the order
+/// `RuleSet::compile_files` gives them to its automaton (checked there: on any difference the
+/// classifier builds its own automaton).
+fn builtin_prefixes(file: &raw::RawRuleFile, providers: &raw::RawProviders) -> Vec<Vec<u8>> {
+    let rules: Vec<&raw::RawRule> = file
+        .primary
+        .iter()
+        .chain(&file.status)
+        .chain(&file.secondary)
+        .chain(&file.fallback)
+        .collect();
+    let borrowed = |id: &Option<String>| -> (Vec<String>, Vec<String>) {
+        id.as_ref()
+            .and_then(|id| rules.iter().find(|r| &r.id == id))
+            .map(|r| (r.text.clone(), r.regex.clone()))
+            .unwrap_or_default()
+    };
+    let mut phrases: Vec<String> = Vec::new();
+    let mut regexes: Vec<String> = Vec::new();
+    for r in &rules {
+        let (t, re) = borrowed(&r.same_text_as);
+        for p in r.text.iter().chain(&t).chain(&r.unless) {
+            phrases.push(normalise(p));
+        }
+        regexes.extend(r.regex.iter().chain(&re).cloned());
+    }
+    phrases.extend(regexes.iter().filter_map(|re| gate::regex_gate(re)));
+    for p in &providers.provider {
+        phrases.extend(p.markers.iter().map(|m| m.to_lowercase()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut prefixes = Vec::new();
+    for p in &phrases {
+        if !seen.insert(p.as_str()) {
+            continue;
+        }
+        let b = p.as_bytes();
+        let pre = b[..b.len().min(PREFIX_LEN)].to_vec();
+        if !prefixes.contains(&pre) {
+            prefixes.push(pre);
+        }
+    }
+    prefixes
+}
+
+/// An Aho-Corasick DFA (standard semantics, every match reported) of `patterns`, written as
+/// Rust (`builtin_phrases.rs`) and a binary transition table (`phrase_dfa.bin`: u16 LE per
+/// state and byte class). States are numbered with the start first and the match states last.
+fn phrase_dfa(patterns: &[Vec<u8>], out_dir: &str) -> String {
+    const NONE: u32 = u32::MAX;
+    // the trie
+    let mut next: Vec<[u32; 256]> = vec![[NONE; 256]];
+    let mut own: Vec<Vec<u16>> = vec![Vec::new()];
+    for (k, p) in patterns.iter().enumerate() {
+        let mut s = 0usize;
+        for &b in p {
+            if next[s][b as usize] == NONE {
+                next.push([NONE; 256]);
+                own.push(Vec::new());
+                next[s][b as usize] = (next.len() - 1) as u32;
+            }
+            s = next[s][b as usize] as usize;
+        }
+        own[s].push(u16::try_from(k).expect("fewer than 65536 prefixes"));
+    }
+    // failure links breadth first; the trie's missing edges become DFA transitions
+    let n = next.len();
+    let mut fail = vec![0u32; n];
+    let mut order = vec![0usize];
+    let mut delta = next.clone();
+    for t in delta[0].iter_mut() {
+        if *t == NONE {
+            *t = 0;
+        }
+    }
+    let mut outputs: Vec<Vec<u16>> = own.clone();
+    let mut q = 0;
+    while q < order.len() {
+        let s = order[q];
+        q += 1;
+        for b in 0..256 {
+            let c = next[s][b];
+            if c == NONE {
+                if s != 0 {
+                    delta[s][b] = delta[fail[s] as usize][b];
+                }
+                continue;
+            }
+            let f = if s == 0 {
+                0
+            } else {
+                delta[fail[s] as usize][b]
+            };
+            fail[c as usize] = f;
+            let inherited = outputs[f as usize].clone();
+            outputs[c as usize].extend(inherited);
+            order.push(c as usize);
+        }
+    }
+    // numbering: the start, the other states without a match, then the match states
+    let mut numbered: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&s| outputs[s].is_empty())
+        .collect();
+    let first_match = numbered.len();
+    numbered.extend(order.iter().copied().filter(|&s| !outputs[s].is_empty()));
+    assert_eq!(numbered[0], 0);
+    assert!(
+        numbered.len() < 65536,
+        "phrase DFA too large for u16 states"
+    );
+    let mut id = vec![0u16; n];
+    for (k, &s) in numbered.iter().enumerate() {
+        id[s] = k as u16;
+    }
+    // byte classes: every byte not in a pattern behaves alike (back to the start)
+    let mut used = [false; 256];
+    for p in patterns {
+        for &b in p {
+            used[b as usize] = true;
+        }
+    }
+    let mut class = [0u8; 256];
+    let mut reps = vec![None];
+    for b in 0..256 {
+        if used[b] {
+            class[b] = reps.len() as u8;
+            reps.push(Some(b));
+        }
+    }
+    let classes = reps.len();
+    let unused = (0..256).find(|&b| !used[b]);
+    let mut table: Vec<u8> = Vec::with_capacity(numbered.len() * classes * 2);
+    for &s in &numbered {
+        for r in &reps {
+            let t = match r.or(unused) {
+                Some(b) => id[delta[s][b] as usize],
+                None => 0,
+            };
+            table.extend_from_slice(&t.to_le_bytes());
+        }
+    }
+    std::fs::write(format!("{out_dir}/phrase_dfa.bin"), &table).expect("write phrase_dfa.bin");
+    let mut ranges = vec![0u32];
+    let mut matches: Vec<u16> = Vec::new();
+    for &s in &numbered[first_match..] {
+        matches.extend(&outputs[s]);
+        ranges.push(matches.len() as u32);
+    }
+    let list = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(", ");
+    let prefixes = list(&mut patterns.iter().map(|p| {
+        let escaped: String = p.iter().map(|&b| format!("\\x{b:02x}")).collect();
+        format!("b\"{escaped}\"")
+    }));
+    format!(
+        "/// The distinct phrase prefixes of the built-in rules and provider markers, in pattern\n\
+         /// order (generated by `build.rs`).\n\
+         static BUILTIN_PREFIXES: &[&[u8]] = &[{prefixes}];\n\
+         /// Their Aho-Corasick DFA: byte classes, ...\n\
+         static DFA_CLASS: [u8; 256] = [{}];\n\
+         const DFA_CLASSES: usize = {classes};\n\
+         /// ... transitions (u16 LE, `DFA_CLASSES` per state), ...\n\
+         static DFA_DELTA: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/phrase_dfa.bin\"));\n\
+         /// ... the first match state (the later ones all match) ...\n\
+         const DFA_FIRST_MATCH: usize = {first_match};\n\
+         /// ... and the patterns each match state stands for: \
+         `DFA_MATCHES[DFA_MATCH_RANGES[s - DFA_FIRST_MATCH]..DFA_MATCH_RANGES[s - DFA_FIRST_MATCH + 1]]`.\n\
+         static DFA_MATCH_RANGES: [u32; {}] = [{}];\n\
+         static DFA_MATCHES: [u16; {}] = [{}];\n",
+        list(&mut class.iter().map(|c| c.to_string())),
+        ranges.len(),
+        list(&mut ranges.iter().map(|c| c.to_string())),
+        matches.len(),
+        list(&mut matches.iter().map(|c| c.to_string())),
+    )
+}
+
 fn string(s: &str) -> String {
     // `{:?}` of a str is a valid Rust string literal
     format!("String::from({s:?})")
@@ -106,9 +310,11 @@ fn main() {
     println!("cargo:rerun-if-changed=src/rules_raw.rs");
     println!("cargo:rerun-if-changed=data/providers.toml");
     println!("cargo:rerun-if-changed=src/providers_raw.rs");
+    println!("cargo:rerun-if-changed=src/gate.rs");
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let src = std::fs::read_to_string(format!("{dir}/data/rules.toml")).expect("data/rules.toml");
-    let file: raw::RawRuleFile = toml::from_str(&src).expect("data/rules.toml parses");
+    let rule_file: raw::RawRuleFile = toml::from_str(&src).expect("data/rules.toml parses");
+    let file = &rule_file;
     let reasons = match &file.reasons {
         Some(r) => format!(
             "Some(RawReasons {{ hard: {}, hard_unless_transient: {}, not_bounce: {}, vague: {} }})",
@@ -142,4 +348,8 @@ fn main() {
     );
     std::fs::write(format!("{out}/builtin_providers.rs"), code)
         .expect("write builtin_providers.rs");
+
+    let prefixes = builtin_prefixes(&rule_file, &file);
+    let code = phrase_dfa(&prefixes, &out);
+    std::fs::write(format!("{out}/builtin_phrases.rs"), code).expect("write builtin_phrases.rs");
 }
