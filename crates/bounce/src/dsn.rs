@@ -30,27 +30,147 @@ enum Kind {
     Other,
 }
 
-/// The kind of a report field name (ASCII case-insensitive), dispatched on its length.
-fn kind(name: &str) -> Kind {
+/// The report fields known by name.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Name {
+    Action,
+    Status,
+    RemoteMta,
+    DsnGateway,
+    FinalLogId,
+    ArrivalDate,
+    ReportingMta,
+    FinalRecipient,
+    DiagnosticCode,
+    WillRetryUntil,
+    LastAttemptDate,
+    ReceivedFromMta,
+    OriginalRecipient,
+    XActualRecipient,
+    OriginalEnvelopeId,
+}
+
+/// A lower-case field name (letters, digits, `-`; 4 to 24 bytes) as three overlapping 8-byte
+/// words (4-byte ones below 8 bytes), each with the mask that folds the case of its letters: a
+/// name equals it ASCII case-insensitively when each of its words, or-ed with the mask, is
+/// the word.
+struct Lit {
+    len: usize,
+    at: [usize; 3],
+    word: [u64; 3],
+    fold: [u64; 3],
+}
+
+impl Lit {
+    const fn new(s: &str) -> Lit {
+        let b = s.as_bytes();
+        let len = b.len();
+        let w = if len >= 8 { 8 } else { 4 };
+        let mid = if len > 2 * w { w } else { len - w };
+        let at = [0, mid, len - w];
+        let mut word = [0u64; 3];
+        let mut fold = [0u64; 3];
+        let mut k = 0;
+        while k < 3 {
+            let mut i = 0;
+            while i < w {
+                let c = b[at[k] + i];
+                word[k] |= (c as u64) << (8 * i);
+                if c.is_ascii_lowercase() {
+                    fold[k] |= 0x20 << (8 * i);
+                }
+                i += 1;
+            }
+            k += 1;
+        }
+        Lit {
+            len,
+            at,
+            word,
+            fold,
+        }
+    }
+
+    /// `name` is this name, ASCII case-insensitively (`name` has this length).
+    #[inline]
+    fn is(&self, name: &[u8]) -> bool {
+        let w = if self.len >= 8 { 8 } else { 4 };
+        (0..3).all(|k| {
+            let Some(part) = name.get(self.at[k]..self.at[k] + w) else {
+                return false;
+            };
+            let mut buf = [0u8; 8];
+            if let Some(dst) = buf.get_mut(..w) {
+                dst.copy_from_slice(part);
+            }
+            u64::from_le_bytes(buf) | self.fold[k] == self.word[k]
+        })
+    }
+}
+
+/// The known report field `name` is (ASCII case-insensitive), dispatched on its length.
+#[inline]
+fn name_of(name: &str) -> Option<Name> {
+    const ACTION: Lit = Lit::new("action");
+    const STATUS: Lit = Lit::new("status");
+    const REMOTE_MTA: Lit = Lit::new("remote-mta");
+    const DSN_GATEWAY: Lit = Lit::new("dsn-gateway");
+    const FINAL_LOG_ID: Lit = Lit::new("final-log-id");
+    const ARRIVAL_DATE: Lit = Lit::new("arrival-date");
+    const REPORTING_MTA: Lit = Lit::new("reporting-mta");
+    const FINAL_RECIPIENT: Lit = Lit::new("final-recipient");
+    const DIAGNOSTIC_CODE: Lit = Lit::new("diagnostic-code");
+    const WILL_RETRY_UNTIL: Lit = Lit::new("will-retry-until");
+    const LAST_ATTEMPT_DATE: Lit = Lit::new("last-attempt-date");
+    const RECEIVED_FROM_MTA: Lit = Lit::new("received-from-mta");
+    const ORIGINAL_RECIPIENT: Lit = Lit::new("original-recipient");
+    const X_ACTUAL_RECIPIENT: Lit = Lit::new("x-actual-recipient");
+    const ORIGINAL_ENVELOPE_ID: Lit = Lit::new("original-envelope-id");
     let n = name.as_bytes();
-    let is = |s: &str| n.eq_ignore_ascii_case(s.as_bytes());
-    match n.len() {
-        6 if is("action") => Kind::Action,
-        6 if is("status") => Kind::Status,
-        10 if is("remote-mta") => Kind::Recipient,
-        11 if is("dsn-gateway") => Kind::Message,
-        12 if is("final-log-id") => Kind::Recipient,
-        12 if is("arrival-date") => Kind::Message,
-        13 if is("reporting-mta") => Kind::Message,
-        15 if is("final-recipient") => Kind::FinalRecipient,
-        15 if is("diagnostic-code") => Kind::Recipient,
-        16 if is("will-retry-until") => Kind::Recipient,
-        17 if is("last-attempt-date") => Kind::Recipient,
-        17 if is("received-from-mta") => Kind::Message,
-        18 if is("original-recipient") => Kind::OriginalRecipient,
-        18 if is("x-actual-recipient") => Kind::Recipient,
-        20 if is("original-envelope-id") => Kind::Message,
-        _ => Kind::Other,
+    Some(match n.len() {
+        6 if ACTION.is(n) => Name::Action,
+        6 if STATUS.is(n) => Name::Status,
+        10 if REMOTE_MTA.is(n) => Name::RemoteMta,
+        11 if DSN_GATEWAY.is(n) => Name::DsnGateway,
+        12 if FINAL_LOG_ID.is(n) => Name::FinalLogId,
+        12 if ARRIVAL_DATE.is(n) => Name::ArrivalDate,
+        13 if REPORTING_MTA.is(n) => Name::ReportingMta,
+        15 if FINAL_RECIPIENT.is(n) => Name::FinalRecipient,
+        15 if DIAGNOSTIC_CODE.is(n) => Name::DiagnosticCode,
+        16 if WILL_RETRY_UNTIL.is(n) => Name::WillRetryUntil,
+        17 if LAST_ATTEMPT_DATE.is(n) => Name::LastAttemptDate,
+        17 if RECEIVED_FROM_MTA.is(n) => Name::ReceivedFromMta,
+        18 if ORIGINAL_RECIPIENT.is(n) => Name::OriginalRecipient,
+        18 if X_ACTUAL_RECIPIENT.is(n) => Name::XActualRecipient,
+        20 if ORIGINAL_ENVELOPE_ID.is(n) => Name::OriginalEnvelopeId,
+        _ => return None,
+    })
+}
+
+/// The kind of a report field name (ASCII case-insensitive).
+#[inline]
+fn kind(name: &str) -> Kind {
+    match name_of(name) {
+        Some(Name::Action) => Kind::Action,
+        Some(Name::Status) => Kind::Status,
+        Some(Name::FinalRecipient) => Kind::FinalRecipient,
+        Some(Name::OriginalRecipient) => Kind::OriginalRecipient,
+        Some(
+            Name::RemoteMta
+            | Name::FinalLogId
+            | Name::DiagnosticCode
+            | Name::WillRetryUntil
+            | Name::LastAttemptDate
+            | Name::XActualRecipient,
+        ) => Kind::Recipient,
+        Some(
+            Name::DsnGateway
+            | Name::ArrivalDate
+            | Name::ReportingMta
+            | Name::ReceivedFromMta
+            | Name::OriginalEnvelopeId,
+        ) => Kind::Message,
+        None => Kind::Other,
     }
 }
 
@@ -149,27 +269,25 @@ impl<'g> Group<'g> {
         let mut out = Group::default();
         for (n, v) in &g.list {
             if v.is_empty() {
-                if !out.diag && n.eq_ignore_ascii_case("diagnostic-code") {
+                if !out.diag && name_of(n) == Some(Name::DiagnosticCode) {
                     out.diag = true;
                 }
                 continue;
             }
-            let nb = n.as_bytes();
-            let is = |s: &str| nb.eq_ignore_ascii_case(s.as_bytes());
-            let slot = match nb.len() {
-                6 if is("action") => &mut out.action,
-                6 if is("status") => &mut out.status,
-                10 if is("remote-mta") => &mut out.remote_mta,
-                13 if is("reporting-mta") => &mut out.reporting_mta,
-                15 if is("final-recipient") => &mut out.final_rcpt,
-                15 if is("diagnostic-code") => {
+            let slot = match name_of(n) {
+                Some(Name::Action) => &mut out.action,
+                Some(Name::Status) => &mut out.status,
+                Some(Name::RemoteMta) => &mut out.remote_mta,
+                Some(Name::ReportingMta) => &mut out.reporting_mta,
+                Some(Name::FinalRecipient) => &mut out.final_rcpt,
+                Some(Name::DiagnosticCode) => {
                     out.diag = true;
                     continue;
                 }
-                16 if is("will-retry-until") => &mut out.will_retry,
-                17 if is("last-attempt-date") => &mut out.last_attempt,
-                18 if is("original-recipient") => &mut out.original,
-                18 if is("x-actual-recipient") => &mut out.x_actual,
+                Some(Name::WillRetryUntil) => &mut out.will_retry,
+                Some(Name::LastAttemptDate) => &mut out.last_attempt,
+                Some(Name::OriginalRecipient) => &mut out.original,
+                Some(Name::XActualRecipient) => &mut out.x_actual,
                 _ => continue,
             };
             if slot.is_none() {
@@ -281,13 +399,18 @@ fn delivery_with_recipient(
         let mut diags = g.get_all("diagnostic-code");
         let (ty, first) = split_typed_raw(diags.next().unwrap_or_default());
         d.diagnostic_type = ty.map(str::to_ascii_uppercase);
-        let mut text = first.to_string();
-        for more in diags {
-            let (_, v) = split_typed_raw(more);
-            text.push(' ');
-            text.push_str(v);
-        }
-        d.diagnostic = squeeze(&text);
+        d.diagnostic = match diags.next() {
+            None => squeeze(first),
+            Some(second) => {
+                let mut text = first.to_string();
+                for more in std::iter::once(second).chain(diags) {
+                    let (_, v) = split_typed_raw(more);
+                    text.push(' ');
+                    text.push_str(v);
+                }
+                squeeze(&text)
+            }
+        };
     }
     if let Some(r) = gr.remote_mta {
         d.remote_mta = host_token(split_typed_raw(r).1);
@@ -573,6 +696,59 @@ mod tests {
             ("", Kind::Other),
         ] {
             assert_eq!(kind(n), k, "{n}");
+        }
+    }
+
+    #[test]
+    fn names_fold_only_letter_case() {
+        let names = [
+            "action",
+            "status",
+            "remote-mta",
+            "dsn-gateway",
+            "final-log-id",
+            "arrival-date",
+            "reporting-mta",
+            "final-recipient",
+            "diagnostic-code",
+            "will-retry-until",
+            "last-attempt-date",
+            "received-from-mta",
+            "original-recipient",
+            "x-actual-recipient",
+            "original-envelope-id",
+        ];
+        let mut g = crate::testgen::XorShift(0x0a3e_5f01);
+        for _ in 0..20_000 {
+            let base = names[(g.next_u64() % names.len() as u64) as usize];
+            let mut b = base.as_bytes().to_vec();
+            // flip the case of some bytes, and sometimes one byte to a neighbour of its case
+            // twin (CR for `-`, `@`/`[` and `` ` ``/`{` around the letters)
+            for c in b.iter_mut() {
+                match g.next_u64() % 8 {
+                    0 => *c ^= 0x20,
+                    1 => *c = c.wrapping_add(1),
+                    2 if g.next_u64().is_multiple_of(8) => *c ^= 0x20 | 0x01,
+                    _ => {}
+                }
+            }
+            let name = String::from_utf8_lossy(&b);
+            let want = names.iter().position(|n| n.eq_ignore_ascii_case(&name));
+            let got = name_of(&name).map(|k| {
+                let k = format!("{k:?}").to_ascii_lowercase();
+                names
+                    .iter()
+                    .position(|n| n.replace('-', "") == k)
+                    .unwrap_or(usize::MAX)
+            });
+            assert_eq!(got, want, "{name:?}");
+        }
+        for n in names {
+            assert!(name_of(n).is_some(), "{n}");
+            assert!(name_of(&n.to_ascii_uppercase()).is_some(), "{n}");
+            // `-` is not folded: CR (0x0d = `-` without 0x20) does not match
+            let cr = n.replace('-', "\r");
+            assert!(cr == n || name_of(&cr).is_none(), "{n}");
         }
     }
 

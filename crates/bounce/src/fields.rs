@@ -275,14 +275,65 @@ impl<'x> From<Fields<'_>> for Headers<'x> {
     }
 }
 
-/// A field name: 1 to 76 printable ASCII characters other than `:`, `<`, `>` (no space).
+/// Per byte: [`NAME`] for a byte a field name may hold (printable ASCII other than `:`, `<`,
+/// `>`), [`COLON`] for `:`, 0 for any other.
+static NAME_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = b'!';
+    while b <= b'~' {
+        t[b as usize] = NAME;
+        b += 1;
+    }
+    t[b':' as usize] = COLON;
+    t[b'<' as usize] = 0;
+    t[b'>' as usize] = 0;
+    t
+};
+const NAME: u8 = 1;
+const COLON: u8 = 2;
+/// The longest field name.
+const NAME_MAX: usize = 76;
+
+/// Where the `:` after a field name stands in `line`: the name before it (the text up to the
+/// first `:`) has 1 to 76 bytes, each printable ASCII other than `<`, `>`. Reads at most 77
+/// bytes.
 #[inline]
-fn valid_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.len() <= 76
-        && name
-            .iter()
-            .all(|&b| b.is_ascii_graphic() && b != b':' && b != b'<' && b != b'>')
+fn name_end(line: &[u8]) -> Option<usize> {
+    for (i, &c) in line.iter().enumerate().take(NAME_MAX + 1) {
+        match NAME_BYTES[c as usize] {
+            NAME => {}
+            COLON if i > 0 => return Some(i),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The first `\n` in `b`, eight bytes at a time (for the short lines of field blocks, cheaper
+/// than a call into memchr's vector search).
+#[inline]
+fn find_lf(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = ONES * b'\n' as u64;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ LF;
+        // the lowest set bit marks the first zero byte exactly
+        let m = x.wrapping_sub(ONES) & !x & HIGH;
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'\n')
+        .map(|i| at + i)
 }
 
 /// An ASCII byte that `char::is_whitespace` holds for (tab, LF, VT, FF, CR, space).
@@ -315,7 +366,7 @@ fn for_each_line<'a>(text: &'a str, mut f: impl FnMut(&'a str) -> bool) {
     let mut at = 0;
     while at < b.len() {
         let rest = b.get(at..).unwrap_or_default();
-        let (end, next) = match memchr::memchr(b'\n', rest) {
+        let (end, next) = match find_lf(rest) {
             Some(k) => {
                 let e = at + k;
                 // a CR before the LF is not part of the line
@@ -358,23 +409,15 @@ fn read_line(line: &str) -> Line<'_> {
             "" => Line::Blank,
             t => Line::More(t),
         },
-        Some(_) => {
-            let Some(colon) = memchr::memchr(b':', b) else {
-                // (blank or not, such a line only ends a header block when blank)
-                return if trim_ws(line).is_empty() {
-                    Line::Blank
-                } else {
-                    Line::Other
-                };
-            };
-            match (line.get(..colon), line.get(colon + 1..)) {
-                (Some(name), Some(value)) if valid_name(name.as_bytes()) => {
-                    Line::Field(name, trim_ws(value))
-                }
-                // not a field; blank only when all white space (a lone `:` is not)
+        Some(&first) => match name_end(b) {
+            Some(colon) => match (line.get(..colon), line.get(colon + 1..)) {
+                (Some(name), Some(value)) => Line::Field(name, trim_ws(value)),
                 _ => Line::Other,
-            }
-        }
+            },
+            // blank only when all white space (a line that starts with a printable byte is not)
+            None if !first.is_ascii_graphic() && trim_ws(line).is_empty() => Line::Blank,
+            None => Line::Other,
+        },
     }
 }
 
@@ -441,19 +484,45 @@ pub fn split_typed(value: &str) -> (Option<String>, &str) {
 
 /// [`split_typed`] with the type as written (no upper-cased copy).
 pub fn split_typed_raw(value: &str) -> (Option<&str>, &str) {
-    if let Some(semi) = memchr::memchr(b';', value.as_bytes())
-        && let (Some(head), Some(tail)) = (value.get(..semi), value.get(semi + 1..))
-    {
+    let b = value.as_bytes();
+    // The type is what comes before the first `;`, trimmed: a byte that can be neither in it nor
+    // white space around it, before any `;`, tells that there is none (beyond ASCII, the
+    // general reading decides: Unicode white space may stand around the type).
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b';' => return typed_at(value, i),
+            c if is_type_byte(c) || is_ws_byte(c) => {}
+            0x80.. => return typed_at_first_semicolon(value),
+            _ => break,
+        }
+    }
+    (None, trim_ws(value))
+}
+
+/// A byte of a report value type (`rfc822`, `x-unix`, `smtp`).
+#[inline]
+fn is_type_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+}
+
+/// [`split_typed_raw`] for a value with its first `;` at `semi`.
+fn typed_at(value: &str, semi: usize) -> (Option<&str>, &str) {
+    if let (Some(head), Some(tail)) = (value.get(..semi), value.get(semi + 1..)) {
         let t = trim_ws(head);
-        if !t.is_empty()
-            && t.len() <= 20
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+        if !t.is_empty() && t.len() <= 20 && t.bytes().all(is_type_byte) {
             return (Some(t), trim_ws(tail));
         }
     }
     (None, trim_ws(value))
+}
+
+/// [`split_typed_raw`] by the first `;` anywhere.
+#[cold]
+fn typed_at_first_semicolon(value: &str) -> (Option<&str>, &str) {
+    match memchr::memchr(b';', value.as_bytes()) {
+        Some(semi) => typed_at(value, semi),
+        None => (None, trim_ws(value)),
+    }
 }
 
 #[cfg(test)]
@@ -651,6 +720,41 @@ mod tests {
                     "{line:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn typed_and_lf_match_reference() {
+        let pieces = [
+            "rfc822",
+            "RFC822",
+            "x-unix",
+            "smtp_x",
+            ";",
+            ";",
+            " ",
+            "\t",
+            "\u{b}",
+            "\u{a0}",
+            "\u{2003}",
+            "é",
+            "a@b",
+            "<",
+            "(",
+            ".",
+            "0123456789",
+            "\n",
+            "\r",
+        ];
+        let mut g = crate::testgen::XorShift(0x7e9d_1f2a);
+        for _ in 0..40_000 {
+            let s = g.joined(&pieces, 10);
+            assert_eq!(split_typed_raw(&s), reference::split_typed_raw(&s), "{s:?}");
+            assert_eq!(
+                find_lf(s.as_bytes()),
+                memchr::memchr(b'\n', s.as_bytes()),
+                "{s:?}"
+            );
         }
     }
 
