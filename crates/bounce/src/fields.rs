@@ -128,6 +128,20 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// The length and the first byte (ASCII lower-cased; 0 for an empty name) a name must have
+    /// for [`Field::is`] to hold, when known without decoding the name.
+    fn name_key(&self) -> Option<(usize, u8)> {
+        let key = |b: &[u8]| (b.len(), b.first().map_or(0, u8::to_ascii_lowercase));
+        if let Some(n) = self.name.get() {
+            return Some(key(n.as_bytes()));
+        }
+        match (&self.raw, &self.owned) {
+            (Some(r), _) if !self.slow => Some(key(r.name)),
+            (None, Some((b, i))) if !self.slow => Some(key(b.name(*i))),
+            _ => None,
+        }
+    }
+
     /// [`Field::is`] for the fields not read from the message.
     #[inline(never)]
     fn is_other(&self, name: &str) -> bool {
@@ -223,6 +237,41 @@ impl<'a> Headers<'a> {
             .iter()
             .filter(move |f| f.is(name))
             .map(Field::value)
+    }
+
+    /// Which of `names` (lower case, at most 64) name a field: bit `i` for `names[i]`. One
+    /// pass over the fields instead of one per name (a field is compared only with the names
+    /// of its length and first byte).
+    pub fn present(&self, names: &[&str]) -> u64 {
+        let names = names.get(..names.len().min(64)).unwrap_or_default();
+        let all = match names.len() {
+            64 => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        // the names by a hash of length and first byte (collisions only cost a compare)
+        let slot = |len: usize, first: u8| (len.wrapping_mul(31) ^ usize::from(first)) & 255;
+        let mut by_key = [0u64; 256];
+        for (i, n) in names.iter().enumerate() {
+            let first = n.as_bytes().first().copied().unwrap_or(0);
+            if let Some(b) = by_key.get_mut(slot(n.len(), first)) {
+                *b |= 1 << i;
+            }
+        }
+        let mut found = 0u64;
+        for f in &self.fields {
+            let mut cand = match f.name_key() {
+                Some((len, first)) => by_key.get(slot(len, first)).copied().unwrap_or(all),
+                None => all,
+            } & !found;
+            while cand != 0 {
+                let i = cand.trailing_zeros() as usize;
+                cand &= cand - 1;
+                if names.get(i).is_some_and(|n| f.is(n)) {
+                    found |= 1 << i;
+                }
+            }
+        }
+        found
     }
 
     /// True when there is no field.

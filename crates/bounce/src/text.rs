@@ -329,6 +329,19 @@ pub mod lower {
         f()
     }
 
+    /// Exact search of `n` in `h` with the searcher kept for `n` (a fixed phrase searched in
+    /// many texts: no searcher built per call).
+    pub fn find_exact(h: &[u8], n: &[u8]) -> Option<usize> {
+        STATE
+            .try_with(|s| {
+                let mut s = s.try_borrow_mut().ok()?;
+                Some(s.finders.get(n)?.find(h))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| memchr::memmem::find(h, n))
+    }
+
     /// The search of `n` in `h` through the registered copy (or a copy of `h` when it does not
     /// lie in a registered text and is long); `None` when the caller should search directly.
     pub(super) fn find(h: &[u8], n: &[u8]) -> Option<Option<usize>> {

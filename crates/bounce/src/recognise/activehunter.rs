@@ -2,6 +2,7 @@
 //! sendmail-like transcript.
 
 use super::common::{Collector, before_any, push_text};
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -13,9 +14,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-ahmailid")
-        || contains_ci(&m.subject, "failure notice :")
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-ahmailid")
+        || m.in_subject("failure notice :")
             && contains_ci(
                 &m.body,
                 "----- the following addresses had permanent fatal errors -----",

@@ -1,5 +1,6 @@
 //! amavisd-new, the content filter: a standard report sent by "Content-filter at host".
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "content-filter at")
+fn probe(m: &Probe) -> bool {
+    m.in_from("content-filter at")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -2,6 +2,7 @@
 //! X.Y.Z - text NNN-'remote reply'") and the JSON notifications SES sends through Amazon SNS
 //! ("AWS Notification Message": Bounce, Complaint, Delivery).
 
+use super::probe::{Probe, has_header};
 use mailway_status::Reason;
 use serde_json::Value;
 
@@ -20,13 +21,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-ses-outgoing")
-        || contains_ci(&m.from, "amazonses.com")
-        || m.header("message-id")
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-ses-outgoing")
+        || m.in_from("amazonses.com")
+        || m.message_id()
             .is_some_and(|v| contains_ci(v, "amazonses.com>"))
-            && contains_ci(&m.from, "mailer-daemon")
-        || (contains_ci(&m.from, "no-reply@sns.amazonaws.com")
+            && m.in_from("mailer-daemon")
+        || (m.in_from("no-reply@sns.amazonaws.com")
             && m.body.trim_start().starts_with("{\"notificationType\""))
 }
 

@@ -1,5 +1,6 @@
 //! Amazon WorkMail: SES-style reports with `X-Mailer: Amazon WorkMail`.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.header("x-mailer")
+fn probe(m: &Probe) -> bool {
+    m.x_mailer()
         .is_some_and(|v| contains_ci(v, "amazon workmail"))
 }
 

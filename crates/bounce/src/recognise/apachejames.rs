@@ -1,7 +1,8 @@
 //! Apache James: "Error message below:" then the remote reply, and "Message details:" with the
 //! envelope (`RCPT TO: address`).
 
-use super::common::{before_any, push_text, received_contains_ci};
+use super::common::{before_any, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -13,13 +14,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     // (details && (JavaMail id || james)) || (below && details), with one search of details
     contains_ci(&m.body, "message details:")
         && (m
             .header("message-id")
             .is_some_and(|v| v.contains(".JavaMail."))
-            || received_contains_ci(m, "james")
+            || m.received_ci("james")
             || contains_ci(&m.body, "error message below:"))
 }
 

@@ -1,6 +1,7 @@
 //! RFC 5965 Abuse Reporting Format (feedback loops), plus Apple Mail's one-click unsubscribe
 //! mail (`X-Apple-Unsubscribe: true`), reported as feedback type `opt-out`.
 
+use super::probe::{Probe, header_contains};
 use mailway_status::Reason;
 
 use super::{Delivery, Recogniser};
@@ -15,11 +16,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    hotmail_complaint(m)
+fn probe(m: &Probe) -> bool {
+    // (hotmail_complaint)
+    (m.in_from("staff@hotmail.com")
+        && crate::text::starts_with_ci(m.subject.trim(), "complaint about message from"))
         || m.feedback.is_some()
         || m.report_type.as_deref() == Some("feedback-report")
-        || m.header_contains("x-apple-unsubscribe", "true")
+        || header_contains!(m, "x-apple-unsubscribe", "true")
 }
 
 /// Hotmail / Outlook.com's JMRP complaints: "complaint about message from IP", the reported

@@ -1,5 +1,6 @@
 //! Barracuda Spam & Virus Firewall: "Message you sent blocked by our bulk email filter".
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,11 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(
-        &m.subject,
-        "message you sent blocked by our bulk email filter",
-    )
+fn probe(m: &Probe) -> bool {
+    m.in_subject("message you sent blocked by our bulk email filter")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,5 +1,6 @@
 //! Bigfoot (forwarding service): Sendmail reports from bigfoot.com.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "@bigfoot.com")
+fn probe(m: &Probe) -> bool {
+    m.in_from("@bigfoot.com")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -57,13 +57,6 @@ pub fn from_any<'a>(text: &'a str, markers: &[&str]) -> Option<&'a str> {
     Some(&text[ls..])
 }
 
-/// True when a `Received` field of `m` contains `needle` (lower case).
-pub fn received_contains_ci(m: &Mail, needle: &str) -> bool {
-    m.headers
-        .get_all("received")
-        .any(|r| contains_ci(r, needle))
-}
-
 /// True when the text contains any of the phrases (lower case).
 pub fn any_ci(text: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| contains_ci(text, p))

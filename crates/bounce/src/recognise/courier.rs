@@ -1,5 +1,6 @@
 //! Courier MTA: "NOTICE: mail delivery status." with a standard report.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.header("message-id")
+fn probe(m: &Probe) -> bool {
+    m.message_id()
         .is_some_and(|v| v.trim().starts_with("<courier."))
         || m.subject.trim() == "NOTICE: mail delivery status."
 }

@@ -1,5 +1,6 @@
 //! HCL/IBM Lotus Domino: "DELIVERY FAILURE: ..." with "was not delivered to:" and "because:".
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
 use super::common::{before_any, fill_from, push_text};
@@ -15,7 +16,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     starts_with_ci(m.subject.trim(), "delivery failure:")
         || starts_with_ci(m.subject.trim(), "undeliverable message")
             && contains_ci(&m.body, "was not delivered to:")

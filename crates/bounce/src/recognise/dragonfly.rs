@@ -1,9 +1,10 @@
 //! DragonFly Mail Agent (dma), the small MTA of DragonFly BSD and others: one recipient per
 //! report, "There was an error delivering your mail to \<address\>." then the reason.
 
+use super::probe::Probe;
 use mailway_status::{Reason, SmtpCommand};
 
-use super::common::{before_any, push_text, received_contains_ci};
+use super::common::{before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, find_ci, first_address};
@@ -15,9 +16,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     contains_ci(&m.body, "this is the dragonfly mail agent")
-        || received_contains_ci(m, "(dragonfly mail agent")
+        || m.received_ci("(dragonfly mail agent")
 }
 
 const BOUNDARIES: &[&str] = &["message headers follow.", "original message follows."];

@@ -1,5 +1,6 @@
 //! 1&1 / IONOS (kundenserver.de): the GMX-style report.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,10 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "mailer-daemon@kundenserver")
-        || contains_ci(&m.from, "1and1")
-        || contains_ci(&m.from, "ionos")
+fn probe(m: &Probe) -> bool {
+    m.in_from("mailer-daemon@kundenserver") || m.in_from("1and1") || m.in_from("ionos")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -2,6 +2,7 @@
 //! with "did not reach the following recipient(s):", `address on DATE` lines and an
 //! `MSEXCH:...(000C05A6) Unknown Recipient` code that names the cause.
 
+use super::probe::{Probe, has_header, header};
 use mailway_status::Reason;
 
 use super::common::{Collector, before_any, push_text};
@@ -16,14 +17,13 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-ms-embedded-report")
-        || m.header("x-mailer").is_some_and(|v| {
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-ms-embedded-report")
+        || m.x_mailer().is_some_and(|v| {
             contains_ci(v, "internet mail service (")
                 || contains_ci(v, "microsoft exchange server internet mail connector")
         })
-        || m.header("x-mimeole")
-            .is_some_and(|v| contains_ci(v, "produced by microsoft exchange"))
+        || header!(m, "x-mimeole").is_some_and(|v| contains_ci(v, "produced by microsoft exchange"))
         || (contains_ci(&m.body, "did not reach the following recipient(s):")
             && contains_ci(&m.body, "msexch:"))
 }

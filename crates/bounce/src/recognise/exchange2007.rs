@@ -1,5 +1,6 @@
 //! Microsoft Exchange Server 2007–2019 (on premises): "Undeliverable:", "Non remis :", "Unzustellbar:" with a standard report and the administrators' diagnostic text.
 
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,7 +13,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     // Exchange Online writes the same report: leave it to the Microsoft 365 recogniser.
     // (the cheap tests first: all are pure)
     m.dsn.is_some()
@@ -25,7 +26,7 @@ fn probe(m: &Mail) -> bool {
         ]
         .iter()
         .any(|p| crate::text::starts_with_ci(m.subject.trim(), p)))
-        && m.has_header("content-language")
+        && has_header!(m, "content-language")
         && !super::office365::is_exchange_online(m)
 }
 

@@ -4,6 +4,7 @@
 //! The text lists each failed address indented by two spaces, followed by indented lines with the
 //! remote server's reply; newer versions add a `message/delivery-status` part.
 
+use super::probe::{Probe, has_header};
 use mailway_status::Reason;
 
 use super::common::{
@@ -21,14 +22,6 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-const SUBJECTS: &[&str] = &[
-    "mail delivery failed",
-    "mail failure",
-    "message frozen",
-    "warning: message ",
-    "error(s) in forwarding or filtering",
-];
-
 fn third_party(m: &Mail) -> bool {
     m.has_header("x-mx-bounce")
         || m.has_header("x-mxl-hash")
@@ -36,25 +29,34 @@ fn third_party(m: &Mail) -> bool {
         || m.header("message-id").is_some_and(|v| v.contains("<mxl~"))
 }
 
-fn exim_message_id(m: &Mail) -> bool {
-    // <E1P1YNN-0003AD-Ga@example.org>: '-' at 8 and '@' at 18
-    m.header("message-id").is_some_and(|v| {
-        let b = v.trim().as_bytes();
-        b.first() == Some(&b'<') && b.get(8) == Some(&b'-') && b.get(18) == Some(&b'@')
-    })
+/// An Exim Message-ID: <E1P1YNN-0003AD-Ga@example.org>, '-' at 8 and '@' at 18.
+fn exim_message_id(v: &str) -> bool {
+    let b = v.trim().as_bytes();
+    b.first() == Some(&b'<') && b.get(8) == Some(&b'-') && b.get(18) == Some(&b'@')
 }
 
-fn probe(m: &Mail) -> bool {
-    if contains_ci(&m.from, "@googlemail.com") {
+fn probe(m: &Probe) -> bool {
+    if m.in_from("@googlemail.com") {
         return false;
     }
-    if third_party(m) {
+    // third_party, with the Message-ID read once
+    if has_header!(m, "x-mx-bounce")
+        || has_header!(m, "x-mxl-hash")
+        || has_header!(m, "x-mxl-notehash")
+        || m.message_id().is_some_and(|v| v.contains("<mxl~"))
+    {
         return true;
     }
-    let score = usize::from(contains_ci(&m.from, "mail delivery system"))
-        + usize::from(SUBJECTS.iter().any(|s| contains_ci(&m.subject, s)))
-        + usize::from(exim_message_id(m));
-    score >= 2 || (score == 1 && m.has_header("x-failed-recipients"))
+    // the subjects of its notices
+    let subject = m.in_subject("mail delivery failed")
+        || m.in_subject("mail failure")
+        || m.in_subject("message frozen")
+        || m.in_subject("warning: message ")
+        || m.in_subject("error(s) in forwarding or filtering");
+    let score = usize::from(m.in_from("mail delivery system"))
+        + usize::from(subject)
+        + usize::from(m.message_id().is_some_and(exim_message_id));
+    score >= 2 || (score == 1 && has_header!(m, "x-failed-recipients"))
 }
 
 const BOUNDARIES: &[&str] = &[

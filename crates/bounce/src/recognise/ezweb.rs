@@ -1,13 +1,14 @@
 //! au (KDDI) EZweb mobile mail: "Mail System Error - Returned Mail" from Postmaster@ezweb.ne.jp,
 //! with `<address>` or `Recipient: <address>` lines and sendmail-like `>>>` / `<<<` transcripts.
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
-use super::common::{Collector, before_any, merge_standard, push_text, received_contains_ci};
+use super::common::{Collector, before_any, merge_standard, push_text};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
-use crate::text::{contains_ci, first_address};
+use crate::text::first_address;
 
 /// The EZweb recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -16,22 +17,19 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    let cheap = usize::from(contains_ci(&m.from, "postmaster@ezweb.ne.jp"))
-        + usize::from(contains_ci(&m.from, "postmaster@au.com"))
+fn probe(m: &Probe) -> bool {
+    let cheap = usize::from(m.in_from("postmaster@ezweb.ne.jp"))
+        + usize::from(m.in_from("postmaster@au.com"))
         + usize::from(m.subject.trim() == "Mail System Error - Returned Mail")
         + usize::from(
-            m.header("message-id")
+            m.message_id()
                 .is_some_and(|v| v.contains(".ezweb.ne.jp>") || v.contains(".au.com>")),
         );
     // score >= 2 with the Received test worth one: read the Received fields only when that
     // one point decides
     match cheap {
         0 => false,
-        1 => {
-            received_contains_ci(m, "ezweb.ne.jp (ezweb mail) with")
-                || received_contains_ci(m, ".au.com (")
-        }
+        1 => m.received_ci("ezweb.ne.jp (ezweb mail) with") || m.received_ci(".au.com ("),
         _ => true,
     }
 }

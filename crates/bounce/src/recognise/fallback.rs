@@ -4,6 +4,7 @@
 //! records. Addresses of the report's own sender and receiver, and the inline copy of the
 //! returned message, are ignored.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{addresses, clean_address, contains_ci, starts_with_ci};
@@ -15,7 +16,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     let from = m.from.to_ascii_lowercase();
     let subj = m.subject.to_ascii_lowercase();
     from.contains("mailer-daemon")

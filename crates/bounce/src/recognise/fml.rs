@@ -1,5 +1,6 @@
 //! fml (mailing-list manager): notices to a poster who is not a member, and loop alerts.
 
+use super::probe::{Probe, header};
 use mailway_status::Reason;
 
 use super::common::push_text;
@@ -14,9 +15,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.header("x-mlserver")
-        .is_some_and(|v| contains_ci(v, "fml"))
+fn probe(m: &Probe) -> bool {
+    header!(m, "x-mlserver").is_some_and(|v| contains_ci(v, "fml"))
 }
 
 /// Subjects and sentences fml writes, with their reason.

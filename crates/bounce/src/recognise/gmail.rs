@@ -2,6 +2,7 @@
 //! mailer-daemon@googlemail.com): indented recipient lines, then "Technical details of ...
 //! failure" with the remote reply and Google's "(state N)" marker of the SMTP stage.
 
+use super::probe::Probe;
 use mailway_status::{Reason, SmtpCommand};
 
 use super::common::{Collector, any_ci, before_any};
@@ -17,9 +18,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "<mailer-daemon@googlemail.com>")
-        && contains_ci(&m.subject, "delivery status notification")
+fn probe(m: &Probe) -> bool {
+    m.in_from("<mailer-daemon@googlemail.com>")
+        && m.in_subject("delivery status notification")
         && m.dsn.is_none()
 }
 

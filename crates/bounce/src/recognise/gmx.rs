@@ -1,6 +1,7 @@
 //! GMX / mail.com / WEB.DE: Exim-like "Mail delivery failed: returning message to sender" with
 //! `"address":` lines and "--- The header of the original message is following. ---".
 
+use super::probe::{Probe, has_header};
 use mailway_status::Reason;
 
 use super::common::{Collector, before_any, push_text};
@@ -16,9 +17,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    (contains_ci(&m.from, "mailer-daemon@") && contains_ci(&m.from, "gmx"))
-        || m.has_header("envelope-to") && contains_ci(&m.from, "mailer-daemon@mail.gmx")
+fn probe(m: &Probe) -> bool {
+    (m.in_from("mailer-daemon@") && m.in_from("gmx"))
+        || has_header!(m, "envelope-to") && m.in_from("mailer-daemon@mail.gmx")
         || contains_ci(
             &m.body,
             "--- the header of the original message is following. ---",

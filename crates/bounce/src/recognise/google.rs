@@ -3,6 +3,7 @@
 //! server's answer after "The response was:"; when there is none, Google's own sentence says
 //! what happened.
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
 use super::common::{before_any, push_text};
@@ -18,8 +19,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "<mailer-daemon@googlemail.com>")
+fn probe(m: &Probe) -> bool {
+    m.in_from("<mailer-daemon@googlemail.com>")
         && m.dsn
             .as_deref()
             .is_some_and(|d| contains_ci(d, "final-recipient:"))

@@ -1,12 +1,13 @@
 //! Google Groups: a post to a group that does not exist or does not accept the sender. The
 //! text is localised; the failed group address is in `X-Failed-Recipients`.
 
+use super::probe::{Probe, has_header};
 use mailway_status::Reason;
 
 use super::common::{before_any, header_recipients};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
-use crate::text::{contains_ci, squeeze};
+use crate::text::squeeze;
 
 /// The Google Groups recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -15,9 +16,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "<mailer-daemon@googlemail.com>")
-        && m.has_header("x-failed-recipients")
+fn probe(m: &Probe) -> bool {
+    m.in_from("<mailer-daemon@googlemail.com>")
+        && has_header!(m, "x-failed-recipients")
         && m.body.contains("Google Groups")
 }
 

@@ -3,6 +3,7 @@
 //! fields. The recipient is the returned message's `To`.
 
 use super::common::{before_any, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -14,9 +15,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "<mailer-daemon@googlemail.com>")
-        && contains_ci(&m.subject, "delivery status notification")
+fn probe(m: &Probe) -> bool {
+    m.in_from("<mailer-daemon@googlemail.com>")
+        && m.in_subject("delivery status notification")
         && !m
             .dsn
             .as_deref()

@@ -1,6 +1,7 @@
 //! Ipswitch IMail Server (X-Mailer `<SMTP32 v...>`): "Undeliverable Mail" with
 //! `Reason: address` lines.
 
+use super::probe::Probe;
 use mailway_status::{Reason, SmtpCommand};
 
 use super::common::{before_any, push_text};
@@ -15,10 +16,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.header("x-mailer")
+fn probe(m: &Probe) -> bool {
+    m.x_mailer()
         .is_some_and(|v| v.trim().starts_with("<SMTP32 v"))
-        || m.subject.trim() == "Undeliverable Mail" && contains_ci(&m.from, "postmaster")
+        || m.subject.trim() == "Undeliverable Mail" && m.in_from("postmaster")
 }
 
 const COMMANDS: &[(&str, SmtpCommand)] = &[

@@ -1,6 +1,7 @@
 //! KDDI (au one / dion.ne.jp): "Your mail sent on: ... Could not be delivered to: \<address\>
 //! As their mailbox is full."
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
 use super::common::push_text;
@@ -15,10 +16,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    (contains_ci(&m.from, ".dion.ne.jp")
-        || contains_ci(&m.from, "@au.com")
-        || contains_ci(&m.from, "auone-net.jp"))
+fn probe(m: &Probe) -> bool {
+    (m.in_from(".dion.ne.jp") || m.in_from("@au.com") || m.in_from("auone-net.jp"))
         && contains_ci(&m.body, "could not be delivered to: <")
 }
 

@@ -2,6 +2,7 @@
 //! "Delivery failed for the following reason:".
 
 use super::common::{before_any, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, find_ci, first_address};
@@ -13,7 +14,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     m.subject.trim() == "Message delivery has failed"
         && contains_ci(&m.body, "delivery failed for the following reason:")
 }

@@ -2,6 +2,7 @@
 //! ... The following recipients were affected:".
 
 use super::common::{before_any, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::dsn::host_token;
 use crate::mail::Mail;
@@ -14,7 +15,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     starts_with_ci(m.subject.trim(), "undeliverable mail:")
         && contains_ci(&m.body, "the following recipients were affected:")
 }

@@ -1,5 +1,6 @@
 //! Mail.ru: an Exim-based MTA with Russian notices.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "mail.ru") && contains_ci(&m.from, "mailer-daemon")
+fn probe(m: &Probe) -> bool {
+    m.in_from("mail.ru") && m.in_from("mailer-daemon")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

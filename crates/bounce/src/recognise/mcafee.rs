@@ -1,5 +1,6 @@
 //! McAfee Email Gateway / Email and Web Security appliances (`X-NAI-Header`).
 
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-nai-header")
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-nai-header")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,5 +1,6 @@
 //! Oracle (Sun ONE, iPlanet) Messaging Server and PMDF: "Delivery Notification: Delivery has failed".
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,7 +13,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     crate::text::starts_with_ci(m.subject.trim(), "delivery notification: ")
         || m.report_type.is_some()
             && contains_ci(

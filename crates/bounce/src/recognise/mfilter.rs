@@ -1,7 +1,8 @@
 //! m-FILTER (Digital Arts, Japan): "-------server message" / "-------SMTP command" sections
 //! after a line with each failed address.
 
-use super::common::{before_any, push_text, received_contains_ci};
+use super::common::{before_any, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -14,8 +15,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.body, "-------server message") || received_contains_ci(m, "by m-filter")
+fn probe(m: &Probe) -> bool {
+    contains_ci(&m.body, "-------server message") || m.received_ci("by m-filter")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,9 +1,10 @@
 //! Mimecast: "[Postmaster] Email Delivery Failure" with `-- address`, "The problem appears to
 //! be :" and "Additional information follows :" sections.
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
-use super::common::{push_text, received_contains_ci};
+use super::common::push_text;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -15,10 +16,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.subject, "[postmaster] email delivery failure")
-        || contains_ci(&m.body, "the problem appears to be :")
-            && received_contains_ci(m, "mimecast")
+fn probe(m: &Probe) -> bool {
+    m.in_subject("[postmaster] email delivery failure")
+        || contains_ci(&m.body, "the problem appears to be :") && m.received_ci("mimecast")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -8,6 +8,7 @@
 use mailway_status::{EnhancedStatus, Reason, SmtpCommand};
 
 use crate::mail::Mail;
+use crate::recognise::probe::Probe;
 use crate::record::Action;
 
 pub mod activehunter;
@@ -50,6 +51,7 @@ pub mod opensmtpd;
 pub mod outlook;
 pub mod postfix;
 pub mod powermta;
+pub mod probe;
 pub mod qmail;
 pub mod receivingses;
 pub mod rfc3464;
@@ -111,7 +113,7 @@ pub struct Recogniser {
     /// Detector name written into records (`postfix`, `exim`, `rfc3464`, ...).
     pub name: &'static str,
     /// Cheap test: could this message be of this family?
-    pub probe: fn(&Mail) -> bool,
+    pub probe: fn(&Probe) -> bool,
     /// Full parse: one delivery per recipient, or `None`.
     pub parse: fn(&Mail) -> Option<Vec<Delivery>>,
 }
@@ -190,7 +192,7 @@ pub fn recognise_last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
 }
 
 fn last(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
-    if !(LAST.probe)(mail) {
+    if !(LAST.probe)(&Probe::new(mail)) {
         return None;
     }
     (LAST.parse)(mail)
@@ -208,8 +210,9 @@ pub fn recognise(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
 }
 
 fn first_match(mail: &Mail) -> Option<(&'static str, Vec<Delivery>)> {
+    let probe = Probe::new(mail);
     for r in ORDER {
-        if !(r.probe)(mail) {
+        if !(r.probe)(&probe) {
             continue;
         }
         if let Some(ds) = (r.parse)(mail)

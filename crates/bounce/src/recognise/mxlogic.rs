@@ -1,5 +1,6 @@
 //! MXLogic / McAfee SaaS Email Protection: Exim clones with `X-MX-Bounce` / `X-MXL-*` headers.
 
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,11 +13,11 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-mx-bounce")
-        || m.has_header("x-mxl-hash")
-        || m.has_header("x-mxl-notehash")
-        || m.header("message-id").is_some_and(|v| v.contains("<mxl~"))
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-mx-bounce")
+        || has_header!(m, "x-mxl-hash")
+        || has_header!(m, "x-mxl-notehash")
+        || m.message_id().is_some_and(|v| v.contains("<mxl~"))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -2,6 +2,7 @@
 //! Reasons --------" then the reason and the address.
 
 use super::common::{before_any, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -13,7 +14,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     contains_ci(&m.body, "------- failure reasons")
 }
 

@@ -4,6 +4,7 @@
 //! delivery-status part.
 
 use super::common::{before_any, push_text};
+use super::probe::{Probe, has_header};
 use super::rfc3464::parse_standard;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
@@ -16,19 +17,19 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    (m.has_header("x-ms-exchange-message-is-ndr")
-        || m.has_header("x-ms-exchange-crosstenant-originalarrivaltime")
-        || contains_ci(&m.from, ".onmicrosoft.com"))
+fn probe(m: &Probe) -> bool {
+    (has_header!(m, "x-ms-exchange-message-is-ndr")
+        || has_header!(m, "x-ms-exchange-crosstenant-originalarrivaltime")
+        || m.in_from(".onmicrosoft.com"))
         && contains_ci(&m.body, "diagnostic information for administrators")
 }
 
 /// Marks of Exchange Online (Microsoft 365) rather than an on-premises Exchange server: its
 /// cross-tenant headers, an `onmicrosoft.com` sender, or its `*.prod.outlook.com` hosts.
-pub fn is_exchange_online(m: &Mail) -> bool {
-    m.has_header("x-ms-exchange-crosstenant-originalarrivaltime")
-        || contains_ci(&m.from, ".onmicrosoft.com")
-        || m.header("message-id")
+pub fn is_exchange_online(m: &Probe) -> bool {
+    has_header!(m, "x-ms-exchange-crosstenant-originalarrivaltime")
+        || m.in_from(".onmicrosoft.com")
+        || m.message_id()
             .is_some_and(|v| contains_ci(v, ".prod.outlook.com"))
         || m.header("received")
             .is_some_and(|v| contains_ci(v, ".prod.outlook.com"))

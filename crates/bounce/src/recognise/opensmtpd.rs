@@ -2,11 +2,10 @@
 //! line per recipient; newer versions add a delivery-status part (with vague 5.0.0 codes, so the
 //! text line is the better evidence).
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
-use super::common::{
-    Collector, any_ci, before_any, merge_standard, push_text, received_contains_ci,
-};
+use super::common::{Collector, any_ci, before_any, merge_standard, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::record::Action;
@@ -19,10 +18,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.subject, "delivery status notification: ")
+fn probe(m: &Probe) -> bool {
+    m.in_subject("delivery status notification: ")
         && (contains_ci(&m.body, "this is the mailer-daemon, please do not reply")
-            || received_contains_ci(m, "(opensmtpd)"))
+            || m.received_ci("(opensmtpd)"))
 }
 
 const STARTS: &[&str] = &[

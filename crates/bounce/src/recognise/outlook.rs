@@ -1,5 +1,6 @@
 //! Outlook.com / Hotmail: standard reports from postmaster@*.hotmail.com / outlook.com.
 
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::contains_ci;
@@ -11,10 +12,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-store-info")
-        || (contains_ci(&m.from, "postmaster@")
-            && (contains_ci(&m.from, "hotmail.") || contains_ci(&m.from, "outlook.")))
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-store-info")
+        || (m.in_from("postmaster@") && (m.in_from("hotmail.") || m.in_from("outlook.")))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -5,6 +5,7 @@
 //! (in reply to RCPT TO command)") adds the SMTP command and the full reply. Old or foreign
 //! Postfix bounces without a delivery-status part are read from the text alone.
 
+use super::probe::Probe;
 use mailway_status::SmtpCommand;
 
 use super::common::{Collector, before_any, fill_from, push_text};
@@ -21,17 +22,14 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-const SUBJECTS: &[&str] = &[
-    "undelivered mail returned to sender",
-    "delayed mail (still being retried)",
-    "successful mail delivery report",
-    "mail delivery status report",
-    "postfix smtp server: errors from",
-    "postmaster copy: undelivered mail",
-];
-
-fn probe(m: &Mail) -> bool {
-    SUBJECTS.iter().any(|s| contains_ci(&m.subject, s))
+fn probe(m: &Probe) -> bool {
+    // the subjects of its notices
+    m.in_subject("undelivered mail returned to sender")
+        || m.in_subject("delayed mail (still being retried)")
+        || m.in_subject("successful mail delivery report")
+        || m.in_subject("mail delivery status report")
+        || m.in_subject("postfix smtp server: errors from")
+        || m.in_subject("postmaster copy: undelivered mail")
         || contains_ci(&m.body, "this is the postfix program at host")
         || m.dsn.as_deref().is_some_and(|d| {
             contains_ci(d, "x-postfix-queue-id:") || contains_ci(d, "x-postfix-sender:")

@@ -2,6 +2,7 @@
 //! comment ("5.2.1 (mailbox disabled, not accepting messages)") is PowerMTA's own reading of
 //! the remote reply and says more than the reply itself.
 
+use super::probe::Probe;
 use super::rfc3464::parse_standard;
 use super::{Delivery, Recogniser};
 use crate::dsn::parse_dsn;
@@ -15,7 +16,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     m.dsn
         .as_deref()
         .is_some_and(|d| contains_ci(d, "x-powermta-"))

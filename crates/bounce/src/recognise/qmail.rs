@@ -1,9 +1,10 @@
 //! qmail and its descendants (netqmail, notqmail, indimail, qmail-ldap, vpopmail): "failure
 //! notice" with `<address>:` lines followed by qmail-remote's or qmail-local's explanation.
 
+use super::probe::Probe;
 use mailway_status::{Reason, SmtpCommand};
 
-use super::common::{Collector, any_ci, before_any, received_contains_ci};
+use super::common::{Collector, any_ci, before_any};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address, starts_with_ci};
@@ -15,11 +16,11 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     let subj = m.subject.trim();
     subj.eq_ignore_ascii_case("failure notice")
-        || m.headers.get_all("received").any(|r| r.contains("(qmail "))
-        || received_contains_ci(m, "invoked for bounce")
+        || m.received_exact("(qmail ")
+        || m.received_ci("invoked for bounce")
 }
 
 const BOUNDARIES: &[&str] = &[

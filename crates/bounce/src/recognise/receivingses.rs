@@ -1,5 +1,6 @@
 //! Amazon SES inbound (receiving): reports for mail SES accepted for a domain, sent from that domain's postmaster with `X-SES-Outgoing`.
 
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.has_header("x-ses-outgoing") && !contains_ci(&m.from, "amazonses.com")
+fn probe(m: &Probe) -> bool {
+    has_header!(m, "x-ses-outgoing") && !m.in_from("amazonses.com")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -2,6 +2,7 @@
 //! and RFC 6533 `message/global-delivery-status`, from any MTA that writes standard reports.
 //! Also reads DSN fields pasted into a text part.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::dsn::{delivery_from_group_raw, parse_dsn};
 use crate::mail::Mail;
@@ -14,7 +15,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     m.dsn.is_some() || contains_ci(&m.body, "final-recipient:")
 }
 

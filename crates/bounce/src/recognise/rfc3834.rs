@@ -1,11 +1,12 @@
 //! RFC 3834 automatic responses (vacation / out-of-office replies). The "recipient" is the
 //! person who is away (the auto-reply's `From`); reason `vacation`.
 
+use super::probe::{Probe, has_header, header_contains};
 use mailway_status::Reason;
 
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
-use crate::text::{clean_address, contains_ci, normalize_date, squeeze, starts_with_ci};
+use crate::text::{clean_address, normalize_date, squeeze, starts_with_ci};
 
 /// The RFC 3834 recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -34,28 +35,30 @@ const SUBJECT_PREFIXES: &[&str] = &[
     "vacation",
 ];
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     if looks_like_bounce(m) {
         return false;
     }
-    let subj = m.subject.trim().to_lowercase();
-    m.header_contains("auto-submitted", "auto-replied")
-        || m.has_header("x-autoreply")
-        || m.has_header("x-autorespond")
-        || m.header_contains("x-apple-action", "vacation")
-        || m.header_contains("precedence", "auto_reply")
-        || SUBJECT_PREFIXES.iter().any(|p| subj.starts_with(p))
+    header_contains!(m, "auto-submitted", "auto-replied")
+        || has_header!(m, "x-autoreply")
+        || has_header!(m, "x-autorespond")
+        || header_contains!(m, "x-apple-action", "vacation")
+        || header_contains!(m, "precedence", "auto_reply")
+        || {
+            let subj = m.subject.trim().to_lowercase();
+            SUBJECT_PREFIXES.iter().any(|p| subj.starts_with(p))
+        }
 }
 
-fn looks_like_bounce(m: &Mail) -> bool {
-    contains_ci(&m.from, "mailer-daemon")
-        || contains_ci(&m.from, "postmaster@")
+fn looks_like_bounce(m: &Probe) -> bool {
+    m.in_from("mailer-daemon")
+        || m.in_from("postmaster@")
         || m.dsn.is_some()
         || starts_with_ci(m.subject.trim(), "undeliver")
         || starts_with_ci(m.subject.trim(), "returned mail")
         || starts_with_ci(m.subject.trim(), "mail delivery")
         || starts_with_ci(m.subject.trim(), "delivery status")
-        || contains_ci(&m.subject, "failure notice")
+        || m.in_subject("failure notice")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,5 +1,6 @@
 //! SendGrid: Postfix-style reports returned through apps@sendgrid.net.
 
+use super::probe::{Probe, header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,9 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.header("return-path")
-        .is_some_and(|v| contains_ci(v, "@sendgrid.net"))
+fn probe(m: &Probe) -> bool {
+    header!(m, "return-path").is_some_and(|v| contains_ci(v, "@sendgrid.net"))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

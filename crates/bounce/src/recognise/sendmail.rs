@@ -3,6 +3,7 @@
 //! (`... while talking to host.:`, `>>> RCPT To:<...>`, `<<< 550 ...`) that names the SMTP
 //! command and the remote reply. The transcript parser is shared with the old V5 format.
 
+use super::probe::Probe;
 use mailway_status::SmtpCommand;
 
 use super::common::{before_any, from_any};
@@ -21,11 +22,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     let subj = m.subject.trim();
-    (contains_ci(&m.from, "mail delivery subsystem")
-        || contains_ci(&m.from, "mailer-daemon")
-        || contains_ci(&m.from, "postmaster"))
+    (m.in_from("mail delivery subsystem") || m.in_from("mailer-daemon") || m.in_from("postmaster"))
         && (starts_with_ci(subj, "returned mail:")
             || starts_with_ci(subj, "warning: could not send message")
             || starts_with_ci(subj, "postmaster notify")

@@ -1,5 +1,6 @@
 //! SurfControl E-mail Filter (Websense).
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,9 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    m.header("x-mailer")
-        .is_some_and(|v| contains_ci(v, "surfcontrol"))
+fn probe(m: &Probe) -> bool {
+    m.x_mailer().is_some_and(|v| contains_ci(v, "surfcontrol"))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,6 +1,7 @@
 //! Trend Micro InterScan Messaging Security Suite / InterScan MSS: "Mail could not be
 //! delivered" / "Unable to deliver message to \<address\>".
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
 use super::common::push_text;
@@ -15,9 +16,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     contains_ci(&m.body, "message from interscan messaging security suite")
-        || contains_ci(&m.from, "\"interscan")
+        || m.in_from("\"interscan")
         || m.subject.trim() == "Mail could not be delivered" && contains_ci(&m.body, "interscan")
 }
 

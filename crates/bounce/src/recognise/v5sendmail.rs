@@ -2,6 +2,7 @@
 //! transcript and the unsent message, no delivery-status part.
 
 use super::common::{before_any, from_any};
+use super::probe::Probe;
 use super::sendmail::{BOUNDARIES, from_transcript_only};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
@@ -14,7 +15,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     starts_with_ci(m.subject.trim(), "returned mail:")
         && m.dsn.is_none()
         && contains_ci(&m.body, "----- transcript of session follows -----")

@@ -1,6 +1,7 @@
 //! Verizon Wireless: MMS gateway notices from vzwpix.com ("Message could not be delivered to
 //! mobile.") and SMS gateway notices from vtext.com (Apache James layout).
 
+use super::probe::Probe;
 use mailway_status::Reason;
 
 use super::common::before_any;
@@ -15,8 +16,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "vzwpix.com") || contains_ci(&m.from, "post_master@vtext.com")
+fn probe(m: &Probe) -> bool {
+    m.in_from("vzwpix.com") || m.in_from("post_master@vtext.com")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

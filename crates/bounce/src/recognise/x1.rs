@@ -1,6 +1,7 @@
 //! "X1": an unidentified MTA ("Mail Deliver System") listing `address [reason]` under
 //! "---The following addresses had delivery errors---".
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -12,7 +13,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     contains_ci(&m.body, "---the following addresses had delivery errors---")
 }
 

@@ -3,6 +3,7 @@
 //! notice "Your delivery to the following address has been failed." with `Delivery failed:`
 //! lines.
 
+use super::probe::Probe;
 use mailway_status::SmtpCommand;
 
 use super::common::{Collector, before_any, push_text};
@@ -17,8 +18,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    (contains_ci(&m.from, "mailer-daemon@") || contains_ci(&m.from, "postmaster@"))
+fn probe(m: &Probe) -> bool {
+    (m.in_from("mailer-daemon@") || m.in_from("postmaster@"))
         && (contains_ci(
             &m.body,
             "unable to deliver message to the following address(es).",

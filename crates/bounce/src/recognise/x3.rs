@@ -2,6 +2,7 @@
 //! Status Notification." with `* address` lines and "Technical details:" (`SMTP:RCPT host ...`).
 
 use super::common::{Collector, before_any, merge_standard, push_text};
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -14,8 +15,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.subject, "delivery status notification")
+fn probe(m: &Probe) -> bool {
+    m.in_subject("delivery status notification")
         && contains_ci(
             &m.body,
             "this is an automatically generated delivery status notification.",

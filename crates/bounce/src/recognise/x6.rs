@@ -1,6 +1,7 @@
 //! "X6": an unidentified MTA ("We had trouble delivering your message. Full details follow:"),
 //! with one sentence per failure naming the recipient and the server's answer.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -13,7 +14,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
+fn probe(m: &Probe) -> bool {
     contains_ci(
         &m.body,
         "we had trouble delivering your message. full details follow:",

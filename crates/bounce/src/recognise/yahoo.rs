@@ -1,5 +1,6 @@
 //! Yahoo Mail: a qmail-derived MTA ("Sorry, we were unable to deliver your message").
 
+use super::probe::{Probe, has_header};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -12,9 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    (contains_ci(&m.from, "@yahoo.") && contains_ci(&m.from, "mailer-daemon"))
-        || m.has_header("x-ymailisg")
+fn probe(m: &Probe) -> bool {
+    (m.in_from("@yahoo.") && m.in_from("mailer-daemon")) || has_header!(m, "x-ymailisg")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

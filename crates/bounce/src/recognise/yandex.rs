@@ -1,6 +1,7 @@
 //! Yandex.Mail: a Postfix-based MTA with a Russian/English notice and `X-Yandex-*` report
 //! fields.
 
+use super::probe::Probe;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::contains_ci;
@@ -12,8 +13,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "mailer-daemon@yandex.")
+fn probe(m: &Probe) -> bool {
+    m.in_from("mailer-daemon@yandex.")
         || m.dsn
             .as_deref()
             .is_some_and(|d| contains_ci(d, "x-yandex-queue-id:"))

@@ -1,9 +1,10 @@
 //! Zoho Mail: "address Invalid Address, ERROR_CODE :550, ERROR_CODE :5.2.1 ..." lines, and
 //! delay notices with "[Status: Error, Address: \<address\>, ResponseCode 421, , ...]".
 
+use super::probe::{Probe, has_header};
 use mailway_status::Reason;
 
-use super::common::{Collector, received_contains_ci};
+use super::common::Collector;
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::record::Action;
@@ -16,10 +17,10 @@ pub static RECOGNISER: Recogniser = Recogniser {
     parse,
 };
 
-fn probe(m: &Mail) -> bool {
-    contains_ci(&m.from, "mailer-daemon@mail.zoho")
-        || m.has_header("x-zohomail")
-        || contains_ci(&m.from, "mailer-daemon") && received_contains_ci(m, "mx.zohomail.com")
+fn probe(m: &Probe) -> bool {
+    m.in_from("mailer-daemon@mail.zoho")
+        || has_header!(m, "x-zohomail")
+        || m.in_from("mailer-daemon") && m.received_ci("mx.zohomail.com")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {
