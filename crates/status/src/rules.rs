@@ -199,9 +199,13 @@ pub(crate) struct RuleSet {
     regexes: Vec<(LazyRegex, usize, bool)>,
     /// Per rule: the indices of its regexes in `regexes`.
     rule_regexes: Vec<Vec<usize>>,
-    /// Per rule: its text condition is phrases only (no regex), so it fails without a phrase
-    /// hit: the walk skips such a rule on one flag test.
-    phrase_only: Vec<bool>,
+    /// Per status key (see [`status_key`]): a bit set of the rules whose status and class
+    /// conditions may hold for a status of that key (the others cannot) ...
+    possible: Vec<Vec<u64>>,
+    /// ... and of those, the rules that may hold without a phrase or regex gate of theirs in
+    /// the text (no text condition, or a regex without a gate). The walk tries only these and
+    /// the possible rules with a hit (`TextHits::rule_bits`), in rule order.
+    always: Vec<Vec<u64>>,
     /// Per phase (by discriminant): the indices of its rules (contiguous: the rules are sorted
     /// by phase).
     phases: [std::ops::Range<usize>; 4],
@@ -387,6 +391,8 @@ pub(crate) struct TextHits<'a> {
     /// whether one of its regexes matches (filled lazily); then per regex (after the rules):
     /// its gate phrase occurs (meaningless for ungated regexes). One allocation per text.
     flags: Vec<Cell<u8>>,
+    /// A bit set of the rules one of whose phrases or regex gates occurs.
+    rule_bits: Vec<u64>,
     /// Per reason (by discriminant): whether a text rule of that reason holds; filled lazily
     /// (`MEMO_*`).
     reason_memo: [Cell<u8>; REASONS],
@@ -469,7 +475,8 @@ impl RuleSet {
             regexes: Vec::new(),
             rule_regexes: Vec::new(),
             phases: [0..0, 0..0, 0..0, 0..0],
-            phrase_only: Vec::new(),
+            possible: Vec::new(),
+            always: Vec::new(),
             hard: Vec::new(),
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
@@ -785,15 +792,30 @@ impl RuleSet {
             let end = rules.partition_point(|r| (r.phase as usize) <= slot);
             *range = start..end;
         }
-        let phrase_only = rules
-            .iter()
-            .zip(&rule_regexes)
-            .map(|(r, re)| r.has_text && re.is_empty())
-            .collect();
+        // the walk's index (see `possible`)
+        let words = rules.len().div_ceil(64);
+        let mut possible = vec![vec![0u64; words]; STATUS_KEYS];
+        let mut always = vec![vec![0u64; words]; STATUS_KEYS];
+        for (i, r) in rules.iter().enumerate() {
+            let needs_hit = r.has_text
+                && rule_regexes[i]
+                    .iter()
+                    .all(|&k| gated.get(k).copied().unwrap_or(false));
+            for key in 0..STATUS_KEYS {
+                if !status_may_hold(r, key) {
+                    continue;
+                }
+                possible[key][i / 64] |= 1 << (i % 64);
+                if !needs_hit {
+                    always[key][i / 64] |= 1 << (i % 64);
+                }
+            }
+        }
         Ok(Self {
             by_reason,
             phases,
-            phrase_only,
+            possible,
+            always,
             rules,
             phrase_list,
             phrase_ranges,
@@ -815,6 +837,7 @@ impl RuleSet {
     pub(crate) fn text_hits<'a>(&'a self, normalised: &'a str) -> TextHits<'a> {
         let n = self.rules.len();
         let mut flags = vec![Cell::new(0u8); n + self.regexes.len()];
+        let mut rule_bits = vec![0u64; n.div_ceil(64)];
         let mut markers = Vec::new();
         if let Some(ac) = &self.phrases {
             let text = normalised.as_bytes();
@@ -856,8 +879,20 @@ impl RuleSet {
                                 found_markers.push((at + phrase.len(), phrase.len(), k as usize));
                                 continue;
                             }
-                            PhraseTarget::Gate(k) => (n + k as usize, HIT_GATE),
-                            PhraseTarget::Rule(rule, false) => (rule as usize, HIT_TEXT),
+                            PhraseTarget::Gate(k) => {
+                                if let Some(&(_, rule, _)) = self.regexes.get(k as usize)
+                                    && let Some(w) = rule_bits.get_mut(rule / 64)
+                                {
+                                    *w |= 1 << (rule % 64);
+                                }
+                                (n + k as usize, HIT_GATE)
+                            }
+                            PhraseTarget::Rule(rule, false) => {
+                                if let Some(w) = rule_bits.get_mut(rule as usize / 64) {
+                                    *w |= 1 << (rule % 64);
+                                }
+                                (rule as usize, HIT_TEXT)
+                            }
                             PhraseTarget::Rule(rule, true) => (rule as usize, HIT_UNLESS),
                         };
                         if let Some(f) = flags.get_mut(slot) {
@@ -875,6 +910,7 @@ impl RuleSet {
             set: self,
             normalised,
             flags,
+            rule_bits,
             reason_memo: [const { Cell::new(0) }; REASONS],
             markers,
         }
@@ -984,12 +1020,88 @@ impl RuleSet {
     ) -> Option<usize> {
         // the rules are in phase order (see `compile_with`)
         let range = self.phases.get(phase as usize).cloned().unwrap_or(0..0);
-        range.into_iter().find(|&i| {
-            // most rules are phrase rules without a hit: out before the call
-            !(self.phrase_only.get(i).copied().unwrap_or(false) && hits.flag(i) & HIT_TEXT == 0)
-                && self.holds(i, facts, hits, true)
-        })
+        let key = status_key(facts.status);
+        let (Some(always), Some(possible)) = (self.always.get(key), self.possible.get(key)) else {
+            return range
+                .into_iter()
+                .find(|&i| self.holds(i, facts, hits, true));
+        };
+        // only the rules that may hold, in order (the others cannot: see `possible`)
+        let mut w = range.start / 64;
+        while w * 64 < range.end {
+            let mut bits = always.get(w).copied().unwrap_or(0)
+                | (hits.rule_bits.get(w).copied().unwrap_or(0)
+                    & possible.get(w).copied().unwrap_or(0));
+            if range.start > w * 64 {
+                bits &= u64::MAX << (range.start - w * 64);
+            }
+            if range.end < (w + 1) * 64 {
+                bits &= (1u64 << (range.end - w * 64)) - 1;
+            }
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if self.holds(i, facts, hits, true) {
+                    return Some(i);
+                }
+            }
+            w += 1;
+        }
+        None
     }
+
+    /// [`RuleSet::first_match`] trying every rule of the phase (what the index stands for).
+    #[cfg(test)]
+    fn first_match_scan(&self, phase: Phase, facts: &Facts<'_>, hits: &TextHits) -> Option<usize> {
+        let range = self.phases.get(phase as usize).cloned().unwrap_or(0..0);
+        range
+            .into_iter()
+            .find(|&i| self.holds(i, facts, hits, true))
+    }
+}
+
+/// The number of status keys (see [`status_key`]).
+const STATUS_KEYS: usize = 1 + 3 * 9;
+
+/// The index of a status in the rule walk's index: 0 without a status, else by class (2, 4, 5)
+/// and subject (0 to 7, 8 for any other).
+fn status_key(status: Option<EnhancedStatus>) -> usize {
+    match status {
+        None => 0,
+        Some(s) => {
+            let class = match s.class {
+                2 => 0,
+                4 => 1,
+                _ => 2,
+            };
+            1 + class * 9 + usize::from(s.subject.min(8))
+        }
+    }
+}
+
+/// Whether rule `r`'s status and class conditions may hold for a status of key `key` (false
+/// only when they cannot hold for any status of that key; the other conditions are not read).
+fn status_may_hold(r: &Rule, key: usize) -> bool {
+    if key == 0 {
+        // no status: a status condition fails; a class one may hold by the reply code
+        return r.status.is_empty();
+    }
+    let class = [2u8, 4, 5][((key - 1) / 9).min(2)];
+    let subject = ((key - 1) % 9) as u16;
+    let subject_may = |range: Option<(u16, u16)>| {
+        range.is_none_or(|(a, b)| {
+            if subject < 8 {
+                (a..=b).contains(&subject)
+            } else {
+                b >= 8
+            }
+        })
+    };
+    (r.status.is_empty()
+        || r.status
+            .iter()
+            .any(|p| p.class.is_none_or(|c| c == class) && subject_may(p.subject)))
+        && (r.class.is_empty() || r.class.contains(&class))
 }
 
 /// Literals that every match of `re` contains, as a conjunction of alternatives: each inner list
@@ -1396,6 +1508,69 @@ mod tests {
                 String::from_utf8_lossy(t)
             );
         }
+    }
+
+    /// The indexed walk finds the rule a walk over every rule of the phase finds.
+    #[test]
+    fn indexed_walk_equals_scan() {
+        let set = RuleSet::compile_builtin().unwrap();
+        let mut texts: Vec<String> = set.phrase_list.clone();
+        texts.push(String::new());
+        texts.push(set.phrase_list.join(" "));
+        for (re, _, _) in &set.regexes {
+            texts.extend(regex_samples(&re.pattern));
+        }
+        let mut statuses: Vec<Option<EnhancedStatus>> = vec![None];
+        for class in [2u8, 4, 5] {
+            for subject in [0u16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 300] {
+                for detail in [0u16, 1, 2, 7, 13, 17, 25, 300, 316, 606, 700, 900] {
+                    statuses.push(Some(EnhancedStatus::new(class, subject, detail)));
+                }
+            }
+        }
+        statuses.push(Some(EnhancedStatus::new(3, 1, 1)));
+        let commands = [
+            None,
+            Some(SmtpCommand::Mail),
+            Some(SmtpCommand::Rcpt),
+            Some(SmtpCommand::Starttls),
+        ];
+        let providers: Vec<String> = vec!["google".into(), "microsoft".into()];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut checked = 0;
+        for t in &texts {
+            let hits = set.text_hits(t);
+            for _ in 0..12 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let facts = Facts {
+                    status: statuses[(x % statuses.len() as u64) as usize],
+                    code: [None, Some(250), Some(421), Some(450), Some(525), Some(550)]
+                        [((x >> 16) % 6) as usize],
+                    command: commands[((x >> 24) % 4) as usize],
+                    action: [None, Some(DsnAction::Failed), Some(DsnAction::Delayed)]
+                        [((x >> 32) % 3) as usize],
+                    providers: &providers[..((x >> 40) % 3) as usize],
+                };
+                for phase in [
+                    Phase::Primary,
+                    Phase::Status,
+                    Phase::Secondary,
+                    Phase::Fallback,
+                ] {
+                    assert_eq!(
+                        set.first_match(phase, &facts, &hits),
+                        set.first_match_scan(phase, &facts, &hits),
+                        "{t:?} {:?} {:?} {phase:?}",
+                        facts.status,
+                        facts.code
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000);
     }
 
     /// Extra rule files get an automaton of their own.
