@@ -186,7 +186,8 @@ pub(crate) fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
         let value = match h.kind {
             Kind::Other => {
                 let bytes = h.value;
-                if has_encoded_word_start(bytes) {
+                let (encoded, folded) = scan_value(bytes);
+                if encoded {
                     match decode_field(h.field) {
                         Some(v) => Cow::Owned(v),
                         None => Cow::Owned(join_lines(&lossy(bytes))),
@@ -194,12 +195,7 @@ pub(crate) fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
                 } else {
                     match std::str::from_utf8(bytes) {
                         // one line (its line break last at most): the line, trimmed
-                        Ok(v)
-                            if memchr::memchr(b'\n', &bytes[..bytes.len().saturating_sub(1)])
-                                .is_none() =>
-                        {
-                            Cow::Borrowed(v)
-                        }
+                        Ok(v) if !folded => Cow::Borrowed(v),
                         Ok(v) => Cow::Owned(join_lines(v)),
                         Err(_) => Cow::Owned(join_lines(&String::from_utf8_lossy(bytes))),
                     }
@@ -221,9 +217,9 @@ pub(crate) fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
             }
         };
         match value {
-            Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
+            Cow::Borrowed(v) => Cow::Borrowed(trim(v)),
             Cow::Owned(v) => {
-                let trimmed = v.trim();
+                let trimmed = trim(&v);
                 if trimmed.len() == v.len() {
                     Cow::Owned(v)
                 } else {
@@ -330,8 +326,53 @@ fn lower_name_owned(name: &[u8]) -> String {
 
 /// True when `b` holds `=?` (where an RFC 2047 encoded word could start). A plain `memchr`
 /// loop: `memmem::find` builds a searcher on every call, more than the search of a short field.
+#[cfg(test)]
 fn has_encoded_word_start(b: &[u8]) -> bool {
     memchr::memchr_iter(b'=', b).any(|i| b.get(i + 1) == Some(&b'?'))
+}
+
+/// `(has_encoded_word_start(b), a line break before the last byte)` of a field value, in one
+/// pass over its `=` and line breaks.
+fn scan_value(b: &[u8]) -> (bool, bool) {
+    let last = b.len().saturating_sub(1);
+    let mut folded = false;
+    // the AVX2 searcher called directly on x86_64 (memchr2's dispatch on every call cost more
+    // than the search of a short value)
+    #[cfg(target_arch = "x86_64")]
+    let two = memchr::arch::x86_64::avx2::memchr::Two::new(b'=', b'\n');
+    let find = |h: &[u8]| {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(t) = &two {
+            return t.find(h);
+        }
+        memchr::memchr2(b'=', b'\n', h)
+    };
+    let mut at = 0;
+    while let Some(j) = b.get(at..).and_then(find) {
+        let i = at + j;
+        match b.get(i) {
+            Some(b'=') if b.get(i + 1) == Some(&b'?') => return (true, folded),
+            Some(b'\n') if i < last => folded = true,
+            _ => {}
+        }
+        at = i + 1;
+    }
+    (false, folded)
+}
+
+/// `s.trim()`: the ASCII white space at either end stripped byte by byte, `str::trim` (Unicode
+/// white space) only when a byte beyond ASCII stands at an end.
+fn trim(s: &str) -> &str {
+    // char::is_whitespace's ASCII members: tab, LF, VT, FF, CR, space
+    let ws = |c: &u8| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    match (b.get(start), end.checked_sub(1).and_then(|e| b.get(e))) {
+        (Some(f), Some(l)) if f.is_ascii() && l.is_ascii() => s.get(start..end).unwrap_or(s),
+        (None, _) => "",
+        _ => s.trim(),
+    }
 }
 
 /// Bytes as text, invalid UTF-8 replaced (valid text, the usual case, checked by the fast
@@ -761,6 +802,26 @@ mod tests {
         assert_eq!(m.headers.list().len(), 5);
         assert!(has_encoded_word_start(b"a =?utf-8?q?x?="));
         assert!(!has_encoded_word_start(b"a = ? b="));
+    }
+
+    #[test]
+    fn value_scan_and_trim_as_before() {
+        const PIECES: &[&str] = &[
+            "=", "?", "=?", "\n", " ", "\t", "\r", "\u{b}", "\u{c}", "a", "\u{a0}", "\u{85}",
+            "\u{3000}", "\u{e9}", "x y",
+        ];
+        let mut rng = crate::testgen::XorShift(0x5851_f42d_4c95_7f2d);
+        for _ in 0..50_000 {
+            let v = rng.joined(PIECES, 10);
+            let b = v.as_bytes();
+            let folded = memchr::memchr(b'\n', &b[..b.len().saturating_sub(1)]).is_some();
+            // (the line breaks matter only without an encoded word)
+            assert_eq!(scan_value(b).0, has_encoded_word_start(b), "{v:?}");
+            if !has_encoded_word_start(b) {
+                assert_eq!(scan_value(b).1, folded, "{v:?}");
+            }
+            assert_eq!(trim(&v), v.trim(), "{v:?}");
+        }
     }
 }
 

@@ -953,6 +953,24 @@ fn quoted_printable<'a>(
                 if state != Qp::None {
                     return FAIL;
                 }
+                // the common escapes read at once: `=XY` (two hex digits) is its byte, `=` and
+                // a line break a soft break (what the states below make of them)
+                match (input.get(i + 1), input.get(i + 2)) {
+                    (Some(&a), Some(&b)) if let (Some(h1), Some(h2)) = (hex(a), hex(b)) => {
+                        if keep {
+                            buf.push((h1 << 4) | h2);
+                        }
+                        ws_count = 0;
+                        i += 3;
+                        continue;
+                    }
+                    (Some(b'\n'), _) => {
+                        ws_count = 0;
+                        i += 2;
+                        continue;
+                    }
+                    _ => {}
+                }
                 state = Qp::Eq;
             }
             b'\n' => {
@@ -1382,16 +1400,27 @@ fn nested_headers(bytes: &[u8]) -> Option<Vec<u8>> {
 /// byte on its own), instead of the whole text character by character.
 fn text_of<'a>(bytes: Cow<'a, [u8]>, ct: Option<&Ct<'_>>) -> Cow<'a, str> {
     let charset = ct.and_then(|c| c.attribute("charset"));
-    let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
+    let mut decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
     if let Some(d) = decoder
         && charset.is_some_and(extends_ascii)
     {
-        return Cow::Owned(single_byte(&bytes, d));
+        if !bytes.is_ascii() {
+            return Cow::Owned(single_byte(&bytes, d));
+        }
+        // ASCII is itself in these charsets: the bytes are the text (borrowed, not copied)
+        decoder = None;
     }
     if let Some(d) = decoder
         && charset.is_some_and(is_iso_2022_jp)
     {
-        return Cow::Owned(iso_2022_jp(&bytes, d));
+        if bytes
+            .iter()
+            .any(|&b| !b.is_ascii() || matches!(b, 0x0e | 0x0f | 0x1b))
+        {
+            return Cow::Owned(iso_2022_jp(&bytes, d));
+        }
+        // no escape sequence: ASCII throughout, the bytes are the text
+        decoder = None;
     }
     match (bytes, decoder) {
         (Cow::Owned(v), Some(d)) => Cow::Owned(d(&v)),
@@ -1627,6 +1656,39 @@ mod tests {
                 }
             }
         });
+    }
+
+    #[test]
+    fn ascii_text_as_decoded() {
+        // ASCII bodies are borrowed as they are: what the charset's decoder makes of them
+        let ascii: Vec<u8> = (0u8..128)
+            .filter(|b| !matches!(b, 0x0e | 0x0f | 0x1b))
+            .collect();
+        for label in [
+            "iso-8859-1",
+            "windows-1252",
+            "us-ascii",
+            "koi8-r",
+            "iso-2022-jp",
+            "ISO-2022-JP",
+            "csISO2022JP",
+        ] {
+            let field = format!("text/plain; charset={label}\n");
+            let ct = parse_content_type(field.as_bytes());
+            let decoder = charset_decoder(label.as_bytes()).expect(label);
+            for text in [&ascii[..], b"", b"plain words\n"] {
+                let got = text_of(Cow::Borrowed(text), ct.as_ref());
+                assert!(matches!(got, Cow::Borrowed(_)), "{label}");
+                assert_eq!(got, decoder(text), "{label}");
+                let got = text_of(Cow::Owned(text.to_vec()), ct.as_ref());
+                assert_eq!(got, decoder(text), "{label}");
+            }
+            // an escape, or a byte beyond ASCII: decoded
+            for text in [&b"a\x1b$B$3\x1b(Bb"[..], b"caf\xe9"] {
+                let got = text_of(Cow::Borrowed(text), ct.as_ref());
+                assert_eq!(got, decoder(text), "{label} {text:?}");
+            }
+        }
     }
 
     #[test]
