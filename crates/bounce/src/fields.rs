@@ -128,10 +128,11 @@ impl<'a> Field<'a> {
         }
     }
 
-    /// The length and the first byte (ASCII lower-cased; 0 for an empty name) a name must have
-    /// for [`Field::is`] to hold, when known without decoding the name.
+    /// The length and the first byte (or-ed with 0x20, which lower-cases letters; 0 for an
+    /// empty name) a name must have for [`Field::is`] to hold, when known without decoding the
+    /// name.
     fn name_key(&self) -> Option<(usize, u8)> {
-        let key = |b: &[u8]| (b.len(), b.first().map_or(0, u8::to_ascii_lowercase));
+        let key = |b: &[u8]| (b.len(), b.first().map_or(0, |&c| c | 0x20));
         if let Some(n) = self.name.get() {
             return Some(key(n.as_bytes()));
         }
@@ -252,7 +253,7 @@ impl<'a> Headers<'a> {
         let slot = |len: usize, first: u8| (len.wrapping_mul(31) ^ usize::from(first)) & 255;
         let mut by_key = [0u64; 256];
         for (i, n) in names.iter().enumerate() {
-            let first = n.as_bytes().first().copied().unwrap_or(0);
+            let first = n.as_bytes().first().map_or(0, |&c| c | 0x20);
             if let Some(b) = by_key.get_mut(slot(n.len(), first)) {
                 *b |= 1 << i;
             }
