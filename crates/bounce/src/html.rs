@@ -39,6 +39,19 @@ static ENDS_WORD: [bool; 256] = {
     t
 };
 
+/// The bytes that end a started token inside a tag: `<`, `>`, `/` and white space.
+static ENDS_TAG_TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'/' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
 /// The text of an HTML document (see the module documentation).
 pub fn html_to_text(input: &str) -> String {
     let mut result = String::with_capacity(input.len());
@@ -234,6 +247,13 @@ pub fn html_to_text(input: &str) -> String {
         if !in_tag && !in_head && !in_style && !in_script && !in_template {
             // inside a word of the text: only `<`, white space, `&` and `;` end it
             while input.get(pos).is_some_and(|&b| !ENDS_WORD[b as usize]) {
+                pos += 1;
+            }
+            token_end = pos - 1;
+        } else if in_tag {
+            // inside a token of a tag (its name, mostly): only `<`, `>`, `/` and white space
+            // end it (`!`, `&` and `;` change nothing once the token has started)
+            while input.get(pos).is_some_and(|&b| !ENDS_TAG_TOKEN[b as usize]) {
                 pos += 1;
             }
             token_end = pos - 1;

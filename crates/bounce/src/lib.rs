@@ -177,9 +177,7 @@ fn prepare_into<'a>(raw: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     if memchr::memchr(b'\r', raw).is_none() {
         return raw;
     }
-    buf.clear();
-    buf.extend_from_slice(raw);
-    input::normalize_newlines_in_place(buf);
+    input::normalize_newlines_into(raw, buf);
     buf
 }
 
