@@ -429,18 +429,23 @@ fn delivery_with_recipient(
 
 /// The host name (or address literal) at the start of an MTA field value.
 pub fn host_token(v: &str) -> Option<String> {
-    if !v.is_ascii() {
-        return host_token_unicode(v);
-    }
     let b = v.as_bytes();
-    let ws = |c: &u8| *c == b' ' || c.wrapping_sub(b'\t') < 5;
-    let punct = |c: &u8| matches!(c, b'[' | b']' | b'(' | b')' | b';' | b',');
-    // the first word, [start, end)
-    let start = b.iter().position(|c| !ws(c))?;
-    let word = b.get(start..).unwrap_or_default();
-    let end = start + word.iter().position(ws).unwrap_or(word.len());
+    let ws = |c: u8| c == b' ' || c.wrapping_sub(b'\t') < 5;
+    // the first word, [start, end); beyond ASCII before its end, Unicode white space may split
+    let start = b.iter().position(|&c| !ws(c))?;
+    let mut end = start;
+    for &c in b.get(start..).unwrap_or_default() {
+        if c >= 0x80 {
+            return host_token_unicode(v);
+        }
+        if ws(c) {
+            break;
+        }
+        end += 1;
+    }
     let word = b.get(start..end).unwrap_or_default();
     // without the brackets, parentheses and separators around it, nor dots at its end
+    let punct = |c: &u8| matches!(c, b'[' | b']' | b'(' | b')' | b';' | b',');
     let a = start + word.iter().position(|c| !punct(c)).unwrap_or(word.len());
     let z = start + word.iter().rposition(|c| !punct(c)).map_or(0, |i| i + 1);
     let z = b
@@ -449,7 +454,7 @@ pub fn host_token(v: &str) -> Option<String> {
         .iter()
         .rposition(|&c| c != b'.')
         .map_or(a, |i| a + i + 1);
-    // ASCII throughout: every index is a char boundary
+    // ASCII throughout the word: every index in it is a char boundary
     let t = v.get(a..z).unwrap_or_default();
     (!t.is_empty()).then(|| t.to_string())
 }

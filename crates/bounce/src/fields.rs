@@ -503,13 +503,20 @@ fn read_line(line: &str) -> Line<'_> {
 #[inline]
 fn unfold<'a>(out: &mut Fields<'a>, t: &'a str) {
     if let Some((_, v)) = out.list.last_mut() {
-        if v.is_empty() {
-            *v = Cow::Borrowed(t);
-        } else {
-            let v = v.to_mut();
-            v.reserve(t.len() + 1);
-            v.push(' ');
-            v.push_str(t);
+        match v {
+            _ if v.is_empty() => *v = Cow::Borrowed(t),
+            Cow::Borrowed(first) => {
+                // room for a few more lines without growing
+                let mut joined = String::with_capacity(first.len() + 1 + t.len() + 128);
+                joined.push_str(first);
+                joined.push(' ');
+                joined.push_str(t);
+                *v = Cow::Owned(joined);
+            }
+            Cow::Owned(joined) => {
+                joined.push(' ');
+                joined.push_str(t);
+            }
         }
     }
 }
@@ -569,27 +576,56 @@ pub fn split_typed_raw(value: &str) -> (Option<&str>, &str) {
     let mut start = None;
     let mut end = 0;
     for (i, &c) in b.iter().enumerate() {
-        if is_type_byte(c) {
-            match start {
-                None => start = Some(i),
-                // white space inside: not a type
-                Some(_) if end < i => break,
-                Some(_) => {}
+        match TYPE_BYTES[c as usize] {
+            TYPE => {
+                match start {
+                    None => start = Some(i),
+                    // white space inside: not a type
+                    Some(_) if end < i => break,
+                    Some(_) => {}
+                }
+                end = i + 1;
             }
-            end = i + 1;
-        } else if c == b';' {
-            return match (start, value.get(i + 1..)) {
-                (Some(a), Some(tail)) if end - a <= 20 => (value.get(a..end), trim_ws(tail)),
-                _ => (None, trim_ws(value)),
-            };
-        } else if c >= 0x80 {
-            return typed_at_first_semicolon(value);
-        } else if !is_ws_byte(c) {
-            break;
+            WS => {}
+            SEMI => {
+                return match (start, value.get(i + 1..)) {
+                    (Some(a), Some(tail)) if end - a <= 20 => (value.get(a..end), trim_ws(tail)),
+                    _ => (None, trim_ws(value)),
+                };
+            }
+            WIDE => return typed_at_first_semicolon(value),
+            _ => break,
         }
     }
     (None, trim_ws(value))
 }
+
+/// Per byte, what it can be around a report value type: [`TYPE`] (letters, digits, `-`, `_`),
+/// [`WS`] (ASCII white space), [`SEMI`] (`;`), [`WIDE`] (beyond ASCII), 0 (anything else).
+static TYPE_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            TYPE
+        } else if b == b' ' || (b >= b'\t' && b <= b'\r') {
+            WS
+        } else if b == b';' {
+            SEMI
+        } else if b >= 0x80 {
+            WIDE
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+const TYPE: u8 = 1;
+const WS: u8 = 2;
+const SEMI: u8 = 3;
+const WIDE: u8 = 4;
 
 /// A byte of a report value type (`rfc822`, `x-unix`, `smtp`).
 #[inline]
