@@ -629,13 +629,14 @@ impl Classifier {
         if let Some(p) = ctx.preset
             && !matches!(p, Reason::Undefined | Reason::OnHold)
             && let Some(first) = provider::providers()
-                .detect_with_markers(
+                .detect_indices(
                     ctx.remote_host.as_deref(),
                     ctx.recipient_domain.as_deref(),
                     std::iter::empty(),
                 )
-                .into_iter()
-                .next()
+                .first()
+                .and_then(|&i| provider::providers().list.get(i))
+                .map(|p| p.id.clone())
         {
             return Classification {
                 reason: p,
@@ -649,11 +650,16 @@ impl Classifier {
         let normalised = match_text(reply);
         // one automaton pass: the rules' phrases and the providers' markers
         let hits = rs.text_hits(&normalised);
-        let providers = provider::providers().detect_with_markers(
-            ctx.remote_host.as_deref(),
-            ctx.recipient_domain.as_deref(),
-            hits.markers.iter().copied(),
-        );
+        let list = &provider::providers().list;
+        let providers: Vec<&str> = provider::providers()
+            .detect_indices(
+                ctx.remote_host.as_deref(),
+                ctx.recipient_domain.as_deref(),
+                hits.markers.iter().copied(),
+            )
+            .into_iter()
+            .filter_map(|i| list.get(i).map(|p| p.id.as_str()))
+            .collect();
         let finish = |reason: Reason, rule: &str, topic: Option<&str>, provider: Option<&str>| {
             Classification {
                 reason,
@@ -663,7 +669,7 @@ impl Classifier {
                 topic: topic.map(str::to_string),
                 provider: provider
                     .map(str::to_string)
-                    .or_else(|| providers.first().cloned()),
+                    .or_else(|| providers.first().map(|p| p.to_string())),
             }
         };
         if let Some(p) = ctx.preset
@@ -774,8 +780,12 @@ fn match_text_ascii(code: Option<u16>, status: Option<EnhancedStatus>, text: &st
     let single_spaced = bytes.first().is_some_and(|&b| b != b' ')
         && bytes.last().is_some_and(|&b| b != b' ')
         // TAB, LF, VT, FF, CR and NUL are all below 0x0e
-        && !bytes.iter().fold(false, |any, &b| any | (b < 0x0e))
-        && memchr::memmem::find(bytes, b"  ").is_none();
+        // and no two spaces in a row: one vectorised pass over the byte pairs
+        && !bytes
+            .iter()
+            .zip(bytes.get(1..).unwrap_or_default())
+            .fold(false, |any, (&a, &b)| any | (a < 0x0e) | ((a == b' ') & (b == b' ')))
+        && bytes.last().is_some_and(|&b| b >= 0x0e);
     if single_spaced {
         out.extend(bytes.iter().map(u8::to_ascii_lowercase));
         return String::from_utf8(out).unwrap_or_default();

@@ -298,10 +298,24 @@ impl Providers {
         domain: Option<&str>,
         marker_hits: impl Iterator<Item = usize>,
     ) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut push = |id: &str| {
-            if !out.iter().any(|o| o == id) {
-                out.push(id.to_string());
+        self.detect_indices(remote_host, domain, marker_hits)
+            .into_iter()
+            .filter_map(|i| self.list.get(i).map(|p| p.id.clone()))
+            .collect()
+    }
+
+    /// [`Providers::detect_with_markers`] as indices into `list` (no string copies: this runs on
+    /// every classified reply).
+    pub(crate) fn detect_indices(
+        &self,
+        remote_host: Option<&str>,
+        domain: Option<&str>,
+        marker_hits: impl Iterator<Item = usize>,
+    ) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut push = |i: usize| {
+            if !out.contains(&i) {
+                out.push(i);
             }
         };
         // by index (the same answer as `matches_host` / `matches_domain` on every provider, in
@@ -313,7 +327,7 @@ impl Providers {
             found.sort_unstable();
             found.dedup();
             for &i in &found {
-                push(&self.list[i].id);
+                push(i);
             }
         }
         if let Some(d) = domain {
@@ -326,12 +340,14 @@ impl Providers {
             found.sort_unstable();
             found.dedup();
             for &i in &found {
-                push(&self.list[i].id);
+                push(i);
             }
         }
         for k in marker_hits {
-            if let Some(p) = self.marker_owner.get(k).and_then(|&i| self.list.get(i)) {
-                push(&p.id);
+            if let Some(&i) = self.marker_owner.get(k)
+                && i < self.list.len()
+            {
+                push(i);
             }
         }
         out

@@ -175,7 +175,7 @@ pub(crate) struct Facts<'a> {
     pub code: Option<u16>,
     pub command: Option<SmtpCommand>,
     pub action: Option<DsnAction>,
-    pub providers: &'a [String],
+    pub providers: &'a [&'a str],
 }
 
 /// All rules, compiled.
@@ -531,15 +531,21 @@ impl RuleSet {
             message,
         };
         let reason_of = |file: &str, id: &str, s: &str| -> Result<Reason, DataError> {
+            // a name as written in the built-in file first (no trim, no case folding)
+            if let Some(r) = Reason::ALL.iter().find(|r| r.as_str() == s) {
+                return Ok(*r);
+            }
             s.parse::<Reason>()
                 .map_err(|_| bad(file, id, format!("unknown reason {s:?}")))
         };
         let mut rules = Vec::with_capacity(raw_rules.len());
-        let mut phrases: Vec<String> = Vec::new();
-        let mut phrase_owner = Vec::new();
+        // (sized for the built-in rules: a few phrases a rule)
+        let mut phrases: Vec<String> = Vec::with_capacity(raw_rules.len() * 8);
+        let mut phrase_owner = Vec::with_capacity(raw_rules.len() * 8);
         let mut regexes: Vec<String> = Vec::new();
         let mut regex_owner = Vec::new();
-        let mut seen = BTreeMap::new();
+        let mut seen: HashMap<&str, (), FnvBuild> =
+            HashMap::with_capacity_and_hasher(raw_rules.len(), FnvBuild::default());
         // Stable order: all primary rules (of every file, in file order), then status, ...
         raw_rules.sort_by_key(|(_, phase, _)| *phase as u8);
         // `same_text_as`: borrow another rule's phrases and regexes (added to the rule's own).
@@ -563,7 +569,7 @@ impl RuleSet {
             }
         }
         for (idx, (file, phase, r)) in raw_rules.iter().enumerate() {
-            if seen.insert(r.id.clone(), ()).is_some() {
+            if seen.insert(r.id.as_str(), ()).is_some() {
                 return Err(bad(file, &r.id, "duplicate rule id".into()));
             }
             let reason = reason_of(file, &r.id, &r.reason)?;
@@ -691,9 +697,10 @@ impl RuleSet {
         // ... grouped by distinct phrase (in order of first appearance; each group in list
         // order, so that the markers are still reported as an automaton of every listed phrase
         // would: by end position, longest first, then in list order).
-        let mut distinct: Vec<&str> = Vec::new();
-        let mut groups: Vec<Vec<PhraseTarget>> = Vec::new();
-        let mut slot: HashMap<&str, usize, FnvBuild> = HashMap::default();
+        let mut distinct: Vec<&str> = Vec::with_capacity(phrases.len());
+        let mut groups: Vec<Vec<PhraseTarget>> = Vec::with_capacity(phrases.len());
+        let mut slot: HashMap<&str, usize, FnvBuild> =
+            HashMap::with_capacity_and_hasher(phrases.len(), FnvBuild::default());
         for (p, ph) in phrases.iter().enumerate() {
             let k = *slot.entry(ph.as_str()).or_insert_with(|| {
                 distinct.push(ph.as_str());
@@ -710,9 +717,10 @@ impl RuleSet {
             phrase_ranges.push(start..phrase_targets.len() as u32);
         }
         // the prefixes, distinct, each with its phrases (in phrase order)
-        let mut prefixes: Vec<&[u8]> = Vec::new();
-        let mut members: Vec<Vec<u32>> = Vec::new();
-        let mut prefix_slot: HashMap<&[u8], usize, FnvBuild> = HashMap::default();
+        let mut prefixes: Vec<&[u8]> = Vec::with_capacity(distinct.len());
+        let mut members: Vec<Vec<u32>> = Vec::with_capacity(distinct.len());
+        let mut prefix_slot: HashMap<&[u8], usize, FnvBuild> =
+            HashMap::with_capacity_and_hasher(distinct.len(), FnvBuild::default());
         for (i, ph) in distinct.iter().enumerate() {
             let b = ph.as_bytes();
             let pre = &b[..b.len().min(PREFIX_LEN)];
@@ -994,7 +1002,7 @@ impl RuleSet {
             && !r
                 .provider
                 .as_ref()
-                .is_some_and(|p| facts.providers.iter().any(|q| q == p))
+                .is_some_and(|p| facts.providers.iter().any(|q| *q == p))
         {
             return false;
         }
@@ -1535,7 +1543,7 @@ mod tests {
             Some(SmtpCommand::Rcpt),
             Some(SmtpCommand::Starttls),
         ];
-        let providers: Vec<String> = vec!["google".into(), "microsoft".into()];
+        let providers: Vec<&str> = vec!["google", "microsoft"];
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut checked = 0;
         for t in &texts {
