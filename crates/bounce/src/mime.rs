@@ -176,13 +176,27 @@ pub enum Ct<'a> {
 }
 
 /// The plain form: type and subtype lower-cased (borrowed when they are), the parameters as
-/// written (names ASCII, compared case-insensitively: mail-parser lower-cases them).
+/// written (names ASCII, compared case-insensitively: mail-parser lower-cases them), kept as
+/// the offsets of their names and values in the field value `text` (a small value to move).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlainCt<'a> {
     ctype: Cow<'a, str>,
     subtype: Cow<'a, str>,
-    params: [(&'a str, &'a str); PLAIN_PARAMS],
-    n: usize,
+    text: &'a str,
+    params: [[u16; 4]; PLAIN_PARAMS],
+    n: u8,
+}
+
+impl<'a> PlainCt<'a> {
+    /// The `(name, value)` of the parameters.
+    fn params(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        let text = self.text;
+        let at = move |a: u16, b: u16| text.get(usize::from(a)..usize::from(b)).unwrap_or_default();
+        self.params
+            .iter()
+            .take(usize::from(self.n))
+            .map(move |&[n0, n1, v0, v1]| (at(n0, n1), at(v0, v1)))
+    }
 }
 
 impl<'a> Ct<'a> {
@@ -206,11 +220,9 @@ impl<'a> Ct<'a> {
     pub fn attribute(&self, name: &str) -> Option<&str> {
         match self {
             Ct::Plain(p) => p
-                .params
-                .get(..p.n)?
-                .iter()
+                .params()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| *v),
+                .map(|(_, v)| v),
             Ct::Parsed(c) => c.attribute(name),
         }
     }
@@ -221,13 +233,10 @@ impl<'a> Ct<'a> {
         match self {
             Ct::Plain(p) => {
                 let attributes: Vec<_> = p
-                    .params
-                    .get(..p.n)
-                    .unwrap_or_default()
-                    .iter()
+                    .params()
                     .map(|(n, v)| mail_parser::Attribute {
                         name: Cow::Owned(n.to_ascii_lowercase()),
-                        value: Cow::Borrowed(*v),
+                        value: Cow::Borrowed(v),
                     })
                     .collect();
                 ContentType {
@@ -328,8 +337,10 @@ fn plain_content_type(value: &[u8]) -> Option<Ct<'_>> {
     let (s1, s_upper) = token_end(value, i);
     i = s1;
     let subtype = str_at(s0..i)?;
-    let mut params = [("", ""); PLAIN_PARAMS];
+    let mut params = [[0u16; 4]; PLAIN_PARAMS];
     let mut n = 0;
+    // (offsets kept as u16: a longer value is read by mail-parser)
+    let off = |i: usize| u16::try_from(i).ok();
     loop {
         // spaces (a folded line only after a `;`), then `;`, a parameter, or the end
         while at(i).is_some_and(is_ws) {
@@ -354,7 +365,8 @@ fn plain_content_type(value: &[u8]) -> Option<Ct<'_>> {
         while at(i).is_some_and(token_byte) {
             i += 1;
         }
-        let name = str_at(n0..i)?;
+        str_at(n0..i)?;
+        let n1 = i;
         if at(i) != Some(b'=') {
             return None;
         }
@@ -374,7 +386,8 @@ fn plain_content_type(value: &[u8]) -> Option<Ct<'_>> {
                 return None;
             }
             i = v0 + q + 1;
-            str_at(v0..v0 + q)?
+            str_at(v0..v0 + q)?;
+            (v0, v0 + q)
         } else {
             let v0 = i;
             while at(i)
@@ -382,10 +395,11 @@ fn plain_content_type(value: &[u8]) -> Option<Ct<'_>> {
             {
                 i += 1;
             }
-            str_at(v0..i)?
+            str_at(v0..i)?;
+            (v0, i)
         };
         // (more parameters than kept: mail-parser reads the value)
-        *params.get_mut(n)? = (name, v);
+        *params.get_mut(n)? = [off(n0)?, off(n1)?, off(v.0)?, off(v.1)?];
         n += 1;
     }
     fn lower(s: &str, upper: bool) -> Cow<'_, str> {
@@ -398,8 +412,9 @@ fn plain_content_type(value: &[u8]) -> Option<Ct<'_>> {
     Some(Ct::Plain(PlainCt {
         ctype: lower(ctype, t_upper),
         subtype: lower(subtype, s_upper),
+        text,
         params,
-        n,
+        n: u8::try_from(n).ok()?,
     }))
 }
 
