@@ -365,6 +365,23 @@ pub mod lower {
         f()
     }
 
+    /// Runs `f` with the lower-case copy of `text` when `text` is registered (as a whole).
+    pub fn with_registered<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        STATE
+            .try_with(|s| {
+                let s = s.try_borrow().ok()?;
+                let p = text.as_ptr() as usize;
+                let d = s
+                    .docs
+                    .iter()
+                    .rev()
+                    .find(|d| d.start == p && d.len == text.len())?;
+                Some(f(s.lower.get(d.at..d.at + d.len)?))
+            })
+            .ok()
+            .flatten()
+    }
+
     /// Exact search of `n` in `h` with the searcher kept for `n` (a fixed phrase searched in
     /// many texts: no searcher built per call).
     pub fn find_exact(h: &[u8], n: &[u8]) -> Option<usize> {

@@ -2,7 +2,7 @@
 //! envelope (`RCPT TO: address`).
 
 use super::common::{before_any, push_text};
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -16,7 +16,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Probe) -> bool {
     // (details && (JavaMail id || james)) || (below && details), with one search of details
-    contains_ci(&m.body, "message details:")
+    body_ci!(m, "message details:")
         && (m
             .header("message-id")
             .is_some_and(|v| v.contains(".JavaMail."))

@@ -1,13 +1,13 @@
 //! DragonFly Mail Agent (dma), the small MTA of DragonFly BSD and others: one recipient per
 //! report, "There was an error delivering your mail to \<address\>." then the reason.
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use mailway_status::{Reason, SmtpCommand};
 
 use super::common::{before_any, push_text};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
-use crate::text::{contains_ci, find_ci, first_address};
+use crate::text::{find_ci, first_address};
 
 /// The DragonFly recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -17,8 +17,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Probe) -> bool {
-    contains_ci(&m.body, "this is the dragonfly mail agent")
-        || m.received_ci("(dragonfly mail agent")
+    body_ci!(m, "this is the dragonfly mail agent") || m.received_ci("(dragonfly mail agent")
 }
 
 const BOUNDARIES: &[&str] = &["message headers follow.", "original message follows."];

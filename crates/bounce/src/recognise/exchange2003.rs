@@ -2,7 +2,7 @@
 //! with "did not reach the following recipient(s):", `address on DATE` lines and an
 //! `MSEXCH:...(000C05A6) Unknown Recipient` code that names the cause.
 
-use super::probe::{Probe, has_header, header};
+use super::probe::{Probe, body_ci, has_header, header};
 use mailway_status::Reason;
 
 use super::common::{Collector, before_any, push_text};
@@ -24,7 +24,7 @@ fn probe(m: &Probe) -> bool {
                 || contains_ci(v, "microsoft exchange server internet mail connector")
         })
         || header!(m, "x-mimeole").is_some_and(|v| contains_ci(v, "produced by microsoft exchange"))
-        || (contains_ci(&m.body, "did not reach the following recipient(s):")
+        || (body_ci!(m, "did not reach the following recipient(s):")
             && contains_ci(&m.body, "msexch:"))
 }
 

@@ -1,7 +1,7 @@
 //! GMX / mail.com / WEB.DE: Exim-like "Mail delivery failed: returning message to sender" with
 //! `"address":` lines and "--- The header of the original message is following. ---".
 
-use super::probe::{Probe, has_header};
+use super::probe::{Probe, body_ci, has_header};
 use mailway_status::Reason;
 
 use super::common::{Collector, before_any, push_text};
@@ -20,9 +20,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Probe) -> bool {
     (m.in_from("mailer-daemon@") && m.in_from("gmx"))
         || has_header!(m, "envelope-to") && m.in_from("mailer-daemon@mail.gmx")
-        || contains_ci(
-            &m.body,
-            "--- the header of the original message is following. ---",
+        || body_ci!(
+            m,
+            "--- the header of the original message is following. ---"
         )
 }
 

@@ -1,6 +1,6 @@
 //! Oracle (Sun ONE, iPlanet) Messaging Server and PMDF: "Delivery Notification: Delivery has failed".
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 #[allow(unused_imports)]
@@ -16,9 +16,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Probe) -> bool {
     crate::text::starts_with_ci(m.subject.trim(), "delivery notification: ")
         || m.report_type.is_some()
-            && contains_ci(
-                &m.body,
-                "this report relates to a message you sent with the following header fields",
+            && body_ci!(
+                m,
+                "this report relates to a message you sent with the following header fields"
             )
 }
 

@@ -2,7 +2,7 @@
 //! after a line with each failed address.
 
 use super::common::{before_any, push_text};
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
@@ -16,7 +16,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Probe) -> bool {
-    contains_ci(&m.body, "-------server message") || m.received_ci("by m-filter")
+    body_ci!(m, "-------server message") || m.received_ci("by m-filter")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,7 +1,7 @@
 //! Mimecast: "[Postmaster] Email Delivery Failure" with `-- address`, "The problem appears to
 //! be :" and "Additional information follows :" sections.
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use mailway_status::Reason;
 
 use super::common::push_text;
@@ -18,7 +18,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Probe) -> bool {
     m.in_subject("[postmaster] email delivery failure")
-        || contains_ci(&m.body, "the problem appears to be :") && m.received_ci("mimecast")
+        || body_ci!(m, "the problem appears to be :") && m.received_ci("mimecast")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -2,7 +2,7 @@
 //! Reasons --------" then the reason and the address.
 
 use super::common::{before_any, push_text};
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -15,7 +15,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Probe) -> bool {
-    contains_ci(&m.body, "------- failure reasons")
+    body_ci!(m, "------- failure reasons")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

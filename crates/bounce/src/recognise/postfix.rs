@@ -5,7 +5,7 @@
 //! (in reply to RCPT TO command)") adds the SMTP command and the full reply. Old or foreign
 //! Postfix bounces without a delivery-status part are read from the text alone.
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use mailway_status::SmtpCommand;
 
 use super::common::{Collector, before_any, fill_from, push_text};
@@ -30,7 +30,7 @@ fn probe(m: &Probe) -> bool {
         || m.in_subject("mail delivery status report")
         || m.in_subject("postfix smtp server: errors from")
         || m.in_subject("postmaster copy: undelivered mail")
-        || contains_ci(&m.body, "this is the postfix program at host")
+        || body_ci!(m, "this is the postfix program at host")
         || m.dsn.as_deref().is_some_and(|d| {
             contains_ci(d, "x-postfix-queue-id:") || contains_ci(d, "x-postfix-sender:")
         })

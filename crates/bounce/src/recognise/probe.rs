@@ -7,6 +7,10 @@
 
 use std::cell::OnceCell;
 use std::ops::Deref;
+use std::sync::LazyLock;
+
+use aho_corasick::Span;
+use aho_corasick::packed::{Config, MatchKind as PackedKind, Searcher};
 
 use crate::mail::Mail;
 
@@ -41,6 +45,28 @@ pub const HEADERS: &[&str] = &[
     "precedence",
 ];
 
+/// The phrases the probes look for in the body (lower case, at most 64): which of them the
+/// body has is found in one pass of a multi-phrase vector search over its lower-case copy
+/// (see [`body_ci`]) instead of one search of the whole body per phrase.
+pub const BODY: &[&str] = &[
+    "this is the dragonfly mail agent",
+    "--- the header of the original message is following. ---",
+    "------- failure reasons",
+    "---the following addresses had delivery errors---",
+    "we had trouble delivering your message. full details follow:",
+    "-------server message",
+    "message from interscan messaging security suite",
+    "this is the postfix program at host",
+    "----- transcript of session follows -----",
+    "the original message was received at",
+    "message details:",
+    "did not reach the following recipient(s):",
+    "unable to deliver message to the following address(es).",
+    "your delivery to the following address has been failed.",
+    "the problem appears to be :",
+    "this report relates to a message you sent with the following header fields",
+];
+
 /// The position of `s` in `list` (a compile-time error when it is not there).
 pub const fn index(list: &[&str], s: &str) -> u32 {
     let mut i = 0;
@@ -57,7 +83,7 @@ pub const fn index(list: &[&str], s: &str) -> u32 {
         }
         i += 1;
     }
-    panic!("header name not in probe::HEADERS")
+    panic!("name not in the probe's list")
 }
 
 /// True when the message has a header field of that name (one of [`HEADERS`]).
@@ -65,6 +91,16 @@ macro_rules! has_header {
     ($m:expr, $s:literal) => {
         $m.header_bit({
             const I: u32 = $crate::recognise::probe::index($crate::recognise::probe::HEADERS, $s);
+            I
+        })
+    };
+}
+
+/// True when the body contains the phrase (one of [`BODY`]), ASCII case-insensitively.
+macro_rules! body_ci {
+    ($m:expr, $s:literal) => {
+        $m.body_bit({
+            const I: u32 = $crate::recognise::probe::index($crate::recognise::probe::BODY, $s);
             I
         })
     };
@@ -87,7 +123,62 @@ macro_rules! header_contains {
     };
 }
 
-pub(crate) use {has_header, header, header_contains};
+pub(crate) use {body_ci, has_header, header, header_contains};
+
+/// The search for the [`BODY`] phrases, and for each phrase the phrases that are prefixes of
+/// it (itself included).
+struct BodySearch {
+    searcher: Searcher,
+    prefixes: Vec<u64>,
+}
+
+/// `None` where the vector search is not available (the phrases are then searched one by one).
+static BODY_SEARCH: LazyLock<Option<BodySearch>> = LazyLock::new(|| {
+    let searcher = Config::new()
+        .match_kind(PackedKind::LeftmostLongest)
+        .builder()
+        .extend(BODY)
+        .build()?;
+    let prefixes = BODY
+        .iter()
+        .map(|p| {
+            BODY.iter()
+                .enumerate()
+                .filter(|(_, q)| p.starts_with(**q))
+                .fold(0u64, |m, (j, _)| m | 1 << j)
+        })
+        .collect();
+    Some(BodySearch { searcher, prefixes })
+});
+
+/// Which [`BODY`] phrases occur in `lower` (a lower-case text), one bit each. The search
+/// reports the longest phrase at the leftmost position where one starts, and starts again one
+/// byte after it: every position where a phrase starts is reported, and the phrases found
+/// there are the reported one and its prefixes.
+fn body_phrases(bs: &BodySearch, lower: &[u8]) -> u64 {
+    let mut found = 0u64;
+    let mut at = 0;
+    while at < lower.len() {
+        let Some(m) = bs.searcher.find_in(lower, Span::from(at..lower.len())) else {
+            break;
+        };
+        found |= bs
+            .prefixes
+            .get(m.pattern().as_usize())
+            .copied()
+            .unwrap_or(0);
+        at = m.start() + 1;
+    }
+    found
+}
+
+/// [`body_phrases`] one phrase at a time.
+fn body_phrases_slow(body: &str) -> u64 {
+    BODY.iter()
+        .enumerate()
+        .filter(|(_, p)| crate::text::contains_ci(body, p))
+        .fold(0u64, |m, (i, _)| m | 1 << i)
+}
 
 /// A short text, ASCII lower-cased, with where each byte value stands in it (bit `p` of
 /// `at[c]` when byte `p` is `c`, for the first 64 bytes): a phrase's candidates are the
@@ -159,6 +250,8 @@ pub struct Probe<'p, 'm> {
     subject: OnceCell<Indexed>,
     /// The `Received` values joined with LF, ASCII lower-cased.
     received: OnceCell<String>,
+    /// Which of [`BODY`] the body has.
+    body: std::cell::Cell<Option<u64>>,
     /// Which of [`HEADERS`] the message has.
     heads: std::cell::Cell<Option<u64>>,
     message_id: OnceCell<Option<&'p str>>,
@@ -180,6 +273,7 @@ impl<'p, 'm> Probe<'p, 'm> {
             from: OnceCell::new(),
             subject: OnceCell::new(),
             received: OnceCell::new(),
+            body: std::cell::Cell::new(None),
             heads: std::cell::Cell::new(None),
             message_id: OnceCell::new(),
             x_mailer: OnceCell::new(),
@@ -189,6 +283,26 @@ impl<'p, 'm> Probe<'p, 'm> {
     /// The message.
     pub fn mail(&self) -> &'p Mail<'m> {
         self.mail
+    }
+
+    /// True when the body contains [`BODY`]`[i]` (see [`body_ci`]).
+    #[inline]
+    pub fn body_bit(&self, i: u32) -> bool {
+        let m = match self.body.get() {
+            Some(m) => m,
+            None => {
+                let body = &self.mail.body;
+                let m = BODY_SEARCH
+                    .as_ref()
+                    .and_then(|bs| {
+                        crate::text::lower::with_registered(body, |l| body_phrases(bs, l))
+                    })
+                    .unwrap_or_else(|| body_phrases_slow(body));
+                self.body.set(Some(m));
+                m
+            }
+        };
+        m >> i & 1 != 0
     }
 
     /// True when the message has a field named [`HEADERS`]`[i]` (see [`has_header`]).
@@ -272,6 +386,40 @@ impl<'p, 'm> Probe<'p, 'm> {
 mod tests {
     use super::*;
     use crate::text::contains_ci;
+
+    /// The one pass over the body finds the phrases as the search of each phrase, where phrases
+    /// overlap, share a start or follow one another.
+    #[test]
+    fn body_phrases_as_searched() {
+        let bs = BODY_SEARCH.as_ref().expect("vector search");
+        let mut texts: Vec<String> = vec![
+            String::new(),
+            "x".into(),
+            "Final-Recipient: rfc822; a@b\nfinal-recipient: x".into(),
+            "InterScan MSS: Message from InterScan Messaging Security Suite.\n".into(),
+            "----- Transcript of session follows -----\nThe original message was received at x"
+                .into(),
+            "this is the postfix program at hostthis is the dragonfly mail agent".into(),
+            "msexch:did not reach the following recipient(s):\n\nfinal-recipient:".into(),
+            "--- The header of the original message is following. ---".into(),
+        ];
+        // every phrase, alone, glued to the next, and cut short by one byte
+        for (i, p) in BODY.iter().enumerate() {
+            let next = BODY[(i + 1) % BODY.len()];
+            texts.push(p.to_uppercase());
+            texts.push(format!("{p}{next}"));
+            texts.push(format!("a{}", &p[..p.len() - 1]));
+            texts.push(format!("{}{p}", &next[..next.len() / 2]));
+        }
+        for t in &texts {
+            let lower = t.to_ascii_lowercase();
+            assert_eq!(
+                body_phrases(bs, lower.as_bytes()),
+                body_phrases_slow(t),
+                "{t:?}"
+            );
+        }
+    }
 
     /// The one pass over the fields finds the fields as the search of each name.
     #[test]

@@ -3,7 +3,7 @@
 //! (`... while talking to host.:`, `>>> RCPT To:<...>`, `<<< 550 ...`) that names the SMTP
 //! command and the remote reply. The transcript parser is shared with the old V5 format.
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use mailway_status::SmtpCommand;
 
 use super::common::{before_any, from_any};
@@ -11,9 +11,7 @@ use super::rfc3464::parse_standard_raw;
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
-use crate::text::{
-    contains_ci, find_ci, find_exact, find_reply_code, first_address, squeeze, starts_with_ci,
-};
+use crate::text::{find_ci, find_exact, find_reply_code, first_address, squeeze, starts_with_ci};
 
 /// The Sendmail recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -28,8 +26,8 @@ fn probe(m: &Probe) -> bool {
         && (starts_with_ci(subj, "returned mail:")
             || starts_with_ci(subj, "warning: could not send message")
             || starts_with_ci(subj, "postmaster notify")
-            || contains_ci(&m.body, "----- transcript of session follows -----")
-            || contains_ci(&m.body, "the original message was received at"))
+            || body_ci!(m, "----- transcript of session follows -----")
+            || body_ci!(m, "the original message was received at"))
 }
 
 /// End of the transcript / notice text.

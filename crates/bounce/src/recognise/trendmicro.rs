@@ -1,7 +1,7 @@
 //! Trend Micro InterScan Messaging Security Suite / InterScan MSS: "Mail could not be
 //! delivered" / "Unable to deliver message to \<address\>".
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use mailway_status::Reason;
 
 use super::common::push_text;
@@ -17,7 +17,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Probe) -> bool {
-    contains_ci(&m.body, "message from interscan messaging security suite")
+    body_ci!(m, "message from interscan messaging security suite")
         || m.in_from("\"interscan")
         || m.subject.trim() == "Mail could not be delivered" && contains_ci(&m.body, "interscan")
 }

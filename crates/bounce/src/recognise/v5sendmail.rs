@@ -2,7 +2,7 @@
 //! transcript and the unsent message, no delivery-status part.
 
 use super::common::{before_any, from_any};
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::sendmail::{BOUNDARIES, from_transcript_only};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
@@ -18,9 +18,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 fn probe(m: &Probe) -> bool {
     starts_with_ci(m.subject.trim(), "returned mail:")
         && m.dsn.is_none()
-        && contains_ci(&m.body, "----- transcript of session follows -----")
+        && body_ci!(m, "----- transcript of session follows -----")
         && !contains_ci(&m.body, "\nfinal-recipient:")
-        && !contains_ci(&m.body, "the original message was received at")
+        && !body_ci!(m, "the original message was received at")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,7 +1,7 @@
 //! "X1": an unidentified MTA ("Mail Deliver System") listing `address [reason]` under
 //! "---The following addresses had delivery errors---".
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::{Delivery, Recogniser};
 use crate::mail::Mail;
 use crate::text::{contains_ci, first_address};
@@ -14,7 +14,7 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Probe) -> bool {
-    contains_ci(&m.body, "---the following addresses had delivery errors---")
+    body_ci!(m, "---the following addresses had delivery errors---")
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

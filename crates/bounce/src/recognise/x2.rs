@@ -3,7 +3,7 @@
 //! notice "Your delivery to the following address has been failed." with `Delivery failed:`
 //! lines.
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use mailway_status::SmtpCommand;
 
 use super::common::{Collector, before_any, push_text};
@@ -20,13 +20,8 @@ pub static RECOGNISER: Recogniser = Recogniser {
 
 fn probe(m: &Probe) -> bool {
     (m.in_from("mailer-daemon@") || m.in_from("postmaster@"))
-        && (contains_ci(
-            &m.body,
-            "unable to deliver message to the following address(es).",
-        ) || contains_ci(
-            &m.body,
-            "your delivery to the following address has been failed.",
-        ))
+        && (body_ci!(m, "unable to deliver message to the following address(es).")
+            || body_ci!(m, "your delivery to the following address has been failed."))
 }
 
 fn parse(m: &Mail) -> Option<Vec<Delivery>> {

@@ -1,11 +1,11 @@
 //! "X6": an unidentified MTA ("We had trouble delivering your message. Full details follow:"),
 //! with one sentence per failure naming the recipient and the server's answer.
 
-use super::probe::Probe;
+use super::probe::{Probe, body_ci};
 use super::{Delivery, Recogniser};
 use crate::finish::find_command;
 use crate::mail::Mail;
-use crate::text::{contains_ci, find_ci, first_address, squeeze};
+use crate::text::{find_ci, first_address, squeeze};
 
 /// The X6 recogniser.
 pub static RECOGNISER: Recogniser = Recogniser {
@@ -15,9 +15,9 @@ pub static RECOGNISER: Recogniser = Recogniser {
 };
 
 fn probe(m: &Probe) -> bool {
-    contains_ci(
-        &m.body,
-        "we had trouble delivering your message. full details follow:",
+    body_ci!(
+        m,
+        "we had trouble delivering your message. full details follow:"
     )
 }
 
