@@ -301,55 +301,66 @@ pub fn remote_host_in(s: &str) -> Option<String> {
 
 /// Finds the headers of a returned message pasted inline in the text (non-MIME bounces).
 pub fn inline_original<'x>(body: &str) -> Option<Original<'x>> {
-    const STARTS: &[&str] = &[
-        "return-path:",
-        "received:",
-        "message-id:",
-        "from:",
-        "subject:",
-        "date:",
-        "to:",
-        "mime-version:",
-        "content-type:",
-        "x-",
-    ];
+    let bytes = body.as_bytes();
     let mut offset = 0;
     // candidates before this offset lie in a block already found to lack the fields
     let mut skip_to = 0;
-    for line in body.split('\n') {
-        let lower_ok =
-            offset >= skip_to && STARTS.iter().any(|s| crate::text::starts_with_ci(line, s));
-        if lower_ok {
+    // line by line (the lines of `body.split('\n')`, the last one after the last LF included)
+    while offset <= bytes.len() {
+        let rest = bytes.get(offset..).unwrap_or_default();
+        let line_len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        if offset >= skip_to && starts_header_line(&rest[..line_len]) {
             let block = &body[offset..];
             // The header block the parse reads ends at the first empty line. When its bytes
             // cannot hold the names the score needs, no parse of it (or of a later line of it,
             // whose block is the tail of this one) can pass: skip them all.
-            let end = memchr::memmem::find(block.as_bytes(), b"\n\n")
+            static BLANK_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+                std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
+            let end = BLANK_LINE
+                .find(block.as_bytes())
                 .map(|p| p + 1)
                 .unwrap_or(block.len());
             if !may_hold_original(&block.as_bytes()[..end]) {
                 skip_to = offset + end;
-                offset += line.len() + 1;
-                if offset > body.len() {
-                    break;
+            } else {
+                let f = decoded_header_block(block);
+                let score = ["from", "subject", "message-id", "date", "to"]
+                    .iter()
+                    .filter(|n| f.get(n).is_some())
+                    .count();
+                if score >= 2 && (f.get("from").is_some() || f.get("message-id").is_some()) {
+                    return Some(Original { headers: f });
                 }
-                continue;
-            }
-            let f = decoded_header_block(block);
-            let score = ["from", "subject", "message-id", "date", "to"]
-                .iter()
-                .filter(|n| f.get(n).is_some())
-                .count();
-            if score >= 2 && (f.get("from").is_some() || f.get("message-id").is_some()) {
-                return Some(Original { headers: f });
             }
         }
-        offset += line.len() + 1;
-        if offset > body.len() {
-            break;
-        }
+        offset += line_len + 1;
     }
     None
+}
+
+/// Whether a line opens with one of the header names that start a pasted header block
+/// (`return-path:`, `received:`, `message-id:`, `from:`, `subject:`, `date:`, `to:`,
+/// `mime-version:`, `content-type:`, `x-`; ASCII case-insensitive): dispatched on the first
+/// byte, as most lines of a body start with none of their letters.
+fn starts_header_line(line: &[u8]) -> bool {
+    let is = |name: &[u8]| {
+        line.len() >= name.len()
+            && line
+                .iter()
+                .zip(name)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    };
+    match line.first().map(u8::to_ascii_lowercase) {
+        Some(b'r') => is(b"return-path:") || is(b"received:"),
+        Some(b'm') => is(b"message-id:") || is(b"mime-version:"),
+        Some(b'f') => is(b"from:"),
+        Some(b's') => is(b"subject:"),
+        Some(b'd') => is(b"date:"),
+        Some(b't') => is(b"to:"),
+        Some(b'c') => is(b"content-type:"),
+        Some(b'x') => is(b"x-"),
+        _ => false,
+    }
 }
 
 /// A necessary condition for [`inline_original`]'s score on a header block: the names `from` or
@@ -433,4 +444,75 @@ fn contains_name(h: &[u8], name: &[u8]) -> bool {
         from += off + 1;
     }
     false
+}
+
+#[cfg(test)]
+mod inline_tests {
+    use super::*;
+
+    /// The previous line scan: `split('\n')` and a prefix test of each name.
+    fn old_starts(line: &str) -> bool {
+        const STARTS: &[&str] = &[
+            "return-path:",
+            "received:",
+            "message-id:",
+            "from:",
+            "subject:",
+            "date:",
+            "to:",
+            "mime-version:",
+            "content-type:",
+            "x-",
+        ];
+        STARTS.iter().any(|s| crate::text::starts_with_ci(line, s))
+    }
+
+    #[test]
+    fn header_line_starts_as_before() {
+        let mut lines: Vec<String> = Vec::new();
+        for name in [
+            "Return-Path:",
+            "RECEIVED:",
+            "message-id:",
+            "From:",
+            "Subject:",
+            "date:",
+            "To:",
+            "MIME-Version:",
+            "Content-Type:",
+            "X-",
+            "x",
+            "To",
+            "Fromage:",
+            "Date :",
+            "",
+            " From:",
+            "é From:",
+            "Message-ID",
+            "tO:x",
+        ] {
+            lines.push(name.to_string());
+            lines.push(format!("{name} value"));
+            if !name.is_empty() {
+                lines.push(name[..name.len() - 1].to_string());
+            }
+        }
+        for l in &lines {
+            assert_eq!(starts_header_line(l.as_bytes()), old_starts(l), "{l:?}");
+        }
+    }
+
+    /// The line offsets walked are those of `split('\n')`.
+    #[test]
+    fn inline_original_finds_blocks() {
+        let body = "Hi\n\nFrom: a@example.org\nSubject: s\nTo: b@example.org\n\nbody\n";
+        let o = inline_original(body).expect("found");
+        assert!(o.headers.get("subject").is_some());
+        assert!(inline_original("").is_none());
+        assert!(inline_original("\n\n\n").is_none());
+        assert!(inline_original("From: x\n").is_none());
+        let o = inline_original("x\nMessage-ID: <a@b>\nDate: Mon, 1 Jan 2024 00:00:00 +0000")
+            .expect("last line");
+        assert!(o.headers.get("message-id").is_some());
+    }
 }
