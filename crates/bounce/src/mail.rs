@@ -131,17 +131,21 @@ impl<'a> Mail<'a> {
         }
         check_truncation(raw, root, &mut mail.warnings);
 
-        let mut texts: Vec<String> = Vec::new();
+        // the texts borrowed from the parts where they can be: copied once, into the body
+        let mut texts: Vec<Cow<'_, str>> = Vec::new();
         let mut htmls: Vec<&str> = Vec::new();
         collect(raw, &msg.parts, &mut mail, &mut texts, &mut htmls);
         if texts.iter().all(|t| t.trim().is_empty()) && !htmls.is_empty() {
             // HTML is turned into text only when there is no plain text (most bounces have both)
             texts = htmls
                 .iter()
-                .map(|h| normalize_text(&crate::html::html_to_text(h)).into_owned())
+                .map(|h| Cow::Owned(normalize_text(&crate::html::html_to_text(h)).into_owned()))
                 .collect();
         }
-        mail.body = texts.join("\n");
+        mail.body = match texts.len() {
+            1 => texts.pop().map(Cow::into_owned).unwrap_or_default(),
+            _ => texts.join("\n"),
+        };
         if mail.body.trim().is_empty() && mail.dsn.is_none() && mail.feedback.is_none() {
             // no text part: take the raw body.
             if let Some(pos) = find_blank_line(raw) {
@@ -546,7 +550,7 @@ fn collect<'m, 'a>(
     raw: &[u8],
     parts: &'m [Part<'a>],
     mail: &mut Mail<'a>,
-    texts: &mut Vec<String>,
+    texts: &mut Vec<Cow<'m, str>>,
     htmls: &mut Vec<&'m str>,
 ) {
     // one buffer for the types of all parts, written only for the parts whose type is read
@@ -590,9 +594,8 @@ fn collect<'m, 'a>(
                 }
             }
             Body::Text(t) => {
-                let fixed = mislabelled_utf8(raw, part);
-                let t = match &fixed {
-                    Some(u) => normalize_text(u),
+                let t = match mislabelled_utf8(raw, part) {
+                    Some(u) => Cow::Owned(normalize_text(&u).into_owned()),
                     None => normalize_text(t),
                 };
                 type_of(&mut ctype, part);
@@ -615,7 +618,7 @@ fn collect<'m, 'a>(
                             });
                         }
                     }
-                    _ => texts.push(t.into_owned()),
+                    _ => texts.push(t),
                 }
             }
             Body::Html(h) => htmls.push(h),

@@ -1109,7 +1109,7 @@ fn parse_at(data: &[u8], depth: usize, keep_all: bool) -> Option<Message<'_>> {
     let mut stack: Vec<(State, Option<Message<'_>>)> = Vec::new();
     // number of nested messages open (their parts' bodies are not kept)
     let mut nested = 0usize;
-    let mut part_headers: Vec<RawField<'_>> = Vec::with_capacity(32);
+    let mut part_headers: Vec<RawField<'_>> = Vec::with_capacity(16);
 
     'outer: loop {
         if !parse_headers(data, &mut pos, &mut part_headers) {
