@@ -128,17 +128,15 @@ impl<'a> Field<'a> {
         }
     }
 
-    /// The length and the first byte (or-ed with 0x20, which lower-cases letters; 0 for an
-    /// empty name) a name must have for [`Field::is`] to hold, when known without decoding the
-    /// name.
-    fn name_key(&self) -> Option<(usize, u8)> {
-        let key = |b: &[u8]| (b.len(), b.first().map_or(0, |&c| c | 0x20));
+    /// The [`name_key`] a name must have for [`Field::is`] to hold, when known without
+    /// decoding the name.
+    fn name_key(&self) -> Option<(usize, u8, u8)> {
         if let Some(n) = self.name.get() {
-            return Some(key(n.as_bytes()));
+            return Some(name_key(n.as_bytes()));
         }
         match (&self.raw, &self.owned) {
-            (Some(r), _) if !self.slow => Some(key(r.name)),
-            (None, Some((b, i))) if !self.slow => Some(key(b.name(*i))),
+            (Some(r), _) if !self.slow => Some(name_key(r.name)),
+            (None, Some((b, i))) if !self.slow => Some(name_key(b.name(*i))),
             _ => None,
         }
     }
@@ -150,6 +148,37 @@ impl<'a> Field<'a> {
             Some((b, i)) if !self.slow => same_name(b.name(*i), name),
             _ => self.name() == name,
         }
+    }
+}
+
+/// Field names looked for together with [`Headers::present`] (lower case; the first 64),
+/// indexed by a hash of length and first byte.
+pub struct NameSet {
+    names: Vec<&'static str>,
+    by_key: [u64; 256],
+    all: u64,
+}
+
+impl NameSet {
+    /// The set of `names`.
+    pub fn new(names: &[&'static str]) -> Self {
+        let names: Vec<&'static str> = names.iter().copied().take(64).collect();
+        let mut by_key = [0u64; 256];
+        for (i, n) in names.iter().enumerate() {
+            if let Some(b) = by_key.get_mut(Self::slot(name_key(n.as_bytes()))) {
+                *b |= 1 << i;
+            }
+        }
+        let all = match names.len() {
+            64 => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        NameSet { names, by_key, all }
+    }
+
+    /// The slot of a name by its [`name_key`] (collisions only cost a compare).
+    fn slot((len, first, last): (usize, u8, u8)) -> usize {
+        (len.wrapping_mul(31) ^ usize::from(first) ^ usize::from(last).wrapping_mul(7)) & 255
     }
 }
 
@@ -240,34 +269,22 @@ impl<'a> Headers<'a> {
             .map(Field::value)
     }
 
-    /// Which of `names` (lower case, at most 64) name a field: bit `i` for `names[i]`. One
-    /// pass over the fields instead of one per name (a field is compared only with the names
-    /// of its length and first byte).
-    pub fn present(&self, names: &[&str]) -> u64 {
-        let names = names.get(..names.len().min(64)).unwrap_or_default();
-        let all = match names.len() {
-            64 => u64::MAX,
-            n => (1u64 << n) - 1,
-        };
-        // the names by a hash of length and first byte (collisions only cost a compare)
-        let slot = |len: usize, first: u8| (len.wrapping_mul(31) ^ usize::from(first)) & 255;
-        let mut by_key = [0u64; 256];
-        for (i, n) in names.iter().enumerate() {
-            let first = n.as_bytes().first().map_or(0, |&c| c | 0x20);
-            if let Some(b) = by_key.get_mut(slot(n.len(), first)) {
-                *b |= 1 << i;
-            }
-        }
+    /// Which names of `set` name a field: bit `i` for the `i`-th name. One pass over the
+    /// fields instead of one per name (a field is compared only with the names of its length
+    /// and first byte).
+    pub fn present(&self, set: &NameSet) -> u64 {
         let mut found = 0u64;
         for f in &self.fields {
             let mut cand = match f.name_key() {
-                Some((len, first)) => by_key.get(slot(len, first)).copied().unwrap_or(all),
-                None => all,
-            } & !found;
+                Some(key) => set.by_key.get(NameSet::slot(key)).copied(),
+                None => None,
+            }
+            .unwrap_or(set.all)
+                & !found;
             while cand != 0 {
                 let i = cand.trailing_zeros() as usize;
                 cand &= cand - 1;
-                if names.get(i).is_some_and(|n| f.is(n)) {
+                if set.names.get(i).is_some_and(|n| f.is(n)) {
                     found |= 1 << i;
                 }
             }
@@ -284,6 +301,13 @@ impl<'a> Headers<'a> {
     pub fn list(&self) -> Vec<(&str, &str)> {
         self.fields.iter().map(|f| (f.name(), f.value())).collect()
     }
+}
+
+/// The length, first and last byte of a name (bytes or-ed with 0x20, which lower-cases
+/// letters; 0 for an empty name): equal for names [`Field::is`] finds equal.
+fn name_key(b: &[u8]) -> (usize, u8, u8) {
+    let at = |c: Option<&u8>| c.map_or(0, |&c| c | 0x20);
+    (b.len(), at(b.first()), at(b.last()))
 }
 
 /// True when the ASCII name `bytes` (no spaces inside), lower-cased, is `name` (lower-case).

@@ -216,7 +216,7 @@ pub mod lower {
 
     /// `a == b` for needles: eight bytes at a time, without a call to `bcmp`.
     #[inline]
-    pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
         let n = a.len();
         if n != b.len() {
             return false;

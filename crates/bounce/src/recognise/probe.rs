@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use aho_corasick::Span;
 use aho_corasick::packed::{Config, MatchKind as PackedKind, Searcher};
 
+use crate::fields::NameSet;
 use crate::mail::Mail;
 
 /// The header fields the probes test for (lower case; at most 64): which of them the message
@@ -66,6 +67,9 @@ pub const BODY: &[&str] = &[
     "the problem appears to be :",
     "this report relates to a message you sent with the following header fields",
 ];
+
+/// [`HEADERS`], indexed for [`crate::fields::Headers::present`].
+static HEADER_SET: LazyLock<NameSet> = LazyLock::new(|| NameSet::new(HEADERS));
 
 /// The position of `s` in `list` (a compile-time error when it is not there).
 pub const fn index(list: &[&str], s: &str) -> u32 {
@@ -180,45 +184,86 @@ fn body_phrases_slow(body: &str) -> u64 {
         .fold(0u64, |m, (i, _)| m | 1 << i)
 }
 
-/// A short text, ASCII lower-cased, with where each byte value stands in it (bit `p` of
-/// `at[c]` when byte `p` is `c`, for the first 64 bytes): a phrase's candidates are the
-/// positions where its first four bytes stand in a row, found with four loads and shifts
-/// instead of a search of the text.
+/// A short text, ASCII lower-cased, with where each byte class stands in it (bit `p` of
+/// `at[CLASS[c]]` when byte `p` is `c`; texts of at most 64 bytes): a phrase's candidates are
+/// the positions where the classes of its first four bytes stand in a row, found with four
+/// loads and shifts instead of a search of the text; each is then compared whole.
 struct Indexed {
-    lower: Box<[u8]>,
-    at: [u64; 256],
+    short: [u8; 64],
+    len: usize,
+    /// A text longer than 64 bytes (searched, not indexed).
+    long: Option<Box<[u8]>>,
+    at: [u64; 64],
 }
+
+/// The class of a byte in [`Indexed`]: letters (either case) and digits each their own, the
+/// other bytes shared (a shared class only costs a compare).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = (i as u8).to_ascii_lowercase();
+        t[i] = match b {
+            b'a'..=b'z' => b - b'a',
+            b'0'..=b'9' => 26 + b - b'0',
+            _ => 36 + b % 28,
+        };
+        i += 1;
+    }
+    t
+};
 
 impl Indexed {
     fn new(s: &str) -> Self {
-        let lower: Box<[u8]> = s.as_bytes().to_ascii_lowercase().into();
-        let mut at = [0u64; 256];
-        for (p, &c) in lower.iter().take(64).enumerate() {
-            at[c as usize] |= 1 << p;
+        let b = s.as_bytes();
+        let mut ix = Indexed {
+            short: [0; 64],
+            len: b.len(),
+            long: None,
+            at: [0; 64],
+        };
+        match ix.short.get_mut(..b.len()) {
+            Some(short) => {
+                short.copy_from_slice(b);
+                short.make_ascii_lowercase();
+                for (p, &c) in short.iter().enumerate() {
+                    if let Some(a) = ix.at.get_mut(CLASS[c as usize] as usize) {
+                        *a |= 1 << p;
+                    }
+                }
+            }
+            None => ix.long = Some(b.to_ascii_lowercase().into()),
         }
-        Indexed { lower, at }
+        ix
     }
 
     /// True when the text contains `n` (lower case), ASCII case-insensitively.
     fn contains(&self, n: &[u8]) -> bool {
-        let h = &self.lower[..];
         if n.is_empty() {
             return true;
         }
-        if h.len() > 64 {
-            return contains(h, n);
+        if let Some(long) = &self.long {
+            return contains(long, n);
         }
+        let h = self.short.get(..self.len).unwrap_or_default();
         let Some(last) = h.len().checked_sub(n.len()) else {
             return false;
         };
         // start positions 0..=last (h.len() <= 64, so last <= 63)
         let mut cand = u64::MAX >> (63 - last);
         for (k, &c) in n.iter().take(4).enumerate() {
-            cand &= self.at[c as usize] >> k;
+            cand &= self
+                .at
+                .get(CLASS[c as usize] as usize)
+                .copied()
+                .unwrap_or(0)
+                >> k;
         }
         while cand != 0 {
             let p = cand.trailing_zeros() as usize;
-            if h.get(p..p + n.len()) == Some(n) {
+            if h.get(p..p + n.len())
+                .is_some_and(|w| crate::text::lower::same(w, n))
+            {
                 return true;
             }
             cand &= cand - 1;
@@ -311,7 +356,7 @@ impl<'p, 'm> Probe<'p, 'm> {
         let m = match self.heads.get() {
             Some(m) => m,
             None => {
-                let m = self.mail.headers.present(HEADERS);
+                let m = self.mail.headers.present(&HEADER_SET);
                 self.heads.set(Some(m));
                 m
             }
@@ -433,11 +478,11 @@ mod tests {
         let names = [
             "received", "subject", "x mailer", "x-été", "", "x-mailer", "nope",
         ];
-        let got = mail.headers.present(&names);
+        let got = mail.headers.present(&NameSet::new(&names));
         for (i, n) in names.iter().enumerate() {
             assert_eq!(got >> i & 1 != 0, mail.has_header(n), "{n:?}");
         }
-        assert_eq!(mail.headers.present(&[]), 0);
+        assert_eq!(mail.headers.present(&NameSet::new(&[])), 0);
     }
 
     /// The search of the lower-case copy answers as the case-insensitive search.
