@@ -56,9 +56,12 @@ struct FileResult {
 
 /// Runs `mailway bounce`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if let Some(n) = args.threads {
+    // (one thread needs no pool: see `sequential`)
+    if let Some(n) = args.threads
+        && n > 1
+    {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
             .ok();
     }
@@ -67,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // One thread: everything on this thread, no pool (a pool thread would allocate in its own
     // malloc arena and hand every result across threads).
-    let sequential = args.threads == Some(1);
+    let sequential = matches!(args.threads, Some(0 | 1));
     let mut results: Vec<FileResult> = Vec::new();
     let mut walk_errors: Vec<(String, String)> = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
