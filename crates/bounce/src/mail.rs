@@ -487,13 +487,13 @@ fn check_truncation(raw: &[u8], root: &Part<'_>, warnings: &mut Vec<String>) {
             match ct.attribute("boundary") {
                 Some(b) => {
                     // `--b--`, put together without the formatting machinery (every multipart
-                    // message builds one)
-                    let mut closing = Vec::with_capacity(b.len() + 4);
-                    closing.extend_from_slice(b"--");
-                    closing.extend_from_slice(b.as_bytes());
-                    closing.extend_from_slice(b"--");
+                    // message builds one), on the stack when it is short (RFC 2046: at most 70
+                    // bytes of boundary)
+                    let mut small = [0u8; 80];
+                    let mut big = Vec::new();
+                    let closing = closing_boundary(b.as_bytes(), &mut small, &mut big);
                     // searched from the end, where a closing boundary stands
-                    if !rfind_closing(raw, &closing) {
+                    if !rfind_closing(raw, closing) {
                         warnings.push(format!(
                             "truncated MIME: the closing boundary \"--{b}--\" is missing"
                         ));
@@ -503,6 +503,23 @@ fn check_truncation(raw: &[u8], root: &Part<'_>, warnings: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// `--b--` in `small` when it fits, else in `big`.
+fn closing_boundary<'s>(b: &[u8], small: &'s mut [u8; 80], big: &'s mut Vec<u8>) -> &'s [u8] {
+    let n = b.len() + 4;
+    if let Some(out) = small.get_mut(..n) {
+        let (head, rest) = out.split_at_mut(2);
+        let (mid, tail) = rest.split_at_mut(b.len());
+        head.copy_from_slice(b"--");
+        mid.copy_from_slice(b);
+        tail.copy_from_slice(b"--");
+        return out;
+    }
+    big.extend_from_slice(b"--");
+    big.extend_from_slice(b);
+    big.extend_from_slice(b"--");
+    big
 }
 
 /// True when `closing` (a closing boundary: it ends with `--`) occurs in `raw`, as
@@ -729,6 +746,16 @@ mod tests {
         ] {
             let want = v.split_whitespace().next().unwrap_or(v);
             assert_eq!(first_word(v), want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn closing_boundary_built() {
+        for n in [0, 1, 70, 75, 76, 77, 200] {
+            let b = vec![b'x'; n];
+            let (mut small, mut big) = ([0u8; 80], Vec::new());
+            let want = [&b"--"[..], &b, b"--"].concat();
+            assert_eq!(closing_boundary(&b, &mut small, &mut big), &want[..], "{n}");
         }
     }
 

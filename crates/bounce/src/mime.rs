@@ -189,6 +189,7 @@ pub struct PlainCt<'a> {
 
 impl<'a> PlainCt<'a> {
     /// The `(name, value)` of the parameters.
+    #[cfg(test)]
     fn params(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
         let text = self.text;
         let at = move |a: u16, b: u16| text.get(usize::from(a)..usize::from(b)).unwrap_or_default();
@@ -219,10 +220,21 @@ impl<'a> Ct<'a> {
     /// The value of the first parameter `name` (give it in lower case).
     pub fn attribute(&self, name: &str) -> Option<&str> {
         match self {
-            Ct::Plain(p) => p
-                .params()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v),
+            Ct::Plain(p) => {
+                // names compared as bytes (lengths first), the value made a str only when found
+                let bytes = p.text.as_bytes();
+                let at = |a: u16, b: u16| usize::from(a)..usize::from(b);
+                p.params
+                    .iter()
+                    .take(usize::from(p.n))
+                    .find(|&&[n0, n1, _, _]| {
+                        usize::from(n1.wrapping_sub(n0)) == name.len()
+                            && bytes
+                                .get(at(n0, n1))
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+                    })
+                    .and_then(|&[_, _, v0, v1]| p.text.get(at(v0, v1)))
+            }
             Ct::Parsed(c) => c.attribute(name),
         }
     }
