@@ -462,7 +462,9 @@ fn push_type(t: &mut String, ct: &Ct<'_>) {
         t.push('/');
         t.push_str(s);
     }
-    t.make_ascii_lowercase();
+    if !ct.is_lower() {
+        t.make_ascii_lowercase();
+    }
 }
 
 fn charset_of<'p>(part: &'p Part<'_>) -> Option<&'p str> {

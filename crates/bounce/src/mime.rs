@@ -201,6 +201,12 @@ impl<'a> PlainCt<'a> {
 }
 
 impl<'a> Ct<'a> {
+    /// True when the type and subtype are known to be lower case (the plain form lower-cases
+    /// them; mail-parser's are lower-cased again by the readers that need it).
+    pub fn is_lower(&self) -> bool {
+        matches!(self, Ct::Plain(_))
+    }
+
     /// The type, lower case.
     pub fn ctype(&self) -> &str {
         match self {
