@@ -206,6 +206,10 @@ pub(crate) struct RuleSet {
     /// the text (no text condition, or a regex without a gate). The walk tries only these and
     /// the possible rules with a hit (`TextHits::rule_bits`), in rule order.
     always: Vec<Vec<u64>>,
+    /// A bit set of the rules whose text condition needs a phrase or regex gate hit (phrases,
+    /// and regexes that all have a gate): without their `TextHits::rule_bits` bit, their text
+    /// condition fails.
+    needs_hit: Vec<u64>,
     /// Per phase (by discriminant): the indices of its rules (contiguous: the rules are sorted
     /// by phase).
     phases: [std::ops::Range<usize>; 4],
@@ -477,6 +481,7 @@ impl RuleSet {
             phases: [0..0, 0..0, 0..0, 0..0],
             possible: Vec::new(),
             always: Vec::new(),
+            needs_hit: Vec::new(),
             hard: Vec::new(),
             hard_unless_transient: Vec::new(),
             not_bounce: Vec::new(),
@@ -804,11 +809,15 @@ impl RuleSet {
         let words = rules.len().div_ceil(64);
         let mut possible = vec![vec![0u64; words]; STATUS_KEYS];
         let mut always = vec![vec![0u64; words]; STATUS_KEYS];
+        let mut needs_hit_bits = vec![0u64; words];
         for (i, r) in rules.iter().enumerate() {
             let needs_hit = r.has_text
                 && rule_regexes[i]
                     .iter()
                     .all(|&k| gated.get(k).copied().unwrap_or(false));
+            if needs_hit {
+                needs_hit_bits[i / 64] |= 1 << (i % 64);
+            }
             for key in 0..STATUS_KEYS {
                 if !status_may_hold(r, key) {
                     continue;
@@ -824,6 +833,7 @@ impl RuleSet {
             phases,
             possible,
             always,
+            needs_hit: needs_hit_bits,
             rules,
             phrase_list,
             phrase_ranges,
@@ -934,8 +944,13 @@ impl RuleSet {
             return memo & MEMO_TRUE != 0;
         }
         let matched = self.by_reason.get(slot).is_some_and(|list| {
-            list.iter()
-                .any(|&i| hits.text(i) && self.holds(i, facts, hits, false))
+            list.iter().any(|&i| {
+                // a rule that needs a hit and has none fails on its text (see `needs_hit`)
+                let bit = |v: &[u64]| v.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 != 0);
+                (!bit(&self.needs_hit) || bit(&hits.rule_bits))
+                    && hits.text(i)
+                    && self.holds(i, facts, hits, false)
+            })
         });
         if let Some(m) = hits.reason_memo.get(slot) {
             m.set(MEMO_KNOWN | if matched { MEMO_TRUE } else { 0 });
@@ -1056,6 +1071,15 @@ impl RuleSet {
             w += 1;
         }
         None
+    }
+
+    /// [`RuleSet::reason_text_matched`] trying every text rule of the reason, not memoised.
+    #[cfg(test)]
+    fn reason_text_matched_scan(&self, facts: &Facts<'_>, hits: &TextHits, reason: Reason) -> bool {
+        self.by_reason.get(reason as usize).is_some_and(|list| {
+            list.iter()
+                .any(|&i| hits.text(i) && self.holds(i, facts, hits, false))
+        })
     }
 
     /// [`RuleSet::first_match`] trying every rule of the phase (what the index stands for).
@@ -1547,8 +1571,9 @@ mod tests {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut checked = 0;
         for t in &texts {
-            let hits = set.text_hits(t);
             for _ in 0..12 {
+                // fresh hits: their per-reason memo holds for one reply's facts
+                let hits = set.text_hits(t);
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
@@ -1561,6 +1586,13 @@ mod tests {
                         [((x >> 32) % 3) as usize],
                     providers: &providers[..((x >> 40) % 3) as usize],
                 };
+                for r in Reason::ALL {
+                    assert_eq!(
+                        set.reason_text_matched(&facts, &hits, *r),
+                        set.reason_text_matched_scan(&facts, &hits, *r),
+                        "{t:?} {r}"
+                    );
+                }
                 for phase in [
                     Phase::Primary,
                     Phase::Status,
