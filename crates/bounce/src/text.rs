@@ -863,10 +863,96 @@ pub fn normalize_date(s: &str) -> Option<String> {
         Some(p) => &s[..p],
         None => &s[..],
     };
-    match mail_parser::DateTime::parse_rfc822(core) {
+    match strict_rfc5322(core).or_else(|| mail_parser::DateTime::parse_rfc822(core)) {
         Some(d) if d.is_valid() => Some(rfc3339(&d)),
         _ => Some(s.into_owned()),
     }
+}
+
+/// The usual form of a date, `[Ddd, ]D[D] Mon YYYY HH:MM:SS +ZZZZ` and nothing else, read
+/// directly: the same value as `DateTime::parse_rfc822` gives for it (two-digit years of
+/// 0..=99 moved to 2000..=2049 / 1950..=1999, the zone's hours modulo 24 and minutes modulo
+/// 60). `None` for any other text (left to mail-parser).
+fn strict_rfc5322(s: &str) -> Option<mail_parser::DateTime> {
+    let mut b = s.as_bytes();
+    // an optional day of the week: three letters and ", "
+    if let [d1, d2, d3, b',', b' ', rest @ ..] = b
+        && d1.is_ascii_alphabetic()
+        && d2.is_ascii_alphabetic()
+        && d3.is_ascii_alphabetic()
+    {
+        b = rest;
+    }
+    let digits = |t: &[u8]| {
+        t.iter().try_fold(0u32, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (day, rest) = match b {
+        [d, b' ', rest @ ..] => (digits(&[*d])?, rest),
+        [d1, d2, b' ', rest @ ..] => (digits(&[*d1, *d2])?, rest),
+        _ => return None,
+    };
+    let [
+        m1,
+        m2,
+        m3,
+        b' ',
+        y @ ..,
+        b' ',
+        h1,
+        h2,
+        b':',
+        i1,
+        i2,
+        b':',
+        s1,
+        s2,
+        b' ',
+        sign,
+        z1,
+        z2,
+        z3,
+        z4,
+    ] = rest
+    else {
+        return None;
+    };
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let mon = [
+        m1.to_ascii_lowercase(),
+        m2.to_ascii_lowercase(),
+        m3.to_ascii_lowercase(),
+    ];
+    let month = MONTHS.iter().position(|m| **m == mon)? as u8 + 1;
+    if y.len() != 4 {
+        return None;
+    }
+    let year = match digits(y)? {
+        v @ 0..=49 => v + 2000,
+        v @ 50..=99 => v + 1900,
+        v => v,
+    };
+    let tz_before_gmt = match sign {
+        b'+' => false,
+        b'-' => true,
+        _ => return None,
+    };
+    let zone = digits(&[*z1, *z2, *z3, *z4])?;
+    Some(mail_parser::DateTime {
+        year: year as u16,
+        month,
+        day: day as u8,
+        hour: digits(&[*h1, *h2])? as u8,
+        minute: digits(&[*i1, *i2])? as u8,
+        second: digits(&[*s1, *s2])? as u8,
+        tz_before_gmt,
+        tz_hour: ((zone / 100) % 24) as u8,
+        tz_minute: ((zone % 100) % 60) as u8,
+    })
 }
 
 /// `s.rfind(" (")` from the last `(` preceded by a space (memrchr; the std searcher is built
@@ -1048,6 +1134,67 @@ mod tests {
         );
         assert_eq!(find_status("#5.1.1"), Some(EnhancedStatus::new(5, 1, 1)));
         assert_eq!(find_status("192.0.2.5"), None);
+    }
+
+    /// [`normalize_date`] as it was: mail-parser alone.
+    fn normalize_date_ref(s: &str) -> Option<String> {
+        let s = squeeze_cow(s);
+        if s.is_empty() {
+            return None;
+        }
+        let core = match s.ends_with(')').then(|| last_space_paren(&s)).flatten() {
+            Some(p) => &s[..p],
+            None => &s[..],
+        };
+        match mail_parser::DateTime::parse_rfc822(core) {
+            Some(d) if d.is_valid() => Some(rfc3339(&d)),
+            _ => Some(s.into_owned()),
+        }
+    }
+
+    /// The direct reader of the usual date form gives mail-parser's value wherever it reads
+    /// one (and the same normalised text), on valid, out-of-range and near-miss dates.
+    #[test]
+    fn strict_dates_as_mail_parser() {
+        let days = ["", "Thu, ", "xyz, ", "Thu,", "1hu, ", "Thu , "];
+        let dates = ["1", "01", "29", "31", "32", "0", "99", "123", " 1"];
+        let months = ["Jan", "apr", "DEC", "Sep", "Foo", "Ju", "Junx", "Mai"];
+        let years = [
+            "2008", "0049", "0050", "0099", "0100", "1899", "1900", "3000", "3001", "99",
+        ];
+        let times = [
+            "23:34:45", "00:00:00", "24:00:00", "23:60:59", "23:59:60", "2:34:45", "23:34",
+        ];
+        let zones = [
+            "-0300", "+0000", "-0000", "+2400", "+0960", "+9999", "0300", "+030", "GMT", "+03000",
+        ];
+        let mut n = 0;
+        for d in days {
+            for dt in dates {
+                for m in months {
+                    for (k, y) in years.iter().enumerate() {
+                        // every time and zone with a few of the others (a full product is long)
+                        let t = times[(k + n) % times.len()];
+                        for z in zones {
+                            n += 1;
+                            let s = format!("{d}{dt} {m} {y} {t} {z}");
+                            let s = if n % 3 == 0 { format!("{s} (JST)") } else { s };
+                            let ours = strict_rfc5322(&s);
+                            if let Some(o) = &ours {
+                                assert_eq!(
+                                    Some(o),
+                                    mail_parser::DateTime::parse_rfc822(&s).as_ref(),
+                                    "{s:?}"
+                                );
+                            }
+                            assert_eq!(normalize_date(&s), normalize_date_ref(&s), "{s:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(strict_rfc5322("Thu, 29 Apr 2008 23:34:45 -0300").is_some());
+        assert!(strict_rfc5322("1 jan 2000 00:00:00 +0000").is_some());
     }
 
     #[test]
