@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use mail_parser::parsers::MessageStream;
-use mail_parser::{HeaderName, HeaderValue, MessageParser};
+use mail_parser::{HeaderName, HeaderValue};
 
 use crate::mime::{self, Body, Ct, Encoding, Kind, Part, RawField};
 
@@ -77,9 +77,11 @@ pub struct Mail<'a> {
 }
 
 /// Decodes one field as unstructured text (RFC 2047 encoded words). The header map must not be
-/// empty: with an empty map mail-parser picks its own parser by field name.
-static TEXT_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
-    MessageParser::new()
+/// empty: with an empty map mail-parser picks its own parser by field name. (The reference of
+/// [`decode_value`] in the tests.)
+#[cfg(test)]
+static TEXT_PARSER: LazyLock<mail_parser::MessageParser> = LazyLock::new(|| {
+    mail_parser::MessageParser::new()
         .header_text(HeaderName::Subject)
         .default_header_text()
 });
@@ -192,7 +194,7 @@ pub(crate) fn field_value<'a>(h: &RawField<'a>) -> Cow<'a, str> {
                 let bytes = h.value;
                 let (encoded, folded) = scan_value(bytes);
                 if encoded {
-                    match decode_field(h.field) {
+                    match decode_value(h.value) {
                         Some(v) => Cow::Owned(v),
                         None => Cow::Owned(join_lines(&lossy(bytes))),
                     }
@@ -421,7 +423,20 @@ fn trim_sp_tab_cr(s: &str) -> &str {
     &s[start..end]
 }
 
+/// A field value (after the colon, continuation lines included) decoded as unstructured text:
+/// what mail-parser's header reader gives [`decode_field`] of the whole field, without reading
+/// a header block into a message first.
+fn decode_value(value: &[u8]) -> Option<String> {
+    match MessageStream::new(value).parse_unstructured() {
+        HeaderValue::Text(t) => Some(t.into_owned()),
+        HeaderValue::TextList(l) => Some(l.join(", ")),
+        HeaderValue::Empty => Some(String::new()),
+        _ => None,
+    }
+}
+
 /// One whole field (`Name: value` and its continuation lines) decoded as unstructured text.
+#[cfg(test)]
 fn decode_field(field: &[u8]) -> Option<String> {
     let m = TEXT_PARSER.parse_headers(field)?;
     match &m.parts.first()?.headers.first()?.value {
@@ -749,6 +764,48 @@ mod tests {
             let want = v.split_whitespace().next().unwrap_or(v);
             assert_eq!(first_word(v), want, "{v:?}");
         }
+    }
+
+    #[test]
+    fn value_decoded_as_the_whole_field() {
+        const PIECES: &[&str] = &[
+            "=?UTF-8?B?TWFpbA==?=",
+            "=?utf-8?q?a_b=3F?=",
+            "=?ISO-8859-1?Q?=E0?=",
+            "=?x?q?bad",
+            "=?",
+            "?=",
+            " ",
+            "\t",
+            "\n ",
+            "\n\t",
+            "\r\n ",
+            "a",
+            "(c)",
+            "\"q\"",
+            ",",
+            ";",
+            ":",
+            "\u{e9}",
+            "\u{a0}",
+        ];
+        let mut rng = crate::testgen::XorShift(0x1234_5678_9abc_def1);
+        let mut fields = 0;
+        for _ in 0..20_000 {
+            let v = rng.joined(PIECES, 12);
+            for name in ["Subject", "X-Anything", "Sub ject", "From"] {
+                let field = format!("{name}:{v}\n");
+                let mut pos = 0;
+                let mut raw = Vec::new();
+                mime::parse_headers(field.as_bytes(), &mut pos, &mut raw);
+                let Some(f) = raw.first() else {
+                    continue;
+                };
+                fields += 1;
+                assert_eq!(decode_value(f.value), decode_field(f.field), "{field:?}");
+            }
+        }
+        assert!(fields > 50_000, "{fields}");
     }
 
     #[test]
