@@ -41,7 +41,7 @@ fn normalise(p: &str) -> String {
 /// The distinct phrase prefixes of the built-in rules and markers, in the order
 /// `RuleSet::compile_files` gives them to its automaton (checked there: on any difference the
 /// classifier builds its own automaton).
-fn builtin_prefixes(file: &raw::RawRuleFile, providers: &raw::RawProviders) -> Vec<Vec<u8>> {
+fn builtin_phrases(file: &raw::RawRuleFile, providers: &raw::RawProviders) -> Vec<String> {
     let rules: Vec<&raw::RawRule> = file
         .primary
         .iter()
@@ -68,19 +68,35 @@ fn builtin_prefixes(file: &raw::RawRuleFile, providers: &raw::RawProviders) -> V
     for p in &providers.provider {
         phrases.extend(p.markers.iter().map(|m| m.to_lowercase()));
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut prefixes = Vec::new();
-    for p in &phrases {
-        if !seen.insert(p.as_str()) {
-            continue;
-        }
-        let b = p.as_bytes();
-        let pre = b[..b.len().min(PREFIX_LEN)].to_vec();
-        if !prefixes.contains(&pre) {
-            prefixes.push(pre);
-        }
+    phrases
+}
+
+/// The grouping `RuleSet::compile_files` makes of the phrase list: per listed phrase its
+/// distinct phrase (numbered in order of first appearance), per distinct phrase its prefix
+/// (the first `PREFIX_LEN` bytes, numbered the same way), and the distinct prefixes.
+fn group_phrases(phrases: &[String]) -> (Vec<u16>, Vec<u16>, Vec<Vec<u8>>) {
+    let mut distinct: std::collections::HashMap<&str, u16> = std::collections::HashMap::new();
+    let mut distinct_of = Vec::new();
+    let mut prefix_of = Vec::new();
+    let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    for p in phrases {
+        let n = distinct.len() as u16;
+        let d = *distinct.entry(p.as_str()).or_insert_with(|| {
+            let b = p.as_bytes();
+            let pre = b[..b.len().min(PREFIX_LEN)].to_vec();
+            let k = match prefixes.iter().position(|x| *x == pre) {
+                Some(k) => k,
+                None => {
+                    prefixes.push(pre);
+                    prefixes.len() - 1
+                }
+            };
+            prefix_of.push(k as u16);
+            n
+        });
+        distinct_of.push(d);
     }
-    prefixes
+    (distinct_of, prefix_of, prefixes)
 }
 
 /// An Aho-Corasick DFA (standard semantics, every match reported) of `patterns`, written as
@@ -349,7 +365,28 @@ fn main() {
     std::fs::write(format!("{out}/builtin_providers.rs"), code)
         .expect("write builtin_providers.rs");
 
-    let prefixes = builtin_prefixes(&rule_file, &file);
-    let code = phrase_dfa(&prefixes, &out);
+    let phrases = builtin_phrases(&rule_file, &file);
+    let (distinct_of, prefix_of, prefixes) = group_phrases(&phrases);
+    let list = |v: &[u16]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let code = format!(
+        "{}\
+         /// The built-in phrase list as `RuleSet::compile_files` makes it (rule phrases, regex\n\
+         /// gates, provider markers), ...\n\
+         static BUILTIN_PHRASES: &[&str] = &{phrases:?};\n\
+         /// ... the distinct phrase of each ...\n\
+         static BUILTIN_DISTINCT_OF: [u16; {}] = [{}];\n\
+         /// ... and the prefix (index into `BUILTIN_PREFIXES`) of each distinct phrase.\n\
+         static BUILTIN_PREFIX_OF: [u16; {}] = [{}];\n",
+        phrase_dfa(&prefixes, &out),
+        distinct_of.len(),
+        list(&distinct_of),
+        prefix_of.len(),
+        list(&prefix_of),
+    );
     std::fs::write(format!("{out}/builtin_phrases.rs"), code).expect("write builtin_phrases.rs");
 }

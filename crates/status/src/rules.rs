@@ -497,6 +497,16 @@ impl RuleSet {
     }
 
     fn compile_with(sources: &[(&str, &str)], eager: bool) -> Result<Self, DataError> {
+        Self::compile_with_tables(sources, eager, true)
+    }
+
+    /// `static_tables`: use the grouping of the built-in phrases made by `build.rs` when the
+    /// phrases are the built-in ones (false in a test, to compare with the grouping made here).
+    fn compile_with_tables(
+        sources: &[(&str, &str)],
+        eager: bool,
+        static_tables: bool,
+    ) -> Result<Self, DataError> {
         let mut files = Vec::with_capacity(sources.len());
         for (name, src) in sources {
             let file: RawRuleFile = toml::from_str(src).map_err(|e| DataError::Toml {
@@ -505,16 +515,24 @@ impl RuleSet {
             })?;
             files.push((name.to_string(), file));
         }
-        Self::compile_files(files, eager)
+        Self::compile_files(files, eager, static_tables)
     }
 
     /// The built-in rules, parsed at build time (see `build.rs`): no TOML parse at run time.
     /// Each regex is built on first use (the tests build and check the built-in ones).
     pub(crate) fn compile_builtin() -> Result<Self, DataError> {
-        Self::compile_files(vec![("rules.toml".to_string(), builtin_rule_file())], false)
+        Self::compile_files(
+            vec![("rules.toml".to_string(), builtin_rule_file())],
+            false,
+            true,
+        )
     }
 
-    fn compile_files(files: Vec<(String, RawRuleFile)>, eager: bool) -> Result<Self, DataError> {
+    fn compile_files(
+        files: Vec<(String, RawRuleFile)>,
+        eager: bool,
+        static_tables: bool,
+    ) -> Result<Self, DataError> {
         let mut raw_rules: Vec<(String, Phase, RawRule)> = Vec::new();
         let mut reasons = RawReasons::default();
         for (name, file) in files {
@@ -704,15 +722,33 @@ impl RuleSet {
         // would: by end position, longest first, then in list order).
         let mut distinct: Vec<&str> = Vec::with_capacity(phrases.len());
         let mut groups: Vec<Vec<PhraseTarget>> = Vec::with_capacity(phrases.len());
-        let mut slot: HashMap<&str, usize, FnvBuild> =
-            HashMap::with_capacity_and_hasher(phrases.len(), FnvBuild::default());
-        for (p, ph) in phrases.iter().enumerate() {
-            let k = *slot.entry(ph.as_str()).or_insert_with(|| {
-                distinct.push(ph.as_str());
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-            groups[k].push(target(p));
+        // the built-in phrase list: grouped by build.rs (the same grouping, no hashing here)
+        let builtin = static_tables
+            && phrases.len() == BUILTIN_PHRASES.len()
+            && phrases.iter().zip(BUILTIN_PHRASES).all(|(a, b)| a == b);
+        if builtin {
+            distinct.resize(BUILTIN_PREFIX_OF.len(), "");
+            groups.resize(BUILTIN_PREFIX_OF.len(), Vec::new());
+            for (p, ph) in phrases.iter().enumerate() {
+                let k = BUILTIN_DISTINCT_OF.get(p).map_or(0, |&k| k as usize);
+                if let (Some(d), Some(g)) = (distinct.get_mut(k), groups.get_mut(k)) {
+                    if g.is_empty() {
+                        *d = ph.as_str();
+                    }
+                    g.push(target(p));
+                }
+            }
+        } else {
+            let mut slot: HashMap<&str, usize, FnvBuild> =
+                HashMap::with_capacity_and_hasher(phrases.len(), FnvBuild::default());
+            for (p, ph) in phrases.iter().enumerate() {
+                let k = *slot.entry(ph.as_str()).or_insert_with(|| {
+                    distinct.push(ph.as_str());
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[k].push(target(p));
+            }
         }
         let mut phrase_ranges = Vec::with_capacity(groups.len());
         let mut phrase_targets = Vec::with_capacity(phrases.len());
@@ -724,17 +760,28 @@ impl RuleSet {
         // the prefixes, distinct, each with its phrases (in phrase order)
         let mut prefixes: Vec<&[u8]> = Vec::with_capacity(distinct.len());
         let mut members: Vec<Vec<u32>> = Vec::with_capacity(distinct.len());
-        let mut prefix_slot: HashMap<&[u8], usize, FnvBuild> =
-            HashMap::with_capacity_and_hasher(distinct.len(), FnvBuild::default());
-        for (i, ph) in distinct.iter().enumerate() {
-            let b = ph.as_bytes();
-            let pre = &b[..b.len().min(PREFIX_LEN)];
-            let k = *prefix_slot.entry(pre).or_insert_with(|| {
-                prefixes.push(pre);
-                members.push(Vec::new());
-                members.len() - 1
-            });
-            members[k].push(i as u32);
+        if builtin {
+            prefixes.extend_from_slice(BUILTIN_PREFIXES);
+            members.resize(BUILTIN_PREFIXES.len(), Vec::new());
+            for i in 0..distinct.len() {
+                let k = BUILTIN_PREFIX_OF.get(i).map_or(0, |&k| k as usize);
+                if let Some(m) = members.get_mut(k) {
+                    m.push(i as u32);
+                }
+            }
+        } else {
+            let mut prefix_slot: HashMap<&[u8], usize, FnvBuild> =
+                HashMap::with_capacity_and_hasher(distinct.len(), FnvBuild::default());
+            for (i, ph) in distinct.iter().enumerate() {
+                let b = ph.as_bytes();
+                let pre = &b[..b.len().min(PREFIX_LEN)];
+                let k = *prefix_slot.entry(pre).or_insert_with(|| {
+                    prefixes.push(pre);
+                    members.push(Vec::new());
+                    members.len() - 1
+                });
+                members[k].push(i as u32);
+            }
         }
         let mut prefix_ranges = Vec::with_capacity(members.len());
         let mut prefix_members = Vec::with_capacity(distinct.len());
@@ -745,8 +792,9 @@ impl RuleSet {
         }
         let phrases_ac = if prefixes.is_empty() {
             None
-        } else if prefixes.len() == BUILTIN_PREFIXES.len()
-            && prefixes.iter().zip(BUILTIN_PREFIXES).all(|(a, b)| a == b)
+        } else if builtin
+            || (prefixes.len() == BUILTIN_PREFIXES.len()
+                && prefixes.iter().zip(BUILTIN_PREFIXES).all(|(a, b)| a == b))
         {
             Some(PhraseSearch::Builtin)
         } else {
@@ -1611,6 +1659,24 @@ mod tests {
             }
         }
         assert!(checked > 10_000);
+    }
+
+    /// The built-in phrases grouped by `build.rs` are grouped as `compile_files` groups them.
+    #[test]
+    fn builtin_phrase_grouping_equals_runtime_grouping() {
+        let fast = RuleSet::compile_builtin().unwrap();
+        let slow = RuleSet::compile_with_tables(&[("rules.toml", crate::RULES_TOML)], true, false)
+            .unwrap();
+        assert_eq!(fast.phrase_list, slow.phrase_list);
+        assert_eq!(fast.phrase_ranges, slow.phrase_ranges);
+        assert_eq!(
+            format!("{:?}", fast.phrase_targets),
+            format!("{:?}", slow.phrase_targets)
+        );
+        assert_eq!(fast.prefix_ranges, slow.prefix_ranges);
+        assert_eq!(fast.prefix_members, slow.prefix_members);
+        assert!(matches!(slow.phrases, Some(PhraseSearch::Builtin)));
+        assert_eq!(BUILTIN_PHRASES.len(), BUILTIN_DISTINCT_OF.len());
     }
 
     /// Extra rule files get an automaton of their own.
