@@ -107,7 +107,7 @@ fn finish_one(
             },
         );
     }
-    let c = classify_delivery(&d, &diag);
+    let (c, diag) = classify_delivery(&d, diag);
     let (mut reason, hard_bounce) = (c.reason, c.hard_bounce);
     // "Action: failed" with a transient status from Postfix or Exim: the message expired in the
     // queue (they keep the last temporary error instead of writing 4.4.7).
@@ -165,11 +165,14 @@ fn finish_one(
 }
 
 /// The reason and hard/soft from the status crate's classifier, given what the bounce knows
-/// (action, remote host, recipient, a reason the recogniser is sure of).
-fn classify_delivery(d: &Delivery, diag: &str) -> Classification {
-    let text = match d.diagnostic_type.as_deref() {
-        Some(t @ ("X-UNIX" | "X-POSTFIX")) if !diag.is_empty() => format!("{t}; {diag}"),
-        _ => diag.to_string(),
+/// (action, remote host, recipient, a reason the recogniser is sure of). `diag` is handed
+/// back (the reply's text when it is the diagnostic as is: no copy of it).
+fn classify_delivery(d: &Delivery, diag: String) -> (Classification, String) {
+    let (text, kept) = match d.diagnostic_type.as_deref() {
+        Some(t @ ("X-UNIX" | "X-POSTFIX")) if !diag.is_empty() => {
+            (format!("{t}; {diag}"), Some(diag))
+        }
+        _ => (diag, None),
     };
     let reply = Reply {
         code: d.reply_code,
@@ -195,7 +198,8 @@ fn classify_delivery(d: &Delivery, diag: &str) -> Classification {
     if let Some(r) = d.reason {
         ctx = ctx.with_preset(r);
     }
-    classify_with(&reply, &ctx)
+    let c = classify_with(&reply, &ctx);
+    (c, kept.unwrap_or(reply.text))
 }
 
 /// The SMTP command named in a diagnostic text.

@@ -531,12 +531,7 @@ impl Context {
     }
     /// Sets the recipient (an address or a bare domain).
     pub fn with_recipient(mut self, recipient: &str) -> Self {
-        let d = recipient
-            .rsplit('@')
-            .next()
-            .unwrap_or(recipient)
-            .trim_matches(['<', '>', ' ']);
-        self.recipient_domain = Some(d.to_string());
+        self.recipient_domain = Some(recipient_domain(recipient).to_string());
         self
     }
     /// Sets a reason decided elsewhere.
@@ -544,6 +539,20 @@ impl Context {
         self.preset = Some(reason);
         self
     }
+}
+
+/// The domain of a recipient: what follows its last `@` (all of it without one), without
+/// the `<`, `>` and spaces around it. By bytes (they are ASCII: the cut is at char boundaries).
+fn recipient_domain(recipient: &str) -> &str {
+    let d = match memchr::memrchr(b'@', recipient.as_bytes()) {
+        Some(at) => recipient.get(at + 1..).unwrap_or_default(),
+        None => recipient,
+    };
+    let keep = |c: &u8| !matches!(c, b'<' | b'>' | b' ');
+    let b = d.as_bytes();
+    let start = b.iter().position(keep).unwrap_or(b.len());
+    let end = b.iter().rposition(keep).map_or(start, |e| e + 1);
+    d.get(start..end).unwrap_or_default()
 }
 
 /// A classifier: the built-in rules, optionally followed by extra rule files.
@@ -886,6 +895,32 @@ pub fn classify_text(text: &str) -> Classification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-wise recipient domain is the `rsplit('@')` / `trim_matches` one.
+    #[test]
+    fn recipient_domain_as_before() {
+        for r in [
+            "",
+            "@",
+            "a@b",
+            "<bob@example.org>",
+            " <bob@Example.ORG> ",
+            "example.org",
+            "a@b@c.d",
+            "<>",
+            "bob@",
+            "é@ü.de>",
+            "bob@<x>@ y >",
+            "  ",
+        ] {
+            let old = r
+                .rsplit('@')
+                .next()
+                .unwrap_or(r)
+                .trim_matches(['<', '>', ' ']);
+            assert_eq!(recipient_domain(r), old, "{r:?}");
+        }
+    }
 
     #[test]
     fn reason_discriminants_follow_all() {
