@@ -516,11 +516,11 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while i < b.len() {
         // skip eight plain bytes at once: no byte below 0x20, no `"`, no `\`
-        if let Some(chunk) = b.get(i..i + 8) {
-            if !needs_escape8(word(chunk)) {
-                i += 8;
-                continue;
-            }
+        if let Some(chunk) = b.get(i..i + 8)
+            && !needs_escape8(word(chunk))
+        {
+            i += 8;
+            continue;
         }
         let c = b[i];
         if c >= 0x20 && c != b'"' && c != b'\\' {
