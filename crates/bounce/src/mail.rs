@@ -913,39 +913,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(test)]
-mod profile {
-    /// Developer aid (not a check): `MAILWAY_PARSE_DIR=DIR` runs the preparation and
-    /// `Mail::parse` of every file of DIR three times, for callgrind.
-    #[test]
-    #[ignore]
-    fn parse_only() {
-        let Ok(dir) = std::env::var("MAILWAY_PARSE_DIR") else {
-            return;
-        };
-        let mut files = Vec::new();
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            if let Ok(b) = std::fs::read(e.path()) {
-                files.push(b);
-            }
-        }
-        let mut n = 0usize;
-        for _ in 0..3 {
-            for f in &files {
-                let mut buf = crate::PrepareBuf::take();
-                let norm = crate::prepare_into(f, &mut buf.0);
-                let mut body: &[u8] = norm;
-                if body.starts_with(b"From ")
-                    && let Some(nl) = memchr::memchr(b'\n', body)
-                {
-                    body = &body[nl + 1..];
-                }
-                if let Some(m) = super::Mail::parse(body) {
-                    n += m.body.len();
-                }
-            }
-        }
-        println!("{n}");
-    }
-}
