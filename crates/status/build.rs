@@ -99,136 +99,122 @@ fn group_phrases(phrases: &[String]) -> (Vec<u16>, Vec<u16>, Vec<Vec<u8>>) {
     (distinct_of, prefix_of, prefixes)
 }
 
-/// An Aho-Corasick DFA (standard semantics, every match reported) of `patterns`, written as
-/// Rust (`builtin_phrases.rs`) and a binary transition table (`phrase_dfa.bin`: u16 LE per
-/// state and byte class). States are numbered with the start first and the match states last.
-fn phrase_dfa(patterns: &[Vec<u8>], out_dir: &str) -> String {
-    const NONE: u32 = u32::MAX;
-    // the trie
-    let mut next: Vec<[u32; 256]> = vec![[NONE; 256]];
-    let mut own: Vec<Vec<u16>> = vec![Vec::new()];
-    for (k, p) in patterns.iter().enumerate() {
-        let mut s = 0usize;
-        for &b in p {
-            if next[s][b as usize] == NONE {
-                next.push([NONE; 256]);
-                own.push(Vec::new());
-                next[s][b as usize] = (next.len() - 1) as u32;
+/// The multiplier of the phrase tables' hash (`rules::PHRASE_HASH`; the two must agree, which
+/// `builtin_phrase_search_equals_aho_corasick` checks).
+const PHRASE_HASH: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Slots of each phrase key table (a power of two; `rules::phrase_slot` takes the hash's top
+/// 12 bits).
+const PHRASE_SLOTS: usize = 4096;
+
+/// One table of phrase keys (the first `width` bytes of the prefixes at least that long, read
+/// as a little-endian integer): a 65,536-bit filter on the hash's top 16 bits, open-addressed
+/// slots on its top 12 bits (key index + 1, 0 free), the distinct keys, and per key the
+/// prefixes that start with it (`ranges` into `ids`: prefix index | length << 16 | the bytes
+/// after the key << 32).
+fn phrase_table(name: &str, patterns: &[Vec<u8>], width: usize, keyed: &[(u64, u16)]) -> String {
+    let mut keys: Vec<u64> = Vec::new();
+    let mut members: Vec<Vec<u16>> = Vec::new();
+    for &(key, id) in keyed {
+        match keys.iter().position(|&k| k == key) {
+            Some(k) => members[k].push(id),
+            None => {
+                keys.push(key);
+                members.push(vec![id]);
             }
-            s = next[s][b as usize] as usize;
-        }
-        own[s].push(u16::try_from(k).expect("fewer than 65536 prefixes"));
-    }
-    // failure links breadth first; the trie's missing edges become DFA transitions
-    let n = next.len();
-    let mut fail = vec![0u32; n];
-    let mut order = vec![0usize];
-    let mut delta = next.clone();
-    for t in delta[0].iter_mut() {
-        if *t == NONE {
-            *t = 0;
         }
     }
-    let mut outputs: Vec<Vec<u16>> = own.clone();
-    let mut q = 0;
-    while q < order.len() {
-        let s = order[q];
-        q += 1;
-        for b in 0..256 {
-            let c = next[s][b];
-            if c == NONE {
-                if s != 0 {
-                    delta[s][b] = delta[fail[s] as usize][b];
-                }
-                continue;
-            }
-            let f = if s == 0 {
-                0
-            } else {
-                delta[fail[s] as usize][b]
-            };
-            fail[c as usize] = f;
-            let inherited = outputs[f as usize].clone();
-            outputs[c as usize].extend(inherited);
-            order.push(c as usize);
-        }
-    }
-    // numbering: the start, the other states without a match, then the match states
-    let mut numbered: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&s| outputs[s].is_empty())
-        .collect();
-    let first_match = numbered.len();
-    numbered.extend(order.iter().copied().filter(|&s| !outputs[s].is_empty()));
-    assert_eq!(numbered[0], 0);
     assert!(
-        numbered.len() < 65536,
-        "phrase DFA too large for u16 states"
+        keys.len() < PHRASE_SLOTS / 2,
+        "phrase table {name} too full"
     );
-    let mut id = vec![0u16; n];
-    for (k, &s) in numbered.iter().enumerate() {
-        id[s] = k as u16;
+    let mut filter = vec![0u64; 1024];
+    let mut slots = vec![0u16; PHRASE_SLOTS];
+    for (k, &key) in keys.iter().enumerate() {
+        let h = key.wrapping_mul(PHRASE_HASH);
+        let bit = (h >> 48) as usize;
+        filter[bit >> 6] |= 1 << (bit & 63);
+        let mut s = (h >> 52) as usize;
+        while slots[s] != 0 {
+            s = (s + 1) % PHRASE_SLOTS;
+        }
+        slots[s] = (k + 1) as u16;
     }
-    // byte classes: every byte not in a pattern behaves alike (back to the start)
-    let mut used = [false; 256];
-    for p in patterns {
-        for &b in p {
-            used[b as usize] = true;
+    let mut ranges = vec![0u16];
+    let mut ids: Vec<u64> = Vec::new();
+    for m in &members {
+        ids.extend(m.iter().map(|&id| {
+            // the prefix, its length and the bytes after the key (at most 4, little-endian)
+            let p = &patterns[id as usize];
+            let tail = &p[width..];
+            assert!(tail.len() <= 4, "phrase prefix tail longer than 4 bytes");
+            let mut t = [0u8; 4];
+            t[..tail.len()].copy_from_slice(tail);
+            u64::from(id) | (p.len() as u64) << 16 | u64::from(u32::from_le_bytes(t)) << 32
+        }));
+        ranges.push(ids.len() as u16);
+    }
+    let list = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(",");
+    format!(
+        "static {name}: PhraseTable = PhraseTable {{\n\
+         filter: &[{}],\n\
+         slots: &[{}],\n\
+         keys: &[{}],\n\
+         ranges: &[{}],\n\
+         ids: &[{}],\n\
+         }};\n",
+        list(&mut filter.iter().map(|x| format!("{x:#x}"))),
+        list(&mut slots.iter().map(|x| x.to_string())),
+        list(&mut keys.iter().map(|x| format!("{x:#x}"))),
+        list(&mut ranges.iter().map(|x| x.to_string())),
+        list(&mut ids.iter().map(|x| x.to_string())),
+    )
+}
+
+/// The search tables of `patterns` (the distinct phrase prefixes), written as Rust: prefixes
+/// of 8 bytes or more found through their first 8 bytes (`PHRASES_LONG`), of 4 to 7 bytes
+/// through their first 4 (`PHRASES_SHORT`), shorter ones listed (`PHRASES_TINY`). Every text
+/// position costs two multiplications, two bit tests and a few compares, against a few
+/// kilobytes of tables that stay in cache (a DFA of these prefixes was 865 KB, and its
+/// dependent per-byte loads missed the cache).
+fn phrase_tables(patterns: &[Vec<u8>]) -> String {
+    let word = |p: &[u8], n: usize| {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&p[..n]);
+        u64::from_le_bytes(b)
+    };
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    let mut tiny = Vec::new();
+    for (k, p) in patterns.iter().enumerate() {
+        let id = u16::try_from(k).expect("fewer than 65536 prefixes");
+        assert!(!p.is_empty(), "empty phrase prefix");
+        match p.len() {
+            8.. => long.push((word(p, 8), id)),
+            4..8 => short.push((word(p, 4), id)),
+            n => tiny.push(format!("({:#x}, {}, {id})", word(p, n), n)),
         }
     }
-    let mut class = [0u8; 256];
-    let mut reps = vec![None];
-    for b in 0..256 {
-        if used[b] {
-            class[b] = reps.len() as u8;
-            reps.push(Some(b));
-        }
-    }
-    let classes = reps.len();
-    let unused = (0..256).find(|&b| !used[b]);
-    let mut table: Vec<u8> = Vec::with_capacity(numbered.len() * classes * 2);
-    for &s in &numbered {
-        for r in &reps {
-            let t = match r.or(unused) {
-                Some(b) => id[delta[s][b] as usize],
-                None => 0,
-            };
-            table.extend_from_slice(&t.to_le_bytes());
-        }
-    }
-    std::fs::write(format!("{out_dir}/phrase_dfa.bin"), &table).expect("write phrase_dfa.bin");
-    let mut ranges = vec![0u32];
-    let mut matches: Vec<u16> = Vec::new();
-    for &s in &numbered[first_match..] {
-        matches.extend(&outputs[s]);
-        ranges.push(matches.len() as u32);
-    }
-    let list = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(", ");
-    let prefixes = list(&mut patterns.iter().map(|p| {
-        let escaped: String = p.iter().map(|&b| format!("\\x{b:02x}")).collect();
-        format!("b\"{escaped}\"")
-    }));
+    let prefixes = patterns
+        .iter()
+        .map(|p| {
+            let escaped: String = p.iter().map(|&b| format!("\\x{b:02x}")).collect();
+            format!("b\"{escaped}\"")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         "/// The distinct phrase prefixes of the built-in rules and provider markers, in pattern\n\
          /// order (generated by `build.rs`).\n\
          static BUILTIN_PREFIXES: &[&[u8]] = &[{prefixes}];\n\
-         /// Their Aho-Corasick DFA: byte classes, ...\n\
-         static DFA_CLASS: [u8; 256] = [{}];\n\
-         const DFA_CLASSES: usize = {classes};\n\
-         /// ... transitions (u16 LE, `DFA_CLASSES` per state), ...\n\
-         static DFA_DELTA: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/phrase_dfa.bin\"));\n\
-         /// ... the first match state (the later ones all match) ...\n\
-         const DFA_FIRST_MATCH: usize = {first_match};\n\
-         /// ... and the patterns each match state stands for: \
-         `DFA_MATCHES[DFA_MATCH_RANGES[s - DFA_FIRST_MATCH]..DFA_MATCH_RANGES[s - DFA_FIRST_MATCH + 1]]`.\n\
-         static DFA_MATCH_RANGES: [u32; {}] = [{}];\n\
-         static DFA_MATCHES: [u16; {}] = [{}];\n",
-        list(&mut class.iter().map(|c| c.to_string())),
-        ranges.len(),
-        list(&mut ranges.iter().map(|c| c.to_string())),
-        matches.len(),
-        list(&mut matches.iter().map(|c| c.to_string())),
+         /// Their search tables: prefixes of 8 bytes or more by their first 8 bytes ...\n\
+         {}\
+         /// ... of 4 to 7 bytes by their first 4 ...\n\
+         {}\
+         /// ... and the shorter ones: (bytes as a little-endian integer, length, prefix).\n\
+         static PHRASES_TINY: &[(u64, usize, u16)] = &[{}];\n",
+        phrase_table("PHRASES_LONG", patterns, 8, &long),
+        phrase_table("PHRASES_SHORT", patterns, 4, &short),
+        tiny.join(", "),
     )
 }
 
@@ -382,7 +368,7 @@ fn main() {
          static BUILTIN_DISTINCT_OF: [u16; {}] = [{}];\n\
          /// ... and the prefix (index into `BUILTIN_PREFIXES`) of each distinct phrase.\n\
          static BUILTIN_PREFIX_OF: [u16; {}] = [{}];\n",
-        phrase_dfa(&prefixes, &out),
+        phrase_tables(&prefixes),
         distinct_of.len(),
         list(&distinct_of),
         prefix_of.len(),
