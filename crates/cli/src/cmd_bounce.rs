@@ -71,19 +71,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // One thread: everything on this thread, no pool (a pool thread would allocate in its own
     // malloc arena and hand every result across threads).
     let sequential = matches!(args.threads, Some(0 | 1));
-    let mut results: Vec<FileResult> = Vec::new();
+    // The inputs in argument order: runs of files, and stdin where `-` stands.
+    let mut jobs: Vec<Job> = Vec::new();
     let mut walk_errors: Vec<(String, String)> = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     for p in &args.paths {
         if p.as_os_str() == "-" {
-            // flush the files gathered so far to keep the output in argument order
-            results.extend(analyse_files(std::mem::take(&mut files), &opts, sequential));
-            let mut buf = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .context("cannot read standard input")?;
-            results.push(analyse_bytes("<stdin>".into(), &buf, &opts, sequential));
+            jobs.push(Job::Files(std::mem::take(&mut files)));
+            jobs.push(Job::Stdin);
             continue;
         }
         match std::fs::metadata(p) {
@@ -92,56 +87,67 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Err(e) => walk_errors.push((p.display().to_string(), io_problem(&e))),
         }
     }
-    results.extend(analyse_files(files, &opts, sequential));
+    jobs.push(Job::Files(files));
 
     let stdout = io::stdout();
-    // Both streams buffered (everything is written after the analysis, so nothing waits on
-    // them): unbuffered stderr cost several system calls per warning line.
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut stderr = io::BufWriter::new(io::stderr().lock());
-    let (mut n_msgs, mut n_records, mut n_unrecognised, mut n_failed) = (0usize, 0, 0, 0);
+    // Both streams buffered: unbuffered stderr cost several system calls per warning line.
+    let mut sink = Sink {
+        json: args.json,
+        out: io::BufWriter::with_capacity(64 * 1024, stdout.lock()),
+        stderr: io::BufWriter::new(io::stderr().lock()),
+        table: Vec::new(),
+        line: Vec::with_capacity(1024),
+        n_msgs: 0,
+        n_records: 0,
+        n_unrecognised: 0,
+        n_failed: 0,
+    };
     for (name, problem) in &walk_errors {
-        writeln!(stderr, "mailway: {name}: {problem}")?;
-        n_failed += 1;
+        writeln!(sink.stderr, "mailway: {name}: {problem}")?;
+        sink.n_failed += 1;
     }
-    let mut table: Vec<[String; 9]> = Vec::new();
-    let mut line: Vec<u8> = Vec::with_capacity(1024);
-    for fr in &results {
-        let multi = fr.outcomes.len() > 1;
-        for (idx, outcome) in &fr.outcomes {
-            n_msgs += 1;
-            let label = if multi {
-                format!("{} (message {idx})", fr.name)
-            } else {
-                fr.name.clone()
-            };
-            match outcome {
-                Outcome::Records(a) => {
-                    for w in &a.warnings {
-                        writeln!(stderr, "mailway: warning: {label}: {w}")?;
-                    }
-                    for r in &a.records {
-                        n_records += 1;
-                        if args.json {
-                            line.clear();
-                            json_row(&mut line, &fr.name, *idx, r);
-                            out.write_all(&line)?;
-                        } else {
-                            table.push(table_row(&label, r));
-                        }
-                    }
+    // Each file's records are written (or, for the table, turned into rows) as soon as it is
+    // analysed and then dropped: the next message's allocations reuse memory still in cache,
+    // where keeping every record to the end handed each message fresh, cold memory.
+    for job in jobs {
+        match job {
+            Job::Stdin => {
+                let mut buf = Vec::new();
+                io::stdin()
+                    .lock()
+                    .read_to_end(&mut buf)
+                    .context("cannot read standard input")?;
+                sink.emit(&analyse_bytes("<stdin>".into(), &buf, &opts, sequential))?;
+            }
+            Job::Files(files) if sequential => {
+                for p in &files {
+                    sink.emit(&analyse_path(p, &opts, true))?;
                 }
-                Outcome::NotRecognised(why) => {
-                    n_unrecognised += 1;
-                    writeln!(stderr, "mailway: {label}: {why}")?;
-                }
-                Outcome::Failed(why) => {
-                    n_failed += 1;
-                    writeln!(stderr, "mailway: {label}: {why}")?;
+            }
+            Job::Files(files) => {
+                // in parallel a chunk at a time, written in order
+                for chunk in files.chunks(PARALLEL_CHUNK) {
+                    let results: Vec<FileResult> = chunk
+                        .par_iter()
+                        .map(|p| analyse_path(p, &opts, false))
+                        .collect();
+                    for fr in &results {
+                        sink.emit(fr)?;
+                    }
                 }
             }
         }
     }
+    let Sink {
+        mut out,
+        mut stderr,
+        table,
+        n_msgs,
+        n_records,
+        n_unrecognised,
+        n_failed,
+        ..
+    } = sink;
     if !args.json {
         write_table(&mut out, &table)?;
     }
@@ -153,9 +159,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?;
     }
     stderr.flush()?;
-    // The process ends here: handing every record back to the allocator one by one would
-    // only cost time (a twentieth of the command's own work on a large folder).
-    std::mem::forget(results);
     Ok(if n_failed > 0 {
         ExitCode::from(2)
     } else if n_records == 0 {
@@ -163,6 +166,71 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Files analysed in parallel before their results are written (enough to keep every thread
+/// busy, few enough that the results stay small).
+const PARALLEL_CHUNK: usize = 512;
+
+/// One run of inputs, in argument order.
+enum Job {
+    Files(Vec<PathBuf>),
+    Stdin,
+}
+
+/// Where results go: JSON Lines to stdout, or table rows kept for the end; warnings and
+/// problems to stderr; the counts behind the summary line and the exit code.
+struct Sink<'a> {
+    json: bool,
+    out: io::BufWriter<io::StdoutLock<'a>>,
+    stderr: io::BufWriter<io::StderrLock<'a>>,
+    table: Vec<[String; 9]>,
+    line: Vec<u8>,
+    n_msgs: usize,
+    n_records: usize,
+    n_unrecognised: usize,
+    n_failed: usize,
+}
+
+impl Sink<'_> {
+    /// Writes one file's outcomes.
+    fn emit(&mut self, fr: &FileResult) -> io::Result<()> {
+        let multi = fr.outcomes.len() > 1;
+        for (idx, outcome) in &fr.outcomes {
+            self.n_msgs += 1;
+            let label = if multi {
+                format!("{} (message {idx})", fr.name)
+            } else {
+                fr.name.clone()
+            };
+            match outcome {
+                Outcome::Records(a) => {
+                    for w in &a.warnings {
+                        writeln!(self.stderr, "mailway: warning: {label}: {w}")?;
+                    }
+                    for r in &a.records {
+                        self.n_records += 1;
+                        if self.json {
+                            self.line.clear();
+                            json_row(&mut self.line, &fr.name, *idx, r);
+                            self.out.write_all(&self.line)?;
+                        } else {
+                            self.table.push(table_row(&label, r));
+                        }
+                    }
+                }
+                Outcome::NotRecognised(why) => {
+                    self.n_unrecognised += 1;
+                    writeln!(self.stderr, "mailway: {label}: {why}")?;
+                }
+                Outcome::Failed(why) => {
+                    self.n_failed += 1;
+                    writeln!(self.stderr, "mailway: {label}: {why}")?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn io_problem(e: &io::Error) -> String {
@@ -215,17 +283,6 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(String, S
             Ok(_) => {}
             Err(e) => errors.push((p.display().to_string(), io_problem(&e))),
         }
-    }
-}
-
-fn analyse_files(files: Vec<PathBuf>, opts: &Options, sequential: bool) -> Vec<FileResult> {
-    if sequential {
-        files.iter().map(|p| analyse_path(p, opts, true)).collect()
-    } else {
-        files
-            .par_iter()
-            .map(|p| analyse_path(p, opts, false))
-            .collect()
     }
 }
 

@@ -161,6 +161,61 @@ fn one_thread_and_several_give_the_same_output() {
     assert_eq!(msgs, [1, 2, 1, 1], "{rows:?}");
 }
 
+/// Results are written file by file as they are analysed (in parallel a chunk of files at a
+/// time): the output keeps argument order, stdin where `-` stands, over more files than one
+/// chunk holds, on one thread and on several.
+#[test]
+fn output_keeps_argument_order_across_chunks_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "exim-two-recipients.eml",
+        "not-a-bounce.eml",
+        "two-bounces.mbox",
+    ];
+    for i in 0..700 {
+        let name = names[i % names.len()];
+        std::fs::copy(fixture(name), dir.path().join(format!("{i:04}-{name}"))).unwrap();
+    }
+    let single = fixture("exim-two-recipients.eml");
+    let mbox = std::fs::read(fixture("two-bounces.mbox")).unwrap();
+    let run = |j: &str| {
+        let out = mailway()
+            .args(["bounce", "--json", "-j", j])
+            .arg(&single)
+            .arg("-")
+            .arg(dir.path())
+            .write_stdin(mbox.clone())
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        (out.stdout, out.stderr)
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let rows = json_lines(&one.0);
+    let files: Vec<String> = rows
+        .iter()
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    // the single file's two recipients, then stdin's two messages, then the directory sorted
+    assert_eq!(files[0], single.display().to_string());
+    assert_eq!(files[1], single.display().to_string());
+    assert_eq!(files[2], "<stdin>");
+    assert_eq!(files[3], "<stdin>");
+    let in_dir: Vec<&String> = files[4..].iter().collect();
+    let mut sorted = in_dir.clone();
+    sorted.sort();
+    assert_eq!(in_dir, sorted);
+    // 700 files: two thirds of them hold two records each, the rest none
+    assert_eq!(rows.len(), 4 + 2 * (700 - 700 / 3));
+    let not_bounce = String::from_utf8_lossy(&one.1)
+        .lines()
+        .filter(|l| l.contains("not-a-bounce"))
+        .count();
+    assert_eq!(not_bounce, 700 / 3);
+}
+
 #[test]
 fn maildir_and_directories_are_walked() {
     let dir = tempfile::tempdir().unwrap();
