@@ -2,7 +2,11 @@
 # Speed of `mailway bounce` against Sisimai (Debian's libsisimai-perl) on the same bounces,
 # and the large-message target (a 15 MB bounce analysed in < 100 ms with peak memory < 3x size).
 #
-#   bench/bounce-vs-sisimai.sh [COPIES]      (MAILWAY_BIN=path skips the release build)
+#   bench/bounce-vs-sisimai.sh [COPIES]
+#
+# MAILWAY_BIN=path measures a binary already built; otherwise the script builds the shipped
+# binary with scripts/build-pgo.sh (dist profile, PGO trained on messages other than the ones
+# measured), or a plain release build with MAILWAY_PGO=0.
 #
 # The corpus is ../shared/corpus/bounces/files/maildir/bsd (or $MAILWAY_SHARED/...), copied
 # COPIES times (default 10) under /work/bench-cache/bounce (outside the repo) so that process
@@ -24,11 +28,20 @@ fi
 [ -x /usr/bin/time ] || sudo_ env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q time
 
 if [ -n "${MAILWAY_BIN:-}" ]; then
-  MW="$MAILWAY_BIN"   # an already built release binary
+  MW="$MAILWAY_BIN"   # an already built binary
+  BUILD="given binary"
+elif [ "${MAILWAY_PGO:-1}" = 1 ]; then
+  # the shipped build: dist profile (fat LTO) with profile-guided optimisation, trained on
+  # other messages than the ones measured here (see scripts/build-pgo.sh)
+  echo "== building mailway (dist profile + PGO: scripts/build-pgo.sh, 20-60 minutes on 2 cores)"
+  MAILWAY_SHARED="$SHARED" scripts/build-pgo.sh target/pgo/mailway
+  MW="$PWD/target/pgo/mailway"
+  BUILD="dist profile + PGO"
 else
   echo "== building mailway (release)"
   cargo build --release -q -p mailway
   MW="$PWD/target/release/mailway"
+  BUILD="release profile"
 fi
 
 # --- corpus ---------------------------------------------------------------------------------
@@ -41,7 +54,7 @@ if [ ! -d "$DIR" ]; then
   mv "$DIR.tmp" "$DIR"
 fi
 N=$(find "$DIR" -type f | wc -l)
-echo "== corpus: $N messages ($COPIES x maildir/bsd) in $DIR"
+echo "== corpus: $N messages ($COPIES x maildir/bsd) in $DIR; mailway: $BUILD ($MW)"
 
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
