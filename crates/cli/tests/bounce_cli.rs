@@ -137,6 +137,21 @@ fn stdin_and_mbox_with_from_quoting() {
     assert_eq!(rows[1]["reason"], "mailboxfull");
 }
 
+/// Runs `mailway bounce --json` with `args` (paths, stdin) on one thread and on two; asserts
+/// exit code 0 and the same stdout and stderr, and returns them.
+fn same_on_one_and_two_threads(args: impl Fn(&mut Command)) -> (Vec<u8>, Vec<u8>) {
+    let run = |j: &str| {
+        let mut c = mailway();
+        c.args(["bounce", "--json", "-j", j]);
+        args(&mut c);
+        let out = c.assert().code(0).get_output().clone();
+        (out.stdout, out.stderr)
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    one
+}
+
 #[test]
 fn one_thread_and_several_give_the_same_output() {
     // `-j 1` runs on the calling thread without a pool: same records, same message numbers
@@ -144,18 +159,9 @@ fn one_thread_and_several_give_the_same_output() {
     std::fs::copy(fixture("two-bounces.mbox"), dir.path().join("a.mbox")).unwrap();
     std::fs::copy(fixture("exim-two-recipients.eml"), dir.path().join("b.eml")).unwrap();
     std::fs::copy(fixture("not-a-bounce.eml"), dir.path().join("c.eml")).unwrap();
-    let run = |j: &str| {
-        let out = mailway()
-            .args(["bounce", "--json", "-j", j])
-            .arg(dir.path())
-            .assert()
-            .code(0)
-            .get_output()
-            .clone();
-        (out.stdout, out.stderr)
-    };
-    let one = run("1");
-    assert_eq!(one, run("2"));
+    let one = same_on_one_and_two_threads(|c| {
+        c.arg(dir.path());
+    });
     let rows = json_lines(&one.0);
     let msgs: Vec<i64> = rows.iter().map(|r| r["msg"].as_i64().unwrap()).collect();
     assert_eq!(msgs, [1, 2, 1, 1], "{rows:?}");
@@ -178,21 +184,12 @@ fn output_keeps_argument_order_across_chunks_and_stdin() {
     }
     let single = fixture("exim-two-recipients.eml");
     let mbox = std::fs::read(fixture("two-bounces.mbox")).unwrap();
-    let run = |j: &str| {
-        let out = mailway()
-            .args(["bounce", "--json", "-j", j])
-            .arg(&single)
+    let one = same_on_one_and_two_threads(|c| {
+        c.arg(&single)
             .arg("-")
             .arg(dir.path())
-            .write_stdin(mbox.clone())
-            .assert()
-            .code(0)
-            .get_output()
-            .clone();
-        (out.stdout, out.stderr)
-    };
-    let one = run("1");
-    assert_eq!(one, run("2"));
+            .write_stdin(mbox.clone());
+    });
     let rows = json_lines(&one.0);
     let files: Vec<String> = rows
         .iter()
