@@ -41,7 +41,7 @@ done
 "$PROFDATA" merge -o "$DATA/merged.profdata" "$DATA"/*.profraw
 
 echo "== optimised build"
-RUSTFLAGS="-Cprofile-use=$DATA/merged.profdata -Cllvm-args=-pgo-warn-mismatch=false" \
+RUSTFLAGS="-Cprofile-use=$DATA/merged.profdata" \
   cargo build --profile dist -q -p mailway --target-dir target/pgo-use
 mkdir -p "$(dirname "$OUT")"
 cp target/pgo-use/dist/mailway "$OUT"
