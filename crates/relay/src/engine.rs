@@ -117,6 +117,7 @@ impl RelayBuilder {
             recovery: Mutex::new(RecoveryReport::default()),
             offline: self.offline,
             drain: tokio::sync::Semaphore::new(8),
+            tasks: Mutex::new(Vec::new()),
         });
         // Recover: keep only compact metadata per message.
         let rec_inner = inner.clone();
@@ -160,7 +161,7 @@ impl RelayBuilder {
         );
         *inner.recovery.lock().unwrap_or_else(|e| e.into_inner()) = report;
         if !inner.offline {
-            tokio::spawn(scheduler(inner.clone()));
+            inner.spawn_task(scheduler(inner.clone()));
         }
         Ok(Relay { inner })
     }
@@ -418,7 +419,9 @@ impl Relay {
     }
 
     /// Stops accepting, lets running SMTP transactions finish (up to 30 s), then stops.
-    /// Everything not delivered stays in the spool for the next start.
+    /// Everything not delivered stays in the spool for the next start. When it returns, no
+    /// background task holds the engine: the spool (and its lock) is released as soon as the
+    /// last `Relay` handle is dropped, so a new engine can start on it right away.
     pub async fn shutdown(&self) {
         self.inner.shutdown.send_replace(true);
         self.inner.wake.notify_one();
@@ -443,6 +446,24 @@ impl Relay {
             let _ =
                 tokio::time::timeout(Duration::from_millis(50), self.inner.idle.notified()).await;
         }
+        // Then the background tasks themselves end (they see the flag, or have finished their
+        // job): none holds the engine, its spool or the spool's lock after this returns. A task
+        // still running at the deadline is cancelled (its message stays queued, as after a
+        // crash).
+        loop {
+            let tasks =
+                std::mem::take(&mut *self.inner.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+            if tasks.is_empty() {
+                break;
+            }
+            for mut task in tasks {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if tokio::time::timeout(left, &mut task).await.is_err() {
+                    task.abort();
+                    let _ = task.await;
+                }
+            }
+        }
     }
 }
 
@@ -466,6 +487,10 @@ pub(crate) struct Inner {
     /// Bounds the tasks that defer the queue of a dead destination (each holds a record while
     /// it works), so a large queue to a dead site is worked through, not loaded all at once.
     drain: tokio::sync::Semaphore,
+    /// The background tasks (scheduler, connection workers, delay notices, dead-destination
+    /// drains), awaited by [`Relay::shutdown`] so that none still holds the engine, and with it
+    /// the spool and its lock, once it returns.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 #[derive(Default)]
@@ -742,6 +767,15 @@ impl Inner {
         *self.shutdown.borrow()
     }
 
+    /// Spawns a background task and keeps its handle for [`Relay::shutdown`] (handles of
+    /// finished tasks are dropped as new ones come).
+    fn spawn_task(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(task);
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.retain(|h| !h.is_finished());
+        tasks.push(handle);
+    }
+
     pub(crate) fn emit(&self, id: QueueId, kind: EventKind) {
         let ev = Event {
             ts: self.clock.now(),
@@ -991,7 +1025,7 @@ impl Inner {
         }
         if spawn_notice {
             let me = self.clone();
-            tokio::spawn(async move { me.delay_notice(id).await });
+            self.spawn_task(async move { me.delay_notice(id).await });
         }
         for d in pumps {
             self.pump(&d);
@@ -1046,12 +1080,12 @@ impl Inner {
         for _ in 0..spawn {
             let me = self.clone();
             let dom = domain.to_string();
-            tokio::spawn(async move { me.worker(dom).await });
+            self.spawn_task(async move { me.worker(dom).await });
         }
         if start_drain {
             let me = self.clone();
             let dom = domain.to_string();
-            tokio::spawn(async move { me.drain_dead(dom).await });
+            self.spawn_task(async move { me.drain_dead(dom).await });
         }
     }
 

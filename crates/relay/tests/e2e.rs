@@ -1295,20 +1295,13 @@ async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
     std::fs::write(&msg, &bytes).unwrap();
 
     let peer = PeerScript::accept().on(addr).spawn().await;
-    // The spool's lock goes with the last of the old relay's background tasks, which end
-    // just after `shutdown` returns: on a loaded machine the first start may still find it.
-    let mut tries = 0;
-    let relay = loop {
-        match Relay::builder(o.clone()).clock(clock.clone()).start().await {
-            Err(mailway_relay::StartError::Spool(mailway_spool::SpoolError::Locked { .. }))
-                if tries < 100 =>
-            {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            r => break r.unwrap(),
-        }
-    };
+    // `shutdown` has awaited the old relay's background tasks: with its handle dropped, the
+    // spool's lock is free at once
+    let relay = Relay::builder(o.clone())
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     assert_eq!(
         relay.queue_len(),
         1,
@@ -1327,4 +1320,42 @@ async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
     }
     assert!(!msg.exists() && !st.exists());
     relay.shutdown().await;
+}
+
+/// `shutdown` awaits the engine's background tasks (scheduler, workers, notices): once it has
+/// returned and the handle is dropped, a new engine starts on the same spool at once, every
+/// time, with a message being deferred in between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarts_on_the_same_spool_right_after_shutdown() {
+    let addr = free_addr("127.0.40.1").await;
+    let no_warning = |o: &mut EngineOptions| {
+        route(o, "dest.test", addr);
+        o.dsn.delay_warning = Duration::ZERO; // one message in the queue throughout
+    };
+    let mut h = start(no_warning).await;
+    h.send(["bob@dest.test"]).await;
+    wait(&mut h.rx, "deferred", is("deferred")).await;
+    h.relay.shutdown().await;
+    let H {
+        relay,
+        clock,
+        _dir: dir,
+        ..
+    } = h;
+    drop(relay);
+    let mut o = base_opts(dir.path());
+    no_warning(&mut o);
+    for round in 0..10 {
+        let relay = match Relay::builder(o.clone()).clock(clock.clone()).start().await {
+            Ok(r) => r,
+            Err(e) => panic!("round {round}: the spool is still held: {e}"),
+        };
+        assert_eq!(relay.queue_len(), 1, "round {round}");
+        let mut rx = relay.subscribe();
+        // the message is due again (the longest backoff is 4000 s): a worker connects, fails
+        // and defers it
+        clock.advance(Duration::from_secs(4001));
+        wait(&mut rx, "deferred", is("deferred")).await;
+        relay.shutdown().await;
+    }
 }
