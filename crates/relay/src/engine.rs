@@ -118,6 +118,7 @@ impl RelayBuilder {
             offline: self.offline,
             drain: tokio::sync::Semaphore::new(8),
             tasks: Mutex::new(Vec::new()),
+            state_errors: Mutex::new((None, 0)),
         });
         // Recover: keep only compact metadata per message.
         let rec_inner = inner.clone();
@@ -491,7 +492,13 @@ pub(crate) struct Inner {
     /// drains), awaited by [`Relay::shutdown`] so that none still holds the engine, and with it
     /// the spool and its lock, once it returns.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Failed writes of message state (a full disk fails every retry of every message): when
+    /// one was last logged and how many were not logged since.
+    state_errors: Mutex<(Option<SystemTime>, u64)>,
 }
+
+/// At most one "cannot write message state" log line per this interval.
+const STATE_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct State {
@@ -765,6 +772,33 @@ impl Inner {
 
     fn shutting_down(&self) -> bool {
         *self.shutdown.borrow()
+    }
+
+    /// Logs a failed write of message `id`'s state (the message stays queued with its previous
+    /// state): the first failure, then at most one line per [`STATE_ERROR_LOG_INTERVAL`] with
+    /// the number of failures not logged in between.
+    fn state_write_failed(&self, id: QueueId, e: &dyn std::fmt::Display) {
+        let now = self.clock.now();
+        let mut g = self.state_errors.lock().unwrap_or_else(|e| e.into_inner());
+        let (last, unlogged) = &mut *g;
+        let due = last
+            .is_none_or(|t| now.duration_since(t).unwrap_or_default() >= STATE_ERROR_LOG_INTERVAL);
+        if !due {
+            *unlogged += 1;
+            return;
+        }
+        if *unlogged > 0 {
+            tracing::error!(
+                %id,
+                unlogged = *unlogged,
+                "cannot write message state: {e} ({} more such failures since the last report)",
+                *unlogged
+            );
+        } else {
+            tracing::error!(%id, "cannot write message state: {e}");
+        }
+        *last = Some(now);
+        *unlogged = 0;
     }
 
     /// Spawns a background task and keeps its handle for [`Relay::shutdown`] (handles of
@@ -1585,7 +1619,7 @@ impl Inner {
                 self.blocking(move |s| s.update(&rec2)).await
             };
             if let Err(e) = res {
-                tracing::error!(%id, "cannot write message state: {e}");
+                self.state_write_failed(id, &e);
             }
             let mut st = self.lock();
             if let Some(e) = st.entries.get_mut(&id) {
@@ -1781,7 +1815,7 @@ impl Inner {
                     }
                     let rec2 = rec.clone();
                     if let Err(e) = self.blocking(move |s| s.update(&rec2)).await {
-                        tracing::error!(%id, "cannot write message state: {e}");
+                        self.state_write_failed(id, &e);
                     }
                 }
                 self.flush(pending);

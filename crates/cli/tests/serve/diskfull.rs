@@ -93,6 +93,20 @@ fn full_spool_filesystem_refuses_with_452_and_loses_nothing() {
     c.cmd("QUIT").unwrap();
     assert!(d.is_running(), "daemon died on a full disk:\n{}", d.log());
 
+    // the filesystem filled to the last byte (not only past the daemon's free-space reserve):
+    // the retries while the hop is down cannot write their state
+    let filler = mnt.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(d.is_running(), "daemon died on a full disk:\n{}", d.log());
+    std::fs::remove_file(&filler).unwrap();
+
     // the next hop comes back: everything acknowledged is delivered
     let peer = {
         let mut p = PeerScript::accept();
@@ -113,6 +127,17 @@ fn full_spool_filesystem_refuses_with_452_and_loses_nothing() {
     rcpts.sort();
     rcpts.dedup();
     assert_eq!(rcpts.len(), acked);
+    // failed state writes (every deferral of every queued message while the disk is full) are
+    // logged at most once a minute, with the count of the others, not once per message per retry
+    let log = d.log();
+    let state_errors = log
+        .lines()
+        .filter(|l| l.contains("cannot write message state"))
+        .count();
+    assert!(
+        (1..=3).contains(&state_errors),
+        "{state_errors} state-write error lines:\n{log}"
+    );
     // and with space back, new mail is accepted again
     let (mut c, _) = Smtp::connect(d.smtp).unwrap();
     c.cmd("EHLO c.test").unwrap();
