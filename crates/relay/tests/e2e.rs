@@ -1263,13 +1263,13 @@ async fn throttling_421_lowers_concurrency_and_mail_still_flows() {
     h.relay.shutdown().await;
 }
 
-/// A message file damaged after its state was written, keeping its length (so recovery's
-/// length check by `stat` passes), is quarantined when delivery reads it: not sent, not retried
-/// in silence at every restart.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
-    let addr = free_addr("127.0.40.1").await;
-    let mut h = start(|o| route(o, "dest.test", addr)).await;
+/// Starts a relay with `setup`, sends one message, waits for its deferral and stops the relay
+/// (its handle dropped); returns the message, the clock, the spool's directory and the options
+/// to start a relay on it again.
+async fn stopped_after_one_deferral(
+    setup: impl Fn(&mut EngineOptions),
+) -> (QueueId, ManualClock, tempfile::TempDir, EngineOptions) {
+    let mut h = start(&setup).await;
     let id = h.send(["bob@dest.test"]).await;
     wait(&mut h.rx, "deferred", is("deferred")).await;
     h.relay.shutdown().await;
@@ -1281,7 +1281,17 @@ async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
     } = h;
     drop(relay);
     let mut o = base_opts(dir.path());
-    route(&mut o, "dest.test", addr);
+    setup(&mut o);
+    (id, clock, dir, o)
+}
+
+/// A message file damaged after its state was written, keeping its length (so recovery's
+/// length check by `stat` passes), is quarantined when delivery reads it: not sent, not retried
+/// in silence at every restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_file_damaged_in_place_is_quarantined_at_delivery() {
+    let addr = free_addr("127.0.40.1").await;
+    let (id, clock, dir, o) = stopped_after_one_deferral(|o| route(o, "dest.test", addr)).await;
 
     let msg = dir
         .path()
@@ -1332,19 +1342,7 @@ async fn restarts_on_the_same_spool_right_after_shutdown() {
         route(o, "dest.test", addr);
         o.dsn.delay_warning = Duration::ZERO; // one message in the queue throughout
     };
-    let mut h = start(no_warning).await;
-    h.send(["bob@dest.test"]).await;
-    wait(&mut h.rx, "deferred", is("deferred")).await;
-    h.relay.shutdown().await;
-    let H {
-        relay,
-        clock,
-        _dir: dir,
-        ..
-    } = h;
-    drop(relay);
-    let mut o = base_opts(dir.path());
-    no_warning(&mut o);
+    let (_, clock, _dir, o) = stopped_after_one_deferral(no_warning).await;
     for round in 0..10 {
         let relay = match Relay::builder(o.clone()).clock(clock.clone()).start().await {
             Ok(r) => r,
