@@ -34,9 +34,16 @@ elif [ "${MAILWAY_PGO:-1}" = 1 ]; then
   # the shipped build: dist profile (fat LTO) with profile-guided optimisation, trained on
   # other messages than the ones measured here (see scripts/build-pgo.sh)
   echo "== building mailway (dist profile + PGO: scripts/build-pgo.sh, 20-60 minutes on 2 cores)"
-  MAILWAY_SHARED="$SHARED" scripts/build-pgo.sh target/pgo/mailway
-  MW="$PWD/target/pgo/mailway"
-  BUILD="dist profile + PGO"
+  if MAILWAY_SHARED="$SHARED" scripts/build-pgo.sh target/pgo/mailway; then
+    MW="$PWD/target/pgo/mailway"
+    BUILD="dist profile + PGO"
+  else
+    # e.g. offline without rustup's llvm-tools: the same build without the profile
+    echo "== PGO build failed: building the dist profile without PGO" >&2
+    cargo build --profile dist -q -p mailway
+    MW="$PWD/target/dist/mailway"
+    BUILD="dist profile (the PGO build failed)"
+  fi
 else
   echo "== building mailway (release)"
   cargo build --release -q -p mailway
