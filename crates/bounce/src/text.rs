@@ -853,6 +853,16 @@ pub fn is_generic_status(s: EnhancedStatus) -> bool {
 /// Normalises a date to RFC 3339 when it parses as an RFC 5322 date; otherwise returns it
 /// squeezed as written.
 pub fn normalize_date(s: &str) -> Option<String> {
+    normalize_date_with(s, |core| {
+        strict_rfc5322(core).or_else(|| mail_parser::DateTime::parse_rfc822(core))
+    })
+}
+
+/// [`normalize_date`] with the date reader `parse`.
+fn normalize_date_with(
+    s: &str,
+    parse: impl Fn(&str) -> Option<mail_parser::DateTime>,
+) -> Option<String> {
     // (borrowed when already squeezed: a parsed date is written anew anyway)
     let s = squeeze_cow(s);
     if s.is_empty() {
@@ -863,7 +873,7 @@ pub fn normalize_date(s: &str) -> Option<String> {
         Some(p) => &s[..p],
         None => &s[..],
     };
-    match strict_rfc5322(core).or_else(|| mail_parser::DateTime::parse_rfc822(core)) {
+    match parse(core) {
         Some(d) if d.is_valid() => Some(rfc3339(&d)),
         _ => Some(s.into_owned()),
     }
@@ -1138,18 +1148,7 @@ mod tests {
 
     /// [`normalize_date`] as it was: mail-parser alone.
     fn normalize_date_ref(s: &str) -> Option<String> {
-        let s = squeeze_cow(s);
-        if s.is_empty() {
-            return None;
-        }
-        let core = match s.ends_with(')').then(|| last_space_paren(&s)).flatten() {
-            Some(p) => &s[..p],
-            None => &s[..],
-        };
-        match mail_parser::DateTime::parse_rfc822(core) {
-            Some(d) if d.is_valid() => Some(rfc3339(&d)),
-            _ => Some(s.into_owned()),
-        }
+        normalize_date_with(s, mail_parser::DateTime::parse_rfc822)
     }
 
     /// The direct reader of the usual date form gives mail-parser's value wherever it reads
