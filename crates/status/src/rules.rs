@@ -289,17 +289,8 @@ impl PhraseTable {
                 let (Some(&a), Some(&z)) = (self.ranges.get(k), self.ranges.get(k + 1)) else {
                     return;
                 };
-                // the (at most 4) bytes after the key, zero-padded past the end
-                let after = match text.get(i + width..i + width + 4) {
-                    Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-                    _ => {
-                        let mut b = [0u8; 4];
-                        for (x, y) in b.iter_mut().zip(text.get(i + width..).unwrap_or_default()) {
-                            *x = *y;
-                        }
-                        u32::from_le_bytes(b)
-                    }
-                };
+                // the (at most 4) bytes after the key
+                let after = u32::from_le_bytes(padded(text, i + width));
                 let left = text.len() - i;
                 for &e in self.ids.get(a as usize..z as usize).unwrap_or_default() {
                     let len = (e >> 16) as u16 as usize;
@@ -312,6 +303,21 @@ impl PhraseTable {
                 return;
             }
             s = (s + 1) & mask;
+        }
+    }
+}
+
+/// The `N` bytes of `text` from `i`, zero-padded past its end.
+#[inline(always)]
+fn padded<const N: usize>(text: &[u8], i: usize) -> [u8; N] {
+    match text.get(i..i + N).and_then(|c| <[u8; N]>::try_from(c).ok()) {
+        Some(w) => w,
+        None => {
+            let mut w = [0u8; N];
+            for (x, y) in w.iter_mut().zip(text.get(i..).unwrap_or_default()) {
+                *x = *y;
+            }
+            w
         }
     }
 }
@@ -335,18 +341,7 @@ impl PhraseSearch {
                 let n = text.len();
                 for i in 0..n {
                     let left = n - i;
-                    let w = match text.get(i..i + 8) {
-                        Some(&[a, b, c, d, e, f, g, h]) => {
-                            u64::from_le_bytes([a, b, c, d, e, f, g, h])
-                        }
-                        _ => {
-                            let mut b = [0u8; 8];
-                            for (x, y) in b.iter_mut().zip(&text[i..]) {
-                                *x = *y;
-                            }
-                            u64::from_le_bytes(b)
-                        }
-                    };
+                    let w = u64::from_le_bytes(padded(text, i));
                     if left >= 8 {
                         PHRASES_LONG.each(w, text, i, 8, &mut found);
                     }
