@@ -323,13 +323,18 @@ async fn tarpit_times_out_then_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_421_lowers_concurrency_then_suspends() {
-    let busy = PeerScript::busy_421()
+    // Each refusal comes after 800 ms, so that all 12 messages are queued while the first
+    // connections wait: were they refused at once, a loaded machine could accept the messages
+    // one by one, each finding the destination idle and forgotten (as Postfix forgets an empty
+    // queue, with its feedback), and connect for every one of them.
+    let busy = PeerScript::busy_421_after(Duration::from_millis(800))
         .on(free_addr("127.0.40.3").await)
         .spawn()
         .await;
     let addr = busy.addr();
     let mut h = start(|o| {
         route(o, "dest.test", addr);
+        o.timeouts.greeting = Duration::from_secs(5);
         o.concurrency.initial = 4;
         o.concurrency.failed_cohort_limit = 2;
         o.concurrency.dead_backoff = Duration::from_secs(600);

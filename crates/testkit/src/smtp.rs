@@ -60,6 +60,8 @@ pub enum Greeting {
     Never,
     /// Send this line (e.g. a `421`), then close.
     RefuseAndClose(String),
+    /// Wait, then send this line (e.g. a `421`) and close: a busy server that is slow to say so.
+    DelayedRefuseAndClose(Duration, String),
     /// Send these bytes as they are, then read and discard until the client closes.
     Raw(Vec<u8>),
     /// Send `220 ` followed by this many bytes of `x` and CRLF (a huge single-line banner).
@@ -198,6 +200,10 @@ impl Default for TestCa {
     }
 }
 
+/// The greeting of a busy server ([`PeerScript::busy_421`]).
+const BUSY_421: &str =
+    "421 4.3.2 mx.test.invalid Service not available, too busy, closing transmission channel";
+
 /// Everything that configures a scripted peer. Start from a preset.
 #[derive(Debug, Clone)]
 pub struct PeerScript {
@@ -276,10 +282,12 @@ impl PeerScript {
 
     /// `421 4.3.2 Service not available` at greeting, then closes.
     pub fn busy_421() -> Self {
-        Self::accept().with_greeting(Greeting::RefuseAndClose(
-            "421 4.3.2 mx.test.invalid Service not available, too busy, closing transmission channel"
-                .into(),
-        ))
+        Self::accept().with_greeting(Greeting::RefuseAndClose(BUSY_421.into()))
+    }
+
+    /// [`PeerScript::busy_421`] that holds each connection for `delay` before refusing it.
+    pub fn busy_421_after(delay: Duration) -> Self {
+        Self::accept().with_greeting(Greeting::DelayedRefuseAndClose(delay, BUSY_421.into()))
     }
 
     /// Greylists every first attempt (`451 4.7.1 ... greylisted`), accepts retries.
@@ -598,6 +606,12 @@ async fn handle(
         }
         Greeting::Never => return drain(tcp).await,
         Greeting::RefuseAndClose(l) => {
+            let _ = write_line(&mut tcp, l).await;
+            let _ = tcp.shutdown().await;
+            return;
+        }
+        Greeting::DelayedRefuseAndClose(d, l) => {
+            tokio::time::sleep(*d).await;
             let _ = write_line(&mut tcp, l).await;
             let _ = tcp.shutdown().await;
             return;
