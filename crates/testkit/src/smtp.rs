@@ -575,6 +575,12 @@ fn update(state: &State, idx: usize, f: impl FnOnce(&mut Session)) {
     }
 }
 
+/// Sends `line` (a refusal such as `421`) and closes.
+async fn refuse(mut tcp: TcpStream, line: &str) {
+    let _ = write_line(&mut tcp, line).await;
+    let _ = tcp.shutdown().await;
+}
+
 async fn drain(mut tcp: impl AsyncRead + Unpin) {
     let mut b = [0u8; 4096];
     while let Ok(n) = tcp.read(&mut b).await {
@@ -605,16 +611,10 @@ async fn handle(
             }
         }
         Greeting::Never => return drain(tcp).await,
-        Greeting::RefuseAndClose(l) => {
-            let _ = write_line(&mut tcp, l).await;
-            let _ = tcp.shutdown().await;
-            return;
-        }
+        Greeting::RefuseAndClose(l) => return refuse(tcp, l).await,
         Greeting::DelayedRefuseAndClose(d, l) => {
             tokio::time::sleep(*d).await;
-            let _ = write_line(&mut tcp, l).await;
-            let _ = tcp.shutdown().await;
-            return;
+            return refuse(tcp, l).await;
         }
         Greeting::Raw(b) => {
             let _ = tcp.write_all(b).await;
