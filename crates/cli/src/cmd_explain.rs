@@ -35,8 +35,10 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 )]
 pub struct Args {
     /// A status code (4.4.7), a reply code (550), an SMTP reply text, a bounce file, or - for
-    /// standard input. Several words are joined into one reply text.
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "INPUT")]
+    /// standard input. Several words are joined into one reply text. Options may come before
+    /// or after it (`mailway explain 4.2.1 --lang es`); a text word that starts with `-` goes
+    /// after `--` (`mailway explain -- -ERR mailbox full`).
+    #[arg(required = true, num_args = 1.., value_name = "INPUT")]
     input: Vec<String>,
 
     /// Language of the explanation: en or es (default: from LC_ALL, LC_MESSAGES or LANG).

@@ -72,6 +72,34 @@ fn code_447_in_english_and_spanish() {
 }
 
 #[test]
+fn options_after_the_input_are_options() {
+    // `--lang es` after an unquoted reply text is the option, not more words of the text.
+    let (code, out, _) = text(&[
+        "450",
+        "4.2.1",
+        "greylisted,",
+        "try",
+        "again",
+        "--lang",
+        "es",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Error temporal"), "{out}");
+    assert!(!out.contains("--lang"), "{out}");
+    let (code, out, _) = text(&["5.1.1", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON after the code");
+    assert_eq!(v["items"][0]["status"], "5.1.1", "{v}");
+    // A word starting with `-` goes after `--`; a lone `-` still means standard input.
+    let (code, out, _) = text(&["--", "-ERR", "550", "5.1.1", "no", "such", "user"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("-ERR 550 5.1.1"), "{out}");
+    let (code, _, err) = text(&["-ERR", "550"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--"), "{err}");
+}
+
+#[test]
 fn language_from_the_environment() {
     let out = mailway()
         .env("LANG", "es_ES.UTF-8")
