@@ -64,6 +64,9 @@ pub struct RecipientInfo {
     pub reason: String,
     /// The remote server's words.
     pub diagnostic: Option<String>,
+    /// The classification rule that decided `reason` (e.g. `greylisting`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_rule: Option<String>,
     /// The remote MTA named by the bounce.
     pub remote_mta: Option<String>,
     /// Until when the sending server retries (delay notices).
@@ -163,6 +166,7 @@ fn info_of(r: &BounceRecord) -> Option<RecipientInfo> {
         status: r.status.map(|s| s.to_string()),
         reason: r.reason.as_str().to_string(),
         diagnostic: r.diagnostic_code.clone(),
+        reason_rule: Some(r.reason_rule.clone()).filter(|x| !x.is_empty()),
         remote_mta: r.remote_mta.clone(),
         will_retry_until: r.will_retry_until.clone(),
         evidence: Vec::new(),
@@ -254,7 +258,14 @@ async fn diagnose_recipients(
     let mut probes = Vec::new();
     let mut popts = opts.probe.clone();
     popts.lang = check_lang(opts.lang);
+    // The checks first: when no resolver answers them, probing only collects lookup timeouts.
+    let mut checks = Vec::new();
     if !opts.no_probe {
+        let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
+        checks = run_checks(resolver, &domains, opts).await;
+    }
+    let dns_down = checks.iter().any(|c| c.could_not_run.is_some());
+    if !opts.no_probe && !dns_down {
         let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
         for d in &domains {
             let mut po = popts.clone();
@@ -286,17 +297,14 @@ async fn diagnose_recipients(
         }
     }
     let mut causes = rank(&recipients, &probes, opts.lang);
-    let mut checks = Vec::new();
+    add_check_causes(&mut causes, &checks, opts.lang);
     if let Some(ip) = opts.sending_ip {
         side.ip = Some(ip);
         side.ip_source = Some(i18n::tr(opts.lang, "ip-from-flag", &[]));
         side.ip_via = Some("option".into());
     }
     let mut sender_check = None;
-    if !opts.no_probe {
-        let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
-        checks = run_checks(resolver, &domains, opts).await;
-        add_check_causes(&mut causes, &checks, opts.lang);
+    if !opts.no_probe && !dns_down {
         if let Some(name) = side.resolve_reporting_mta().map(str::to_string)
             && let Ok(a) = resolver.ip(&name).await
             && let Some(ip) = a.records.first()
@@ -337,6 +345,7 @@ async fn diagnose_recipients(
             sender_check = Some(report);
         }
     }
+    resolver_down(&mut causes, &checks, opts.lang);
     rerank(&mut causes);
     Ok(Diagnosis {
         input: input.to_string(),
@@ -560,17 +569,20 @@ pub async fn diagnose_domain(
 ) -> Result<Diagnosis, DoctorError> {
     let t = Target::parse(domain, false)?;
     let mut probes = Vec::new();
+    let mut checks = Vec::new();
     if !opts.no_probe {
+        checks = run_checks(resolver, &BTreeSet::from([t.name()]), opts).await;
+    }
+    // when no resolver answers the checks, probing only collects lookup timeouts
+    if !opts.no_probe && !checks.iter().any(|c| c.could_not_run.is_some()) {
         let mut po = opts.probe.clone();
         po.lang = check_lang(opts.lang);
         probes.push(probe_target(resolver, t.clone(), &po).await);
     }
     let mut causes = rank(&[], &probes, opts.lang);
-    let mut checks = Vec::new();
-    if !opts.no_probe {
-        checks = run_checks(resolver, &BTreeSet::from([t.name()]), opts).await;
-        add_check_causes(&mut causes, &checks, opts.lang);
-    }
+    add_check_causes(&mut causes, &checks, opts.lang);
+    resolver_down(&mut causes, &checks, opts.lang);
+    rerank(&mut causes);
     Ok(Diagnosis {
         input: t.name(),
         kind: "domain".into(),
@@ -781,6 +793,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
     // Bounce reasons (with live confirmation when the probe asked RCPT).
     let rcpt_now = findings_with(probes, &["rcpt_rejected"]);
     for r in &reasons {
+        let rs: Vec<&RecipientInfo> = recipients.iter().filter(|x| x.reason == *r).collect();
         let (code, score) = match *r {
             "userunknown" => ("user_unknown", if rcpt_now.is_empty() { 85 } else { 97 }),
             "mailboxfull" => ("mailbox_full", 85),
@@ -789,9 +802,22 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             | "policyviolation" | "authfailure" => ("sender_blocked", 80),
             "expired" | "networkerror" => ("expired", 40),
             "hostunknown" => ("domain_has_no_mail", 70),
+            "notaccept" => ("domain_has_no_mail", 85),
+            "onhold" if rs.iter().any(|x| is_greylisting(x)) => ("greylisting", 75),
+            "speeding" | "toomanyconn" => ("rate_limited", 80),
+            "suspend" => ("mailbox_disabled", 85),
+            "systemerror" | "systemfull" | "mailererror" => ("destination_error", 70),
+            "failedstarttls" | "securityerror" => ("tls_problem", 75),
+            "norelaying" => ("relay_denied", 80),
+            "hasmoved" => ("address_moved", 90),
+            "contenterror" | "virusdetected" | "filtered" => ("content_rejected", 80),
+            "notcompliantrfc" | "syntaxerror" => ("not_compliant", 80),
+            "suppressed" => ("suppressed", 90),
+            "feedback" => ("complaint", 80),
+            // a temporary refusal not understood: deferred, not rejected
+            _ if rs.iter().all(|x| x.action.as_deref() == Some("delayed")) => ("deferred", 35),
             _ => ("rejected", 35),
         };
-        let rs: Vec<&RecipientInfo> = recipients.iter().filter(|x| x.reason == *r).collect();
         let expl = rs
             .iter()
             .map(|x| {
@@ -847,6 +873,75 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             c
         })
         .collect()
+}
+
+/// Greylisting, by the rule that classified the recipient or, without one (log lines), by the
+/// words of the reply.
+fn is_greylisting(r: &RecipientInfo) -> bool {
+    if let Some(rule) = &r.reason_rule {
+        return rule == "greylisting";
+    }
+    r.diagnostic.as_deref().is_some_and(|d| {
+        let d = d.to_ascii_lowercase();
+        [
+            "greylist",
+            "graylist",
+            "grey-list",
+            "gray-list",
+            "grey list",
+            "gray list",
+        ]
+        .iter()
+        .any(|w| d.contains(w))
+    })
+}
+
+/// When none of the resolvers answered the checks (the doctor then does not probe), nothing
+/// live could be looked at and that is this host's problem, not the recipient's: the check's
+/// errors (the resolver's timeouts) are replaced by one cause, the resolver, ranked first.
+/// Causes from the bounce itself stay. Pure.
+pub fn resolver_down(causes: &mut Vec<Cause>, checks: &[crate::check::Report], lang: Lang) {
+    let Some(report) = checks.iter().find(|c| c.could_not_run.is_some()) else {
+        return;
+    };
+    let servers = report
+        .resolvers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let evidence: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with("resolver."))
+        .map(|f| check_evidence(lang, f))
+        .collect();
+    // the check's errors are the resolver's timeouts, said once here
+    causes.retain(|c| c.code != "domain_check_errors");
+    let t = i18n::cause(
+        lang,
+        "resolver_unreachable",
+        &[("servers", servers.clone())],
+    );
+    causes.insert(
+        0,
+        Cause {
+            rank: 0,
+            code: "resolver_unreachable".into(),
+            likelihood: "high".into(),
+            title: t.title,
+            // the check's own words (localised): "none of the N resolvers answered"
+            explanation: evidence
+                .last()
+                .cloned()
+                .or_else(|| report.could_not_run.clone())
+                .unwrap_or_default(),
+            evidence,
+            sender: t.sender,
+            admin: t.admin,
+        },
+    );
+    rerank(causes);
 }
 
 /// Renders a diagnosis as text (in the diagnosis's language).

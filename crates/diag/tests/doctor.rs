@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mailway_diag::doctor::{DoctorOptions, Lang, diagnose_bounce, diagnose_domain, render};
+use mailway_diag::doctor::{
+    DoctorOptions, Lang, RecipientInfo, diagnose_bounce, diagnose_domain, rank, render,
+};
 use mailway_diag::probe::ProbeOptions;
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::Timeouts;
@@ -526,4 +528,186 @@ mx1 300 IN A 192.0.2.7",
         d.causes[0].title,
         "Un servidor de correo del dominio del destinatario tiene una dirección que ningún servidor puede tener"
     );
+}
+
+/// Each bounce reason leads to its own cause, from the bounce alone: a greylisting deferral is
+/// not a rejection, a rate limit is not a block.
+#[tokio::test]
+async fn bounce_reasons_map_to_their_causes() {
+    let dns = TestDns::builder().start().await.unwrap();
+    let r = resolver(&dns);
+    let mut o = opts(25);
+    o.no_probe = true;
+    let cases = [
+        (
+            "4.2.1",
+            "450 4.2.1 <bob@dest.test>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/dest.test.html",
+            "delayed",
+            "onhold",
+            "greylisting",
+        ),
+        (
+            "4.2.1",
+            "450-4.2.1 The user you are trying to contact is receiving mail too quickly",
+            "delayed",
+            "speeding",
+            "rate_limited",
+        ),
+        (
+            "4.7.0",
+            "421 4.7.0 Too many concurrent SMTP connections from this IP address; please try again later",
+            "delayed",
+            "toomanyconn",
+            "rate_limited",
+        ),
+        (
+            "5.2.1",
+            "550 5.2.1 The email account that you tried to reach is disabled",
+            "failed",
+            "suspend",
+            "mailbox_disabled",
+        ),
+        (
+            "5.7.1",
+            "554 5.7.1 <bob@dest.test>: Relay access denied",
+            "failed",
+            "norelaying",
+            "relay_denied",
+        ),
+        (
+            "5.1.6",
+            "550 5.1.6 Recipient addr has moved; use new address bob@new.test",
+            "failed",
+            "hasmoved",
+            "address_moved",
+        ),
+        (
+            "5.7.0",
+            "554 5.7.0 Message rejected: virus found in attachment",
+            "failed",
+            "virusdetected",
+            "content_rejected",
+        ),
+        (
+            "5.6.0",
+            "550 5.6.0 Message not RFC 5322 compliant",
+            "failed",
+            "notcompliantrfc",
+            "not_compliant",
+        ),
+        (
+            "4.3.0",
+            "451 4.3.0 Temporary local problem, please try later",
+            "delayed",
+            "systemerror",
+            "destination_error",
+        ),
+    ];
+    for (status, diag, action, reason, cause) in cases {
+        let raw = dsn("bob@dest.test", status, diag, action);
+        let d = diagnose_bounce(&r, "b.eml", &raw, &o).await.unwrap();
+        assert_eq!(d.recipients[0].reason, reason, "{diag}");
+        assert_eq!(d.causes[0].code, cause, "{diag}: {:#?}", d.causes);
+        assert!(
+            d.causes.iter().all(|c| c.code != "rejected"),
+            "{diag}: {:#?}",
+            d.causes
+        );
+    }
+    // A temporary refusal that no rule understood (here from a log line) is a deferral, and
+    // greylisting is recognised from the reply's words when no rule is known.
+    let info = |reason: &str, diag: &str| RecipientInfo {
+        recipient: "bob@dest.test".into(),
+        domain: "dest.test".into(),
+        action: Some("delayed".into()),
+        status: Some("4.0.0".into()),
+        reason: reason.into(),
+        diagnostic: Some(diag.into()),
+        reason_rule: None,
+        remote_mta: None,
+        will_retry_until: None,
+        evidence: Vec::new(),
+    };
+    let c = rank(
+        &[info("onhold", "450 4.0.0 Service temporarily unavailable")],
+        &[],
+        Lang::En,
+    );
+    assert_eq!(c[0].code, "deferred", "{c:#?}");
+    let c = rank(
+        &[info(
+            "onhold",
+            "451 4.7.1 Greylisting in action, please come back later",
+        )],
+        &[],
+        Lang::En,
+    );
+    assert_eq!(c[0].code, "greylisting", "{c:#?}");
+    let mut failed = info("undefined", "550 5.0.0 no");
+    failed.action = Some("failed".into());
+    assert_eq!(rank(&[failed], &[], Lang::En)[0].code, "rejected");
+    // Spanish titles exist for the new causes.
+    o.lang = Lang::Es;
+    let raw = dsn("bob@dest.test", cases[1].0, cases[1].1, cases[1].2);
+    let d = diagnose_bounce(&r, "b.eml", &raw, &o).await.unwrap();
+    assert_eq!(
+        d.causes[0].title,
+        "El destino limita la velocidad a la que su servidor le envía"
+    );
+}
+
+/// A resolver that never answers (a bound UDP socket nobody reads) makes the doctor say so,
+/// first, instead of blaming the recipient's domain for the timeouts; it then does not probe,
+/// and the bounce's own cause stays.
+#[tokio::test]
+async fn dead_resolver_is_the_first_cause_not_the_recipients_domain() {
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let r = Resolver::new(
+        ResolverConfig::new([silent.local_addr().unwrap()])
+            .with_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let raw = dsn(
+        "bob@dest.test",
+        "4.2.1",
+        "450 4.2.1 <bob@dest.test>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/dest.test.html",
+        "delayed",
+    );
+    let d = diagnose_bounce(&r, "b.eml", &raw, &opts(25)).await.unwrap();
+    let codes: Vec<&str> = d.causes.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["resolver_unreachable", "greylisting"],
+        "{:#?}",
+        d.causes
+    );
+    assert_eq!(d.causes[0].likelihood, "high");
+    assert!(
+        d.causes[0]
+            .title
+            .contains(&silent.local_addr().unwrap().to_string()),
+        "{}",
+        d.causes[0].title
+    );
+    assert!(!d.causes[0].evidence.is_empty(), "{:#?}", d.causes[0]);
+    assert!(d.probes.is_empty(), "no probing without DNS");
+    assert!(d.checks[0].could_not_run.is_some());
+    // A domain: the same, in Spanish.
+    let mut o = opts(25);
+    o.lang = Lang::Es;
+    let d = diagnose_domain(&r, "dest.test", &o).await.unwrap();
+    assert_eq!(d.causes[0].code, "resolver_unreachable", "{:#?}", d.causes);
+    assert!(
+        d.causes[0]
+            .title
+            .starts_with("El resolutor DNS de este equipo no responde")
+    );
+    assert!(
+        d.causes
+            .iter()
+            .all(|c| c.code != "domain_has_no_mail" && c.code != "dns_failure"),
+        "{:#?}",
+        d.causes
+    );
+    assert!(render(&d).contains("El resolutor DNS"));
 }

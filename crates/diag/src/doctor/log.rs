@@ -146,6 +146,7 @@ pub fn recipients_from_trace_in(
                     .map_or("undefined", |x| x.as_str())
                     .to_string(),
                 diagnostic: last.and_then(|e| e.reply.clone()),
+                reason_rule: None,
                 remote_mta: last.and_then(|e| e.relay.as_deref()).and_then(relay_host),
                 will_retry_until: None,
                 evidence,
