@@ -814,6 +814,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             "notcompliantrfc" | "syntaxerror" => ("not_compliant", 80),
             "suppressed" => ("suppressed", 90),
             "feedback" => ("complaint", 80),
+            "vacation" => ("auto_reply", 90),
             // a temporary refusal not understood: deferred, not rejected
             _ if rs.iter().all(|x| x.action.as_deref() == Some("delayed")) => ("deferred", 35),
             _ => ("rejected", 35),

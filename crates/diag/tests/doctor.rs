@@ -646,6 +646,11 @@ async fn bounce_reasons_map_to_their_causes() {
     let mut failed = info("undefined", "550 5.0.0 no");
     failed.action = Some("failed".into());
     assert_eq!(rank(&[failed], &[], Lang::En)[0].code, "rejected");
+    // An out-of-office reply is not a failure.
+    let auto = b"From: bob@dest.test\r\nTo: alice@sender.test\r\nSubject: Out of office: hello\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <r1@dest.test>\r\n\r\nI am out of the office until Monday.\r\n";
+    let d = diagnose_bounce(&r, "ooo.eml", auto, &o).await.unwrap();
+    assert_eq!(d.recipients[0].reason, "vacation");
+    assert_eq!(d.causes[0].code, "auto_reply", "{:#?}", d.causes);
     // Spanish titles exist for the new causes.
     o.lang = Lang::Es;
     let raw = dsn("bob@dest.test", cases[1].0, cases[1].1, cases[1].2);
