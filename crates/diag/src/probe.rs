@@ -383,11 +383,20 @@ pub async fn probe_target(resolver: &Resolver, target: Target, opts: &ProbeOptio
                         i18n::tr(opts.lang, "nxdomain", &[("name", name.clone())]),
                     )
                 } else {
+                    // No answer at all, or a refusal, is about the resolver this host asks
+                    // before it is about the domain (a resolver answers SERVFAIL when the
+                    // domain's own servers fail).
+                    let text = match e {
+                        mailway_dns::DnsError::Timeout { .. }
+                        | mailway_dns::DnsError::Io { .. } => "mx-lookup-failed-no-answer",
+                        mailway_dns::DnsError::Refused { .. } => "mx-lookup-failed-refused",
+                        _ => "mx-lookup-failed",
+                    };
                     (
                         "mx_lookup_failed",
                         i18n::tr(
                             opts.lang,
-                            "mx-lookup-failed",
+                            text,
                             &[("name", name.clone()), ("error", dns_error(opts.lang, &e))],
                         ),
                     )

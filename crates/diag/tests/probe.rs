@@ -8,7 +8,7 @@ use mailway_diag::probe::{Lang, ProbeOptions, ProbeReport, Severity, probe, rend
 use mailway_dns::dnssec::TrustAnchors;
 use mailway_dns::{Resolver, ResolverConfig};
 use mailway_smtp::{CertificateInfo, Timeouts};
-use mailway_testkit::dns::TestDns;
+use mailway_testkit::dns::{Behavior, TestDns};
 use mailway_testkit::smtp::{Blackhole, PeerScript, RunningPeer, TestCert};
 
 fn ip(s: &str) -> IpAddr {
@@ -394,7 +394,38 @@ async fn unresolvable_and_dead_dns() {
     let rep = probe(&r, "example.test", &opts(25)).await.unwrap();
     assert!(t0.elapsed() < Duration::from_secs(5));
     assert_eq!(codes(&rep), vec!["mx_lookup_failed"]);
+    // ... that points at the resolver first, not only at the domain's name servers
+    assert!(
+        rep.findings[0].message.contains("got no answer")
+            && rep.findings[0].message.contains("/etc/resolv.conf"),
+        "{}",
+        rep.findings[0].message
+    );
     assert!(probe(&r, "bad host!", &opts(25)).await.is_err());
+    // A resolver that refuses, and one that answers SERVFAIL (the domain's servers failing).
+    let dns = TestDns::builder()
+        .behavior("refusing.test", None, Behavior::Refused)
+        .behavior("broken.test", None, Behavior::ServFail)
+        .start()
+        .await
+        .unwrap();
+    let r = resolver(&dns).await;
+    let rep = probe(&r, "refusing.test", &opts(25)).await.unwrap();
+    assert_eq!(codes(&rep), vec!["mx_lookup_failed"]);
+    assert!(
+        rep.findings[0].message.starts_with("the resolver refused"),
+        "{}",
+        rep.findings[0].message
+    );
+    let rep = probe(&r, "broken.test", &opts(25)).await.unwrap();
+    assert_eq!(codes(&rep), vec!["mx_lookup_failed"]);
+    assert!(
+        rep.findings[0]
+            .message
+            .contains("check the domain's name servers"),
+        "{}",
+        rep.findings[0].message
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ probe-null-mx-mixed = { $name } mixes a null MX (".") with other MX records, whi
 probe-no-mx = { $name } has no MX record; senders fall back to its own A/AAAA (RFC 5321 §5.1)
 probe-nxdomain = { $name } does not exist in DNS (NXDOMAIN): mail to it bounces as host unknown
 probe-mx-lookup-failed = the MX lookup for { $name } failed ({ $error }): senders defer and retry; check the domain's name servers
+probe-mx-lookup-failed-no-answer = the MX lookup for { $name } got no answer ({ $error }): the resolver this host asks may be down or unreachable (check /etc/resolv.conf or --resolver); if other names resolve, the domain's name servers do not answer, and senders defer and retry
+probe-mx-lookup-failed-refused = the resolver refused the MX lookup for { $name } ({ $error }): it does not resolve names for this host (check /etc/resolv.conf or --resolver)
 probe-address-lookup-failed = { $host }: { $error }
 probe-tlsa-lookup-failed = the TLSA lookup { $name } failed ({ $error }): DANE-verifying senders defer mail when TLSA cannot be resolved
 
