@@ -882,19 +882,9 @@ fn is_greylisting(r: &RecipientInfo) -> bool {
     if let Some(rule) = &r.reason_rule {
         return rule == "greylisting";
     }
-    r.diagnostic.as_deref().is_some_and(|d| {
-        let d = d.to_ascii_lowercase();
-        [
-            "greylist",
-            "graylist",
-            "grey-list",
-            "gray-list",
-            "grey list",
-            "gray list",
-        ]
-        .iter()
-        .any(|w| d.contains(w))
-    })
+    r.diagnostic
+        .as_deref()
+        .is_some_and(crate::probe::mentions_greylisting)
 }
 
 /// When none of the resolvers answered the checks (the doctor then does not probe), nothing

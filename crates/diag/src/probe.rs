@@ -32,7 +32,7 @@ pub use tls::{
     DaneReport, LeafCheck, TlsReport, TlsaDnssec, TlsaRecord, dane_verdict, tls_report,
     tlsa_matches,
 };
-pub use verdict::looks_like_greylisting;
+pub use verdict::{looks_like_greylisting, mentions_greylisting};
 
 /// How to probe.
 #[derive(Debug, Clone)]

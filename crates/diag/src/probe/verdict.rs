@@ -20,8 +20,21 @@ pub fn looks_like_greylisting(r: &SmtpReply) -> bool {
     if !r.is_transient() {
         return false;
     }
+    if mentions_greylisting(r.text()) {
+        return true;
+    }
     let t = r.text().to_ascii_lowercase();
-    if [
+    let st = r.status().map(|s| s.to_string());
+    matches!(r.code, 450 | 451)
+        && matches!(st.as_deref(), Some("4.7.1" | "4.2.0" | "4.7.0"))
+        && (t.contains("try again later") || t.contains("please retry") || t.contains("try later"))
+}
+
+/// True when a reply text names greylisting (grey/graylist in any spelling, postgrey),
+/// ASCII case-insensitively.
+pub fn mentions_greylisting(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
         "greylist",
         "graylist",
         "grey-list",
@@ -32,13 +45,6 @@ pub fn looks_like_greylisting(r: &SmtpReply) -> bool {
     ]
     .iter()
     .any(|w| t.contains(w))
-    {
-        return true;
-    }
-    let st = r.status().map(|s| s.to_string());
-    matches!(r.code, 450 | 451)
-        && matches!(st.as_deref(), Some("4.7.1" | "4.2.0" | "4.7.0"))
-        && (t.contains("try again later") || t.contains("please retry") || t.contains("try later"))
 }
 
 fn secs(ms: u64) -> String {
