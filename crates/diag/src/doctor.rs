@@ -800,6 +800,12 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             "mesgtoobig" | "exceedlimit" => ("message_too_big", 85),
             "blocked" | "spamdetected" | "badreputation" | "requireptr" | "rejected"
             | "policyviolation" | "authfailure" => ("sender_blocked", 80),
+            // a delay notice: nothing has expired, the sending server is still retrying
+            "expired" | "networkerror"
+                if rs.iter().all(|x| x.action.as_deref() == Some("delayed")) =>
+            {
+                ("delivery_delayed", 40)
+            }
             "expired" | "networkerror" => ("expired", 40),
             "hostunknown" => ("domain_has_no_mail", 70),
             "notaccept" => ("domain_has_no_mail", 85),
@@ -832,6 +838,15 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
             })
             .collect::<Vec<_>>()
             .join("; ");
+        let expl = match rs.iter().find_map(|x| x.will_retry_until.clone()) {
+            Some(until) if code == "delivery_delayed" => {
+                format!(
+                    "{expl}{}",
+                    i18n::tr(lang, "tarpit-retry-until", &[("until", until)])
+                )
+            }
+            _ => expl,
+        };
         let mut evidence = Vec::new();
         if code == "user_unknown" {
             evidence.extend(ev(&rcpt_now));

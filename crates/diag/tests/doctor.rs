@@ -646,6 +646,42 @@ async fn bounce_reasons_map_to_their_causes() {
     let mut failed = info("undefined", "550 5.0.0 no");
     failed.action = Some("failed".into());
     assert_eq!(rank(&[failed], &[], Lang::En)[0].code, "rejected");
+    // A delay notice (the same timeout): still retrying, not expired; with its retry limit.
+    let delay = dsn(
+        "bob@dest.test",
+        "4.4.1",
+        "connect to mx.dest.test[192.0.2.40]:25: Connection timed out",
+        "delayed",
+    );
+    let delay = String::from_utf8(delay).unwrap().replace(
+        "Action: delayed\r\n",
+        "Action: delayed\r\nWill-Retry-Until: Sat, 28 Nov 2026 10:00:00 +0000\r\n",
+    );
+    let d = diagnose_bounce(&r, "delay.eml", delay.as_bytes(), &o)
+        .await
+        .unwrap();
+    assert_eq!(d.causes[0].code, "delivery_delayed", "{:#?}", d.causes);
+    assert!(
+        d.causes.iter().all(|c| c.code != "expired"),
+        "{:#?}",
+        d.causes
+    );
+    assert!(
+        d.causes[0].explanation.contains("2026"),
+        "{}",
+        d.causes[0].explanation
+    );
+    assert!(d.causes[0].sender.contains("Do not send it again"));
+    let failed = dsn(
+        "bob@dest.test",
+        "4.4.1",
+        "connect to mx.dest.test[192.0.2.40]:25: Connection timed out",
+        "failed",
+    );
+    let d = diagnose_bounce(&r, "failed.eml", &failed, &o)
+        .await
+        .unwrap();
+    assert_eq!(d.causes[0].code, "expired", "{:#?}", d.causes);
     // An out-of-office reply is not a failure.
     let auto = b"From: bob@dest.test\r\nTo: alice@sender.test\r\nSubject: Out of office: hello\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <r1@dest.test>\r\n\r\nI am out of the office until Monday.\r\n";
     let d = diagnose_bounce(&r, "ooo.eml", auto, &o).await.unwrap();
