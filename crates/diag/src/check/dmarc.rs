@@ -72,18 +72,23 @@ pub fn mentions_dmarc(txt: &str) -> bool {
 
 fn check_uri_list(tag: &str, v: &str, problems: &mut Vec<DmarcProblem>) {
     for uri in v.split(',').map(str::trim) {
-        let ok = uri.len() > 7
-            && uri[..7].eq_ignore_ascii_case("mailto:")
-            && uri[7..].contains('@')
-            && {
+        // by bytes: a non-ASCII character may straddle the scheme's end
+        let rest = uri
+            .get(..7)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("mailto:"))
+            .and_then(|_| uri.get(7..))
+            .filter(|r| !r.is_empty());
+        let ok = rest.is_some_and(|rest| {
+            rest.contains('@') && {
                 // optional size limit "!10m"
-                let addr = uri[7..].split('!').next().unwrap_or("");
-                let size_ok = uri[7..].split('!').nth(1).is_none_or(|s| {
+                let addr = rest.split('!').next().unwrap_or("");
+                let size_ok = rest.split('!').nth(1).is_none_or(|s| {
                     let digits = s.trim_end_matches(['k', 'm', 'g', 't', 'K', 'M', 'G', 'T']);
                     !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
                 });
                 addr.split('@').count() == 2 && !addr.ends_with('@') && size_ok
-            };
+            }
+        });
         if !ok {
             problems.push(DmarcProblem {
                 tag: tag.into(),
@@ -462,6 +467,10 @@ mod tests {
                 ("ruf".to_string(), "bad-uri")
             ]
         );
+        // A non-ASCII character across the scheme's end (found by the auth_records fuzz
+        // target: it panicked slicing inside the character).
+        let r = parse("v=DMARC1; p=reject; rua=mailt\u{FFFD}:d@example.org!68m,mailto:é@x.example");
+        assert_eq!(kinds(&r), vec![("rua".to_string(), "bad-uri")]);
     }
 
     #[test]
