@@ -308,7 +308,9 @@ fn parse_ds(rdata: &[&str]) -> Result<DS, String> {
     let alg: u8 = num(rdata.get(1), "algorithm")?;
     let dt: u8 = num(rdata.get(2), "digest type")?;
     let hex: String = rdata.get(3..).unwrap_or_default().concat();
-    if hex.is_empty() || !hex.len().is_multiple_of(2) {
+    // hex digits only (checked first: slicing a non-ASCII character in two would panic)
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         return Err(format!("bad digest {hex:?}"));
     }
     let digest = (0..hex.len())
@@ -478,6 +480,13 @@ mod tests {
         ));
         assert!(matches!(
             TrustAnchors::parse("good.test. IN DNSKEY 257 3 13 !!!", "f"),
+            Err(AnchorError::Syntax { .. })
+        ));
+        // a non-ASCII character in the digest, across a pair of hex digits (found by the
+        // auth_records fuzz target: it panicked slicing inside the character)
+        let bad = ". IN DS 20326 8 2 E06D44B80B8F1\u{FFFD}95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D";
+        assert!(matches!(
+            TrustAnchors::parse(bad, "f"),
             Err(AnchorError::Syntax { .. })
         ));
         assert!(matches!(
