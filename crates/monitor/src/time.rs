@@ -37,7 +37,14 @@ fn num(s: &str) -> Option<i64> {
 pub fn parse_rfc3339(s: &str) -> Option<(i64, i64)> {
     let s = s.trim();
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+    // the date and time are ASCII digits at fixed places (checked before slicing: a
+    // non-ASCII character there would put a slice boundary inside it)
+    if b.len() < 20
+        || !b[..19].is_ascii()
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+    {
         return None;
     }
     if b[13] != b':' || b[16] != b':' {
@@ -58,8 +65,16 @@ pub fn parse_rfc3339(s: &str) -> Option<(i64, i64)> {
     }
     let off = match rest {
         "Z" | "z" => 0,
-        r if r.len() == 6 && (r.starts_with('+') || r.starts_with('-')) && &r[3..4] == ":" => {
-            let v = num(&r[1..3])? * 3600 + num(&r[4..6])? * 60;
+        r if r.len() == 6
+            && r.is_ascii()
+            && (r.starts_with('+') || r.starts_with('-'))
+            && &r[3..4] == ":" =>
+        {
+            let (oh, om) = (num(&r[1..3])?, num(&r[4..6])?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let v = oh * 3600 + om * 60;
             if r.starts_with('-') { -v } else { v }
         }
         _ => return None,
@@ -150,6 +165,15 @@ mod tests {
     #[test]
     fn rfc3339_roundtrip() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some((0, 0)));
+        // a non-ASCII character where the seconds end is not a time (it panicked slicing it)
+        assert_eq!(parse_rfc3339("2026-11-27T19:36:3é+00:00"), None);
+        assert_eq!(parse_rfc3339("2026-11-2é19:36:37+00:00"), None);
+        assert_eq!(parse_rfc3339("2026-11-27T19:36:37+0é00"), None);
+        assert_eq!(parse_rfc3339("2026-11-27T19:36:37+24:00"), None);
+        assert_eq!(
+            parse_rfc3339("2026-11-27T19:36:37-23:59").map(|x| x.1),
+            Some(-86_340)
+        );
         assert_eq!(
             parse_rfc3339("2026-11-27T19:00:00+01:00"),
             Some((1_795_802_400, 3600))
