@@ -100,6 +100,28 @@ fn options_after_the_input_are_options() {
 }
 
 #[test]
+fn microsoft_external_forwarding_is_the_senders_own_policy() {
+    let reply = "550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555)";
+    let v = json(&[reply]);
+    let e = &v["items"][0];
+    assert_eq!(e["reason"], "policyviolation", "{e}");
+    assert_eq!(e["rule"], "ms-external-forwarding", "{e}");
+    let (code, out, _) = text(&[reply]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Your own organisation blocked this message"),
+        "{out}"
+    );
+    assert!(out.contains("Forward the message by hand"), "{out}");
+    let (_, out, _) = text(&["--lang", "es", reply]);
+    assert!(
+        out.contains("Tu propia organización bloqueó este mensaje"),
+        "{out}"
+    );
+    assert!(out.contains("Permite el reenvío externo"), "{out}");
+}
+
+#[test]
 fn language_from_the_environment() {
     let out = mailway()
         .env("LANG", "es_ES.UTF-8")
