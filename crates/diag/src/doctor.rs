@@ -393,18 +393,20 @@ fn add_sender_causes(
 ) {
     use crate::check::finding::Severity as S;
     let Some(ip) = side.ip else { return };
+    // (the sender's own organisation refusing to forward says nothing about the sending IP)
     let blocked = recipients.iter().any(|r| {
-        matches!(
-            r.reason.as_str(),
-            "blocked"
-                | "spamdetected"
-                | "badreputation"
-                | "requireptr"
-                | "rejected"
-                | "policyviolation"
-                | "authfailure"
-                | "securityerror"
-        )
+        r.reason_rule.as_deref() != Some("ms-external-forwarding")
+            && matches!(
+                r.reason.as_str(),
+                "blocked"
+                    | "spamdetected"
+                    | "badreputation"
+                    | "requireptr"
+                    | "rejected"
+                    | "policyviolation"
+                    | "authfailure"
+                    | "securityerror"
+            )
     });
     let requireptr = recipients.iter().any(|r| r.reason == "requireptr");
     let authfail = recipients.iter().any(|r| r.reason == "authfailure");
@@ -795,6 +797,13 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
     for r in &reasons {
         let rs: Vec<&RecipientInfo> = recipients.iter().filter(|x| x.reason == *r).collect();
         let (code, score) = match *r {
+            // the sender's own organisation refused to forward outside (Microsoft 365 5.7.520)
+            _ if rs
+                .iter()
+                .all(|x| x.reason_rule.as_deref() == Some("ms-external-forwarding")) =>
+            {
+                ("forwarding_blocked", 90)
+            }
             "userunknown" => ("user_unknown", if rcpt_now.is_empty() { 85 } else { 97 }),
             "mailboxfull" => ("mailbox_full", 85),
             "mesgtoobig" | "exceedlimit" => ("message_too_big", 85),

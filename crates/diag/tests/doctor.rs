@@ -589,6 +589,13 @@ async fn bounce_reasons_map_to_their_causes() {
             "content_rejected",
         ),
         (
+            "5.7.520",
+            "550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555)",
+            "failed",
+            "policyviolation",
+            "forwarding_blocked",
+        ),
+        (
             "5.6.0",
             "550 5.6.0 Message not RFC 5322 compliant",
             "failed",
