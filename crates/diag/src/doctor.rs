@@ -395,7 +395,7 @@ fn add_sender_causes(
     let Some(ip) = side.ip else { return };
     // (the sender's own organisation refusing to forward says nothing about the sending IP)
     let blocked = recipients.iter().any(|r| {
-        r.reason_rule.as_deref() != Some("ms-external-forwarding")
+        topic(r) != Some("external-forwarding")
             && matches!(
                 r.reason.as_str(),
                 "blocked"
@@ -798,10 +798,7 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
         let rs: Vec<&RecipientInfo> = recipients.iter().filter(|x| x.reason == *r).collect();
         let (code, score) = match *r {
             // the sender's own organisation refused to forward outside (Microsoft 365 5.7.520)
-            _ if rs
-                .iter()
-                .all(|x| x.reason_rule.as_deref() == Some("ms-external-forwarding")) =>
-            {
+            _ if rs.iter().all(|x| topic(x) == Some("external-forwarding")) => {
                 ("forwarding_blocked", 90)
             }
             "userunknown" => ("user_unknown", if rcpt_now.is_empty() { 85 } else { 97 }),
@@ -900,11 +897,19 @@ pub fn rank(recipients: &[RecipientInfo], probes: &[ProbeReport], lang: Lang) ->
         .collect()
 }
 
-/// Greylisting, by the rule that classified the recipient or, without one (log lines), by the
-/// words of the reply.
+/// The topic of the rule that classified the recipient (`greylisting`, `external-forwarding`,
+/// ...), when there is one.
+fn topic(r: &RecipientInfo) -> Option<&'static str> {
+    r.reason_rule
+        .as_deref()
+        .and_then(|id| mailway_status::Classifier::builtin().topic_of(id))
+}
+
+/// Greylisting, by the topic of the rule that classified the recipient or, without a rule (log
+/// lines), by the words of the reply.
 fn is_greylisting(r: &RecipientInfo) -> bool {
-    if let Some(rule) = &r.reason_rule {
-        return rule == "greylisting";
+    if r.reason_rule.is_some() {
+        return topic(r) == Some("greylisting");
     }
     r.diagnostic
         .as_deref()

@@ -547,6 +547,14 @@ async fn bounce_reasons_map_to_their_causes() {
             "greylisting",
         ),
         (
+            // another greylisting rule (the greylisting topic, not the rule named so)
+            "4.7.1",
+            "450 4.7.1 <bob@dest.test>: Recipient address rejected: deferred for 300 seconds",
+            "delayed",
+            "onhold",
+            "greylisting",
+        ),
+        (
             "4.2.1",
             "450-4.2.1 The user you are trying to contact is receiving mail too quickly",
             "delayed",
@@ -696,7 +704,7 @@ async fn bounce_reasons_map_to_their_causes() {
     assert_eq!(d.causes[0].code, "auto_reply", "{:#?}", d.causes);
     // Spanish titles exist for the new causes.
     o.lang = Lang::Es;
-    let raw = dsn("bob@dest.test", cases[1].0, cases[1].1, cases[1].2);
+    let raw = dsn("bob@dest.test", cases[2].0, cases[2].1, cases[2].2);
     let d = diagnose_bounce(&r, "b.eml", &raw, &o).await.unwrap();
     assert_eq!(
         d.causes[0].title,

@@ -603,6 +603,16 @@ impl Classifier {
         })
     }
 
+    /// The topic of the rule `id` (e.g. `greylisting` for every greylisting rule), when it has
+    /// one: what a [`Classification::topic`] was, for a caller that kept only the rule id.
+    pub fn topic_of(&self, id: &str) -> Option<&str> {
+        self.rules
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.topic.as_deref())
+    }
+
     /// The ids of every rule whose text condition (phrases/regexes, minus `unless`) matches
     /// `reply`, in evaluation order: evidence for "why this reason", and a debugging aid for
     /// rule authors.
@@ -895,6 +905,14 @@ pub fn classify_text(text: &str) -> Classification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topic_of_a_rule() {
+        let c = Classifier::builtin();
+        assert_eq!(c.topic_of("greylisting-generic-451"), Some("greylisting"));
+        assert_eq!(c.topic_of("ms-external-forwarding"), Some("external-forwarding"));
+        assert_eq!(c.topic_of("no-such-rule"), None);
+    }
 
     /// The byte-wise recipient domain is the `rsplit('@')` / `trim_matches` one.
     #[test]
