@@ -258,15 +258,14 @@ async fn diagnose_recipients(
     let mut probes = Vec::new();
     let mut popts = opts.probe.clone();
     popts.lang = check_lang(opts.lang);
+    let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
     // The checks first: when no resolver answers them, probing only collects lookup timeouts.
     let mut checks = Vec::new();
     if !opts.no_probe {
-        let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
         checks = run_checks(resolver, &domains, opts).await;
     }
     let dns_down = checks.iter().any(|c| c.could_not_run.is_some());
     if !opts.no_probe && !dns_down {
-        let domains: BTreeSet<String> = recipients.iter().map(|r| r.domain.clone()).collect();
         for d in &domains {
             let mut po = popts.clone();
             // Ask the server about the recipient itself: "user unknown" confirmed or not today.
@@ -539,7 +538,8 @@ async fn run_checks(
 
 fn add_check_causes(causes: &mut Vec<Cause>, checks: &[crate::check::Report], lang: Lang) {
     use crate::check::finding::Severity as S;
-    for c in checks {
+    // a check no resolver answered has only the resolver's timeouts: `resolver_down` says that
+    for c in checks.iter().filter(|c| c.could_not_run.is_none()) {
         let errs: Vec<String> = c
             .findings
             .iter()
@@ -917,9 +917,9 @@ fn is_greylisting(r: &RecipientInfo) -> bool {
 }
 
 /// When none of the resolvers answered the checks (the doctor then does not probe), nothing
-/// live could be looked at and that is this host's problem, not the recipient's: the check's
-/// errors (the resolver's timeouts) are replaced by one cause, the resolver, ranked first.
-/// Causes from the bounce itself stay. Pure.
+/// live could be looked at and that is this host's problem, not the recipient's: one cause,
+/// the resolver, goes first (the check's errors, the resolver's timeouts, are not causes: see
+/// `add_check_causes`). Causes from the bounce itself stay. The caller reranks. Pure.
 pub fn resolver_down(causes: &mut Vec<Cause>, checks: &[crate::check::Report], lang: Lang) {
     let Some(report) = checks.iter().find(|c| c.could_not_run.is_some()) else {
         return;
@@ -936,13 +936,7 @@ pub fn resolver_down(causes: &mut Vec<Cause>, checks: &[crate::check::Report], l
         .filter(|f| f.id.starts_with("resolver."))
         .map(|f| check_evidence(lang, f))
         .collect();
-    // the check's errors are the resolver's timeouts, said once here
-    causes.retain(|c| c.code != "domain_check_errors");
-    let t = i18n::cause(
-        lang,
-        "resolver_unreachable",
-        &[("servers", servers.clone())],
-    );
+    let t = i18n::cause(lang, "resolver_unreachable", &[("servers", servers)]);
     causes.insert(
         0,
         Cause {
@@ -961,7 +955,6 @@ pub fn resolver_down(causes: &mut Vec<Cause>, checks: &[crate::check::Report], l
             admin: t.admin,
         },
     );
-    rerank(causes);
 }
 
 /// Renders a diagnosis as text (in the diagnosis's language).

@@ -910,7 +910,10 @@ mod tests {
     fn topic_of_a_rule() {
         let c = Classifier::builtin();
         assert_eq!(c.topic_of("greylisting-generic-451"), Some("greylisting"));
-        assert_eq!(c.topic_of("ms-external-forwarding"), Some("external-forwarding"));
+        assert_eq!(
+            c.topic_of("ms-external-forwarding"),
+            Some("external-forwarding")
+        );
         assert_eq!(c.topic_of("no-such-rule"), None);
     }
 
