@@ -14,6 +14,7 @@
 //!   nothing is tried until the backoff passes; it then restarts at the connections still in
 //!   use, or `initial`.
 
+use std::collections::VecDeque;
 use std::time::SystemTime;
 
 /// The feedback state of one destination.
@@ -98,9 +99,41 @@ pub fn is_dead(dead_until: Option<SystemTime>, now: SystemTime) -> bool {
     dead_until.is_some_and(|t| now < t)
 }
 
+/// The next job of a destination's queue for a connection, or none while the destination is
+/// dead: as Postfix's queue manager assigns no mail to a dead destination (its queue is deferred,
+/// here by the engine's drain task), a connection worker started just before the destination
+/// died, or one still holding a session, takes nothing more from it.
+pub fn pop_live<T>(
+    queue: &mut VecDeque<T>,
+    dead_until: Option<SystemTime>,
+    now: SystemTime,
+) -> Option<T> {
+    if is_dead(dead_until, now) {
+        None
+    } else {
+        queue.pop_front()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dead_destination_gives_no_job_until_its_backoff_passes() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
+        let mut q: VecDeque<u32> = [1, 2].into();
+        let until = Some(now + std::time::Duration::from_secs(60));
+        assert_eq!(pop_live(&mut q, until, now), None);
+        assert_eq!(q.len(), 2, "the queue is left for the drain task");
+        assert_eq!(pop_live(&mut q, None, now), Some(1));
+        // the backoff has passed: the destination is alive again
+        assert_eq!(
+            pop_live(&mut q, until, now + std::time::Duration::from_secs(60)),
+            Some(2)
+        );
+        assert_eq!(pop_live(&mut q, None, now), None);
+    }
 
     #[test]
     fn slow_start_grows_one_per_window_of_successes() {

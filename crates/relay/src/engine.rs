@@ -13,7 +13,7 @@ use tokio::sync::{Notify as TokioNotify, broadcast, watch};
 
 use crate::clock::{Clock, SystemClock};
 use crate::deliver::{self, ConnectFailure, RcptOutcome, Txn};
-use crate::dest::{Feedback, is_dead};
+use crate::dest::{Feedback, is_dead, pop_live};
 use crate::dsn::{self, DsnKind};
 use crate::error::{AcceptError, QueueError, StartError};
 use crate::events::{Event, EventKind, EventLog};
@@ -1161,7 +1161,18 @@ impl Inner {
         self.pump(&domain);
     }
 
+    /// The next job for a connection to `domain`: none while the destination is dead (the
+    /// drain task defers its queue; see [`pop_live`]).
     fn take_job(&self, domain: &str) -> Option<Job> {
+        let now = self.clock.now();
+        let mut st = self.lock();
+        st.dests
+            .get_mut(domain)
+            .and_then(|d| pop_live(&mut d.queue, d.dead_until, now))
+    }
+
+    /// The next job of `domain`'s queue, dead or not (a permanent failure fails them all).
+    fn take_any_job(&self, domain: &str) -> Option<Job> {
         let mut st = self.lock();
         st.dests.get_mut(domain).and_then(|d| d.queue.pop_front())
     }
@@ -1173,6 +1184,10 @@ impl Inner {
             let notify = {
                 let mut st = self.lock();
                 let d = st.dests.get_mut(domain)?;
+                if is_dead(d.dead_until, self.clock.now()) {
+                    // died meanwhile (other connections failed): this one takes no more
+                    return None;
+                }
                 if let Some(j) = d.queue.pop_front() {
                     return Some(j);
                 }
@@ -1240,7 +1255,7 @@ impl Inner {
                 self.finish_job(job, outcomes, None, false).await;
                 // A permanent failure (null MX, no such domain) applies to the whole queue.
                 if fail.permanent.is_some() {
-                    while let Some(j) = self.take_job(&domain) {
+                    while let Some(j) = self.take_any_job(&domain) {
                         let outcomes = fail.outcomes_for(&j.rcpts);
                         self.attempt_event(&j, None, Instant::now(), false);
                         self.finish_job(j, outcomes, None, false).await;
