@@ -276,15 +276,20 @@ fn command_word(s: &str) -> Option<SmtpCommand> {
 }
 
 /// The remote host named in texts like `host mx.example.org[192.0.2.1] said:`,
-/// `host mx.example.org [192.0.2.1]:` or `connect to mx.example.org[192.0.2.1]:25:`.
+/// `host mx.example.org [192.0.2.1]:`, `connect to mx.example.org[192.0.2.1]:25:`, or
+/// Postfix's `conversation with mx.example.org[192.0.2.1] timed out` and `lost connection with
+/// mx.example.org[192.0.2.1] while ...`.
 pub fn remote_host_in(s: &str) -> Option<String> {
-    if let Some(p) = find_ci(s, "connect to ") {
-        let name: String = s[p + 11..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            .collect();
-        if name.contains('.') && !name.ends_with('.') && s[p + 11 + name.len()..].starts_with('[') {
-            return Some(name.to_ascii_lowercase());
+    for lead in ["connect to ", "conversation with ", "lost connection with "] {
+        if let Some(p) = find_ci(s, lead) {
+            let at = p + lead.len();
+            let name: String = s[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                .collect();
+            if name.contains('.') && !name.ends_with('.') && s[at + name.len()..].starts_with('[') {
+                return Some(name.to_ascii_lowercase());
+            }
         }
     }
     let p = find_ci(s, "host ")?;
@@ -453,6 +458,37 @@ fn contains_name(h: &[u8], name: &[u8]) -> bool {
 #[cfg(test)]
 mod inline_tests {
     use super::*;
+
+    #[test]
+    fn remote_hosts_in_postfix_texts() {
+        for (text, host) in [
+            (
+                "host MX.Example.org[192.0.2.1] said: 550 5.1.1 no",
+                Some("mx.example.org"),
+            ),
+            (
+                "connect to mx.example.org[192.0.2.1]:25: Connection refused",
+                Some("mx.example.org"),
+            ),
+            (
+                "conversation with mx.example.org[192.0.2.1] timed out while receiving the initial server greeting",
+                Some("mx.example.org"),
+            ),
+            (
+                "lost connection with mx2.qq.com[184.105.206.86] while performing the HELO handshake",
+                Some("mx2.qq.com"),
+            ),
+            // a name without its address is not Postfix's form; an address alone names no host
+            ("lost connection with the server", None),
+            (
+                "connect to 192.0.2.1[192.0.2.1]:25: Connection refused",
+                Some("192.0.2.1"),
+            ),
+            ("Connection timed out", None),
+        ] {
+            assert_eq!(remote_host_in(text).as_deref(), host, "{text}");
+        }
+    }
 
     /// The previous line scan: `split('\n')` and a prefix test of each name.
     fn old_starts(line: &str) -> bool {

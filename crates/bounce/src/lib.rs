@@ -44,6 +44,7 @@ mod record;
 mod testgen;
 mod text;
 
+pub use finish::remote_host_in;
 pub use record::{Action, Analysis, BounceError, BounceRecord};
 
 /// Options of [`analyze_with`].

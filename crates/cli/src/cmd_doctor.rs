@@ -4,22 +4,36 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use mailway_diag::doctor::{DoctorOptions, Lang, diagnose_bounce, diagnose_domain, render};
+use mailway_web::dashboard_sources::{Postqueue, QueueSource};
 
 use crate::cmd_probe;
 
 /// Arguments of `mailway doctor`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  mailway doctor bounce.eml --lang es\n  \
+mailway doctor --log /var/log/mail.log --message 4F1A2B3C4D\n  \
+mailway doctor --postfix --message 4F1A2B3C4D\n  \
 mailway doctor good.test --resolver 127.0.10.53 --trust-anchor ../shared/labs/dns/keys/Kgood.test.ksk.ds")]
 pub struct Args {
     /// A bounce message file (`-` for stdin), or a mail domain.
-    #[arg(required_unless_present = "log")]
+    #[arg(required_unless_present_any = ["log", "postfix", "postfix_config_dir", "postqueue_json"])]
     pub input: Option<String>,
     /// Mail log files (plain, rotated, .gz; Postfix, Exim, Sendmail, Exchange) to trace the
     /// message in (with --message): its deferred/failed recipients and relays are diagnosed.
     #[arg(long, num_args = 1.., requires = "message")]
     pub log: Vec<std::path::PathBuf>,
-    /// Message to trace in the logs (queue id, Message-ID or recipient).
+    /// A message waiting in the local Postfix's queue (`postqueue -j`; with --message): its
+    /// deferred recipients, their last reply and relay are diagnosed.
+    #[arg(long, requires = "message", conflicts_with = "log")]
+    pub postfix: bool,
+    /// As --postfix, for the Postfix instance configured in DIR (`postqueue -c DIR`).
+    #[arg(long, value_name = "DIR", requires = "message", conflicts_with = "log")]
+    pub postfix_config_dir: Option<std::path::PathBuf>,
+    /// As --postfix, from saved `postqueue -j` output (e.g. taken on the mail server).
+    #[arg(long, value_name = "FILE", requires = "message", conflicts_with_all = ["log", "postfix", "postfix_config_dir"])]
+    pub postqueue_json: Option<std::path::PathBuf>,
+    /// Message to diagnose: in the logs (queue id, Message-ID, sender or recipient) or in the
+    /// queue (queue id, sender or recipient).
     #[arg(long)]
     pub message: Option<String>,
     /// Language of the diagnosis: en or es (default: from LC_ALL, LC_MESSAGES or LANG).
@@ -68,9 +82,10 @@ pub struct Args {
 
 /// Runs `mailway doctor`. Exit 0: no cause found; 1: causes found; 2: could not run.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    if !a.log.is_empty() && a.input.is_some() {
+    let from_queue = a.postfix || a.postfix_config_dir.is_some() || a.postqueue_json.is_some();
+    if (!a.log.is_empty() || from_queue) && a.input.is_some() {
         anyhow::bail!(
-            "give either a bounce file / domain or --log FILES --message QUERY, not both"
+            "give either a bounce file / domain, or --message QUERY with --log FILES or a queue (--postfix, --postfix-config-dir, --postqueue-json), not both"
         );
     }
     let input = a
@@ -109,6 +124,34 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         blocklists: (!a.blocklists.is_empty()).then(|| a.blocklists.clone()),
     };
     let path = std::path::Path::new(&input);
+    // A message in a Postfix queue: the entries it matches, and the queue's name for errors.
+    let queued = if let Some(file) = &a.postqueue_json {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("--postqueue-json {}", file.display()))?;
+        let parsed = mailway_monitor::postfix::parse_postqueue_json(&text);
+        if parsed.entries.is_empty()
+            && let Some(e) = parsed.errors.first()
+        {
+            anyhow::bail!(
+                "--postqueue-json {}: line {}: {}",
+                file.display(),
+                e.line,
+                e.message
+            );
+        }
+        Some((format!("{}", file.display()), parsed.entries))
+    } else if a.postfix || a.postfix_config_dir.is_some() {
+        if let Some(d) = &a.postfix_config_dir
+            && !d.join("main.cf").is_file()
+        {
+            anyhow::bail!("--postfix-config-dir {}: no main.cf there", d.display());
+        }
+        let pq = Postqueue::new(a.postfix_config_dir.clone());
+        let entries = pq.fetch().map_err(anyhow::Error::msg)?;
+        Some((pq.describe(), entries))
+    } else {
+        None
+    };
     let stories = if a.log.is_empty() {
         None
     } else {
@@ -120,7 +163,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         };
         Some(mailway_diag::doctor::trace_logs(sources, &input, &popts).context("--log")?)
     };
-    let raw = if stories.is_some() {
+    let raw = if stories.is_some() || queued.is_some() {
         None
     } else if input == "-" {
         let mut b = Vec::new();
@@ -137,6 +180,16 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let d = rt.block_on(async {
         let resolver = cmd_probe::resolver(&a.resolver, Some(a.dns_timeout))?;
         let d = match (&stories, &raw) {
+            _ if queued.is_some() => {
+                let (source, entries) = queued.as_ref().expect("checked");
+                let hit: Vec<&mailway_monitor::QueueEntry> = entries
+                    .iter()
+                    .filter(|e| mailway_diag::doctor::queue_matches(e, &input))
+                    .collect();
+                let now = mailway_web::dashboard_sources::unix(std::time::SystemTime::now());
+                mailway_diag::doctor::diagnose_queued(&resolver, &input, source, &hit, now, &opts)
+                    .await?
+            }
             (Some(st), _) => {
                 mailway_diag::doctor::diagnose_log(&resolver, &input, st, &opts).await?
             }

@@ -8,6 +8,7 @@
 
 mod i18n;
 mod log;
+mod queue;
 mod sending;
 
 use std::collections::BTreeSet;
@@ -21,6 +22,7 @@ use serde::Serialize;
 use crate::probe::{ProbeOptions, ProbeReport, Severity, Target, probe_target};
 
 pub use log::{recipients_from_trace, recipients_from_trace_in, trace_logs};
+pub use queue::{queue_matches, recipients_from_queue};
 pub use sending::{SendingSide, mta_name, sending_side};
 
 /// Output language.
@@ -103,7 +105,7 @@ pub struct Cause {
 pub struct Diagnosis {
     /// What was diagnosed (file name or domain).
     pub input: String,
-    /// `bounce`, `log` or `domain`.
+    /// `bounce`, `log`, `queue` or `domain`.
     pub kind: String,
     /// The recipients found in the bounce.
     pub recipients: Vec<RecipientInfo>,
@@ -150,6 +152,21 @@ pub enum DoctorError {
         "{0}: every recipient of the matching message(s) was delivered (or is not failing): nothing to diagnose"
     )]
     NothingFailed(String),
+    /// No message in the queue matches the query.
+    #[error(
+        "no message in {queue} matches {query:?} (a queue id, sender or recipient); it may have been delivered or expired meanwhile"
+    )]
+    NotInQueue {
+        /// What was asked for.
+        query: String,
+        /// The queue read (`postqueue -j`, a file...).
+        queue: String,
+    },
+    /// The message is in the queue but no recipient has been tried and failed yet.
+    #[error(
+        "{0}: queued, but no recipient has a delivery problem yet (not tried, or being delivered now): nothing to diagnose"
+    )]
+    NotTriedYet(String),
 }
 
 fn info_of(r: &BounceRecord) -> Option<RecipientInfo> {
@@ -243,6 +260,40 @@ pub async fn diagnose_log(
         ..Default::default()
     };
     diagnose_recipients(resolver, input, "log", recipients, side, Vec::new(), opts).await
+}
+
+/// Diagnoses the queued messages `entries` (those `input` matched, with
+/// [`queue_matches`], in the queue `source`): the recipients still waiting with a reason
+/// ([`recipients_from_queue`]), the relays their reasons name, with the queue entry as evidence.
+/// `now` is Unix seconds.
+pub async fn diagnose_queued(
+    resolver: &Resolver,
+    input: &str,
+    source: &str,
+    entries: &[&mailway_monitor::QueueEntry],
+    now: i64,
+    opts: &DoctorOptions,
+) -> Result<Diagnosis, DoctorError> {
+    if entries.is_empty() {
+        return Err(DoctorError::NotInQueue {
+            query: input.to_string(),
+            queue: source.to_string(),
+        });
+    }
+    let (recipients, sender) = recipients_from_queue(entries, now, opts.lang);
+    if recipients.is_empty() {
+        return Err(DoctorError::NotTriedYet(input.to_string()));
+    }
+    let sender_domain = sender
+        .as_deref()
+        .and_then(|s| s.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+    let side = SendingSide {
+        sender_via: sender_domain.as_ref().map(|_| "queue".to_string()),
+        sender_domain,
+        ..Default::default()
+    };
+    diagnose_recipients(resolver, input, "queue", recipients, side, Vec::new(), opts).await
 }
 
 async fn diagnose_recipients(

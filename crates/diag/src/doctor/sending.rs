@@ -35,7 +35,8 @@ pub struct SendingSide {
     pub sender_source: Option<String>,
     /// Where the sender's domain comes from, as a stable code: `x_postfix_sender`,
     /// `return_path`, `from` (of the returned message), `bounce_to` (the bounce's `To`) or
-    /// `log` (the envelope sender in the mail log).
+    /// `log` (the envelope sender in the mail log) or `queue` (the envelope sender of the queued
+    /// message).
     pub sender_via: Option<String>,
     /// The reporting MTA (host name, without `dns;`).
     pub reporting_mta: Option<String>,

@@ -125,6 +125,9 @@ doctor-ev-sending-ip = sending IP { $ip }: { $source }
 doctor-ev-log = log: { $line }
 doctor-ev-log-more = log: … { $count } more attempts …
 doctor-ev-log-in-queue = log: { $recipient } in queue { $queue } ({ $deferrals } deferrals)
+doctor-ev-queue = queue: { $recipient } in queue { $queue } ({ $state }), arrived { $age } ago
+doctor-ev-queue-reason = queue: last reason: { $reason }
+doctor-ev-queue-attempts = queue: { $count } delivery attempts so far
 
 ## where the sending IP and the sender's domain come from
 
@@ -136,6 +139,7 @@ doctor-sender-from-return-path = Return-Path of the returned message
 doctor-sender-from-from = From of the returned message
 doctor-sender-from-bounce-to = To of the bounce
 doctor-sender-from-log = envelope sender in the log
+doctor-sender-from-queue = envelope sender in the queue
 
 ## report labels
 

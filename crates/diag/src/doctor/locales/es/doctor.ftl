@@ -125,6 +125,9 @@ doctor-ev-sending-ip = IP de envío { $ip }: { $source }
 doctor-ev-log = registro: { $line }
 doctor-ev-log-more = registro: … { $count } intentos más …
 doctor-ev-log-in-queue = registro: { $recipient } en la cola { $queue } ({ $deferrals } aplazamientos)
+doctor-ev-queue = cola: { $recipient } en la cola { $queue } ({ $state }), llegó hace { $age }
+doctor-ev-queue-reason = cola: último motivo: { $reason }
+doctor-ev-queue-attempts = cola: { $count } intentos de entrega hasta ahora
 
 ## de dónde salen la IP de envío y el dominio del remitente
 
@@ -136,6 +139,7 @@ doctor-sender-from-return-path = Return-Path del mensaje devuelto
 doctor-sender-from-from = From del mensaje devuelto
 doctor-sender-from-bounce-to = To del rebote
 doctor-sender-from-log = remitente del sobre en el registro
+doctor-sender-from-queue = remitente del sobre en la cola
 
 ## etiquetas del informe
 
