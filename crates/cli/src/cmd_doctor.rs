@@ -4,19 +4,19 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use mailway_diag::doctor::{DoctorOptions, Lang, diagnose_bounce, diagnose_domain, render};
-use mailway_web::dashboard_sources::{Postqueue, QueueSource};
 
-use crate::cmd_probe;
+use crate::{cmd_probe, queue_source};
 
 /// Arguments of `mailway doctor`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  mailway doctor bounce.eml --lang es\n  \
 mailway doctor --log /var/log/mail.log --message 4F1A2B3C4D\n  \
 mailway doctor --postfix --message 4F1A2B3C4D\n  \
+mailway doctor --spool ./mailway-spool --message bob@example.com\n  \
 mailway doctor good.test --resolver 127.0.10.53 --trust-anchor ../shared/labs/dns/keys/Kgood.test.ksk.ds")]
 pub struct Args {
     /// A bounce message file (`-` for stdin), or a mail domain.
-    #[arg(required_unless_present_any = ["log", "postfix", "postfix_config_dir", "postqueue_json"])]
+    #[arg(required_unless_present_any = ["log", "postfix", "postfix_config_dir", "postqueue_json", "spool", "api"])]
     pub input: Option<String>,
     /// Mail log files (plain, rotated, .gz; Postfix, Exim, Sendmail, Exchange) to trace the
     /// message in (with --message): its deferred/failed recipients and relays are diagnosed.
@@ -32,6 +32,16 @@ pub struct Args {
     /// As --postfix, from saved `postqueue -j` output (e.g. taken on the mail server).
     #[arg(long, value_name = "FILE", requires = "message", conflicts_with_all = ["log", "postfix", "postfix_config_dir"])]
     pub postqueue_json: Option<std::path::PathBuf>,
+    /// A message waiting in mailway's queue (with --message): the spool directory of
+    /// `mailway serve` (through the running daemon's API, or its files when it is stopped).
+    #[arg(long, value_name = "DIR", requires = "message", conflicts_with_all = ["log", "postfix", "postfix_config_dir", "postqueue_json"])]
+    pub spool: Option<std::path::PathBuf>,
+    /// As --spool, through a running mailway daemon's HTTP API (`HOST:PORT` or a URL).
+    #[arg(long, value_name = "URL", requires = "message", conflicts_with_all = ["log", "postfix", "postfix_config_dir", "postqueue_json"])]
+    pub api: Option<String>,
+    /// API token for --api (default: the first line of <spool>/api-token).
+    #[arg(long, env = "MAILWAY_API_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Message to diagnose: in the logs (queue id, Message-ID, sender or recipient) or in the
     /// queue (queue id, sender or recipient).
     #[arg(long)]
@@ -82,10 +92,14 @@ pub struct Args {
 
 /// Runs `mailway doctor`. Exit 0: no cause found; 1: causes found; 2: could not run.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let from_queue = a.postfix || a.postfix_config_dir.is_some() || a.postqueue_json.is_some();
+    let from_queue = a.postfix
+        || a.postfix_config_dir.is_some()
+        || a.postqueue_json.is_some()
+        || a.spool.is_some()
+        || a.api.is_some();
     if (!a.log.is_empty() || from_queue) && a.input.is_some() {
         anyhow::bail!(
-            "give either a bounce file / domain, or --message QUERY with --log FILES or a queue (--postfix, --postfix-config-dir, --postqueue-json), not both"
+            "give either a bounce file / domain, or --message QUERY with --log FILES or a queue (--postfix, --postfix-config-dir, --postqueue-json, --spool, --api), not both"
         );
     }
     let input = a
@@ -140,15 +154,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             );
         }
         Some((format!("{}", file.display()), parsed.entries))
-    } else if a.postfix || a.postfix_config_dir.is_some() {
-        if let Some(d) = &a.postfix_config_dir
-            && !d.join("main.cf").is_file()
-        {
-            anyhow::bail!("--postfix-config-dir {}: no main.cf there", d.display());
-        }
-        let pq = Postqueue::new(a.postfix_config_dir.clone());
-        let entries = pq.fetch().map_err(anyhow::Error::msg)?;
-        Some((pq.describe(), entries))
+    } else if let Some(q) =
+        queue_source::postfix_source(a.postfix, a.postfix_config_dir.as_ref())?.or(
+            queue_source::mailway_source(a.api.as_deref(), a.spool.as_deref(), a.token.clone())?,
+        )
+    {
+        let entries = q.fetch().map_err(anyhow::Error::msg)?;
+        Some((q.describe(), entries))
     } else {
         None
     };

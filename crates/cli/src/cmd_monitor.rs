@@ -9,7 +9,7 @@
 //! found messages close to expiry or a source failed; 2 the command could not run.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -18,9 +18,10 @@ use mailway_logs::SummaryOptions;
 use mailway_logs::time::Zone;
 use mailway_monitor::StatsOptions;
 use mailway_monitor::time::{human_duration, parse_duration};
-use mailway_spool::Spool;
 use mailway_web::dashboard::{Dashboard, DashboardConfig, LogSource};
-use mailway_web::dashboard_sources::{MailwayApi, MailwaySpool, Postqueue, QueueSource, unix};
+use mailway_web::dashboard_sources::unix;
+
+use crate::queue_source;
 use serde_json::Value;
 
 /// Arguments of `mailway monitor`.
@@ -83,22 +84,6 @@ fn duration(name: &str, v: &str) -> anyhow::Result<i64> {
         .with_context(|| format!("{name}: not a duration: {v:?} (examples: 10s, 5m, 12h, 5d)"))
 }
 
-fn read_token(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|s| s.lines().next().map(|l| l.trim().to_string()))
-        .filter(|t| !t.is_empty())
-}
-
-/// The daemon's API address from `<spool>/daemon.json`, else the default.
-fn daemon_api(spool: &Path) -> String {
-    std::fs::read_to_string(spool.join("daemon.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        .and_then(|v| v["api"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "127.0.0.1:8025".into())
-}
-
 fn default_lang(arg: Option<&str>) -> anyhow::Result<String> {
     if let Some(l) = arg {
         let l = l.to_ascii_lowercase();
@@ -134,44 +119,12 @@ fn build(args: &Args) -> anyhow::Result<DashboardConfig> {
     }
     let lifetime = duration("--queue-lifetime", &args.queue_lifetime)?;
     let warn = duration("--warn-within", &args.warn_within)?;
-    let mailway: Option<Box<dyn QueueSource>> = match (&args.api, &args.spool) {
-        (Some(api), spool) => {
-            let token = args.token.clone().or_else(|| {
-                spool
-                    .as_ref()
-                    .and_then(|s| read_token(&s.join("api-token")))
-            });
-            Some(Box::new(MailwayApi::new(api, token)))
-        }
-        (None, Some(spool)) if Spool::is_locked(spool) => {
-            let token = args
-                .token
-                .clone()
-                .or_else(|| read_token(&spool.join("api-token")));
-            Some(Box::new(MailwayApi::new(&daemon_api(spool), token)))
-        }
-        (None, Some(spool)) => {
-            if !spool.join("VERSION").is_file() {
-                bail!(
-                    "--spool {}: no mailway spool there (use --api ADDR for a running daemon elsewhere)",
-                    spool.display()
-                );
-            }
-            Some(Box::new(MailwaySpool::new(spool)))
-        }
-        (None, None) => None,
-    };
-    let postfix: Option<Box<dyn QueueSource>> = if args.postfix || args.postfix_config_dir.is_some()
-    {
-        if let Some(d) = &args.postfix_config_dir
-            && !d.join("main.cf").is_file()
-        {
-            bail!("--postfix-config-dir {}: no main.cf there", d.display());
-        }
-        Some(Box::new(Postqueue::new(args.postfix_config_dir.clone())))
-    } else {
-        None
-    };
+    let mailway = queue_source::mailway_source(
+        args.api.as_deref(),
+        args.spool.as_deref(),
+        args.token.clone(),
+    )?;
+    let postfix = queue_source::postfix_source(args.postfix, args.postfix_config_dir.as_ref())?;
     for f in &args.logs {
         if f.as_os_str() != "-" && !f.exists() {
             bail!("--log {}: no such file", f.display());

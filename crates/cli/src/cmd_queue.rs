@@ -11,7 +11,7 @@
 //! daemon unreachable, token refused).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -24,6 +24,8 @@ use mailway_spool::Spool;
 use mailway_status::explain::Lang;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use crate::queue_source::{daemon_api, read_token};
 
 /// Arguments of `mailway queue`.
 #[derive(clap::Args, Debug)]
@@ -225,22 +227,6 @@ impl Backend {
         }
         serde_json::from_value(body).with_context(|| format!("{method} {url}: unexpected answer"))
     }
-}
-
-/// The API address of the daemon that holds the spool (`daemon.json`), else the default.
-fn daemon_api(spool: &Path) -> String {
-    std::fs::read_to_string(spool.join("daemon.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        .and_then(|v| v["api"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "127.0.0.1:8025".into())
-}
-
-fn read_token(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|s| s.lines().next().map(|l| l.trim().to_string()))
-        .filter(|t| !t.is_empty())
 }
 
 fn parse_id(s: &str) -> anyhow::Result<QueueId> {

@@ -22,6 +22,7 @@ mod cmd_monitor;
 pub(crate) mod cmd_probe;
 mod cmd_queue;
 mod cmd_serve;
+mod queue_source;
 
 /// mailway: make sure every email finds its way.
 #[derive(Parser, Debug)]

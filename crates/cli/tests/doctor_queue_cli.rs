@@ -1,7 +1,7 @@
 //! `mailway doctor --message ID` on a message waiting in a Postfix queue: from saved
 //! `postqueue -j` output (the recipient's MX a scripted peer that answers `421` busy, DNS from
 //! an in-process server), and from a real private Postfix (`postqueue -c DIR -j`) whose mail
-//! is deferred because its relay refuses connections.
+//! is deferred because its relay refuses connections; and from mailway's own stopped spool.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -9,6 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt;
+use mailway_spool::{Envelope, LastReply, MessageRecord, RcptState, Spool, SpoolOptions};
 use mailway_testkit::dns::TestDns;
 use mailway_testkit::postfix::PostfixConfig;
 use mailway_testkit::smtp::PeerScript;
@@ -278,4 +279,76 @@ smtp_connect_timeout = 5s
             .unwrap()
             .contains("Connection refused")
     );
+}
+
+#[test]
+fn a_deferred_message_in_a_stopped_mailway_spool() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
+    let now = std::time::SystemTime::now();
+    let arrival = now - Duration::from_secs(26 * 3600);
+    let id = spool.new_id(arrival);
+    let content = b"Subject: t\r\n\r\nx\r\n";
+    let mut rec = MessageRecord::new(
+        id,
+        arrival,
+        Envelope::new("alice@lab.test", ["grey@greylist.test"]),
+        content.len() as u64,
+    );
+    spool.store(&rec, content).unwrap();
+    let text = "host mx.greylist.test[127.0.0.3] said: 450 4.2.0 <grey@greylist.test>: Recipient address rejected: Greylisted for 300 seconds (in reply to RCPT TO command)";
+    for r in &mut rec.recipients {
+        r.state = RcptState::Deferred;
+        r.attempts = 4;
+        r.last_attempt = Some(now - Duration::from_secs(60));
+        r.next_attempt = Some(now + Duration::from_secs(600));
+        r.last_reply = Some(LastReply {
+            at: now - Duration::from_secs(60),
+            text: text.to_string(),
+            smtp: true,
+            remote_mta: Some("mx.greylist.test".into()),
+            command: None,
+        });
+    }
+    spool.update(&rec).unwrap();
+    drop(spool);
+    let d = dir.path().to_string_lossy().to_string();
+    let out = doctor(&[
+        "--spool",
+        &d,
+        "--message",
+        &id.to_string(),
+        "--no-probe",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "queue");
+    let r = &v["recipients"][0];
+    assert_eq!(r["recipient"], "grey@greylist.test");
+    assert_eq!(r["status"], "4.2.0");
+    assert_eq!(r["remote_mta"], "mx.greylist.test");
+    assert!(
+        r["evidence"][2]
+            .as_str()
+            .unwrap()
+            .contains("4 delivery attempts"),
+        "{r}"
+    );
+    assert_eq!(v["causes"][0]["code"], "greylisting", "{}", v["causes"]);
+    // not a spool
+    let empty = tempfile::tempdir().unwrap();
+    let out = doctor(&[
+        "--spool",
+        &empty.path().to_string_lossy(),
+        "--message",
+        "x@y.test",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no mailway spool there"));
 }
