@@ -262,7 +262,7 @@ async fn sending_ip_from_received_headers_is_checked() {
         .unwrap();
     assert_eq!(
         d.causes[0].title,
-        "Su IP de envío 192.0.2.25 figura en una lista de bloqueo DNS"
+        "Tu IP de envío 192.0.2.25 figura en una lista de bloqueo DNS"
     );
     let side = d.sending.as_ref().unwrap();
     assert!(
@@ -283,9 +283,9 @@ async fn sending_ip_from_received_headers_is_checked() {
         "IP de envío 192.0.2.25",
         "dominio del remitente sender.test",
         "probabilidad: alta",
-        "Remitente: Reenvíe este diagnóstico",
+        "Remitente: Reenvía este diagnóstico",
         "Administrador: ",
-        "El SPF de sender.test no autoriza su IP de envío 192.0.2.25",
+        "El SPF de sender.test no autoriza tu IP de envío 192.0.2.25",
         "rebote: bob@rcpt.test fallido 5.7.1",
     ] {
         assert!(text.contains(es), "no {es:?} in:\n{text}");
@@ -708,7 +708,7 @@ async fn bounce_reasons_map_to_their_causes() {
     let d = diagnose_bounce(&r, "b.eml", &raw, &o).await.unwrap();
     assert_eq!(
         d.causes[0].title,
-        "El destino limita la velocidad a la que su servidor le envía"
+        "El destino limita la velocidad a la que tu servidor le envía"
     );
 }
 

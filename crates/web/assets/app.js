@@ -22,7 +22,7 @@ const I18N = {
   },
   es: {
     monitor: "monitor", updated: "actualizado", every: "cada", loading: "Cargando…",
-    nothing: "Nada que vigilar: arranque mailway monitor con --spool, --api, --postfix o --log.",
+    nothing: "Nada que vigilar: arranca mailway monitor con --spool, --api, --postfix o --log.",
     messages: "mensajes", recipients: "destinatarios en espera", deferred: "aplazados", oldest: "el más antiguo",
     expiring_soon: "a punto de caducar", by_age: "Mensajes por antigüedad", by_domain: "Destinatarios en espera por dominio",
     by_reason: "Destinatarios en espera por motivo", over_time: "Cola en el tiempo (mensajes)",

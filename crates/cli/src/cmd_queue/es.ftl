@@ -1,5 +1,6 @@
 # mailway queue ls, show y why — textos (español); los de why, a partir de los campos del informe
 # del relay.
+# Registro: tuteo (tú), como el resto de mailway.
 
 queue-not-running = (el relay no está en marcha: no se intenta nada hasta que arranque `mailway serve`)
 queue-summary-final = Todos los destinatarios están resueltos (entregados o fallidos); el mensaje sale de la cola.

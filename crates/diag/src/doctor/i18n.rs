@@ -166,9 +166,9 @@ mod tests {
         let es = cause(Lang::Es, "sending_ip_listed", &a);
         assert_eq!(
             es.title,
-            "Su IP de envío 192.0.2.25 figura en una lista de bloqueo DNS"
+            "Tu IP de envío 192.0.2.25 figura en una lista de bloqueo DNS"
         );
-        assert!(es.sender.starts_with("Reenvíe este diagnóstico"));
+        assert!(es.sender.starts_with("Reenvía este diagnóstico"));
         // Unknown codes get the generic texts.
         assert_eq!(
             cause(Lang::Es, "no_such_cause", &[]).title,

@@ -1,5 +1,6 @@
 # mailway explain — textos en español.
 # Los identificadores son estables; cada id de en/explain.ftl debe existir aquí (lo comprueban los tests).
+# Registro: tuteo (tú), como el resto de mailway.
 
 ## Etiquetas de sección (salida para personas)
 label-input = Entrada

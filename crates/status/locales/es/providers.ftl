@@ -1,4 +1,5 @@
 # Notas propias de cada proveedor (claves de data/providers.toml: provider-<clave>). Español.
+# Registro: tuteo (tú), como el resto de mailway.
 provider-postmaster = { $provider } publica instrucciones para remitentes: { $url }
 
 provider-ms-447-expired = Microsoft 365 / Exchange: 4.4.7 «QUEUE.Expired» significa que Exchange siguió reintentando hasta que el mensaje caducó (unas 24 horas en Exchange Online, 2 días por defecto en Exchange Server). Los datos «LastError» o «LastAttemptedServerName» del rebote indican el problema real, normalmente en el destino.

@@ -1,6 +1,7 @@
 # Registro IANA de códigos de estado mejorados (RFC 3463 y posteriores): títulos y significados en español.
 # Claves: status-X-<asunto>-<detalle>-title / -meaning. Cada código de data/registry.toml tiene su entrada (lo comprueban los tests).
 # En inglés se usan los textos de data/registry.toml.
+# Registro: tuteo (tú), como el resto de mailway.
 
 status-class-2 = Éxito
 status-class-4 = Fallo transitorio persistente

@@ -1,5 +1,6 @@
 # mailway probe — textos de los hallazgos y etiquetas del informe (español).
 # Id del mensaje = "probe-" + el código del hallazgo con "_" cambiado por "-" (las variantes añaden un sufijo).
+# Registro: tuteo (tú), como el resto de mailway.
 
 ## MX y direcciones
 
@@ -7,9 +8,9 @@ probe-null-mx = { $name } publica un MX nulo ("0 .", RFC 7505): no acepta ningú
 probe-null-mx-mixed = { $name } mezcla un MX nulo (".") con otros registros MX, lo que la RFC 7505 §3 declara inválido
 probe-no-mx = { $name } no tiene registro MX; los remitentes usan su propio A/AAAA (RFC 5321 §5.1)
 probe-nxdomain = { $name } no existe en el DNS (NXDOMAIN): el correo hacia él rebota como host desconocido
-probe-mx-lookup-failed = la consulta MX de { $name } falló ({ $error }): los remitentes aplazan y reintentan; revise los servidores de nombres del dominio
-probe-mx-lookup-failed-no-answer = la consulta MX de { $name } no obtuvo respuesta ({ $error }): puede que el resolutor que usa este equipo esté caído o sea inalcanzable (revise /etc/resolv.conf o --resolver); si otros nombres se resuelven, los servidores de nombres del dominio no responden, y los remitentes aplazan y reintentan
-probe-mx-lookup-failed-refused = el resolutor rechazó la consulta MX de { $name } ({ $error }): no resuelve nombres para este equipo (revise /etc/resolv.conf o --resolver)
+probe-mx-lookup-failed = la consulta MX de { $name } falló ({ $error }): los remitentes aplazan y reintentan; revisa los servidores de nombres del dominio
+probe-mx-lookup-failed-no-answer = la consulta MX de { $name } no obtuvo respuesta ({ $error }): puede que el resolutor que usa este equipo esté caído o sea inalcanzable (revisa /etc/resolv.conf o --resolver); si otros nombres se resuelven, los servidores de nombres del dominio no responden, y los remitentes aplazan y reintentan
+probe-mx-lookup-failed-refused = el resolutor rechazó la consulta MX de { $name } ({ $error }): no resuelve nombres para este equipo (revisa /etc/resolv.conf o --resolver)
 probe-address-lookup-failed = { $host }: { $error }
 probe-tlsa-lookup-failed = la consulta TLSA { $name } falló ({ $error }): los remitentes que verifican DANE aplazan el correo cuando no pueden resolver TLSA
 
