@@ -250,15 +250,7 @@ pub async fn diagnose_log(
     if recipients.is_empty() {
         return Err(DoctorError::NothingFailed(input.to_string()));
     }
-    let sender_domain = sender
-        .as_deref()
-        .and_then(|s| s.rsplit_once('@'))
-        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
-    let side = SendingSide {
-        sender_via: sender_domain.as_ref().map(|_| "log".to_string()),
-        sender_domain,
-        ..Default::default()
-    };
+    let side = envelope_side(sender.as_deref(), "log");
     diagnose_recipients(resolver, input, "log", recipients, side, Vec::new(), opts).await
 }
 
@@ -284,16 +276,21 @@ pub async fn diagnose_queued(
     if recipients.is_empty() {
         return Err(DoctorError::NotTriedYet(input.to_string()));
     }
+    let side = envelope_side(sender.as_deref(), "queue");
+    diagnose_recipients(resolver, input, "queue", recipients, side, Vec::new(), opts).await
+}
+
+/// The sending side known from an envelope sender (`via`: where it was read, a
+/// [`SendingSide::sender_via`] code).
+fn envelope_side(sender: Option<&str>, via: &str) -> SendingSide {
     let sender_domain = sender
-        .as_deref()
         .and_then(|s| s.rsplit_once('@'))
         .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
-    let side = SendingSide {
-        sender_via: sender_domain.as_ref().map(|_| "queue".to_string()),
+    SendingSide {
+        sender_via: sender_domain.as_ref().map(|_| via.to_string()),
         sender_domain,
         ..Default::default()
-    };
-    diagnose_recipients(resolver, input, "queue", recipients, side, Vec::new(), opts).await
+    }
 }
 
 async fn diagnose_recipients(
