@@ -138,7 +138,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         blocklists: (!a.blocklists.is_empty()).then(|| a.blocklists.clone()),
     };
     let path = std::path::Path::new(&input);
-    // A message in a Postfix queue: the entries it matches, and the queue's name for errors.
+    // A message in a queue (Postfix's or mailway's): the queue's entries, and its name for errors.
     let queued = if let Some(file) = &a.postqueue_json {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("--postqueue-json {}", file.display()))?;
@@ -191,9 +191,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let d = rt.block_on(async {
         let resolver = cmd_probe::resolver(&a.resolver, Some(a.dns_timeout))?;
-        let d = match (&stories, &raw) {
-            _ if queued.is_some() => {
-                let (source, entries) = queued.as_ref().expect("checked");
+        let d = match (&queued, &stories, &raw) {
+            (Some((source, entries)), ..) => {
                 let hit: Vec<&mailway_monitor::QueueEntry> = entries
                     .iter()
                     .filter(|e| mailway_diag::doctor::queue_matches(e, &input))
@@ -202,11 +201,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 mailway_diag::doctor::diagnose_queued(&resolver, &input, source, &hit, now, &opts)
                     .await?
             }
-            (Some(st), _) => {
+            (None, Some(st), _) => {
                 mailway_diag::doctor::diagnose_log(&resolver, &input, st, &opts).await?
             }
-            (None, Some(raw)) => diagnose_bounce(&resolver, &input, raw, &opts).await?,
-            (None, None) => diagnose_domain(&resolver, &input, &opts).await?,
+            (None, None, Some(raw)) => diagnose_bounce(&resolver, &input, raw, &opts).await?,
+            (None, None, None) => diagnose_domain(&resolver, &input, &opts).await?,
         };
         anyhow::Ok(d)
     })?;
