@@ -142,18 +142,17 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let queued = if let Some(file) = &a.postqueue_json {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("--postqueue-json {}", file.display()))?;
-        let parsed = mailway_monitor::postfix::parse_postqueue_json(&text);
-        if parsed.entries.is_empty()
-            && let Some(e) = parsed.errors.first()
-        {
-            anyhow::bail!(
-                "--postqueue-json {}: line {}: {}",
-                file.display(),
-                e.line,
-                e.message
-            );
-        }
-        Some((format!("{}", file.display()), parsed.entries))
+        let entries = mailway_monitor::postfix::parse_postqueue_json(&text)
+            .into_entries()
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "--postqueue-json {}: line {}: {}",
+                    file.display(),
+                    e.line,
+                    e.message
+                )
+            })?;
+        Some((file.display().to_string(), entries))
     } else if let Some(q) =
         queue_source::postfix_source(a.postfix, a.postfix_config_dir.as_ref())?.or(
             queue_source::mailway_source(a.api.as_deref(), a.spool.as_deref(), a.token.clone())?,

@@ -50,6 +50,17 @@ pub struct Parsed {
     pub errors: Vec<LineError>,
 }
 
+impl Parsed {
+    /// The messages read, or the first bad line when no line was a queue entry (the output of
+    /// a `postqueue` that failed, or a file that is not its output).
+    pub fn into_entries(self) -> Result<Vec<QueueEntry>, LineError> {
+        match self.errors.into_iter().next() {
+            Some(e) if self.entries.is_empty() => Err(e),
+            _ => Ok(self.entries),
+        }
+    }
+}
+
 /// Parses `postqueue -j` output. Blank lines are skipped; bad lines are reported in
 /// [`Parsed::errors`] with their number. Never panics.
 ///
@@ -132,6 +143,22 @@ pub fn parse_lifetimes(postconf_output: &str) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_or_the_first_bad_line() {
+        let e = parse_postqueue_json("postqueue: fatal: Queue report unavailable\nx\n")
+            .into_entries()
+            .unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("not a postqueue -j line"), "{e:?}");
+        assert!(parse_postqueue_json("").into_entries().unwrap().is_empty());
+        // one good line: the bad ones do not make it an error
+        let good = r#"{"queue_name": "active", "queue_id": "A1", "arrival_time": 10}"#;
+        let v = parse_postqueue_json(&format!("garbage\n{good}\n"))
+            .into_entries()
+            .unwrap();
+        assert_eq!(v.len(), 1);
+    }
 
     #[test]
     fn reads_lines_and_reports_bad_ones() {

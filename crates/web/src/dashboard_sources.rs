@@ -226,18 +226,9 @@ impl QueueSource for Postqueue {
                 err.trim()
             ));
         }
-        let parsed = parse_postqueue_json(&stdout);
-        if parsed.entries.is_empty()
-            && let Some(e) = parsed.errors.first()
-        {
-            return Err(format!(
-                "{}: line {}: {}",
-                self.describe(),
-                e.line,
-                e.message
-            ));
-        }
-        Ok(parsed.entries)
+        parse_postqueue_json(&stdout)
+            .into_entries()
+            .map_err(|e| format!("{}: line {}: {}", self.describe(), e.line, e.message))
     }
 
     fn lifetimes(&self) -> Option<(i64, i64)> {
